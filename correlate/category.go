@@ -1,0 +1,61 @@
+package correlate
+
+// Category is a message class id from the interface contract
+// (../shared/contract/categories.tsv). Every record gets exactly one.
+type Category string
+
+// The contract's ids. Their meaning is fixed; a test keeps this list equal to
+// the contract file.
+const (
+	IKEPSKMismatch       Category = "ike.psk_mismatch"
+	IKEAuthFailed        Category = "ike.auth_failed"
+	IKEProposalMismatch  Category = "ike.proposal_mismatch"
+	IKETSUnacceptable    Category = "ike.ts_unacceptable"
+	IKEPhase2Failed      Category = "ike.phase2_failed"
+	IKEDPDTimeout        Category = "ike.dpd_timeout"
+	IKEPhase1Timeout     Category = "ike.phase1_timeout"
+	IKECGWDeleteIKESA    Category = "ike.cgw_delete_ike_sa"
+	IKECGWDeleteChildSA  Category = "ike.cgw_delete_child_sa"
+	IKERekeyCollision    Category = "ike.rekey_collision"
+	IKENegotiation       Category = "ike.negotiation"
+	IKEStateReport       Category = "ike.state"
+	BGPEstablished       Category = "bgp.established"
+	BGPStateChange       Category = "bgp.state_change"
+	BGPConnectActive     Category = "bgp.connect_active"
+	BGPConnecting        Category = "bgp.connecting"
+	BGPOpen              Category = "bgp.open"
+	BGPBadOpenASN        Category = "bgp.bad_open_asn"
+	BGPHoldTimerExpired  Category = "bgp.hold_timer_expired"
+	BGPPrefixLimitWarn   Category = "bgp.prefix_limit_warning"
+	BGPPrefixLimitExceed Category = "bgp.prefix_limit_exceeded"
+	BGPCeaseMaxPrefixes  Category = "bgp.cease.max_prefixes"
+	BGPCeaseAdminShut    Category = "bgp.cease.admin_shutdown"
+	BGPCeasePeerDeconf   Category = "bgp.cease.peer_deconfigured"
+	BGPCeaseAdminReset   Category = "bgp.cease.admin_reset"
+	BGPCeaseConnRejected Category = "bgp.cease.connection_rejected"
+	BGPCeaseConfigChange Category = "bgp.cease.config_change"
+	BGPCeaseCollision    Category = "bgp.cease.collision_resolution"
+	BGPEndOfRIB          Category = "bgp.end_of_rib"
+	BGPUpdateReceived    Category = "bgp.update_received"
+	RouteAdvertised      Category = "route.advertised"
+	RouteUpdated         Category = "route.updated"
+	RouteWithdrawn       Category = "route.withdrawn"
+	RouteDeniedASLoop    Category = "route.denied.as_path_loop"
+	RouteDeniedNextHop   Category = "route.denied.next_hop_unconnected"
+	RouteDeniedOther     Category = "route.denied.other"
+	Unknown              Category = "unknown"
+)
+
+// AllCategories lists every id in contract order.
+var AllCategories = []Category{
+	IKEPSKMismatch, IKEAuthFailed, IKEProposalMismatch, IKETSUnacceptable, IKEPhase2Failed,
+	IKEDPDTimeout, IKEPhase1Timeout, IKECGWDeleteIKESA, IKECGWDeleteChildSA, IKERekeyCollision,
+	IKENegotiation, IKEStateReport,
+	BGPEstablished, BGPStateChange, BGPConnectActive, BGPConnecting, BGPOpen, BGPBadOpenASN,
+	BGPHoldTimerExpired, BGPPrefixLimitWarn, BGPPrefixLimitExceed,
+	BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
+	BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision,
+	BGPEndOfRIB, BGPUpdateReceived,
+	RouteAdvertised, RouteUpdated, RouteWithdrawn, RouteDeniedASLoop, RouteDeniedNextHop, RouteDeniedOther,
+	Unknown,
+}

@@ -1,0 +1,3 @@
+module github.com/vpnlens/vpnlens
+
+go 1.26
