@@ -1,0 +1,106 @@
+package correlate
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// LoadZone resolves an IANA time zone name; empty means UTC.
+func LoadZone(name string) (*time.Location, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || strings.EqualFold(name, "utc") || name == "Z" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q: use an IANA name such as \"Europe/Berlin\" or \"America/New_York\"", name)
+	}
+	return loc, nil
+}
+
+// TimeFormatsHelp lists the accepted time forms, for error messages.
+const TimeFormatsHelp = `RFC 3339 ("2026-06-12T20:25:00Z"), "YYYY-MM-DD HH:MM[:SS]", "HH:MM[:SS]" (that time on the most recent day that has logs), "now", or "now-2h" / "now-90m"`
+
+// ParseTimeArg parses a time the way a person types it during an incident.
+// Times without a zone are in loc. "HH:MM[:SS]" means that time on the
+// calendar day (in loc) of latest — the most recent day that has logs — so
+// "20:25" finds yesterday evening's drop when that is the newest data.
+// now is the reference for "now" and "now-<duration>".
+func ParseTimeArg(s string, loc *time.Location, latest, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if loc == nil {
+		loc = time.UTC
+	}
+	if s == "" {
+		return time.Time{}, fmt.Errorf("empty time: use %s", TimeFormatsHelp)
+	}
+	if strings.HasPrefix(strings.ToLower(s), "now") {
+		rest := strings.TrimSpace(s[3:])
+		if rest == "" {
+			return now.UTC(), nil
+		}
+		if rest[0] != '-' {
+			return time.Time{}, fmt.Errorf("bad relative time %q: write now-<duration>, e.g. now-2h", s)
+		}
+		d, err := parseDuration(rest[1:])
+		if err != nil {
+			return time.Time{}, fmt.Errorf("bad relative time %q: %v", s, err)
+		}
+		return now.Add(-d).UTC(), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02 15:04", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	for _, layout := range []string{"15:04:05.999999999", "15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			if latest.IsZero() {
+				return time.Time{}, fmt.Errorf("%q has no date and there are no logs to take the day from: give a full date, e.g. \"2026-06-12 %s\"", s, s)
+			}
+			day := latest.In(loc)
+			return time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read time %q: use %s", s, TimeFormatsHelp)
+}
+
+// parseDuration extends time.ParseDuration with days ("2d") and weeks ("1w").
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n := len(s); n > 1 && (s[n-1] == 'd' || s[n-1] == 'w') {
+		v, err := strconv.ParseFloat(s[:n-1], 64)
+		if err != nil || v < 0 {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		unit := 24 * time.Hour
+		if s[n-1] == 'w' {
+			unit *= 7
+		}
+		return time.Duration(v * float64(unit)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("bad duration %q: use e.g. 90m, 2h, 1d", s)
+	}
+	return d, nil
+}
+
+// FormatUTC renders a time as RFC 3339 UTC with milliseconds when they are non-zero.
+func FormatUTC(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond() == 0 {
+		return t.Format(time.RFC3339)
+	}
+	return t.Format("2006-01-02T15:04:05.000Z07:00")
+}
+
+// FormatMs renders epoch milliseconds like FormatUTC.
+func FormatMs(ms int64) string { return FormatUTC(time.UnixMilli(ms)) }

@@ -1,0 +1,52 @@
+package correlate
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseTimeArg(t *testing.T) {
+	berlin, err := LoadZone("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := time.Date(2026, 6, 12, 21, 40, 0, 0, time.UTC)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		in   string
+		loc  *time.Location
+		want string
+	}{
+		{"2026-06-12T20:25:00Z", time.UTC, "2026-06-12T20:25:00Z"},
+		{"2026-06-12T22:25:00+02:00", time.UTC, "2026-06-12T20:25:00Z"},
+		{"2026-06-12 20:25", time.UTC, "2026-06-12T20:25:00Z"},
+		{"2026-06-12 22:25:30", berlin, "2026-06-12T20:25:30Z"},
+		{"20:25", time.UTC, "2026-06-12T20:25:00Z"},
+		{"22:25", berlin, "2026-06-12T20:25:00Z"},
+		{"01:30", berlin, "2026-06-11T23:30:00Z"}, // the latest day in Berlin is the 12th
+		{"now", time.UTC, "2026-11-23T12:00:00Z"},
+		{"now-2h", time.UTC, "2026-11-23T10:00:00Z"},
+		{"now-1d", time.UTC, "2026-11-22T12:00:00Z"},
+	}
+	for _, c := range cases {
+		got, err := ParseTimeArg(c.in, c.loc, latest, now)
+		if err != nil {
+			t.Errorf("%q: %v", c.in, err)
+			continue
+		}
+		if s := FormatUTC(got); s != c.want {
+			t.Errorf("%q in %v = %s, want %s", c.in, c.loc, s, c.want)
+		}
+	}
+	for _, bad := range []string{"", "yesterday", "25:99", "now+2h", "now-xh", "2026-13-01 10:00"} {
+		if _, err := ParseTimeArg(bad, time.UTC, latest, now); err == nil {
+			t.Errorf("%q: expected an error", bad)
+		}
+	}
+	if _, err := ParseTimeArg("20:25", time.UTC, time.Time{}, now); err == nil {
+		t.Error("HH:MM without any logs must ask for a date")
+	}
+	if _, err := LoadZone("Mars/Olympus"); err == nil {
+		t.Error("unknown zone must fail")
+	}
+}
