@@ -1,0 +1,460 @@
+package correlate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Cause is a diagnosed cause: the record class that explains the incident,
+// where and when it first appeared, and the records that show it.
+type Cause struct {
+	Category    Category
+	TunnelIP    string
+	AtMs        int64
+	Confidence  float64
+	Direction   Direction
+	Explanation string
+	Evidence    []Event
+	Count       int // records of this class in the incident
+}
+
+// Alternative is a candidate cause that ranks lower, with the reason.
+type Alternative struct {
+	Category Category
+	AtMs     int64
+	Count    int
+	Why      string
+}
+
+// TunnelState tells what another tunnel of the connection did during an incident.
+type TunnelState struct {
+	TunnelIP     string
+	State        string // "up", "down", "no data"
+	RouteUpdates int    // route records it logged during the incident (failover carrying traffic)
+	IncidentID   string // its own overlapping incident, if any
+	DownMs       int64
+	RootCategory Category
+}
+
+// Impact is what the incident cost.
+type Impact struct {
+	Down            bool
+	DownMs          int64
+	DowntimeMs      int64 // until recovery, or until the end of the data
+	Recovered       bool
+	RoutesWithdrawn int
+	Withdrawn       []string // prefixes, first few
+	RoutesDenied    int
+	Denied          []string // "prefix (as-path)"
+	PrefixCount     int64    // prefix-limit: the highest count seen
+	PrefixLimit     int64
+	PrefixGrowth    string // e.g. "82 → 104 in 9m40s"
+}
+
+// Diagnosis is the answer to "why did this tunnel drop".
+type Diagnosis struct {
+	Incident         *Incident
+	RootCause        Cause
+	StaysDownBecause *Cause
+	Alternatives     []Alternative
+	Impact           Impact
+	OtherTunnels     []TunnelState
+	SharedCause      string // set when every tunnel went down together
+	Summary          string
+}
+
+func layerDepth(c Category) int {
+	switch {
+	case strings.HasPrefix(string(c), "ike."):
+		return 3
+	case strings.HasPrefix(string(c), "bgp."):
+		return 2
+	case strings.HasPrefix(string(c), "route."):
+		return 1
+	}
+	return 0
+}
+
+// ikeFailure lists IKE classes that tear a tunnel down or keep it down.
+func ikeFailure(c Category) bool {
+	switch c {
+	case IKEDPDTimeout, IKECGWDeleteIKESA, IKECGWDeleteChildSA, IKEPSKMismatch, IKEAuthFailed,
+		IKEProposalMismatch, IKETSUnacceptable, IKEPhase2Failed, IKEPhase1Timeout:
+		return true
+	}
+	return false
+}
+
+// bgpSpecificity ranks BGP failure classes: a specific reason beats the bare
+// state change it causes.
+func bgpSpecificity(c Category) int {
+	switch c {
+	case BGPPrefixLimitExceed, BGPBadOpenASN, BGPHoldTimerExpired,
+		BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
+		BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision:
+		return 2
+	case BGPConnectActive:
+		return 1
+	case BGPStateChange:
+		return 0
+	}
+	return -1
+}
+
+func routeDenied(c Category) bool {
+	return c == RouteDeniedASLoop || c == RouteDeniedNextHop || c == RouteDeniedOther
+}
+
+// crossLayerSlackMs is how long after the BGP session fell an IKE failure
+// still counts as its cause: the BGP hold timer (30 s on AWS) and DPD
+// (30 s by default) run out in either order.
+const crossLayerSlackMs = 90 * 1000
+
+// Diagnose explains an incident. all is the connection's whole sorted
+// timeline for the window (every tunnel), incs its incidents.
+func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
+	d := Diagnosis{Incident: in}
+	evs := in.Events
+	first := func(pred func(*Event) bool) *Event {
+		for i := range evs {
+			if evs[i].Anomaly && pred(&evs[i]) {
+				return &evs[i]
+			}
+		}
+		return nil
+	}
+	bgpDown := first(func(e *Event) bool { return bgpSpecificity(e.Category) >= 0 })
+
+	var root *Event
+	conf := 0.5
+	why := ""
+	// 1. The deepest layer first: an IKE failure before the BGP session fell
+	// (or within the timers' slack after it) is the cause; BGP is collateral.
+	if ike := first(func(e *Event) bool { return ikeFailure(e.Category) }); ike != nil &&
+		(bgpDown == nil || ike.TimeMs <= bgpDown.TimeMs+crossLayerSlackMs) {
+		root = ike
+		switch {
+		case bgpDown != nil:
+			conf = 0.9
+			why = fmt.Sprintf("%s at %s took the IPsec tunnel down; the BGP session inside it fell as a consequence (%s at %s).",
+				ike.Category, FormatMs(ike.TimeMs), bgpDown.Category, FormatMs(bgpDown.TimeMs))
+		case in.Down:
+			conf = 0.85
+			why = fmt.Sprintf("%s at %s took the IPsec tunnel down.", ike.Category, FormatMs(ike.TimeMs))
+		default:
+			conf = 0.7
+			why = fmt.Sprintf("%s at %s; the tunnel stayed up.", ike.Category, FormatMs(ike.TimeMs))
+		}
+	}
+	// 2. BGP layer: the first specific reason (prefix limit, bad OPEN, hold
+	// timer, Cease), else Connect→Active, else the bare state change.
+	if root == nil && bgpDown != nil {
+		best := bgpDown
+		for i := range evs {
+			e := &evs[i]
+			if !e.Anomaly || e.TimeMs > bgpDown.TimeMs+5000 {
+				continue
+			}
+			if bgpSpecificity(e.Category) > bgpSpecificity(best.Category) {
+				best = e
+			}
+		}
+		root = best
+		conf = 0.8
+		switch {
+		case best.Category == BGPPrefixLimitExceed || best.Category == BGPBadOpenASN:
+			conf = 0.95
+		case best.Category == BGPHoldTimerExpired:
+			if ikeUpAround(all, in.TunnelIP, best.TimeMs) {
+				conf = 0.85
+				why = "BGP keepalives stopped arriving while IKE phase 1 and 2 stayed established: the tunnel carried traffic but not the BGP session (gateway CPU, MTU/fragmentation, an ACL or firewall on TCP 179, asymmetric routing)."
+			} else {
+				conf = 0.6
+				why = "The BGP hold timer ran out; no IKE records show the tunnel's own state around it."
+			}
+		case strings.HasPrefix(string(best.Category), "bgp.cease."):
+			if best.Direction == DirReceived {
+				why = "The customer gateway closed the BGP session and said why (Cease notification received from it)."
+			} else {
+				why = "AWS closed the BGP session and said why (Cease notification sent to the customer gateway)."
+			}
+			conf = 0.85
+		case best.Category == BGPConnectActive:
+			conf = 0.7
+			why = "BGP could not complete its TCP connection (port 179) to the customer gateway's inside address."
+		case best.Category == BGPStateChange:
+			conf = 0.5
+			why = "The BGP session left Established without any logged reason (no Cease, hold timer or IKE failure)."
+		}
+	}
+	// 3. Route layer with the session up.
+	if root == nil {
+		if r := first(func(e *Event) bool { return routeDenied(e.Category) }); r != nil {
+			root, conf = r, 0.9
+			why = "The session stayed up, but AWS rejected routes the customer gateway advertised."
+		}
+	}
+	// 4. Whatever is left: phase-state snapshots, warnings, unknown messages.
+	if root == nil {
+		if r := first(func(e *Event) bool { return e.Category == IKEStateReport }); r != nil {
+			root, conf = r, 0.4
+			why = "IKE reported a phase down without logging a reason."
+		} else if r := first(func(e *Event) bool { return e.Category == BGPPrefixLimitWarn }); r != nil {
+			root, conf = r, 0.7
+			why = "Received prefixes are approaching the limit; the session stayed up."
+		} else if r := first(func(e *Event) bool { return true }); r != nil {
+			root, conf = r, 0.3
+		}
+	}
+	if root == nil {
+		return d
+	}
+	d.RootCause = Cause{Category: root.Category, TunnelIP: in.TunnelIP, AtMs: root.TimeMs, Confidence: conf,
+		Direction: root.Direction, Explanation: why, Count: in.Categories[root.Category]}
+	d.RootCause.Evidence = evidence(evs, root)
+
+	// The loop that keeps the tunnel down: a repeated IKE error or BGP
+	// rejection after the root cause, of another class.
+	if in.Down {
+		counts := map[Category]int{}
+		firstAt := map[Category]int64{}
+		for i := range evs {
+			e := &evs[i]
+			if !e.Anomaly || e.TimeMs < root.TimeMs || e.Category == root.Category {
+				continue
+			}
+			if ikeFailure(e.Category) || bgpSpecificity(e.Category) >= 1 {
+				if counts[e.Category] == 0 {
+					firstAt[e.Category] = e.TimeMs
+				}
+				counts[e.Category]++
+			}
+		}
+		var loop Category
+		for c, n := range counts {
+			if n >= 2 && (loop == "" || n > counts[loop] || (n == counts[loop] && c < loop)) {
+				loop = c
+			}
+		}
+		if loop != "" && (layerDepth(loop) >= layerDepth(root.Category) || ikeFailure(loop)) {
+			var ev []Event
+			last := int64(0)
+			for i := range evs {
+				if evs[i].Category == loop {
+					if len(ev) < 2 {
+						ev = append(ev, evs[i])
+					}
+					last = evs[i].TimeMs
+				}
+			}
+			if n := len(ev); n == 2 && last != ev[1].TimeMs {
+				for i := len(evs) - 1; i >= 0; i-- {
+					if evs[i].Category == loop {
+						ev = append(ev, evs[i])
+						break
+					}
+				}
+			}
+			d.StaysDownBecause = &Cause{Category: loop, TunnelIP: in.TunnelIP, AtMs: firstAt[loop], Count: counts[loop],
+				Confidence: conf, Evidence: ev,
+				Explanation: fmt.Sprintf("%s repeated %d times from %s to %s: each retry fails the same way, so the tunnel does not come back until that is fixed.",
+					loop, counts[loop], FormatMs(firstAt[loop]), FormatMs(last))}
+		}
+	}
+
+	// Alternatives: every other failure class, with why it ranks lower.
+	seen := map[Category]bool{root.Category: true}
+	if d.StaysDownBecause != nil {
+		seen[d.StaysDownBecause.Category] = true
+	}
+	for i := range evs {
+		e := &evs[i]
+		if !e.Anomaly || seen[e.Category] || e.Category == IKEStateReport {
+			continue
+		}
+		seen[e.Category] = true
+		a := Alternative{Category: e.Category, AtMs: e.TimeMs, Count: in.Categories[e.Category]}
+		switch {
+		case layerDepth(e.Category) < layerDepth(root.Category) && e.TimeMs < root.TimeMs:
+			a.Why = "logged first, but on a higher layer: its timer ran out before the deeper failure was logged, which explains both"
+		case layerDepth(e.Category) < layerDepth(root.Category):
+			a.Why = "a consequence on a higher layer: it needs the layer below, which had already failed"
+		case e.TimeMs > root.TimeMs:
+			a.Why = "came after the first failure on this layer"
+		default:
+			a.Why = "less specific than the root cause"
+		}
+		d.Alternatives = append(d.Alternatives, a)
+	}
+
+	d.Impact = impact(in, all)
+	d.OtherTunnels, d.SharedCause = otherTunnels(in, all, incs)
+	d.Summary = summary(&d)
+	return d
+}
+
+// evidence picks the records that show a cause: the root record, the
+// records around it that it explains (the session teardown), capped.
+func evidence(evs []Event, root *Event) []Event {
+	out := []Event{*root}
+	for i := range evs {
+		e := &evs[i]
+		if len(out) >= 8 {
+			break
+		}
+		if e.Raw == root.Raw && e.TimeMs == root.TimeMs {
+			continue
+		}
+		if e.TimeMs < root.TimeMs-crossLayerSlackMs || e.TimeMs > root.TimeMs+crossLayerSlackMs {
+			continue
+		}
+		if e.Anomaly && e.Category != root.Category || e.Category == BGPStateChange && equalFold(e.Fields.FromState, "established") {
+			out = append(out, *e)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].TimeMs < out[j].TimeMs })
+	return out
+}
+
+func ikeUpAround(all []Event, tunnelIP string, ms int64) bool {
+	var before, after *Event
+	for i := range all {
+		e := &all[i]
+		if e.TunnelIP != tunnelIP || e.Stream != StreamIKE || e.Phase1State == IKEStateUnset {
+			continue
+		}
+		if e.TimeMs <= ms {
+			before = e
+		} else if after == nil {
+			after = e
+		}
+	}
+	ok := func(e *Event) bool {
+		return e != nil && (e.Phase1State == IKEStateEstablished || e.Phase1State == IKEStateRekeying) &&
+			(e.Phase2State == IKEStateEstablished || e.Phase2State == IKEStateRekeying)
+	}
+	return ok(before) && (after == nil || ok(after))
+}
+
+func impact(in *Incident, all []Event) Impact {
+	im := Impact{Down: in.Down, DownMs: in.DownMs, Recovered: in.Recovered}
+	if in.Down {
+		end := in.EndMs
+		if in.Recovered {
+			end = in.RecoveredMs
+		}
+		im.DowntimeMs = end - in.DownMs
+	}
+	var firstWarnMs int64
+	var firstWarnCount int64
+	for i := range in.Events {
+		e := &in.Events[i]
+		switch {
+		case e.Category == RouteWithdrawn:
+			im.RoutesWithdrawn++
+			if e.Route != nil && len(im.Withdrawn) < 20 {
+				im.Withdrawn = append(im.Withdrawn, e.Route.Prefix)
+			}
+		case routeDenied(e.Category):
+			im.RoutesDenied++
+			if e.Route != nil && len(im.Denied) < 20 {
+				im.Denied = append(im.Denied, fmt.Sprintf("%s (as-path %s)", e.Route.Prefix, e.Route.ASPath))
+			}
+		case e.Category == BGPPrefixLimitWarn || e.Category == BGPPrefixLimitExceed:
+			if firstWarnMs == 0 {
+				firstWarnMs, firstWarnCount = e.TimeMs, e.Fields.Prefixes
+			}
+			if e.Fields.Prefixes > im.PrefixCount {
+				im.PrefixCount = e.Fields.Prefixes
+				im.PrefixGrowth = fmt.Sprintf("%d → %d in %s", firstWarnCount, e.Fields.Prefixes, time.Duration(e.TimeMs-firstWarnMs)*time.Millisecond)
+			}
+			if e.Fields.Limit > 0 {
+				im.PrefixLimit = e.Fields.Limit
+			}
+		}
+	}
+	return im
+}
+
+func otherTunnels(in *Incident, all []Event, incs []Incident) ([]TunnelState, string) {
+	ips := map[string]bool{}
+	for i := range all {
+		if all[i].VPNConnectionID == in.VPNConnectionID && all[i].TunnelIP != in.TunnelIP {
+			ips[all[i].TunnelIP] = true
+		}
+	}
+	var out []TunnelState
+	allDown := in.Down && len(ips) > 0
+	for ip := range ips {
+		ts := TunnelState{TunnelIP: ip, State: "up"}
+		winStart, winEnd := in.StartMs, in.EndMs
+		if in.Down {
+			winStart = in.DownMs
+		}
+		for j := range incs {
+			o := &incs[j]
+			if o.TunnelIP != ip || o.VPNConnectionID != in.VPNConnectionID || !o.Down {
+				continue
+			}
+			// Overlapping outage, or one that began within 5 minutes of ours.
+			if o.DownMs <= winEnd && o.EndMs >= winStart || abs64(o.DownMs-in.DownMs) <= 5*60*1000 {
+				ts.State, ts.IncidentID, ts.DownMs = "down", o.ID, o.DownMs
+				break
+			}
+		}
+		seenAny := false
+		for i := range all {
+			e := &all[i]
+			if e.TunnelIP != ip || e.TimeMs < winStart || e.TimeMs > winEnd {
+				continue
+			}
+			seenAny = true
+			if e.Category == RouteAdvertised || e.Category == RouteUpdated || e.Category == BGPUpdateReceived {
+				ts.RouteUpdates++
+			}
+		}
+		if !seenAny && ts.State == "up" {
+			ts.State = "up (no records during the incident)"
+		}
+		if ts.State != "down" {
+			allDown = false
+		}
+		out = append(out, ts)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].TunnelIP < out[j].TunnelIP })
+	shared := ""
+	if allDown {
+		shared = "Every tunnel of this connection went down within minutes: look for a cause they share — the customer gateway device itself, its internet uplink or NAT, or a configuration push to it."
+	}
+	return out, shared
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func summary(d *Diagnosis) string {
+	in := d.Incident
+	var b strings.Builder
+	fmt.Fprintf(&b, "Tunnel %s: %s at %s", in.TunnelIP, d.RootCause.Category, FormatMs(d.RootCause.AtMs))
+	if in.Down {
+		fmt.Fprintf(&b, "; down from %s", FormatMs(in.DownMs))
+		if in.Recovered {
+			fmt.Fprintf(&b, ", recovered at %s after %s", FormatMs(in.RecoveredMs), time.Duration(in.RecoveredMs-in.DownMs)*time.Millisecond)
+		} else {
+			b.WriteString(", not recovered by the end of the logs")
+		}
+	} else {
+		b.WriteString("; the session stayed up")
+	}
+	if d.StaysDownBecause != nil {
+		fmt.Fprintf(&b, "; stays down because of %s (%d times)", d.StaysDownBecause.Category, d.StaysDownBecause.Count)
+	}
+	b.WriteString(".")
+	return b.String()
+}

@@ -1,0 +1,261 @@
+package correlate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Incident is a stretch of trouble on one tunnel: it opens on an anomaly,
+// grows while related anomalies keep coming (retry loops can last hours) and
+// closes on recovery or after a quiet period.
+type Incident struct {
+	ID              string
+	VPNConnectionID string
+	TunnelIP        string
+	StartMs         int64 // first anomaly
+	EndMs           int64 // recovery, or the last anomaly
+	Down            bool  // the tunnel or its BGP session went (or stayed) down
+	DownMs          int64 // when it went down (0 if it never did)
+	WasUp           bool  // it was up before the incident (false: it never came up)
+	Recovered       bool  // came back up (only meaningful when Down)
+	RecoveredMs     int64
+	Open            bool // still unresolved at the end of the data
+	Anomalies       int
+	Categories      map[Category]int
+	// Events holds the incident's anomalies and the state transitions and
+	// withdrawals around them, in timeline order (capped; see Truncated).
+	Events    []Event
+	Truncated int // events left out of Events because of the cap
+}
+
+// QuietPeriod closes an incident that is not down after this long without
+// anomalies. Retry loops log every 10-30 s, so a loop never goes quiet.
+const QuietPeriod = 15 * time.Minute
+
+const maxIncidentEvents = 2000
+
+// IncidentID builds the stable id of an incident from where and when it began.
+func IncidentID(vpn, tunnelIP string, startMs int64) string {
+	return fmt.Sprintf("%s_%s_%s", vpn, tunnelIP, time.UnixMilli(startMs).UTC().Format("20060102T150405Z"))
+}
+
+// ParseIncidentID splits an incident id into its parts.
+func ParseIncidentID(id string) (vpn, tunnelIP string, start time.Time, err error) {
+	parts := strings.Split(id, "_")
+	if len(parts) != 3 || !strings.HasPrefix(parts[0], "vpn-") {
+		return "", "", time.Time{}, fmt.Errorf("incident id %q is not of the form <vpn-connection-id>_<tunnel-ip>_<YYYYMMDDTHHMMSSZ>", id)
+	}
+	start, err = time.Parse("20060102T150405Z", parts[2])
+	if err != nil {
+		return "", "", time.Time{}, fmt.Errorf("incident id %q has a bad start time: %v", id, err)
+	}
+	return parts[0], parts[1], start, nil
+}
+
+// Duration is the incident's length.
+func (in *Incident) Duration() time.Duration {
+	return time.Duration(in.EndMs-in.StartMs) * time.Millisecond
+}
+
+// TimeToRecover is DownMs → RecoveredMs, when it went down and came back.
+func (in *Incident) TimeToRecover() time.Duration {
+	if !in.Down || !in.Recovered {
+		return 0
+	}
+	return time.Duration(in.RecoveredMs-in.DownMs) * time.Millisecond
+}
+
+type layerState int8
+
+const (
+	stUnknown layerState = iota
+	stUp
+	stDown
+)
+
+// tunnelTracker follows one tunnel's IKE and BGP state through a timeline.
+type tunnelTracker struct {
+	ike, bgp    layerState
+	hasBGP      bool
+	cur         *Incident
+	lastAnomaly int64
+	lastEvent   int64
+}
+
+func (t *tunnelTracker) up() bool {
+	if t.hasBGP {
+		return t.bgp == stUp && t.ike != stDown
+	}
+	return t.ike == stUp
+}
+
+// down reports a layer known to be down; unknown is not down.
+func (t *tunnelTracker) down() bool {
+	return t.ike == stDown || (t.hasBGP && t.bgp == stDown)
+}
+
+func (t *tunnelTracker) apply(ev *Event) {
+	switch ev.Stream {
+	case StreamIKE:
+		switch ev.Category {
+		case IKEDPDTimeout, IKECGWDeleteIKESA, IKEPhase1Timeout:
+			t.ike = stDown
+			return
+		}
+		if ev.Phase1State != IKEStateUnset {
+			p1 := ev.Phase1State == IKEStateEstablished || ev.Phase1State == IKEStateRekeying
+			p2 := ev.Phase2State == IKEStateUnset || ev.Phase2State == IKEStateEstablished || ev.Phase2State == IKEStateRekeying
+			if p1 && p2 {
+				t.ike = stUp
+			} else if ev.Phase1State == IKEStateDown || ev.Phase2State == IKEStateDown || ev.Phase1State == IKEStateNegotiating || ev.Phase2State == IKEStateNegotiating {
+				t.ike = stDown
+			}
+		}
+	case StreamBGP:
+		t.hasBGP = true
+		switch ev.Category {
+		case BGPEstablished:
+			t.bgp = stUp
+		case BGPHoldTimerExpired, BGPPrefixLimitExceed, BGPBadOpenASN, BGPConnectActive,
+			BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
+			BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision:
+			t.bgp = stDown
+		case BGPStateChange:
+			if equalFold(ev.Fields.FromState, "established") || equalFold(ev.Fields.ToState, "idle") {
+				t.bgp = stDown
+			}
+		case RouteAdvertised, RouteUpdated, BGPUpdateReceived, BGPEndOfRIB, BGPPrefixLimitWarn,
+			RouteDeniedASLoop, RouteDeniedNextHop, RouteDeniedOther:
+			// Routes only flow on an established session.
+			if t.bgp == stUnknown {
+				t.bgp = stUp
+			}
+		}
+	}
+}
+
+// contextEvent reports non-anomalies worth keeping in an incident's story.
+func contextEvent(ev *Event) bool {
+	switch ev.Category {
+	case BGPStateChange, BGPEstablished, BGPConnectActive, BGPConnecting, BGPOpen, RouteWithdrawn, IKEStateReport:
+		return true
+	}
+	return false
+}
+
+// FindIncidents groups a connection's sorted timeline (see SortEvents) into
+// incidents, per tunnel, in start order.
+func FindIncidents(evs []Event) []Incident {
+	trackers := map[string]*tunnelTracker{}
+	var out []Incident
+	closeInc := func(t *tunnelTracker) {
+		in := t.cur
+		if in == nil {
+			return
+		}
+		if !in.Recovered {
+			if in.Down {
+				in.Open = true
+				in.EndMs = max(t.lastAnomaly, t.lastEvent)
+			} else {
+				in.EndMs = t.lastAnomaly
+			}
+		}
+		out = append(out, *in)
+		t.cur = nil
+	}
+	for i := range evs {
+		ev := &evs[i]
+		key := ev.VPNConnectionID + "|" + ev.TunnelIP
+		t := trackers[key]
+		if t == nil {
+			t = &tunnelTracker{}
+			trackers[key] = t
+		}
+		if t.cur != nil && !t.cur.Down && ev.TimeMs-t.lastAnomaly > QuietPeriod.Milliseconds() {
+			closeInc(t)
+		}
+		wasUp := t.up()
+		t.apply(ev)
+		t.lastEvent = ev.TimeMs
+		if ev.Anomaly {
+			if t.cur == nil {
+				t.cur = &Incident{
+					ID: IncidentID(ev.VPNConnectionID, ev.TunnelIP, ev.TimeMs), VPNConnectionID: ev.VPNConnectionID,
+					TunnelIP: ev.TunnelIP, StartMs: ev.TimeMs, WasUp: wasUp, Categories: map[Category]int{},
+				}
+			}
+			t.lastAnomaly = ev.TimeMs
+			t.cur.Anomalies++
+			t.cur.Categories[ev.Category]++
+		}
+		if in := t.cur; in != nil {
+			if ev.Anomaly || contextEvent(ev) {
+				if len(in.Events) < maxIncidentEvents {
+					in.Events = append(in.Events, *ev)
+				} else {
+					in.Truncated++
+				}
+			}
+			if t.down() && !in.Down {
+				in.Down, in.DownMs = true, ev.TimeMs
+			}
+			if in.Down && t.up() {
+				in.Recovered, in.RecoveredMs, in.EndMs = true, ev.TimeMs, ev.TimeMs
+				closeInc(t)
+			}
+		}
+	}
+	keys := make([]string, 0, len(trackers))
+	for k := range trackers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		closeInc(trackers[k])
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].StartMs != out[j].StartMs {
+			return out[i].StartMs < out[j].StartMs
+		}
+		return out[i].TunnelIP < out[j].TunnelIP
+	})
+	return out
+}
+
+// IncidentAt picks the incident a question "what happened at t" is about:
+// one running at t, else the one that began closest before t within
+// lookback (people ask a few minutes after the drop), else the nearest one
+// starting shortly after t (clocks and memories differ).
+func IncidentAt(incs []Incident, tunnelIP string, t time.Time, lookback time.Duration) *Incident {
+	ms := t.UnixMilli()
+	var best *Incident
+	bestScore := int64(1<<62 - 1)
+	for i := range incs {
+		in := &incs[i]
+		if tunnelIP != "" && in.TunnelIP != tunnelIP {
+			continue
+		}
+		var score int64
+		switch {
+		case in.StartMs <= ms && ms <= in.EndMs:
+			score = 0
+		case in.EndMs < ms && ms-in.EndMs <= lookback.Milliseconds():
+			score = ms - in.EndMs
+		case in.StartMs > ms && in.StartMs-ms <= lookback.Milliseconds()/2:
+			score = in.StartMs - ms
+		default:
+			continue
+		}
+		// Prefer incidents that took something down over background noise.
+		if !in.Down {
+			score += 5 * 60 * 1000
+		}
+		if score < bestScore || (score == bestScore && best != nil && in.StartMs < best.StartMs) {
+			best, bestScore = in, score
+		}
+	}
+	return best
+}
