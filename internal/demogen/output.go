@@ -1,0 +1,327 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// file is one output file of the data set.
+type file struct {
+	name string
+	data []byte
+}
+
+// build renders the whole data set in memory, in a fixed file order.
+func build() ([]file, error) {
+	ds := scenario()
+	var files []file
+	for _, c := range ds.conns {
+		if !c.logging {
+			continue
+		}
+		for _, tn := range c.tunnels {
+			ike, err := tn.renderIKE()
+			if err != nil {
+				return nil, err
+			}
+			bgp, err := tn.renderBGP()
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, file{tn.streamName("IKE"), ike}, file{tn.streamName("BGP"), bgp})
+		}
+	}
+	vpn, err := renderVPNConnections(ds.conns)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, file{"vpn-connections.json", vpn})
+	exp, err := renderExpected(ds.incidents)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, file{"expected.json", exp})
+	files = append(files, file{"README.md", renderREADME(ds, files)})
+	return files, nil
+}
+
+// The shapes below print what `aws ec2 describe-vpn-connections` prints
+// (PascalCase keys, 4-space indent). CustomerGatewayConfiguration and
+// PreSharedKey are left out, as a careful export would.
+
+type describeOutput struct {
+	VpnConnections []vpnConnection `json:"VpnConnections"`
+}
+
+type vpnConnection struct {
+	VpnConnectionId   string         `json:"VpnConnectionId"`
+	State             string         `json:"State"`
+	CustomerGatewayId string         `json:"CustomerGatewayId"`
+	VpnGatewayId      string         `json:"VpnGatewayId,omitempty"`
+	TransitGatewayId  string         `json:"TransitGatewayId,omitempty"`
+	Type              string         `json:"Type"`
+	Category          string         `json:"Category"`
+	Options           vpnOptions     `json:"Options"`
+	Routes            []staticRoute  `json:"Routes"`
+	Tags              []tag          `json:"Tags"`
+	VgwTelemetry      []vgwTelemetry `json:"VgwTelemetry"`
+}
+
+type vpnOptions struct {
+	EnableAcceleration    bool           `json:"EnableAcceleration"`
+	StaticRoutesOnly      bool           `json:"StaticRoutesOnly"`
+	LocalIpv4NetworkCidr  string         `json:"LocalIpv4NetworkCidr"`
+	RemoteIpv4NetworkCidr string         `json:"RemoteIpv4NetworkCidr"`
+	OutsideIpAddressType  string         `json:"OutsideIpAddressType"`
+	TunnelInsideIpVersion string         `json:"TunnelInsideIpVersion"`
+	TunnelOptions         []tunnelOption `json:"TunnelOptions"`
+}
+
+type strValue struct {
+	Value string `json:"Value"`
+}
+
+type intValue struct {
+	Value int `json:"Value"`
+}
+
+type tunnelOption struct {
+	OutsideIpAddress             string     `json:"OutsideIpAddress"`
+	TunnelInsideCidr             string     `json:"TunnelInsideCidr"`
+	Phase1LifetimeSeconds        int        `json:"Phase1LifetimeSeconds"`
+	Phase2LifetimeSeconds        int        `json:"Phase2LifetimeSeconds"`
+	RekeyMarginTimeSeconds       int        `json:"RekeyMarginTimeSeconds"`
+	RekeyFuzzPercentage          int        `json:"RekeyFuzzPercentage"`
+	ReplayWindowSize             int        `json:"ReplayWindowSize"`
+	DpdTimeoutSeconds            int        `json:"DpdTimeoutSeconds"`
+	DpdTimeoutAction             string     `json:"DpdTimeoutAction"`
+	StartupAction                string     `json:"StartupAction"`
+	Phase1EncryptionAlgorithms   []strValue `json:"Phase1EncryptionAlgorithms"`
+	Phase2EncryptionAlgorithms   []strValue `json:"Phase2EncryptionAlgorithms"`
+	Phase1IntegrityAlgorithms    []strValue `json:"Phase1IntegrityAlgorithms"`
+	Phase2IntegrityAlgorithms    []strValue `json:"Phase2IntegrityAlgorithms"`
+	Phase1DHGroupNumbers         []intValue `json:"Phase1DHGroupNumbers"`
+	Phase2DHGroupNumbers         []intValue `json:"Phase2DHGroupNumbers"`
+	IkeVersions                  []strValue `json:"IkeVersions"`
+	LogOptions                   logOptions `json:"LogOptions"`
+	EnableTunnelLifecycleControl bool       `json:"EnableTunnelLifecycleControl"`
+}
+
+type logOptions struct {
+	CloudWatchLogOptions cloudWatchLogOptions `json:"CloudWatchLogOptions"`
+}
+
+type cloudWatchLogOptions struct {
+	LogEnabled         bool   `json:"LogEnabled"`
+	LogGroupArn        string `json:"LogGroupArn,omitempty"`
+	LogOutputFormat    string `json:"LogOutputFormat,omitempty"`
+	BgpLogEnabled      bool   `json:"BgpLogEnabled"`
+	BgpLogGroupArn     string `json:"BgpLogGroupArn,omitempty"`
+	BgpLogOutputFormat string `json:"BgpLogOutputFormat,omitempty"`
+}
+
+type staticRoute struct {
+	DestinationCidrBlock string `json:"DestinationCidrBlock"`
+	Source               string `json:"Source"`
+	State                string `json:"State"`
+}
+
+type tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+type vgwTelemetry struct {
+	AcceptedRouteCount int    `json:"AcceptedRouteCount"`
+	LastStatusChange   string `json:"LastStatusChange"`
+	OutsideIpAddress   string `json:"OutsideIpAddress"`
+	Status             string `json:"Status"`
+	StatusMessage      string `json:"StatusMessage"`
+}
+
+const logGroupARNPrefix = "arn:aws:logs:eu-central-1:111122223333:log-group:"
+
+func renderVPNConnections(conns []*connection) ([]byte, error) {
+	var out describeOutput
+	for _, c := range conns {
+		vc := vpnConnection{
+			VpnConnectionId: c.id, State: "available", CustomerGatewayId: c.cgwID,
+			VpnGatewayId: c.vgwID, TransitGatewayId: c.tgwID, Type: "ipsec.1", Category: "VPN",
+			Options: vpnOptions{
+				StaticRoutesOnly: c.staticOnly, LocalIpv4NetworkCidr: "0.0.0.0/0", RemoteIpv4NetworkCidr: "0.0.0.0/0",
+				OutsideIpAddressType: "PublicIpv4", TunnelInsideIpVersion: "ipv4",
+			},
+			Routes: []staticRoute{},
+			Tags:   c.tags,
+		}
+		for _, cidr := range c.staticRoutes {
+			vc.Routes = append(vc.Routes, staticRoute{cidr, "Static", "available"})
+		}
+		for _, tn := range c.tunnels {
+			vc.Options.TunnelOptions = append(vc.Options.TunnelOptions, tunnelOptionOf(tn))
+			vc.VgwTelemetry = append(vc.VgwTelemetry, telemetryOf(tn))
+		}
+		if c.telemetryReversed {
+			t := vc.VgwTelemetry
+			for i, j := 0, len(t)-1; i < j; i, j = i+1, j-1 {
+				t[i], t[j] = t[j], t[i]
+			}
+		}
+		out.VpnConnections = append(out.VpnConnections, vc)
+	}
+	b, err := json.MarshalIndent(out, "", "    ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+func tunnelOptionOf(tn *tunnel) tunnelOption {
+	c := tn.conn
+	cw := cloudWatchLogOptions{}
+	if c.logging {
+		cw = cloudWatchLogOptions{
+			LogEnabled: true, LogGroupArn: logGroupARNPrefix + c.logGroup + ":*", LogOutputFormat: "json",
+			BgpLogEnabled: true, BgpLogGroupArn: logGroupARNPrefix + c.bgpLogGroup + ":*", BgpLogOutputFormat: "json",
+		}
+		if tn.bgpText {
+			cw.BgpLogOutputFormat = "text"
+		}
+	}
+	return tunnelOption{
+		OutsideIpAddress: tn.ip, TunnelInsideCidr: tn.insideCIDR,
+		Phase1LifetimeSeconds: 28800, Phase2LifetimeSeconds: 3600,
+		RekeyMarginTimeSeconds: 270, RekeyFuzzPercentage: 100, ReplayWindowSize: 1024,
+		DpdTimeoutSeconds: 30, DpdTimeoutAction: c.dpdAction, StartupAction: c.startupAction,
+		Phase1EncryptionAlgorithms: []strValue{{"AES256"}}, Phase2EncryptionAlgorithms: []strValue{{"AES256"}},
+		Phase1IntegrityAlgorithms: []strValue{{"SHA2-256"}}, Phase2IntegrityAlgorithms: []strValue{{"SHA2-256"}},
+		Phase1DHGroupNumbers: []intValue{{20}}, Phase2DHGroupNumbers: []intValue{{20}},
+		IkeVersions:                  []strValue{{tn.ikeVersion}},
+		LogOptions:                   logOptions{cw},
+		EnableTunnelLifecycleControl: false,
+	}
+}
+
+func telemetryOf(tn *tunnel) vgwTelemetry {
+	msg := ""
+	if !tn.conn.staticOnly && tn.status == "UP" {
+		msg = fmt.Sprintf("%d BGP ROUTES", tn.routeCount)
+	}
+	return vgwTelemetry{
+		AcceptedRouteCount: tn.routeCount,
+		// The CLI prints whole seconds with an explicit +00:00 offset.
+		LastStatusChange: tn.lastChange.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05+00:00"),
+		OutsideIpAddress: tn.ip,
+		Status:           tn.status,
+		StatusMessage:    msg,
+	}
+}
+
+func renderExpected(incidents []incident) ([]byte, error) {
+	b, err := json.MarshalIndent(incidents, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+func renderREADME(ds *dataset, files []file) []byte {
+	var b bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# vpnlens demo data set\n\n")
+	w("One day (2026-06-12, UTC) of AWS Site-to-Site VPN logs for an account in eu-central-1, in the\n")
+	w("`--logs-dir` layout: one file per CloudWatch Logs stream, one record per line, plus the output of\n")
+	w("`aws ec2 describe-vpn-connections`. `vpnlens serve --demo` and `vpnlens diagnose --demo` read it.\n\n")
+	w("Generated, do not edit: `go run ./internal/demogen -out testdata/demo` rewrites every file here\n")
+	w("(fixed seed, no clock) and `go test ./internal/demogen` fails if this copy drifts from the generator.\n\n")
+
+	w("## Connections\n\n")
+	w("| connection | name | gateway | routing | tunnels (outside IP, inside CIDR, IKE) | logs |\n")
+	w("| --- | --- | --- | --- | --- | --- |\n")
+	for _, c := range ds.conns {
+		gw := "VGW " + c.vgwID
+		if c.tgwID != "" {
+			gw = "TGW " + c.tgwID
+		}
+		routing := fmt.Sprintf("BGP, CGW AS %d, AWS AS %d, CGW %s", c.cgwASN, c.awsASN, c.cgwIP)
+		if c.staticOnly {
+			routing = "static (" + strings.Join(c.staticRoutes, ", ") + ")"
+		}
+		var tuns []string
+		for _, tn := range c.tunnels {
+			tuns = append(tuns, fmt.Sprintf("%d: %s, %s, %s", tn.num, tn.ip, tn.insideCIDR, tn.ikeVersion))
+		}
+		logs := "IKE + BGP, json"
+		switch {
+		case !c.logging:
+			logs = "**disabled** (no log files)"
+		case c.tunnels[1].bgpText:
+			logs = "IKE + BGP, json; tunnel 2 BGP in `text`"
+		}
+		w("| `%s` | %s | %s | %s | %s | %s |\n", c.id, c.name, gw, routing, strings.Join(tuns, "; "), logs)
+	}
+	w("\nBGP neighbors are the customer-gateway inside addresses (`.2` of each /30); the AWS side is `.1`.\n")
+	w("In `vpn-connections.json` the VgwTelemetry of hq-datacenter is listed in the opposite order of its\n")
+	w("TunnelOptions: pair telemetry with tunnels by outside IP, never by position. Telemetry shows the state\n")
+	w("at the end of the day. dr-site's tunnel 2 has been DOWN since 2026-05-29 and, with logging disabled,\n")
+	w("nothing here can say why.\n\n")
+
+	w("## Files\n\n")
+	w("| file | bytes | records |\n| --- | ---: | ---: |\n")
+	for _, f := range files {
+		recs := "-"
+		if strings.HasSuffix(f.name, ".log") {
+			recs = fmt.Sprint(bytes.Count(f.data, []byte("\n")))
+		}
+		w("| `%s` | %d | %s |\n", f.name, len(f.data), recs)
+	}
+	w("\nIKE (tunnel activity) records: `event_timestamp` in whole seconds; `timestamp` without milliseconds\n")
+	w("on hq tunnel 1 and branch tunnel 1, with milliseconds on hq tunnel 2 and branch tunnel 2. BGP\n")
+	w("records: `event_timestamp` in milliseconds, `timestamp` with milliseconds. Field order as in the AWS\n")
+	w("user guide. The text-format BGP stream follows the project's guess of that format (`notes/common.md`).\n\n")
+
+	w("## Incidents\n\n")
+	w("`expected.json` holds the same list for tests: `root_cause` is a contract category id and\n")
+	w("`root_cause_at` the time of the first causal record as it reads in its stream.\n\n")
+	for i, in := range ds.incidents {
+		w("### %d. `%s`: %s tunnel %d (%s)\n\n", i+1, in.ID, connName(ds, in.VPNConnectionID), in.Tunnel, in.TunnelIP)
+		w("%s\n\n", in.Summary)
+		w("- root cause `%s` at %s", in.RootCause, in.RootCauseAt)
+		if in.StaysDownBecause != "" {
+			w("; stays down because of `%s` (from %s)", in.StaysDownBecause, in.StaysDownBecauseAt)
+		}
+		w("; recovered at %s; ask at %s\n", in.RecoveredAt, in.QuestionAt)
+		for _, s := range in.story {
+			w("- %s\n", s)
+		}
+		w("\n")
+	}
+
+	w("## Healthy background\n\n")
+	w("- IKE state records with empty `details` about every 10 minutes on every tunnel, reporting the\n")
+	w("  phase states of the moment (down or negotiating during outages).\n")
+	w("- IKEv2 tunnels: CREATE_CHILD_SA rekeys every 50–56 minutes (phase 2 lifetime 3600 s, margin 270 s,\n")
+	w("  fuzz 100 %%), initiated by either side (all four message wordings), message ids increasing and\n")
+	w("  restarting with each new IKE_SA; three of them collide with the CGW's own rekey\n")
+	w("  (`(CHILD_REKEY) collision as CHILD_DELETE`, then the redundant SA is deleted).\n")
+	w("- branch tunnel 2 (IKEv1): quick-mode rekeys show as a `rekeying` state record followed by\n")
+	w("  `AWS tunnel received DELETE for Phase 2 SA with SPI: …` from the CGW, phases established: routine.\n")
+	w("- BGP: routine `received update with attributes` with UPDATED routes every 35–100 minutes, and one\n")
+	w("  short-lived prefix per connection (hq 192.168.99.0/24 07:12–07:58, branch 10.30.48.0/24\n")
+	w("  15:03–15:40) advertised and withdrawn on both tunnels.\n")
+	w("- hq's customer gateway sends its routes with MED 0 on tunnel 1 and MED 100 on tunnel 2 (tunnel 1\n")
+	w("  preferred); it moves tunnel 2 to MED 0 while tunnel 1's BGP is down.\n")
+	return b.Bytes()
+}
+
+func connName(ds *dataset, id string) string {
+	for _, c := range ds.conns {
+		if c.id == id {
+			return c.name
+		}
+	}
+	return id
+}
