@@ -91,7 +91,7 @@ var ikeDetails = compileAll(
 	`AWS tunnel DPD timed out after \d+ retransmits`,
 	`Peer is not responsive - Declaring peer dead`,
 	`AWS tunnel received DELETE for IKE_SA from CGW`,
-	`AWS tunnel received DELETE for Phase 2 SA with SPI: [0-9a-f]{8}`,
+	`AWS tunnel received DELETE for Phase 2 SA with SPI: [0-9a-f]{8}`, // documented; not generated today
 	`No Proposal Match Found by AWS`,
 	`AWS tunnel detected a pre-shared key mismatch with cgw: `+ip,
 	`AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with cgw: `+ip,
