@@ -1,0 +1,266 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vpnlens/vpnlens/correlate"
+)
+
+// InventoryFileName is the optional `aws ec2 describe-vpn-connections`
+// output in a logs directory.
+const InventoryFileName = "vpn-connections.json"
+
+// Local serves exported logs from a directory (--logs-dir) or an embedded
+// file system (--demo). Everything is read once at open: local data sets are
+// small next to what CloudWatch holds, and every later question is then
+// answered from memory.
+type Local struct {
+	name   string
+	logger *slog.Logger
+
+	mu          sync.RWMutex
+	conns       []Connection
+	inventoryOK bool // connections came from vpn-connections.json
+	streams     map[correlate.StreamID][]correlate.Event
+	report      correlate.Report
+	unplaced    int64 // records whose VPN connection could not be told
+}
+
+// OpenDir loads a --logs-dir directory.
+func OpenDir(dir string, logger *slog.Logger) (*Local, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, &Error{Op: "open logs directory", Cause: "NotFound", Msg: fmt.Sprintf("cannot open logs directory %s: %v", dir, err), Err: err}
+	}
+	if !st.IsDir() {
+		return nil, &Error{Op: "open logs directory", Cause: "NotADirectory", Msg: fmt.Sprintf("--logs-dir %s is not a directory", dir)}
+	}
+	return OpenFS(os.DirFS(dir), dir, logger)
+}
+
+// OpenFS loads logs from a file system; name labels it in reports.
+func OpenFS(fsys fs.FS, name string, logger *slog.Logger) (*Local, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	l := &Local{name: name, logger: logger, streams: map[correlate.StreamID][]correlate.Event{}}
+	if err := l.load(fsys); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Local) load(fsys fs.FS) error {
+	rep := correlate.Report{ByCategory: map[correlate.Category]int64{}}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		base := d.Name()
+		if strings.HasPrefix(base, ".") && p != "." {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if base == InventoryFileName {
+			f, err := fsys.Open(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			conns, err := ParseDescribeVpnConnections(f)
+			if err != nil {
+				return &Error{Op: "read inventory", Cause: "BadInventory", Msg: fmt.Sprintf("%s: %v", path.Join(l.name, p), err), Err: err}
+			}
+			l.conns, l.inventoryOK = conns, true
+			return nil
+		}
+		if strings.EqualFold(path.Ext(base), ".md") {
+			return nil // notes that travel with exported logs
+		}
+		f, err := fsys.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		hint, _ := StreamFromPath(p)
+		return correlate.ReadRecords(f, correlate.ReadOptions{Name: path.Join(l.name, p), Stream: hint}, &rep, func(ev *correlate.Event) error {
+			if ev.VPNConnectionID == "" || ev.TunnelIP == "" {
+				l.unplaced++
+				return nil
+			}
+			id := correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
+			l.streams[id] = append(l.streams[id], *ev)
+			return nil
+		})
+	})
+	if err != nil {
+		var se *Error
+		if asErr(err, &se) {
+			return err
+		}
+		return &Error{Op: "read logs", Cause: "ReadFailed", Msg: fmt.Sprintf("reading %s: %v", l.name, err), Err: err}
+	}
+	for id, evs := range l.streams {
+		correlate.SortEvents(evs)
+		l.streams[id] = evs
+	}
+	l.report = rep
+	if !l.inventoryOK {
+		l.conns = l.synthesizeInventory()
+	}
+	l.logger.Info("logs loaded", "source", l.name, "records", rep.Records, "malformed", rep.MalformedCount,
+		"unknown", rep.UnknownCount, "streams", len(l.streams), "connections", len(l.conns), "unplaced", l.unplaced)
+	return nil
+}
+
+// StreamFromPath infers a stream from a file path: the file name first,
+// then the folders holding it (CloudWatch's export to S3 writes
+// <task-id>/<stream-name>/000000.gz).
+func StreamFromPath(p string) (correlate.StreamID, bool) {
+	parts := strings.Split(path.Clean(strings.ReplaceAll(p, "\\", "/")), "/")
+	for i := len(parts) - 1; i >= 0; i-- {
+		if id, ok := correlate.ParseStreamName(parts[i]); ok {
+			return id, true
+		}
+	}
+	return correlate.StreamID{}, false
+}
+
+// synthesizeInventory describes the connections seen in the logs when no
+// vpn-connections.json was supplied. Without it the tunnel numbering is a
+// guess (sorted by outside IP), which the connection's note says.
+func (l *Local) synthesizeInventory() []Connection {
+	byVPN := map[string]map[string]*LogSettings{}
+	for id := range l.streams {
+		if byVPN[id.VPNConnectionID] == nil {
+			byVPN[id.VPNConnectionID] = map[string]*LogSettings{}
+		}
+		ls := byVPN[id.VPNConnectionID][id.TunnelIP]
+		if ls == nil {
+			ls = &LogSettings{}
+			byVPN[id.VPNConnectionID][id.TunnelIP] = ls
+		}
+		switch id.Kind {
+		case correlate.StreamIKE:
+			ls.IKEEnabled = true
+		case correlate.StreamBGP:
+			ls.BGPEnabled = true
+		}
+	}
+	var conns []Connection
+	for vpn, tunnels := range byVPN {
+		c := Connection{ID: vpn, State: "unknown", Tags: map[string]string{"vpnlens:note": "inventory inferred from log files; tunnel numbers follow outside IP order"}}
+		ips := make([]string, 0, len(tunnels))
+		for ip := range tunnels {
+			ips = append(ips, ip)
+		}
+		sort.Slice(ips, func(i, j int) bool { return ipLess(ips[i], ips[j]) })
+		for i, ip := range ips {
+			c.Tunnels = append(c.Tunnels, Tunnel{Number: i + 1, OutsideIP: ip, Logging: *tunnels[ip]})
+		}
+		conns = append(conns, c)
+	}
+	sort.Slice(conns, func(i, j int) bool { return conns[i].ID < conns[j].ID })
+	return conns
+}
+
+// Connections implements Inventory.
+func (l *Local) Connections(ctx context.Context) ([]Connection, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := make([]Connection, len(l.conns))
+	copy(out, l.conns)
+	return out, nil
+}
+
+// Report returns what loading read: records, malformed and unknown counts.
+func (l *Local) Report() correlate.Report {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.report
+}
+
+// Logs implements LogSource.
+func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	startMs, endMs := q.Start.UnixMilli(), q.End.UnixMilli()
+	if q.End.IsZero() {
+		endMs = 1<<63 - 1
+	}
+	res := &LogResult{Path: "local files (" + l.name + ")"}
+	for id, evs := range l.streams {
+		if id.VPNConnectionID != q.VPNConnectionID || !wantTunnel(q.TunnelIPs, id.TunnelIP) || !wantKind(q.Kinds, id.Kind) {
+			continue
+		}
+		lo := sort.Search(len(evs), func(i int) bool { return evs[i].TimeMs >= startMs })
+		for i := lo; i < len(evs) && evs[i].TimeMs < endMs; i++ {
+			if q.AnomaliesOnly && !evs[i].Anomaly {
+				continue
+			}
+			res.Events = append(res.Events, evs[i])
+		}
+	}
+	correlate.SortEvents(res.Events)
+	res.Report = l.report
+	if l.report.MalformedCount > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d malformed record(s) in %s could not be read; they are listed in the load report", l.report.MalformedCount, l.name))
+	}
+	if l.unplaced > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d record(s) in %s name no VPN connection (no logStreamName, file name or resource_id) and are not attributed to any tunnel", l.unplaced, l.name))
+	}
+	return res, ctx.Err()
+}
+
+// Extents implements LogSource.
+func (l *Local) Extents(ctx context.Context, vpn string) ([]Extent, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var out []Extent
+	for id, evs := range l.streams {
+		if id.VPNConnectionID != vpn || len(evs) == 0 {
+			continue
+		}
+		out = append(out, Extent{Stream: id, First: time.UnixMilli(evs[0].TimeMs).UTC(), Last: time.UnixMilli(evs[len(evs)-1].TimeMs).UTC(), Count: int64(len(evs))})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Stream.String() < out[j].Stream.String() })
+	return out, nil
+}
+
+func wantTunnel(ips []string, ip string) bool {
+	if len(ips) == 0 {
+		return true
+	}
+	for _, x := range ips {
+		if x == ip {
+			return true
+		}
+	}
+	return false
+}
+
+func wantKind(kinds []correlate.StreamKind, k correlate.StreamKind) bool {
+	if len(kinds) == 0 {
+		return true
+	}
+	for _, x := range kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,162 @@
+// Package source holds where vpnlens gets its facts from: a VPN inventory
+// (connections and tunnel options) and a log source (records of given
+// streams in a time window). Implementations: a local directory of exported
+// logs, the embedded demo data, and AWS (EC2 + CloudWatch Logs).
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vpnlens/vpnlens/correlate"
+)
+
+// Connection is one Site-to-Site VPN connection as EC2 describes it.
+type Connection struct {
+	ID                string            `json:"vpn_connection_id"`
+	Name              string            `json:"name,omitempty"` // the Name tag
+	State             string            `json:"state"`
+	Type              string            `json:"type,omitempty"`
+	Category          string            `json:"category,omitempty"`
+	CustomerGatewayID string            `json:"customer_gateway_id,omitempty"`
+	VPNGatewayID      string            `json:"vpn_gateway_id,omitempty"`
+	TransitGatewayID  string            `json:"transit_gateway_id,omitempty"`
+	StaticRoutesOnly  bool              `json:"static_routes_only"`
+	LocalIPv4CIDR     string            `json:"local_ipv4_network_cidr,omitempty"`
+	RemoteIPv4CIDR    string            `json:"remote_ipv4_network_cidr,omitempty"`
+	OutsideIPType     string            `json:"outside_ip_address_type,omitempty"`
+	Region            string            `json:"region,omitempty"`
+	Tags              map[string]string `json:"tags,omitempty"`
+	Tunnels           []Tunnel          `json:"tunnels"`
+}
+
+// Routing says "static" or "dynamic (BGP)".
+func (c *Connection) Routing() string {
+	if c.StaticRoutesOnly {
+		return "static"
+	}
+	return "bgp"
+}
+
+// Gateway names the AWS-side gateway (VGW or TGW).
+func (c *Connection) Gateway() string {
+	if c.TransitGatewayID != "" {
+		return c.TransitGatewayID
+	}
+	return c.VPNGatewayID
+}
+
+// Tunnel is one of a connection's two tunnels. Number follows the order of
+// Options.TunnelOptions; telemetry is paired by outside IP, never by position.
+type Tunnel struct {
+	Number     int           `json:"number"`
+	OutsideIP  string        `json:"outside_ip"`
+	InsideCIDR string        `json:"inside_cidr,omitempty"`
+	InsideIPv6 string        `json:"inside_ipv6_cidr,omitempty"`
+	Telemetry  *Telemetry    `json:"telemetry,omitempty"`
+	Logging    LogSettings   `json:"logging"`
+	Options    TunnelOptions `json:"options"`
+}
+
+// Telemetry is EC2's VgwTelemetry for a tunnel.
+type Telemetry struct {
+	Status             string    `json:"status"`
+	StatusMessage      string    `json:"status_message,omitempty"`
+	AcceptedRouteCount int       `json:"accepted_route_count"`
+	LastStatusChange   time.Time `json:"last_status_change,omitzero"`
+}
+
+// LogSettings is a tunnel's CloudWatchLogOptions: IKE (tunnel activity) and
+// BGP logs are configured separately and may go to different log groups.
+type LogSettings struct {
+	IKEEnabled  bool   `json:"ike_enabled"`
+	IKELogGroup string `json:"ike_log_group,omitempty"` // ARN as configured
+	IKEFormat   string `json:"ike_format,omitempty"`    // json | text
+	BGPEnabled  bool   `json:"bgp_enabled"`
+	BGPLogGroup string `json:"bgp_log_group,omitempty"`
+	BGPFormat   string `json:"bgp_format,omitempty"`
+}
+
+// TunnelOptions are the negotiated-policy settings of a tunnel.
+type TunnelOptions struct {
+	IKEVersions       []string `json:"ike_versions,omitempty"`
+	Phase1Encryption  []string `json:"phase1_encryption_algorithms,omitempty"`
+	Phase1Integrity   []string `json:"phase1_integrity_algorithms,omitempty"`
+	Phase1DHGroups    []int    `json:"phase1_dh_group_numbers,omitempty"`
+	Phase1LifetimeSec int      `json:"phase1_lifetime_seconds,omitempty"`
+	Phase2Encryption  []string `json:"phase2_encryption_algorithms,omitempty"`
+	Phase2Integrity   []string `json:"phase2_integrity_algorithms,omitempty"`
+	Phase2DHGroups    []int    `json:"phase2_dh_group_numbers,omitempty"`
+	Phase2LifetimeSec int      `json:"phase2_lifetime_seconds,omitempty"`
+	DPDTimeoutSec     int      `json:"dpd_timeout_seconds,omitempty"`
+	DPDTimeoutAction  string   `json:"dpd_timeout_action,omitempty"`
+	StartupAction     string   `json:"startup_action,omitempty"`
+	RekeyMarginSec    int      `json:"rekey_margin_time_seconds,omitempty"`
+	RekeyFuzzPercent  int      `json:"rekey_fuzz_percentage,omitempty"`
+	ReplayWindowSize  int      `json:"replay_window_size,omitempty"`
+	LifecycleControl  bool     `json:"enable_tunnel_lifecycle_control"`
+	PreSharedKeyIsSet bool     `json:"pre_shared_key_set"` // the key itself is never kept
+}
+
+// Inventory lists VPN connections.
+type Inventory interface {
+	Connections(ctx context.Context) ([]Connection, error)
+}
+
+// LogQuery asks for the records of some streams of one connection.
+type LogQuery struct {
+	VPNConnectionID string
+	TunnelIPs       []string               // empty = every tunnel
+	Kinds           []correlate.StreamKind // empty = IKE and BGP
+	Start, End      time.Time              // [Start, End)
+	AnomaliesOnly   bool                   // the source may filter server-side
+}
+
+// LogResult is what a log source returns: classified events in time order
+// plus a report of what was read (malformed records are counted there, never
+// dropped silently) and how the fetch was done.
+type LogResult struct {
+	Events []correlate.Event
+	Report correlate.Report
+	Path   string // how the records were obtained, e.g. "local files", "FilterLogEvents", "Logs Insights"
+	Notes  []string
+}
+
+// Extent is the time range a stream has data for.
+type Extent struct {
+	Stream correlate.StreamID
+	First  time.Time
+	Last   time.Time
+	Count  int64
+}
+
+// LogSource answers "records of these streams in this window".
+type LogSource interface {
+	Logs(ctx context.Context, q LogQuery) (*LogResult, error)
+	// Extents tells which streams of a connection have data and for which
+	// times, so tools can resolve "HH:MM" and say "logs exist from X to Y".
+	Extents(ctx context.Context, vpnConnectionID string) ([]Extent, error)
+}
+
+// ErrNotFound is wrapped by errors about unknown connections or tunnels.
+var ErrNotFound = errors.New("not found")
+
+// NotFoundError builds an ErrNotFound-wrapping error.
+func NotFoundError(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrNotFound, fmt.Sprintf(format, a...))
+}
+
+// Error is a failure of a source that the user can act on: the message names
+// the cause (missing IAM action, logging disabled on a tunnel, throttling,
+// an unreadable directory) and what to do about it.
+type Error struct {
+	Op    string // what was being done, e.g. "FilterLogEvents"
+	Cause string // the short cause, e.g. "AccessDenied"
+	Msg   string // full advice for the user
+	Err   error
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Err }

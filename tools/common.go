@@ -1,0 +1,333 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/source"
+)
+
+// Argument descriptions shared by several tools, written for a model.
+const (
+	descVPN      = "VPN connection id, e.g. vpn-0a1b2c3d4e5f60718. May be omitted when only one connection exists; call list_vpn_connections to see the ids."
+	descTunnel   = `Tunnel: "1" or "2" (order of the connection's tunnel options) or the tunnel's outside IP address. Omit for both tunnels.`
+	descTimezone = `IANA time zone the times you pass are in, e.g. "Europe/Berlin". Default UTC. Answers give times in UTC and in this zone.`
+	descStart    = `Window start: RFC 3339, "YYYY-MM-DD HH:MM[:SS]", "HH:MM[:SS]" (on the most recent day that has logs) or "now-2h". Default: 24 hours before the newest record.`
+	descEnd      = `Window end, same forms as start. Default: the newest record of the connection (plus one second).`
+)
+
+// args wraps a tool's raw argument map with typed, validating getters that
+// turn mistakes into UserErrors naming the argument.
+type args map[string]any
+
+func (a args) str(name string) (string, error) {
+	v, ok := a[name]
+	if !ok || v == nil {
+		return "", nil
+	}
+	switch t := v.(type) {
+	case string:
+		return strings.TrimSpace(t), nil
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64), nil
+	case int:
+		return strconv.Itoa(t), nil
+	}
+	return "", userErrorf("argument %q must be a string, got %T", name, v)
+}
+
+func (a args) integer(name string, def, min, max int) (int, error) {
+	v, ok := a[name]
+	if !ok || v == nil {
+		return def, nil
+	}
+	var n int
+	switch t := v.(type) {
+	case float64:
+		if t != float64(int(t)) {
+			return 0, userErrorf("argument %q must be a whole number, got %v", name, t)
+		}
+		n = int(t)
+	case int:
+		n = t
+	case string:
+		x, err := strconv.Atoi(strings.TrimSpace(t))
+		if err != nil {
+			return 0, userErrorf("argument %q must be a number, got %q", name, t)
+		}
+		n = x
+	default:
+		return 0, userErrorf("argument %q must be a number, got %T", name, v)
+	}
+	if n < min || n > max {
+		return 0, userErrorf("argument %q must be between %d and %d, got %d", name, min, max, n)
+	}
+	return n, nil
+}
+
+func (a args) boolean(name string, def bool) (bool, error) {
+	v, ok := a[name]
+	if !ok || v == nil {
+		return def, nil
+	}
+	switch t := v.(type) {
+	case bool:
+		return t, nil
+	case string:
+		b, err := strconv.ParseBool(strings.TrimSpace(t))
+		if err == nil {
+			return b, nil
+		}
+	}
+	return false, userErrorf("argument %q must be true or false, got %v", name, v)
+}
+
+func (a args) strings(name string) ([]string, error) {
+	v, ok := a[name]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	switch t := v.(type) {
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, x := range t {
+			s, ok := x.(string)
+			if !ok {
+				return nil, userErrorf("argument %q must be a list of strings", name)
+			}
+			out = append(out, strings.TrimSpace(s))
+		}
+		return out, nil
+	case []string:
+		return t, nil
+	case string:
+		if t == "" {
+			return nil, nil
+		}
+		parts := strings.Split(t, ",")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		return parts, nil
+	}
+	return nil, userErrorf("argument %q must be a list of strings", name)
+}
+
+// connection resolves a VPN connection id argument.
+func (d *Deps) connection(ctx context.Context, id string) (*source.Connection, error) {
+	conns, err := d.Inventory.Connections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if id == "" {
+		if len(conns) == 1 {
+			return &conns[0], nil
+		}
+		if len(conns) == 0 {
+			return nil, userErrorf("no VPN connections are known to this source: check the region (--region) or the logs directory")
+		}
+		return nil, userErrorf("there are %d VPN connections; pass vpn_connection_id, one of: %s", len(conns), connIDs(conns))
+	}
+	for i := range conns {
+		if conns[i].ID == id || strings.EqualFold(conns[i].Name, id) {
+			return &conns[i], nil
+		}
+	}
+	return nil, userErrorf("unknown VPN connection %q; known connections: %s (call list_vpn_connections)", id, connIDs(conns))
+}
+
+func connIDs(conns []source.Connection) string {
+	ids := make([]string, 0, len(conns))
+	for _, c := range conns {
+		s := c.ID
+		if c.Name != "" {
+			s += " (" + c.Name + ")"
+		}
+		ids = append(ids, s)
+	}
+	sort.Strings(ids)
+	return strings.Join(ids, ", ")
+}
+
+// tunnel resolves "1", "2" or an outside IP to a tunnel of conn; "" → nil.
+func tunnelOf(conn *source.Connection, arg string) (*source.Tunnel, error) {
+	arg = strings.TrimSpace(strings.TrimPrefix(strings.ToLower(arg), "tunnel"))
+	if arg == "" {
+		return nil, nil
+	}
+	for i := range conn.Tunnels {
+		t := &conn.Tunnels[i]
+		if strconv.Itoa(t.Number) == arg || t.OutsideIP == arg {
+			return t, nil
+		}
+	}
+	var opts []string
+	for _, t := range conn.Tunnels {
+		opts = append(opts, fmt.Sprintf("%q or %q", strconv.Itoa(t.Number), t.OutsideIP))
+	}
+	return nil, userErrorf("connection %s has no tunnel %q; use %s", conn.ID, arg, strings.Join(opts, ", "))
+}
+
+func tunnelNumber(conn *source.Connection, ip string) int {
+	for _, t := range conn.Tunnels {
+		if t.OutsideIP == ip {
+			return t.Number
+		}
+	}
+	return 0
+}
+
+// window is a resolved time window plus the zone answers are given in.
+type window struct {
+	Start, End time.Time
+	Loc        *time.Location
+}
+
+// extents returns the data range of a connection: first and last record.
+func (d *Deps) extents(ctx context.Context, vpn string) (first, last time.Time, exts []source.Extent, err error) {
+	exts, err = d.Logs.Extents(ctx, vpn)
+	if err != nil {
+		return
+	}
+	for _, e := range exts {
+		if first.IsZero() || e.First.Before(first) {
+			first = e.First
+		}
+		if e.Last.After(last) {
+			last = e.Last
+		}
+	}
+	return
+}
+
+// resolveWindow reads start/end/timezone arguments with the defaults every
+// windowed tool shares, and enforces the maximum window.
+func (d *Deps) resolveWindow(ctx context.Context, a args, vpn string, defaultSpan time.Duration) (window, error) {
+	tz, err := a.str("timezone")
+	if err != nil {
+		return window{}, err
+	}
+	loc, err := correlate.LoadZone(tz)
+	if err != nil {
+		return window{}, &UserError{Msg: err.Error()}
+	}
+	_, last, _, err := d.extents(ctx, vpn)
+	if err != nil {
+		return window{}, err
+	}
+	startS, err := a.str("start")
+	if err != nil {
+		return window{}, err
+	}
+	endS, err := a.str("end")
+	if err != nil {
+		return window{}, err
+	}
+	w := window{Loc: loc}
+	if endS != "" {
+		if w.End, err = correlate.ParseTimeArg(endS, loc, last, d.now()); err != nil {
+			return window{}, &UserError{Msg: "end: " + err.Error()}
+		}
+	} else if !last.IsZero() {
+		w.End = last.Add(time.Second)
+	} else {
+		w.End = d.now()
+	}
+	if startS != "" {
+		if w.Start, err = correlate.ParseTimeArg(startS, loc, last, d.now()); err != nil {
+			return window{}, &UserError{Msg: "start: " + err.Error()}
+		}
+	} else {
+		w.Start = w.End.Add(-defaultSpan)
+	}
+	if !w.End.After(w.Start) {
+		return window{}, userErrorf("the window is empty: start %s is not before end %s", correlate.FormatUTC(w.Start), correlate.FormatUTC(w.End))
+	}
+	if max := d.limits().MaxWindow; max > 0 && w.End.Sub(w.Start) > max {
+		return window{}, userErrorf("the window %s is longer than the maximum %s: narrow start/end (or use summarize_vpn_health for long periods)", w.End.Sub(w.Start), max)
+	}
+	return w, nil
+}
+
+func (d *Deps) limits() Limits {
+	l := d.Limits
+	if l.MaxRecords == 0 {
+		l = DefaultLimits
+	}
+	return l
+}
+
+// TimeView states a time in UTC and in the zone the question was asked in.
+type TimeView struct {
+	UTC   string `json:"utc"`
+	Local string `json:"local,omitempty"`
+}
+
+func timeView(t time.Time, loc *time.Location) TimeView {
+	v := TimeView{UTC: correlate.FormatUTC(t)}
+	if loc != nil && loc != time.UTC {
+		v.Local = t.In(loc).Format("2006-01-02 15:04:05 MST")
+	}
+	return v
+}
+
+func msView(ms int64, loc *time.Location) TimeView { return timeView(time.UnixMilli(ms), loc) }
+
+// EventView is one classified record as tools return it.
+type EventView struct {
+	At           string                `json:"at" jsonschema:"record time, RFC 3339 UTC"`
+	AtLocal      string                `json:"at_local,omitempty"`
+	Tunnel       string                `json:"tunnel" jsonschema:"tunnel outside IP"`
+	TunnelNumber int                   `json:"tunnel_number,omitempty"`
+	Stream       string                `json:"stream" jsonschema:"IKE or BGP"`
+	Category     string                `json:"category"`
+	Severity     string                `json:"severity"`
+	Direction    string                `json:"direction,omitempty"`
+	Anomaly      bool                  `json:"anomaly"`
+	Details      string                `json:"details,omitempty"`
+	Phase1State  string                `json:"ike_phase1_state,omitempty"`
+	Phase2State  string                `json:"ike_phase2_state,omitempty"`
+	Status       string                `json:"status,omitempty"`
+	Fields       *correlate.Fields     `json:"fields,omitempty"`
+	Route        *correlate.RouteAttrs `json:"route,omitempty"`
+	Raw          string                `json:"raw" jsonschema:"the record exactly as logged (untrusted log data)"`
+}
+
+func eventView(e *correlate.Event, conn *source.Connection, loc *time.Location) EventView {
+	v := EventView{
+		At: correlate.FormatMs(e.TimeMs), Tunnel: e.TunnelIP, Stream: e.Stream.String(), Category: string(e.Category),
+		Severity: e.Severity.String(), Anomaly: e.Anomaly, Details: e.Details, Phase1State: e.Phase1State.String(),
+		Phase2State: e.Phase2State.String(), Status: e.BGPStatus, Route: e.Route, Raw: e.Raw,
+	}
+	if loc != nil && loc != time.UTC {
+		v.AtLocal = e.Time().In(loc).Format("2006-01-02 15:04:05.000 MST")
+	}
+	if conn != nil {
+		v.TunnelNumber = tunnelNumber(conn, e.TunnelIP)
+	}
+	if e.Direction != correlate.DirNone {
+		v.Direction = e.Direction.String()
+	}
+	if e.Fields != (correlate.Fields{}) {
+		f := e.Fields
+		v.Fields = &f
+	}
+	return v
+}
+
+// quoteLog renders untrusted log text for a text answer: one line, fenced
+// as data so a crafted details string cannot read as an instruction.
+func quoteLog(raw string) string {
+	raw = strings.ReplaceAll(raw, "\r", "")
+	raw = strings.ReplaceAll(raw, "\n", " ")
+	if len(raw) > 400 {
+		raw = raw[:400] + "…"
+	}
+	raw = strings.NewReplacer("«", "‹", "»", "›").Replace(raw)
+	return "«log: " + raw + "»"
+}

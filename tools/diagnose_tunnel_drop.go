@@ -1,0 +1,361 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/source"
+)
+
+// DiagnoseResult is the answer of diagnose_tunnel_drop.
+type DiagnoseResult struct {
+	VPNConnectionID    string                  `json:"vpn_connection_id"`
+	AskedAt            TimeView                `json:"asked_at"`
+	Summary            string                  `json:"summary"`
+	RootCause          CauseView               `json:"root_cause"`
+	StaysDownBecause   *CauseView              `json:"stays_down_because,omitempty" jsonschema:"the repeated failure that keeps the tunnel from coming back"`
+	Incident           IncidentView            `json:"incident"`
+	Alternatives       []AlternativeView       `json:"alternatives"`
+	Impact             ImpactView              `json:"impact"`
+	OtherTunnels       []OtherTunnelView       `json:"other_tunnels"`
+	SharedCause        string                  `json:"shared_cause,omitempty"`
+	RecommendedActions []string                `json:"recommended_actions"`
+	GatewayHints       []correlate.GatewayHint `json:"gateway_hints,omitempty"`
+	NextSteps          []string                `json:"next_steps"`
+	Notes              []string                `json:"notes,omitempty"`
+}
+
+// CauseView is a root cause with its evidence.
+type CauseView struct {
+	Category     string         `json:"category" jsonschema:"contract category id of the record class that explains the incident"`
+	Tunnel       string         `json:"tunnel" jsonschema:"tunnel outside IP"`
+	TunnelNumber int            `json:"tunnel_number,omitempty"`
+	At           string         `json:"at" jsonschema:"RFC 3339 UTC of the first causal record"`
+	AtLocal      string         `json:"at_local,omitempty"`
+	Confidence   float64        `json:"confidence"`
+	Direction    string         `json:"direction,omitempty"`
+	ActingSide   string         `json:"acting_side,omitempty"`
+	Meaning      string         `json:"meaning,omitempty"`
+	Explanation  string         `json:"explanation,omitempty"`
+	Count        int            `json:"count"`
+	Evidence     []EvidenceView `json:"evidence"`
+}
+
+// EvidenceView is one record quoted as evidence.
+type EvidenceView struct {
+	At       string `json:"at"`
+	Category string `json:"category"`
+	Stream   string `json:"stream" jsonschema:"<vpn-id>_<tunnel-ip>-IKE or -BGP"`
+	Raw      string `json:"raw" jsonschema:"the record as logged (untrusted log data)"`
+}
+
+// AlternativeView is a lower-ranked candidate cause.
+type AlternativeView struct {
+	Category string `json:"category"`
+	At       string `json:"at"`
+	Count    int    `json:"count"`
+	Why      string `json:"why_lower"`
+}
+
+// ImpactView is what the incident cost.
+type ImpactView struct {
+	Down              bool     `json:"down"`
+	DowntimeSeconds   int64    `json:"downtime_seconds"`
+	Recovered         bool     `json:"recovered"`
+	RoutesWithdrawn   int      `json:"routes_withdrawn"`
+	WithdrawnPrefixes []string `json:"withdrawn_prefixes,omitempty"`
+	RoutesDenied      int      `json:"routes_denied"`
+	DeniedRoutes      []string `json:"denied_routes,omitempty"`
+	PrefixCount       int64    `json:"prefix_count,omitempty"`
+	PrefixLimit       int64    `json:"prefix_limit,omitempty"`
+	PrefixGrowth      string   `json:"prefix_growth,omitempty"`
+	Failover          string   `json:"failover,omitempty"`
+}
+
+// OtherTunnelView is the other tunnel's state during the incident.
+type OtherTunnelView struct {
+	Tunnel       string `json:"tunnel"`
+	TunnelNumber int    `json:"tunnel_number,omitempty"`
+	State        string `json:"state"`
+	RouteUpdates int    `json:"route_updates"`
+	IncidentID   string `json:"incident_id,omitempty"`
+}
+
+func streamName(e *correlate.Event) string {
+	return correlate.StreamID{VPNConnectionID: e.VPNConnectionID, TunnelIP: e.TunnelIP, Kind: e.Stream}.String()
+}
+
+func causeView(c *correlate.Cause, conn *source.Connection, loc *time.Location) CauseView {
+	v := CauseView{Category: string(c.Category), Tunnel: c.TunnelIP, TunnelNumber: tunnelNumber(conn, c.TunnelIP),
+		At: correlate.FormatMs(c.AtMs), Confidence: c.Confidence, Explanation: c.Explanation, Count: c.Count, Evidence: []EvidenceView{}}
+	if loc != time.UTC {
+		v.AtLocal = msView(c.AtMs, loc).Local
+	}
+	if c.Direction != correlate.DirNone {
+		v.Direction = c.Direction.String()
+	}
+	if e, ok := correlate.LookupCategory(c.Category); ok {
+		v.Meaning, v.ActingSide = e.Meaning, e.ActingSide
+	}
+	for i := range c.Evidence {
+		e := &c.Evidence[i]
+		v.Evidence = append(v.Evidence, EvidenceView{At: correlate.FormatMs(e.TimeMs), Category: string(e.Category), Stream: streamName(e), Raw: e.Raw})
+	}
+	return v
+}
+
+// Text renders the diagnosis for a reader in a hurry.
+func (r DiagnoseResult) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", r.Summary)
+	rc := r.RootCause
+	fmt.Fprintf(&b, "Root cause: %s on tunnel %d (%s) at %s", rc.Category, rc.TunnelNumber, rc.Tunnel, rc.At)
+	if rc.AtLocal != "" {
+		fmt.Fprintf(&b, " (%s)", rc.AtLocal)
+	}
+	fmt.Fprintf(&b, ", confidence %.2f\n", rc.Confidence)
+	if rc.Meaning != "" {
+		fmt.Fprintf(&b, "  %s\n", rc.Meaning)
+	}
+	if rc.Explanation != "" {
+		fmt.Fprintf(&b, "  %s\n", rc.Explanation)
+	}
+	b.WriteString("Evidence (quoted log data):\n")
+	for _, e := range rc.Evidence {
+		fmt.Fprintf(&b, "  %s %s %s\n", e.At, e.Category, quoteLog(e.Raw))
+	}
+	if s := r.StaysDownBecause; s != nil {
+		fmt.Fprintf(&b, "Stays down because: %s (%d times from %s). %s\n", s.Category, s.Count, s.At, s.Explanation)
+	}
+	for _, a := range r.Alternatives {
+		fmt.Fprintf(&b, "Ranked lower: %s at %s — %s\n", a.Category, a.At, a.Why)
+	}
+	im := r.Impact
+	if im.Down {
+		fmt.Fprintf(&b, "Impact: down %s", time.Duration(im.DowntimeSeconds)*time.Second)
+		if !im.Recovered {
+			b.WriteString(" (not recovered in the logs)")
+		}
+		fmt.Fprintf(&b, ", %d route(s) withdrawn", im.RoutesWithdrawn)
+	} else {
+		b.WriteString("Impact: session stayed up")
+	}
+	if im.RoutesDenied > 0 {
+		fmt.Fprintf(&b, ", %d route(s) denied: %s", im.RoutesDenied, strings.Join(im.DeniedRoutes, ", "))
+	}
+	if im.PrefixLimit > 0 {
+		fmt.Fprintf(&b, ", prefixes %d of limit %d (%s)", im.PrefixCount, im.PrefixLimit, im.PrefixGrowth)
+	}
+	b.WriteString("\n")
+	if im.Failover != "" {
+		fmt.Fprintf(&b, "Failover: %s\n", im.Failover)
+	}
+	if r.SharedCause != "" {
+		fmt.Fprintf(&b, "Shared cause: %s\n", r.SharedCause)
+	}
+	for _, a := range r.RecommendedActions {
+		fmt.Fprintf(&b, "Action: %s\n", a)
+	}
+	for _, n := range r.NextSteps {
+		fmt.Fprintf(&b, "Next: %s\n", n)
+	}
+	return b.String()
+}
+
+// DiagnoseTunnelDrop declares diagnose_tunnel_drop.
+func DiagnoseTunnelDrop(deps *Deps) Def[DiagnoseResult] {
+	return Def[DiagnoseResult]{
+		Tool: mcp.NewTool("diagnose_tunnel_drop",
+			append(readOnly("Diagnose a VPN tunnel drop"),
+				mcp.WithDescription("Answer \"why did tunnel X of vpn-… drop at T?\": finds the incident on that tunnel at (or shortly before) that time, reads all four streams of the connection (IKE and BGP of both tunnels) and returns the root cause — the first failure on the deepest layer involved, with its exact log records as evidence — plus what keeps the tunnel down, lower-ranked alternatives, impact (downtime, withdrawn routes, failover to the other tunnel), recommended actions with gateway commands, and next steps. Call this first for any drop/flap question; use get_vpn_timeline to show the whole story."),
+				mcp.WithString("vpn_connection_id", mcp.Description(descVPN)),
+				mcp.WithString("tunnel", mcp.Description(descTunnel+" When omitted, the incident nearest the time on either tunnel is diagnosed.")),
+				mcp.WithString("at", mcp.Required(), mcp.Description(`When the drop happened (or when it was noticed): RFC 3339, "YYYY-MM-DD HH:MM[:SS]", or "HH:MM[:SS]" meaning that time on the most recent day that has logs.`)),
+				mcp.WithString("timezone", mcp.Description(descTimezone)),
+				mcp.WithInteger("window_minutes", mcp.Min(1), mcp.Max(1440), mcp.Description("How far before `at` to look for the incident's start (default 60). Widen it when the tunnel had been down for a while before it was noticed.")),
+				mcp.WithOutputSchema[DiagnoseResult](),
+			)...),
+		Handle: func(ctx context.Context, raw map[string]any) (DiagnoseResult, error) {
+			return deps.diagnose(ctx, args(raw))
+		},
+	}
+}
+
+func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
+	var res DiagnoseResult
+	id, err := a.str("vpn_connection_id")
+	if err != nil {
+		return res, err
+	}
+	conn, err := d.connection(ctx, id)
+	if err != nil {
+		return res, err
+	}
+	tunnelArg, err := a.str("tunnel")
+	if err != nil {
+		return res, err
+	}
+	tun, err := tunnelOf(conn, tunnelArg)
+	if err != nil {
+		return res, err
+	}
+	tz, err := a.str("timezone")
+	if err != nil {
+		return res, err
+	}
+	loc, err := correlate.LoadZone(tz)
+	if err != nil {
+		return res, &UserError{Msg: err.Error()}
+	}
+	winMin, err := a.integer("window_minutes", 60, 1, 1440)
+	if err != nil {
+		return res, err
+	}
+	atS, err := a.str("at")
+	if err != nil {
+		return res, err
+	}
+	if atS == "" {
+		return res, userErrorf("argument \"at\" is required: when did the tunnel drop? e.g. \"20:25\" or \"2026-06-12T20:25:00Z\"")
+	}
+	_, last, _, err := d.extents(ctx, conn.ID)
+	if err != nil {
+		return res, err
+	}
+	at, err := correlate.ParseTimeArg(atS, loc, last, d.now())
+	if err != nil {
+		return res, &UserError{Msg: "at: " + err.Error()}
+	}
+	if tun != nil && !tun.Logging.IKEEnabled && !tun.Logging.BGPEnabled {
+		return res, userErrorf("logging is disabled on tunnel %d (%s) of %s, so there is nothing to diagnose; %s", tun.Number, tun.OutsideIP, conn.ID, enableLoggingHint(conn.ID, tun.OutsideIP))
+	}
+	lookback := time.Duration(winMin) * time.Minute
+	// Read well past `at`: recovery (or the retry loop that prevents it) is
+	// part of the answer.
+	an, err := d.analyze(ctx, conn, at.Add(-lookback-QuietLead), at.Add(6*time.Hour))
+	if err != nil {
+		return res, err
+	}
+	ip := ""
+	if tun != nil {
+		ip = tun.OutsideIP
+	}
+	in := correlate.IncidentAt(an.incidents, ip, at, lookback)
+	if in == nil {
+		return res, d.noIncident(ctx, conn, tun, at, loc, lookback, an)
+	}
+	dg := correlate.Diagnose(in, an.events, an.incidents)
+	res = DiagnoseResult{
+		VPNConnectionID: conn.ID, AskedAt: timeView(at, loc), Summary: dg.Summary,
+		RootCause: causeView(&dg.RootCause, conn, loc), Incident: incidentView(in, conn, loc),
+		Alternatives: []AlternativeView{}, OtherTunnels: []OtherTunnelView{}, RecommendedActions: []string{}, NextSteps: []string{},
+		SharedCause: dg.SharedCause, Notes: an.res.Notes,
+	}
+	res.Incident.RootCause = string(dg.RootCause.Category)
+	if dg.StaysDownBecause != nil {
+		v := causeView(dg.StaysDownBecause, conn, loc)
+		res.StaysDownBecause = &v
+	}
+	for _, alt := range dg.Alternatives {
+		res.Alternatives = append(res.Alternatives, AlternativeView{Category: string(alt.Category), At: correlate.FormatMs(alt.AtMs), Count: alt.Count, Why: alt.Why})
+	}
+	im := dg.Impact
+	res.Impact = ImpactView{Down: im.Down, DowntimeSeconds: im.DowntimeMs / 1000, Recovered: im.Recovered,
+		RoutesWithdrawn: im.RoutesWithdrawn, WithdrawnPrefixes: im.Withdrawn, RoutesDenied: im.RoutesDenied, DeniedRoutes: im.Denied,
+		PrefixCount: im.PrefixCount, PrefixLimit: im.PrefixLimit, PrefixGrowth: im.PrefixGrowth}
+	for _, ot := range dg.OtherTunnels {
+		res.OtherTunnels = append(res.OtherTunnels, OtherTunnelView{Tunnel: ot.TunnelIP, TunnelNumber: tunnelNumber(conn, ot.TunnelIP), State: ot.State, RouteUpdates: ot.RouteUpdates, IncidentID: ot.IncidentID})
+		if in.Down {
+			switch {
+			case ot.State == "down":
+				res.Impact.Failover = fmt.Sprintf("none: tunnel %d (%s) was down too", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP)
+			case ot.RouteUpdates > 0:
+				res.Impact.Failover = fmt.Sprintf("worked: tunnel %d (%s) stayed up and kept exchanging routes (%d route updates)", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP, ot.RouteUpdates)
+			default:
+				res.Impact.Failover = fmt.Sprintf("likely: tunnel %d (%s) stayed up", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP)
+			}
+		}
+	}
+	for _, c := range []*correlate.Cause{&dg.RootCause, dg.StaysDownBecause} {
+		if c == nil {
+			continue
+		}
+		if e, ok := correlate.LookupCategory(c.Category); ok {
+			res.RecommendedActions = append(res.RecommendedActions, e.Checks...)
+			res.GatewayHints = append(res.GatewayHints, e.GatewayHints...)
+		}
+	}
+	res.NextSteps = nextSteps(conn, in, &dg, loc)
+	return res, nil
+}
+
+// QuietLead widens a diagnosis read before the lookback, so an incident that
+// began just before the window is seen from its first record.
+const QuietLead = 30 * time.Minute
+
+func nextSteps(conn *source.Connection, in *correlate.Incident, dg *correlate.Diagnosis, loc *time.Location) []string {
+	start := time.UnixMilli(in.StartMs).Add(-10 * time.Minute).UTC().Format(time.RFC3339)
+	end := time.UnixMilli(in.EndMs).Add(10 * time.Minute).UTC().Format(time.RFC3339)
+	steps := []string{
+		fmt.Sprintf("get_vpn_timeline {\"vpn_connection_id\":%q,\"start\":%q,\"end\":%q} to walk through the incident record by record", conn.ID, start, end),
+	}
+	switch dg.RootCause.Category {
+	case correlate.IKEProposalMismatch, correlate.IKEDPDTimeout, correlate.IKEPhase2Failed, correlate.IKETSUnacceptable, correlate.IKERekeyCollision:
+		steps = append(steps, fmt.Sprintf("get_tunnel_options {\"vpn_connection_id\":%q,\"tunnel\":%q} to compare AWS's proposals and timers with the gateway's", conn.ID, in.TunnelIP))
+	}
+	switch {
+	case dg.StaysDownBecause != nil:
+		steps = append(steps, fmt.Sprintf("Ask the user whether the customer gateway's configuration was changed around %s (the retry loop of %s started then).", correlate.FormatMs(dg.StaysDownBecause.AtMs), dg.StaysDownBecause.Category))
+	case dg.SharedCause != "":
+		steps = append(steps, "Ask the user about the customer gateway's internet uplink and any maintenance at that time: both tunnels failed together.")
+	case strings.HasPrefix(string(dg.RootCause.Category), "bgp.cease.") && dg.RootCause.Direction == correlate.DirReceived:
+		steps = append(steps, "Ask the user what the customer gateway's BGP log says about this session at that time: it closed the session.")
+	}
+	steps = append(steps, fmt.Sprintf("summarize_vpn_health {\"vpn_connection_id\":%q} to see whether this is a one-off or a pattern", conn.ID))
+	return steps
+}
+
+// noIncident explains an empty answer: where the anomalies and logs are.
+func (d *Deps) noIncident(ctx context.Context, conn *source.Connection, tun *source.Tunnel, at time.Time, loc *time.Location, lookback time.Duration, an *analysis) error {
+	where := "either tunnel"
+	if tun != nil {
+		where = fmt.Sprintf("tunnel %d (%s)", tun.Number, tun.OutsideIP)
+	}
+	var near []string
+	for i := range an.incidents {
+		in := &an.incidents[i]
+		if len(near) == 6 {
+			break
+		}
+		near = append(near, fmt.Sprintf("tunnel %d at %s (%s)", tunnelNumber(conn, in.TunnelIP), msView(in.StartMs, loc).pick(), topCategory(in)))
+	}
+	msg := fmt.Sprintf("no incident on %s of %s between %s and %s", where, conn.ID, timeView(at.Add(-lookback), loc).pick(), timeView(at.Add(lookback/2), loc).pick())
+	if len(near) > 0 {
+		msg += "; incidents in the surrounding hours: " + strings.Join(near, "; ") + " — pass one of those times as `at`"
+	} else {
+		msg += "; " + d.dataRangeHint(ctx, conn) + " — pass a time inside that range, or widen window_minutes"
+	}
+	return &UserError{Msg: msg}
+}
+
+func (t TimeView) pick() string {
+	if t.Local != "" {
+		return t.Local
+	}
+	return t.UTC
+}
+
+func topCategory(in *correlate.Incident) string {
+	best, n := "", 0
+	for c, k := range in.Categories {
+		if k > n || (k == n && string(c) < best) {
+			best, n = string(c), k
+		}
+	}
+	return best
+}
