@@ -1,0 +1,305 @@
+// Command vpnlens answers "why did tunnel 2 of vpn-0abc drop at 20:25?" from
+// AWS Site-to-Site VPN logs, as an MCP server (vpnlens serve) and on the
+// command line.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // IANA zones for the `timezone` argument even in a scratch container
+
+	"github.com/lmittmann/tint"
+
+	"github.com/vpnlens/vpnlens/server"
+	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/tools"
+)
+
+// version is set at link time (-ldflags "-X main.version=v1.2.3"); when
+// empty, the module version from build info is used.
+var version = ""
+
+// cliCommands holds the subcommands beyond serve/version/help (diagnose,
+// timeline, classify). They are registered from init functions in other
+// files of this package, so main.go builds without them.
+var cliCommands = map[string]func(args []string) int{}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and failed
+	exitUsage = 2 // bad flags or arguments, or an unavailable mode
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "serve":
+		return runServe(rest, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "vpnlens %s\n", versionString())
+		return exitOK
+	case "help", "-h", "--help", "-help":
+		usage(stdout)
+		return exitOK
+	}
+	if cmd, ok := cliCommands[name]; ok {
+		return cmd(rest)
+	}
+	fmt.Fprintf(stderr, "vpnlens: unknown command %q\n\n", name)
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `vpnlens diagnoses AWS Site-to-Site VPN tunnel drops from their IKE and BGP logs.
+
+Usage:
+  vpnlens serve [flags]        run the MCP server (stdio by default)
+  vpnlens version              print the version
+  vpnlens help                 print this help
+`)
+	names := make([]string, 0, len(cliCommands))
+	for n := range cliCommands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  vpnlens %-20s (run 'vpnlens %s -h' for its flags)\n", n+" [flags]", n)
+	}
+	fmt.Fprint(w, `
+Serve flags:
+  --http ADDR          serve streamable HTTP at http://ADDR/mcp instead of stdio
+                       (e.g. --http 127.0.0.1:8080; keep it on loopback)
+  --demo               serve the embedded demo data (two VPN connections, one day)
+  --logs-dir DIR       serve exported VPN logs from DIR
+  --region, --profile  AWS region and profile (AWS source)
+  --log-group NAME     CloudWatch log group (AWS source)
+  --log-level LEVEL    debug, info, warn or error (default info); logs go to stderr
+
+Examples:
+  vpnlens serve --demo
+  vpnlens serve --logs-dir ./exported-logs --http 127.0.0.1:8080
+`)
+}
+
+// versionString is the link-time version, else the module version and VCS
+// revision recorded in build info.
+func versionString() string {
+	v := version
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		if v == "" {
+			return "(unknown)"
+		}
+		return v
+	}
+	if v == "" {
+		v = info.Main.Version
+	}
+	var rev, at, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		v += " (" + rev + dirty
+		if at != "" {
+			v += " " + at
+		}
+		v += ")"
+	}
+	return v + " " + info.GoVersion
+}
+
+// sourceFlags choose where facts come from. serve and the CLI commands
+// share them.
+type sourceFlags struct {
+	demo     bool
+	logsDir  string
+	region   string
+	profile  string
+	logGroup string
+}
+
+func (sf *sourceFlags) register(fset *flag.FlagSet) {
+	fset.BoolVar(&sf.demo, "demo", false, "use the embedded demo data")
+	fset.StringVar(&sf.logsDir, "logs-dir", "", "directory of exported VPN logs")
+	fset.StringVar(&sf.region, "region", "", "AWS region (AWS source)")
+	fset.StringVar(&sf.profile, "profile", "", "AWS shared-config profile (AWS source)")
+	fset.StringVar(&sf.logGroup, "log-group", "", "CloudWatch log group holding the VPN logs (AWS source)")
+}
+
+// errAWSUnavailable is returned while the AWS source has not landed.
+var errAWSUnavailable = usageError{errors.New("AWS source not available yet: use --demo or --logs-dir")}
+
+// usageError is a mistake in the command line (exit code 2), as opposed to
+// a failure while running (exit code 1).
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+func isUsageError(err error) bool {
+	var ue usageError
+	return errors.As(err, &ue)
+}
+
+// open builds the tool dependencies for the chosen source.
+func (sf *sourceFlags) open(logger *slog.Logger) (*tools.Deps, error) {
+	if sf.demo && sf.logsDir != "" {
+		return nil, usageError{errors.New("--demo and --logs-dir exclude each other: pick one")}
+	}
+	var local *source.Local
+	switch {
+	case sf.demo:
+		sub, err := fs.Sub(demoFS, demoDir)
+		if err != nil {
+			return nil, fmt.Errorf("embedded demo data: %w", err)
+		}
+		// expected.json holds the demo's labelled answers, not logs.
+		local, err = source.OpenFS(source.HideFiles(sub, "expected.json"), "demo", logger)
+		if err != nil {
+			return nil, fmt.Errorf("embedded demo data: %w", err)
+		}
+	case sf.logsDir != "":
+		var err error
+		local, err = source.OpenDir(sf.logsDir, logger)
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, errAWSUnavailable
+	}
+	return &tools.Deps{
+		Inventory: local,
+		Logs:      local,
+		Now:       time.Now,
+		Limits:    tools.DefaultLimits,
+		Logger:    logger,
+	}, nil
+}
+
+// newLogger logs to stderr with tint, without colour when stderr is not a
+// terminal (Claude Desktop and CI capture it to a file).
+func newLogger(w *os.File, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		lv = slog.LevelDebug
+	case "", "info":
+		lv = slog.LevelInfo
+	case "warn", "warning":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	default:
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(tint.NewTextHandler(w, &tint.Options{
+		Level:      lv,
+		TimeFormat: time.Kitchen,
+		NoColor:    !isTerminal(w),
+	})), nil
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func runServe(args []string, stderr io.Writer) int {
+	fset := flag.NewFlagSet("vpnlens serve", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	var (
+		sf       sourceFlags
+		httpAddr string
+		logLevel string
+	)
+	sf.register(fset)
+	fset.StringVar(&httpAddr, "http", "", "serve streamable HTTP on `ADDR` (e.g. 127.0.0.1:8080) at /mcp instead of stdio")
+	fset.StringVar(&logLevel, "log-level", "info", "log `level`: debug, info, warn or error (logs go to stderr)")
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fset.NArg() > 0 {
+		fmt.Fprintf(stderr, "vpnlens serve: unexpected arguments %q\n", fset.Args())
+		return exitUsage
+	}
+	// Logs always go to the process's stderr: in stdio mode stdout belongs
+	// to MCP alone.
+	logger, err := newLogger(os.Stderr, logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "vpnlens serve:", err)
+		return exitUsage
+	}
+	slog.SetDefault(logger)
+
+	deps, err := sf.open(logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "vpnlens serve:", err)
+		if isUsageError(err) {
+			return exitUsage
+		}
+		return exitFail
+	}
+	ver := versionString()
+	s := server.New(server.Config{Version: ver, Deps: deps, Logger: logger})
+	logger.Info("vpnlens starting", "version", ver, "source", sourceName(&sf))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if httpAddr != "" {
+		err = server.ServeHTTP(ctx, s, httpAddr, server.HTTPOptions{Logger: logger})
+	} else {
+		err = server.ServeStdio(ctx, s, os.Stdin, os.Stdout, logger)
+	}
+	if err != nil {
+		logger.Error("server stopped", "err", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func sourceName(sf *sourceFlags) string {
+	switch {
+	case sf.demo:
+		return "demo"
+	case sf.logsDir != "":
+		return "logs-dir " + sf.logsDir
+	}
+	return "aws"
+}

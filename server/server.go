@@ -1,0 +1,73 @@
+// Package server assembles the vpnlens MCP server (tools, resources,
+// prompts, instructions) and serves it over stdio or streamable HTTP.
+package server
+
+import (
+	_ "embed"
+	"log/slog"
+
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/vpnlens/vpnlens/resources"
+	"github.com/vpnlens/vpnlens/tools"
+)
+
+// Name is the server name announced to clients in initialize.
+const Name = "vpnlens"
+
+// instructions tell the assistant how the tools fit together. They are
+// written for a language model and never include log content.
+//
+//go:embed instructions.md
+var instructions string
+
+// Instructions returns the server instructions sent to clients.
+func Instructions() string { return instructions }
+
+// Config is what New needs.
+type Config struct {
+	Version string
+	Deps    *tools.Deps
+	// Logger receives one line per request and per tool call (mcp-go's
+	// request logging). Nil turns request logging off.
+	Logger *slog.Logger
+}
+
+// New builds the MCP server with every vpnlens tool, resource and prompt.
+func New(cfg Config) *mcpserver.MCPServer {
+	deps := cfg.Deps
+	if deps == nil {
+		deps = &tools.Deps{Limits: tools.DefaultLimits}
+	}
+	if deps.Logger == nil && cfg.Logger != nil {
+		deps.Logger = cfg.Logger
+	}
+	version := cfg.Version
+	if version == "" {
+		version = "(devel)"
+	}
+	opts := []mcpserver.ServerOption{
+		mcpserver.WithTitle("vpnlens: AWS Site-to-Site VPN log diagnosis"),
+		mcpserver.WithInstructions(instructions),
+		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithResourceCapabilities(false, false),
+		mcpserver.WithPromptCapabilities(false),
+		mcpserver.WithLogging(),
+		// A panicking handler becomes an error answer for that call
+		// instead of taking the whole server (and the user's session) down.
+		mcpserver.WithRecovery(),
+		mcpserver.WithResourceRecovery(),
+		// Arguments that do not match a tool's schema come back as an
+		// isError result naming the problem, so the model can fix its call.
+		mcpserver.WithInputSchemaValidation(),
+	}
+	// Completions of template and prompt arguments (known VPN ids).
+	opts = append(opts, resources.ServerOptions(deps)...)
+	if cfg.Logger != nil {
+		opts = append(opts, mcpserver.WithLogger(cfg.Logger))
+	}
+	s := mcpserver.NewMCPServer(Name, version, opts...)
+	s.AddTools(tools.All(deps)...)
+	resources.Register(s, deps)
+	return s
+}
