@@ -299,6 +299,7 @@ func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
 // records around it that it explains (the session teardown), capped.
 func evidence(evs []Event, root *Event) []Event {
 	out := []Event{*root}
+	perCategory := map[Category]bool{root.Category: true} // one record per class: a loop is shown by StaysDownBecause
 	for i := range evs {
 		e := &evs[i]
 		if len(out) >= 8 {
@@ -310,7 +311,11 @@ func evidence(evs []Event, root *Event) []Event {
 		if e.TimeMs < root.TimeMs-crossLayerSlackMs || e.TimeMs > root.TimeMs+crossLayerSlackMs {
 			continue
 		}
-		if e.Anomaly && e.Category != root.Category || e.Category == BGPStateChange && equalFold(e.Fields.FromState, "established") {
+		if perCategory[e.Category] {
+			continue
+		}
+		if e.Anomaly || e.Category == BGPStateChange && equalFold(e.Fields.FromState, "established") {
+			perCategory[e.Category] = true
 			out = append(out, *e)
 		}
 	}

@@ -114,8 +114,11 @@ func collapseKey(ev *Event) string {
 }
 
 // BuildTimeline collapses sorted events (see SortEvents) into timeline
-// entries. A run is broken by an anomaly of another kind on the same tunnel,
-// so the story of an incident is never hidden inside a collapsed line.
+// entries. A run is broken when a kind of anomaly not seen before on that
+// tunnel appears, so the story of an incident is never hidden inside a
+// collapsed line; loops of several alternating messages (a Cease and the
+// state change it causes, every two minutes) still collapse after their
+// first round.
 func BuildTimeline(evs []Event, collapse bool) []TimelineEntry {
 	out := make([]TimelineEntry, 0, len(evs))
 	if !collapse {
@@ -124,15 +127,16 @@ func BuildTimeline(evs []Event, collapse bool) []TimelineEntry {
 		}
 		return out
 	}
-	open := map[string]int{}        // collapse key -> index in out
-	lastAnomaly := map[string]int{} // tunnel -> index in out of its latest anomaly entry
+	open := map[string]int{}      // collapse key -> index in out
+	seen := map[string]bool{}     // anomaly keys seen so far
+	lastNovel := map[string]int{} // tunnel -> index of its latest never-seen-before anomaly entry
 	for i := range evs {
 		ev := &evs[i]
 		key := collapseKey(ev)
 		if j, ok := open[key]; ok {
 			e := &out[j]
-			breaker, hasBreaker := lastAnomaly[ev.TunnelIP]
-			if ev.TimeMs-e.LastMs <= collapseGapMs && (!hasBreaker || breaker <= j) {
+			novel, hasNovel := lastNovel[ev.TunnelIP]
+			if ev.TimeMs-e.LastMs <= collapseGapMs && (!hasNovel || novel <= j) {
 				e.Count++
 				e.LastMs = ev.TimeMs
 				e.LastRaw = ev.Raw
@@ -143,8 +147,9 @@ func BuildTimeline(evs []Event, collapse bool) []TimelineEntry {
 		open[key] = len(out) - 1
 		// Phase-state snapshots repeat through every retry loop; they must
 		// not split the loop they accompany.
-		if ev.Anomaly && ev.Category != IKEStateReport {
-			lastAnomaly[ev.TunnelIP] = len(out) - 1
+		if ev.Anomaly && ev.Category != IKEStateReport && !seen[key] {
+			seen[key] = true
+			lastNovel[ev.TunnelIP] = len(out) - 1
 		}
 	}
 	return out

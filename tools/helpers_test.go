@@ -1,0 +1,116 @@
+package tools_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/tools"
+)
+
+// demoDeps serves the demo data set from testdata, as --demo does.
+func demoDeps(t testing.TB) *tools.Deps {
+	t.Helper()
+	local, err := source.OpenFS(source.HideFiles(os.DirFS("../testdata/demo"), "expected.json"), "demo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := local.Report()
+	if rep.MalformedCount != 0 || rep.Records == 0 {
+		t.Fatalf("demo data: %d records, %d malformed", rep.Records, rep.MalformedCount)
+	}
+	return &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits,
+		Now: func() time.Time { return time.Date(2026, 6, 13, 8, 0, 0, 0, time.UTC) }}
+}
+
+// mcpClient starts an in-process MCP client on a server holding every tool.
+func mcpClient(t testing.TB, deps *tools.Deps) *client.Client {
+	t.Helper()
+	s := server.NewMCPServer("vpnlens-test", "0")
+	s.AddTools(tools.All(deps)...)
+	c, err := client.NewInProcessClient(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var ir mcp.InitializeRequest
+	ir.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	ir.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "0"}
+	if _, err := c.Initialize(ctx, ir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// call invokes a tool through MCP and decodes its structured content.
+func call[R any](t testing.TB, c *client.Client, name string, args map[string]any) (R, *mcp.CallToolResult) {
+	t.Helper()
+	var out R
+	res, err := c.CallTool(context.Background(), mcp.CallToolRequest{Params: mcp.CallToolParams{Name: name, Arguments: args}})
+	if err != nil {
+		t.Fatalf("%s: protocol error: %v", name, err)
+	}
+	if res.IsError {
+		return out, res
+	}
+	b, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s: structured content does not decode: %v\n%s", name, err, b)
+	}
+	if len(res.Content) == 0 {
+		t.Fatalf("%s: no text rendering", name)
+	}
+	return out, res
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			return tc.Text
+		}
+	}
+	return ""
+}
+
+type expectedIncident struct {
+	ID               string `json:"id"`
+	VPNConnectionID  string `json:"vpn_connection_id"`
+	Tunnel           int    `json:"tunnel"`
+	TunnelIP         string `json:"tunnel_ip"`
+	QuestionAt       string `json:"question_at"`
+	RootCause        string `json:"root_cause"`
+	RootCauseAt      string `json:"root_cause_at"`
+	StaysDownBecause string `json:"stays_down_because"`
+	Recovered        bool   `json:"recovered"`
+	RecoveredAt      string `json:"recovered_at"`
+}
+
+func loadExpected(t testing.TB) []expectedIncident {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/demo/expected.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []expectedIncident
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) < 9 {
+		t.Fatalf("expected.json has only %d incidents", len(out))
+	}
+	return out
+}
