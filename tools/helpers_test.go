@@ -3,6 +3,7 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -18,7 +19,8 @@ import (
 // demoDeps serves the demo data set from testdata, as --demo does.
 func demoDeps(t testing.TB) *tools.Deps {
 	t.Helper()
-	local, err := source.OpenFS(source.HideFiles(os.DirFS("../testdata/demo"), "expected.json"), "demo", nil)
+	quiet := slog.New(slog.DiscardHandler)
+	local, err := source.OpenFS(source.HideFiles(os.DirFS("../testdata/demo"), "expected.json"), "demo", quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +28,7 @@ func demoDeps(t testing.TB) *tools.Deps {
 	if rep.MalformedCount != 0 || rep.Records == 0 {
 		t.Fatalf("demo data: %d records, %d malformed", rep.Records, rep.MalformedCount)
 	}
-	return &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits,
+	return &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet,
 		Now: func() time.Time { return time.Date(2026, 6, 13, 8, 0, 0, 0, time.UTC) }}
 }
 

@@ -1,0 +1,219 @@
+package tools_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vpnlens/vpnlens/tools"
+)
+
+func TestListVPNConnections(t *testing.T) {
+	c := mcpClient(t, demoDeps(t))
+	got, res := call[tools.ListVPNConnectionsResult](t, c, "list_vpn_connections", nil)
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if len(got.Connections) != 3 {
+		t.Fatalf("%d connections, want 3", len(got.Connections))
+	}
+	byID := map[string]tools.ConnectionView{}
+	for _, cv := range got.Connections {
+		byID[cv.ID] = cv
+	}
+	hq := byID["vpn-0a1b2c3d4e5f60718"]
+	// The demo lists hq's telemetry in the reverse order of its tunnel
+	// options: pairing must follow the outside IP.
+	if hq.Tunnels[0].OutsideIP != "203.0.113.10" || hq.Tunnels[0].Number != 1 || hq.Tunnels[1].OutsideIP != "203.0.113.20" {
+		t.Errorf("hq tunnels = %+v", hq.Tunnels)
+	}
+	for _, tv := range hq.Tunnels {
+		if tv.Status != "UP" || tv.LoggingWarning != "" || !tv.IKELogEnabled || !tv.BGPLogEnabled {
+			t.Errorf("hq tunnel %d = %+v", tv.Number, tv)
+		}
+	}
+	if hq.Tunnels[1].LastStatusChange != "2026-06-12T21:40:12Z" {
+		t.Errorf("hq tunnel 2 telemetry paired wrongly: last change %s", hq.Tunnels[1].LastStatusChange)
+	}
+	dr := byID["vpn-0c0ffee00d15a5e77"]
+	if dr.Routing != "static" || !strings.Contains(dr.Tunnels[0].LoggingWarning, "modify-vpn-tunnel-options") {
+		t.Errorf("dr-site = %+v", dr)
+	}
+	if !strings.Contains(resultText(res), "logging disabled") {
+		t.Errorf("text does not flag disabled logging:\n%s", resultText(res))
+	}
+}
+
+func TestGetTunnelOptions(t *testing.T) {
+	c := mcpClient(t, demoDeps(t))
+	got, res := call[tools.TunnelOptionsResult](t, c, "get_tunnel_options", map[string]any{"vpn_connection_id": "vpn-0f9e8d7c6b5a40312", "tunnel": "2"})
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if len(got.Tunnels) != 1 || got.Tunnels[0].OutsideIP != "203.0.113.40" {
+		t.Fatalf("tunnels = %+v", got.Tunnels)
+	}
+	tv := got.Tunnels[0]
+	if len(tv.Options.IKEVersions) != 1 || tv.Options.IKEVersions[0] != "ikev1" {
+		t.Errorf("ike versions = %v", tv.Options.IKEVersions)
+	}
+	if !strings.Contains(strings.Join(tv.Notes, "\n"), "IKEv1 is allowed") {
+		t.Errorf("no IKEv1 note: %v", tv.Notes)
+	}
+	if tv.Logging.BGPFormat != "text" {
+		t.Errorf("bgp format = %q, want text", tv.Logging.BGPFormat)
+	}
+}
+
+func TestFetchVPNLogsPaging(t *testing.T) {
+	c := mcpClient(t, demoDeps(t))
+	args := map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "2", "categories": []any{"ike.psk_mismatch"}, "limit": 100}
+	page1, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", args)
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if page1.TotalMatching != 223 || page1.Returned != 100 || !page1.Truncated || page1.NextCursor == "" {
+		t.Fatalf("page 1: total %d returned %d truncated %v cursor %q", page1.TotalMatching, page1.Returned, page1.Truncated, page1.NextCursor)
+	}
+	seen := map[string]bool{}
+	all := append([]tools.EventView{}, page1.Events...)
+	cursor := page1.NextCursor
+	for cursor != "" {
+		args["cursor"] = cursor
+		p, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", args)
+		if res.IsError {
+			t.Fatal(resultText(res))
+		}
+		all = append(all, p.Events...)
+		cursor = p.NextCursor
+	}
+	for _, e := range all {
+		if e.Category != "ike.psk_mismatch" || e.Tunnel != "203.0.113.20" || e.Stream != "IKE" {
+			t.Fatalf("unexpected record %+v", e)
+		}
+		if seen[e.Raw+e.At] {
+			t.Fatalf("record returned twice: %s", e.Raw)
+		}
+		seen[e.Raw+e.At] = true
+	}
+	if len(all) != 223 {
+		t.Errorf("paged through %d records, want 223", len(all))
+	}
+	// Anomalies-only on BGP of tunnel 1 during the AS-path loop.
+	got, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "203.0.113.10", "stream": "bgp", "anomalies_only": true, "start": "2026-06-12 14:00", "end": "2026-06-12 14:30"})
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if got.TotalMatching == 0 {
+		t.Fatal("no anomalies in the AS-path loop window")
+	}
+	for _, e := range got.Events {
+		if !e.Anomaly || e.Category != "route.denied.as_path_loop" || e.Route == nil || !strings.Contains(e.Route.ASPath, "64512") {
+			t.Errorf("unexpected %+v", e)
+		}
+	}
+	for _, bad := range []map[string]any{
+		{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "categories": []any{"ike.nonsense"}},
+		{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "cursor": "garbage"},
+		{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "stream": "ospf"},
+		{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 14:00", "end": "2026-06-12 13:00"},
+		{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2025-01-01 00:00", "end": "2026-06-12 13:00"},
+	} {
+		if _, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", bad); !res.IsError {
+			t.Errorf("%v: want isError", bad)
+		}
+	}
+	// An empty window says where the logs are.
+	empty, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-01 00:00", "end": "2026-06-02 00:00"})
+	if res.IsError || empty.TotalMatching != 0 || !strings.Contains(strings.Join(empty.Hints, " "), "exist from 2026-06-12") {
+		t.Errorf("empty window: %+v", empty)
+	}
+}
+
+func TestGetVPNTimeline(t *testing.T) {
+	c := mcpClient(t, demoDeps(t))
+	got, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 20:00", "end": "2026-06-12 22:00"})
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if !strings.HasPrefix(got.ResourceURI, "vpn://timeline/vpn-0a1b2c3d4e5f60718/") {
+		t.Errorf("resource uri %q", got.ResourceURI)
+	}
+	if len(got.Incidents) != 1 || got.Incidents[0].RootCause != "ike.cgw_delete_ike_sa" {
+		t.Fatalf("incidents = %+v", got.Incidents)
+	}
+	// The 223 PSK mismatches collapse into few entries with counts.
+	psk, pskEntries := 0, 0
+	prev := ""
+	for _, e := range got.Entries {
+		if e.At < prev {
+			t.Fatalf("timeline out of order at %s", e.At)
+		}
+		prev = e.At
+		if e.Category == "ike.psk_mismatch" {
+			psk += e.Count
+			pskEntries++
+			if e.IncidentID != got.Incidents[0].ID {
+				t.Errorf("psk entry not marked with the incident: %+v", e)
+			}
+		}
+	}
+	if psk != 223 || pskEntries > 3 {
+		t.Errorf("psk mismatches: %d records in %d entries, want 223 in ≤3", psk, pskEntries)
+	}
+	if got.Records <= len(got.Entries) {
+		t.Errorf("nothing collapsed: %d records, %d entries", got.Records, len(got.Entries))
+	}
+	full, _ := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 20:00", "end": "2026-06-12 22:00", "collapse": false})
+	if len(full.Entries) != min(full.Records, tools.DefaultLimits.MaxTimeline) || full.Truncated != (full.Records > tools.DefaultLimits.MaxTimeline) {
+		t.Errorf("uncollapsed: %d entries of %d records, truncated %v", len(full.Entries), full.Records, full.Truncated)
+	}
+}
+
+func TestClassifyVPNMessage(t *testing.T) {
+	c := mcpClient(t, demoDeps(t))
+	cases := []struct{ msg, cat, side string }{
+		{"AWS-side peer sent a Hold Timer Expired notification to neighbor 169.254.10.1", "bgp.hold_timer_expired", ""},
+		{`{"event_timestamp":1781295912,"details":"AWS tunnel received DELETE for IKE_SA from CGW","ike_phase1_state":"down","ike_phase2_state":"down"}`, "ike.cgw_delete_ike_sa", "customer_gateway"},
+		{"2026-06-12 20:25:55.015Z resource_id=vpn-0abc_203.0.113.10 type=RouteStatus status=ADVERTISED prefix=10.1.0.0/16 asPath=65000 64512 localPref=100 med=0 nextHopIp=169.254.10.1 weight=32768 details=DENIED due to: as-path contains our own AS", "route.denied.as_path_loop", ""},
+		{"something nobody logs", "unknown", ""},
+	}
+	for _, tc := range cases {
+		got, res := call[tools.ClassifyResult](t, c, "classify_vpn_message", map[string]any{"message": tc.msg})
+		if res.IsError {
+			t.Errorf("%q: %s", tc.msg, resultText(res))
+			continue
+		}
+		if got.Category != tc.cat || got.Meaning == "" {
+			t.Errorf("%q: category %q meaning %q, want %q", tc.msg, got.Category, got.Meaning, tc.cat)
+		}
+		if tc.side != "" && got.ActingSide != tc.side {
+			t.Errorf("%q: acting side %q, want %q", tc.msg, got.ActingSide, tc.side)
+		}
+	}
+	if _, res := call[tools.ClassifyResult](t, c, "classify_vpn_message", map[string]any{"message": `{"details": broken`}); !res.IsError {
+		t.Error("broken JSON must be an isError result")
+	}
+}
+
+func TestSummarizeVPNHealth(t *testing.T) {
+	c := mcpClient(t, demoDeps(t))
+	got, res := call[tools.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 00:00", "end": "2026-06-13 00:00"})
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if len(got.Connections) != 1 || len(got.Connections[0].Tunnels) != 2 {
+		t.Fatalf("%+v", got)
+	}
+	t2 := got.Connections[0].Tunnels[1]
+	// Tunnel 2: prefix-limit outage 09:50→10:05 and the DELETE/PSK outage 20:25→21:40.
+	if t2.Flaps != 2 || t2.ByRootCause["bgp.prefix_limit_exceeded"] != 1 || t2.ByRootCause["ike.cgw_delete_ike_sa"] != 1 {
+		t.Errorf("tunnel 2 = %+v", t2)
+	}
+	if t2.UptimePercent >= 95 || t2.UptimePercent <= 90 || t2.LongestOutageSec < 74*60 || t2.PrefixLimit != 100 || t2.PrefixCount != 104 {
+		t.Errorf("tunnel 2 uptime %.2f longest %ds prefixes %d/%d", t2.UptimePercent, t2.LongestOutageSec, t2.PrefixCount, t2.PrefixLimit)
+	}
+	all, res := call[tools.HealthResult](t, c, "summarize_vpn_health", nil)
+	if res.IsError || len(all.Connections) != 3 {
+		t.Errorf("fleet summary: %d connections", len(all.Connections))
+	}
+}
