@@ -45,7 +45,7 @@ func Register(s *server.MCPServer, deps *tools.Deps) {
 			return []mcp.ResourceContents{mcp.TextResourceContents{URI: r.Params.URI, MIMEType: "text/markdown", Text: correlate.CatalogMarkdown()}}, nil
 		})
 	s.AddResourceTemplate(mcp.NewResourceTemplate(TimelineTemplate, "VPN connection timeline",
-		mcp.WithTemplateDescription("The merged, classified timeline of a connection's four log streams between start and end (RFC 3339 UTC), as get_vpn_timeline returns it."),
+		mcp.WithTemplateDescription("The merged, classified timeline of a connection's four log streams between start and end (UTC, compact ISO 8601 such as 20260612T202500Z), as get_vpn_timeline returns it."),
 		mcp.WithTemplateMIMEType("application/json")),
 		func(ctx context.Context, r mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 			vpn, start, end := templateArg(r, "vpn_connection_id"), templateArg(r, "start"), templateArg(r, "end")

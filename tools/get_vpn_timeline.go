@@ -3,7 +3,6 @@ package tools
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -35,9 +34,12 @@ type TimelineEntry struct {
 	IncidentID string `json:"incident_id,omitempty"`
 }
 
-// TimelineURI is the resource address of a connection's timeline.
+// TimelineURI is the resource address of a connection's timeline. Times use
+// the compact ISO 8601 form (no colons, which URI templates would need
+// escaped).
 func TimelineURI(vpn string, start, end time.Time) string {
-	return "vpn://timeline/" + vpn + "/" + url.PathEscape(correlate.FormatUTC(start)) + "/" + url.PathEscape(correlate.FormatUTC(end))
+	const compact = "20060102T150405Z"
+	return "vpn://timeline/" + vpn + "/" + start.UTC().Format(compact) + "/" + end.UTC().Format(compact)
 }
 
 // Text renders the timeline one line per entry.
