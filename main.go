@@ -103,9 +103,10 @@ Examples:
 `)
 }
 
-// versionString is the link-time version, else the module version and VCS
-// revision recorded in build info.
-func versionString() string {
+// buildVersion is the link-time version, else the module version, plus the
+// VCS revision recorded in build info when there is one
+// ("v1.2.0", "(devel)+0123456789ab-dirty").
+func buildVersion() string {
 	v := version
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -117,28 +118,35 @@ func versionString() string {
 	if v == "" {
 		v = info.Main.Version
 	}
-	var rev, at, dirty string
+	var rev, dirty string
 	for _, s := range info.Settings {
 		switch s.Key {
 		case "vcs.revision":
 			rev = s.Value
-		case "vcs.time":
-			at = s.Value
 		case "vcs.modified":
 			if s.Value == "true" {
-				dirty = "+dirty"
+				dirty = "-dirty"
 			}
 		}
 	}
-	if rev != "" {
-		if len(rev) > 12 {
-			rev = rev[:12]
+	if rev != "" && !strings.Contains(v, rev[:min(12, len(rev))]) {
+		v += "+" + rev[:min(12, len(rev))] + dirty
+	}
+	return v
+}
+
+// versionString is what `vpnlens version` prints: the build version, the
+// commit time and the Go toolchain.
+func versionString() string {
+	v := buildVersion()
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.time" {
+			v += " " + s.Value
 		}
-		v += " (" + rev + dirty
-		if at != "" {
-			v += " " + at
-		}
-		v += ")"
 	}
 	return v + " " + info.GoVersion
 }
@@ -276,7 +284,7 @@ func runServe(args []string, stderr io.Writer) int {
 		}
 		return exitFail
 	}
-	ver := versionString()
+	ver := buildVersion()
 	s := server.New(server.Config{Version: ver, Deps: deps, Logger: logger})
 	logger.Info("vpnlens starting", "version", ver, "source", sourceName(&sf))
 
