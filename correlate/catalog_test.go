@@ -1,0 +1,191 @@
+package correlate
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+// contractCategories reads the fixed id list from the shared contract (at
+// ../shared beside the repository root).
+func contractCategories(t *testing.T) (ids []Category, layers map[Category]string) {
+	t.Helper()
+	f, err := os.Open("../../shared/contract/categories.tsv")
+	if err != nil {
+		t.Fatalf("contract file: %v", err)
+	}
+	defer f.Close()
+	layers = map[Category]string{}
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
+		if strings.TrimSpace(text) == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		cols := strings.Split(text, "\t")
+		if len(cols) < 3 {
+			t.Fatalf("categories.tsv:%d: %d columns, want 3", line, len(cols))
+		}
+		id := Category(cols[0])
+		ids = append(ids, id)
+		layers[id] = cols[1]
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) == 0 {
+		t.Fatal("categories.tsv has no ids")
+	}
+	return ids, layers
+}
+
+func TestAllCategoriesEqualsContract(t *testing.T) {
+	ids, _ := contractCategories(t)
+	if len(AllCategories) != len(ids) {
+		t.Fatalf("AllCategories has %d ids, contract %d", len(AllCategories), len(ids))
+	}
+	for i := range ids {
+		if AllCategories[i] != ids[i] {
+			t.Errorf("AllCategories[%d] = %s, contract %s", i, AllCategories[i], ids[i])
+		}
+	}
+}
+
+func TestCatalogCoversContract(t *testing.T) {
+	ids, layers := contractCategories(t)
+	cat := Catalog()
+	if len(cat) != len(ids) {
+		t.Fatalf("Catalog() has %d entries, contract %d ids", len(cat), len(ids))
+	}
+	sides := map[string]bool{"aws": true, "customer_gateway": true, "either": true, "none": true}
+	vendors := map[string]bool{vIOS: true, vASA: true, vSRX: true, vPAN: true, vForti: true, vStrong: true}
+	for i, e := range cat {
+		if e.Category != ids[i] {
+			t.Errorf("entry %d is %s, contract order has %s", i, e.Category, ids[i])
+		}
+		if e.Layer != layers[e.Category] {
+			t.Errorf("%s: layer %q, contract %q", e.Category, e.Layer, layers[e.Category])
+		}
+		if e.Title == "" || len(e.Meaning) < 40 {
+			t.Errorf("%s: title or meaning missing/too short", e.Category)
+		}
+		if !sides[e.ActingSide] {
+			t.Errorf("%s: acting side %q", e.Category, e.ActingSide)
+		}
+		if len(e.Causes) == 0 || len(e.Checks) == 0 || len(e.References) == 0 {
+			t.Errorf("%s: causes %d, checks %d, references %d", e.Category, len(e.Causes), len(e.Checks), len(e.References))
+		}
+		for _, list := range [][]string{e.Causes, e.Checks, e.References, e.Messages} {
+			for _, s := range list {
+				if strings.TrimSpace(s) == "" {
+					t.Errorf("%s: empty list item", e.Category)
+				}
+			}
+		}
+		for _, h := range e.GatewayHints {
+			if !vendors[h.Vendor] || strings.TrimSpace(h.Hint) == "" {
+				t.Errorf("%s: bad gateway hint %+v", e.Category, h)
+			}
+		}
+		got, ok := LookupCategory(e.Category)
+		if !ok || got.Category != e.Category || got.Meaning != e.Meaning {
+			t.Errorf("LookupCategory(%s) = %v, %v", e.Category, got.Category, ok)
+		}
+	}
+	if _, ok := LookupCategory("ike.nonexistent"); ok {
+		t.Error("LookupCategory found an id outside the contract")
+	}
+}
+
+// Every documented message template in the catalogue must classify to its
+// own entry, placeholders and all: the catalogue and the classifier agree.
+func TestCatalogMessagesClassifyToTheirEntry(t *testing.T) {
+	n := 0
+	for _, e := range Catalog() {
+		for _, m := range e.Messages {
+			n++
+			if cat, _, _ := ClassifyDetails(m); cat != e.Category {
+				t.Errorf("ClassifyDetails(%q) = %s, catalogue lists it under %s", m, cat, e.Category)
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d documented messages in the catalogue", n)
+	}
+}
+
+func TestCatalogReturnsCopies(t *testing.T) {
+	a := Catalog()
+	a[0].Causes[0] = "changed"
+	a[0].Meaning = "changed"
+	b := Catalog()
+	if b[0].Causes[0] == "changed" || b[0].Meaning == "changed" {
+		t.Error("changing Catalog()'s result changed the catalogue")
+	}
+	e, _ := LookupCategory(IKEDPDTimeout)
+	e.References[0] = "changed"
+	if e2, _ := LookupCategory(IKEDPDTimeout); e2.References[0] == "changed" {
+		t.Error("changing LookupCategory's result changed the catalogue")
+	}
+}
+
+func TestCatalogJSON(t *testing.T) {
+	b, err := json.Marshal(Catalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"category", "layer", "title", "meaning", "acting_side", "anomaly", "causes", "checks", "references"} {
+		if _, ok := back[0][k]; !ok {
+			t.Errorf("JSON entry lacks %q", k)
+		}
+	}
+	if _, ok := back[0]["Severity"]; ok {
+		t.Error("severity leaked into JSON as a number")
+	}
+}
+
+func TestCatalogMarkdownMentionsEveryID(t *testing.T) {
+	md := CatalogMarkdown()
+	ids, _ := contractCategories(t)
+	for _, id := range ids {
+		if !strings.Contains(md, "## `"+string(id)+"`") {
+			t.Errorf("CatalogMarkdown has no section for %s", id)
+		}
+	}
+	for _, want := range []string{"show crypto ikev2 sa", "swanctl --list-sas", "RFC 4486", "RFC 7296", "Peer Unconfigured"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("CatalogMarkdown lacks %q", want)
+		}
+	}
+}
+
+// The gateway hints must name real commands. These spot checks pin the
+// ones the issue names so an edit cannot silently garble them.
+func TestCatalogGatewayHintsNameRealCommands(t *testing.T) {
+	want := map[string][]string{
+		vIOS:    {"show crypto ikev2 sa", "debug crypto ikev2", "show ip bgp neighbors <aws-inside-ip>", "neighbor <aws-inside-ip> maximum-prefix"},
+		vSRX:    {"show security ike security-associations", "show bgp neighbor"},
+		vPAN:    {"show vpn ike-sa", "test vpn ike-sa"},
+		vForti:  {"diagnose vpn ike gateway list", "get router info bgp summary"},
+		vStrong: {"swanctl --list-sas", "ipsec statusall"},
+	}
+	all := map[string]string{}
+	for _, e := range Catalog() {
+		for _, h := range e.GatewayHints {
+			all[h.Vendor] += h.Hint + "\n"
+		}
+	}
+	for v, cmds := range want {
+		for _, c := range cmds {
+			if !strings.Contains(all[v], c) {
+				t.Errorf("%s hints lack %q", v, c)
+			}
+		}
+	}
+}
