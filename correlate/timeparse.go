@@ -21,7 +21,7 @@ func LoadZone(name string) (*time.Location, error) {
 }
 
 // TimeFormatsHelp lists the accepted time forms, for error messages.
-const TimeFormatsHelp = `RFC 3339 ("2026-06-12T20:25:00Z"), "YYYY-MM-DD HH:MM[:SS]", "HH:MM[:SS]" (that time on the most recent day that has logs), "now", or "now-2h" / "now-90m"`
+const TimeFormatsHelp = `RFC 3339 ("2026-06-12T20:25:00Z"), "YYYY-MM-DD HH:MM[:SS]", "HH:MM[:SS]" (that time on the most recent day that has logs), "now-2h" (from the clock) or "latest-7d" (from the newest record)`
 
 // ParseTimeArg parses a time the way a person types it during an incident.
 // Times without a zone are in loc. "HH:MM[:SS]" means that time on the
@@ -36,19 +36,30 @@ func ParseTimeArg(s string, loc *time.Location, latest, now time.Time) (time.Tim
 	if s == "" {
 		return time.Time{}, fmt.Errorf("empty time: use %s", TimeFormatsHelp)
 	}
-	if strings.HasPrefix(strings.ToLower(s), "now") {
-		rest := strings.TrimSpace(s[3:])
+	// "now-2h" counts back from the clock; "latest-7d" from the newest
+	// record, which is what "the last week of logs" means for exported data.
+	for _, anchor := range []struct {
+		word string
+		at   time.Time
+	}{{"now", now}, {"latest", latest}} {
+		if !strings.HasPrefix(strings.ToLower(s), anchor.word) {
+			continue
+		}
+		if anchor.at.IsZero() {
+			return time.Time{}, fmt.Errorf("%q: there are no logs to count back from", s)
+		}
+		rest := strings.TrimSpace(s[len(anchor.word):])
 		if rest == "" {
-			return now.UTC(), nil
+			return anchor.at.UTC(), nil
 		}
 		if rest[0] != '-' {
-			return time.Time{}, fmt.Errorf("bad relative time %q: write now-<duration>, e.g. now-2h", s)
+			return time.Time{}, fmt.Errorf("bad relative time %q: write %s-<duration>, e.g. %s-2h", s, anchor.word, anchor.word)
 		}
 		d, err := parseDuration(rest[1:])
 		if err != nil {
 			return time.Time{}, fmt.Errorf("bad relative time %q: %v", s, err)
 		}
-		return now.Add(-d).UTC(), nil
+		return anchor.at.Add(-d).UTC(), nil
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z", "20060102T150405Z"} {
 		if t, err := time.Parse(layout, s); err == nil {

@@ -28,6 +28,8 @@ func TestParseTimeArg(t *testing.T) {
 		{"now", time.UTC, "2026-11-23T12:00:00Z"},
 		{"now-2h", time.UTC, "2026-11-23T10:00:00Z"},
 		{"now-1d", time.UTC, "2026-11-22T12:00:00Z"},
+		{"latest", time.UTC, "2026-06-12T21:40:00Z"},
+		{"latest-1w", time.UTC, "2026-06-05T21:40:00Z"},
 	}
 	for _, c := range cases {
 		got, err := ParseTimeArg(c.in, c.loc, latest, now)
@@ -39,7 +41,7 @@ func TestParseTimeArg(t *testing.T) {
 			t.Errorf("%q in %v = %s, want %s", c.in, c.loc, s, c.want)
 		}
 	}
-	for _, bad := range []string{"", "yesterday", "25:99", "now+2h", "now-xh", "2026-13-01 10:00"} {
+	for _, bad := range []string{"", "yesterday", "25:99", "now+2h", "now-xh", "latest+1d", "2026-13-01 10:00"} {
 		if _, err := ParseTimeArg(bad, time.UTC, latest, now); err == nil {
 			t.Errorf("%q: expected an error", bad)
 		}

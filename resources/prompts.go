@@ -46,14 +46,14 @@ func registerPrompts(s *server.MCPServer) {
 			window = "24h"
 		}
 		target := "every VPN connection"
-		argJSON := fmt.Sprintf(`{"start": "now-%s"}`, window)
+		argJSON := fmt.Sprintf(`{"start": "latest-%s"}`, window)
 		if vpn != "" {
 			target = vpn
-			argJSON = fmt.Sprintf(`{"vpn_connection_id": %q, "start": "now-%s"}`, vpn, window)
+			argJSON = fmt.Sprintf(`{"vpn_connection_id": %q, "start": "latest-%s"}`, vpn, window)
 		}
 		text := fmt.Sprintf(`Review the health of %[1]s over the last %[2]s.
 
-1. Call summarize_vpn_health with %[3]s (if it finds no records because the logs are older, call it without start to use the newest day of logs).
+1. Call summarize_vpn_health with %[3]s`+" (`latest` is the newest record, so this works on exported logs too)."+`
 2. For each tunnel: uptime, flaps, longest outage, mean time to recover; call out tunnels below 99.9%% uptime.
 3. Group incidents by root cause; for the most frequent cause call diagnose_tunnel_drop on one of its incidents and summarise what to change on the customer gateway.
 4. Point out slow trends: prefix count approaching the limit, rising route churn, rekey noise well above the other tunnel's.
