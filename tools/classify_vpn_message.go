@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -42,7 +43,9 @@ func (r ClassifyResult) Text() string {
 	}
 	fmt.Fprintf(&b, ")\n%s\nActing side: %s\n", r.Meaning, r.ActingSide)
 	if r.Fields != nil {
-		fmt.Fprintf(&b, "Fields: %+v\n", *r.Fields)
+		if js, err := json.Marshal(r.Fields); err == nil {
+			fmt.Fprintf(&b, "Fields: %s\n", js)
+		}
 	}
 	for _, c := range r.Causes {
 		fmt.Fprintf(&b, "Cause: %s\n", c)
