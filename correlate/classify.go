@@ -105,15 +105,15 @@ func assess(ev *Event) (Severity, bool) {
 // are to Established; -1 for names outside the FSM.
 func bgpStateRank(s string) int {
 	switch {
-	case equalFold(s, "idle"):
+	case eqFold(s, "idle"):
 		return 0
-	case equalFold(s, "connect"), equalFold(s, "active"):
+	case eqFold(s, "connect"), eqFold(s, "active"):
 		return 1
-	case equalFold(s, "opensent"):
+	case eqFold(s, "opensent"):
 		return 2
-	case equalFold(s, "openconfirm"):
+	case eqFold(s, "openconfirm"):
 		return 3
-	case equalFold(s, "established"):
+	case eqFold(s, "established"):
 		return 4
 	}
 	return -1
@@ -138,7 +138,7 @@ func assessStateChange(from, to string) (Severity, bool) {
 // denial stays visible as trouble even when the wording is new. A RouteStatus
 // record carries details only on an error (AWS doc), so any details there count.
 func unknownLooksBad(ev *Event) bool {
-	if equalFold(ev.BGPStatus, "down") || ev.Fields.CeaseCode != "" {
+	if eqFold(ev.BGPStatus, "down") || ev.Fields.CeaseCode != "" {
 		return true
 	}
 	d := ev.Details
@@ -175,14 +175,14 @@ func inferStream(ev *Event, cat Category) StreamKind {
 }
 
 func isRouteStatus(s string) bool {
-	return equalFold(s, "advertised") || equalFold(s, "updated") || equalFold(s, "withdrawn")
+	return eqFold(s, "advertised") || eqFold(s, "updated") || eqFold(s, "withdrawn")
 }
 
 // isRouteRecord: type says so, or (no type) the record has route attributes
 // or a route status.
 func isRouteRecord(ev *Event) bool {
 	if ev.BGPType != "" {
-		return equalFold(ev.BGPType, "RouteStatus")
+		return eqFold(ev.BGPType, "RouteStatus")
 	}
 	return ev.Route != nil || isRouteStatus(ev.BGPStatus)
 }
@@ -197,11 +197,11 @@ func classifyRoute(ev *Event, details string) Category {
 		return Unknown
 	}
 	switch {
-	case equalFold(ev.BGPStatus, "advertised"):
+	case eqFold(ev.BGPStatus, "advertised"):
 		return RouteAdvertised
-	case equalFold(ev.BGPStatus, "updated"):
+	case eqFold(ev.BGPStatus, "updated"):
 		return RouteUpdated
-	case equalFold(ev.BGPStatus, "withdrawn"):
+	case eqFold(ev.BGPStatus, "withdrawn"):
 		return RouteWithdrawn
 	}
 	return Unknown
@@ -216,83 +216,164 @@ func classifyText(s string, f *Fields) (Category, Direction) {
 	}
 	var heads []head
 	rest := s
-	ikeFirst := false
-	if r, ok := cutPrefixFold(s, "aws tunnel "); ok {
+	layer := StreamUnknown
+	if r, ok := cutPrefixFold(s, "AWS tunnel "); ok {
 		if fastIKENegotiation(r, f) {
 			return IKENegotiation, fastNegotiationDirection(r)
 		}
-		heads, rest, ikeFirst = ikeHeads[:], r, true
-	} else if r, ok := cutPrefixFold(s, "aws-side peer "); ok {
+		heads, rest, layer = ikeHeads[:], r, StreamIKE
+	} else if r, ok := cutPrefixFold(s, "AWS-side peer "); ok {
 		if c, ok := fastBGPStateChange(r, f); ok {
 			return c, DirNone
 		}
-		heads, rest = bgpHeads[:], r
+		heads, rest, layer = bgpHeads[:], r, StreamBGP
 	} else {
 		heads = bareHeads[:]
 	}
 	if rest != "" {
 		first := lowerTable[rest[0]]
 		for _, h := range heads {
-			if h.text[0] != first || matchAt(rest, 0, h.text) < 0 {
+			if lowerTable[h.text[0]] != first {
 				continue
 			}
-			if c, d, ok := h.rule(s, f); ok {
+			if _, ok := cutPrefixFold(rest, h.text); !ok {
+				continue
+			}
+			if c, d, ok := runRule(h.rule, s, f); ok {
 				return c, d
 			}
 			*f = Fields{} // the head's rule declined: start over on the general path
 			break
 		}
 	}
-	return classifyKeywords(s, f, ikeFirst)
+	return classifyKeywords(s, f, layer)
 }
 
-// rule recognises one message class anywhere in a text and extracts its
-// placeholders. It writes to f only when it reports ok.
-type rule func(s string, f *Fields) (Category, Direction, bool)
+// ruleID names one rule: a function that recognises one message class
+// anywhere in a text and extracts its placeholders, writing to f only when it
+// reports ok. Rules are dispatched by a switch rather than through function
+// values so that f provably stays where the caller put it (no allocation).
+type ruleID uint8
+
+const (
+	rStateChange ruleID = iota
+	rHoldTimer
+	rCease
+	rBadOpen
+	rOpen
+	rPrefixLimit
+	rConnecting
+	rEndOfRIB
+	rUpdate
+	rDPD
+	rPSK
+	rAuth
+	rProposal
+	rTS
+	rPhase2Failed
+	rPhase1Timeout
+	rCollision
+	rDelete
+	rNegotiation
+	rRUThere
+	rKeepalive
+	rDenied
+)
+
+func runRule(id ruleID, s string, f *Fields) (Category, Direction, bool) {
+	switch id {
+	case rStateChange:
+		return ruleStateChange(s, f)
+	case rHoldTimer:
+		return ruleHoldTimer(s, f)
+	case rCease:
+		return ruleCease(s, f)
+	case rBadOpen:
+		return ruleBadOpen(s, f)
+	case rOpen:
+		return ruleOpen(s, f)
+	case rPrefixLimit:
+		return rulePrefixLimit(s, f)
+	case rConnecting:
+		return ruleConnecting(s, f)
+	case rEndOfRIB:
+		return ruleEndOfRIB(s, f)
+	case rUpdate:
+		return ruleUpdate(s, f)
+	case rDPD:
+		return ruleDPD(s, f)
+	case rPSK:
+		return rulePSK(s, f)
+	case rAuth:
+		return ruleAuth(s, f)
+	case rProposal:
+		return ruleProposal(s, f)
+	case rTS:
+		return ruleTS(s, f)
+	case rPhase2Failed:
+		return rulePhase2Failed(s, f)
+	case rPhase1Timeout:
+		return rulePhase1Timeout(s, f)
+	case rCollision:
+		return ruleCollision(s, f)
+	case rDelete:
+		return ruleDelete(s, f)
+	case rNegotiation:
+		return ruleNegotiation(s, f)
+	case rRUThere:
+		return ruleRUThere(s, f)
+	case rKeepalive:
+		return ruleKeepalive(s, f)
+	case rDenied:
+		return ruleDenied(s, f)
+	}
+	return "", DirNone, false
+}
 
 // head maps the opening words of a documented message to the rule that
 // decides it, so a documented message costs one rule instead of a scan
 // through all of them. Texts are matched after "AWS-side peer " / "AWS
-// tunnel " (or from the start for bareHeads), case-insensitively.
+// tunnel " (or from the start for bareHeads), ignoring case; they are
+// written in AWS's casing so the exact comparison usually settles it.
 type head struct {
 	text string
-	rule rule
+	rule ruleID
 }
 
 var bgpHeads = [...]head{
-	{"bgp session state", ruleStateChange},
-	{"sent a hold timer", ruleHoldTimer},
-	{"sent a notification", ruleCease},
-	{"sent notification", ruleCease},
-	{"received notification", ruleCease},
-	{"received a notification", ruleCease},
-	{"sent an open message", ruleOpen},
-	{"received an open message", ruleOpen},
-	{"sent an end-of-rib", ruleEndOfRIB},
-	{"received update", ruleUpdate},
-	{"is reporting a maximum prefix limit", rulePrefixLimit},
-	{"is initiating a connection", ruleConnecting},
-	{"detected the maximum prefix limit", rulePrefixLimit},
-	{"detected a bad open", ruleBadOpen},
+	{"BGP session state", rStateChange},
+	{"sent a Hold Timer", rHoldTimer},
+	{"sent a notification", rCease},
+	{"sent notification", rCease},
+	{"received notification", rCease},
+	{"received a notification", rCease},
+	{"sent an OPEN message", rOpen},
+	{"received an OPEN message", rOpen},
+	{"sent an End-of-RIB", rEndOfRIB},
+	{"received update", rUpdate},
+	{"is reporting a maximum prefix limit", rPrefixLimit},
+	{"is initiating a connection", rConnecting},
+	{"detected the maximum prefix limit", rPrefixLimit},
+	{"detected a bad OPEN", rBadOpen},
 }
 
 var ikeHeads = [...]head{
-	{"received delete for", ruleDelete},
-	{"dpd timed out", ruleDPD},
-	{"detected a (child_rekey) collision", ruleCollision},
-	{"detected a pre-shared key", rulePSK},
-	{"(child_sa) redundant sa", ruleCollision},
-	{"is sending authentication_failed", ruleAuth},
-	{"payload decryption", rulePSK},
-	{"phase 2 was unable", rulePhase2Failed},
-	{"timeout: deleting un-established", rulePhase1Timeout},
+	{"received DELETE for", rDelete},
+	{"DPD timed out", rDPD},
+	{"detected a (CHILD_REKEY) collision", rCollision},
+	{"detected a pre-shared key", rPSK},
+	{"(CHILD_SA) redundant SA", rCollision},
+	{"is sending AUTHENTICATION_FAILED", rAuth},
+	{"payload decryption", rPSK},
+	{"Phase 2 was unable", rPhase2Failed},
+	{"Timeout: deleting un-established", rPhase1Timeout},
 }
 
 var bareHeads = [...]head{
-	{"denied", ruleDenied},
-	{"peer is not responsive", ruleDPD},
-	{"no proposal match found", ruleProposal},
-	{"aws: traffic selector", ruleTS},
+	{"DENIED", rDenied},
+	{"Peer is not responsive", rDPD},
+	{"No Proposal Match Found", rProposal},
+	{"AWS: Traffic Selector", rTS},
 }
 
 // bgpRuleList and ikeRuleList are the general path, most specific first:
@@ -300,14 +381,14 @@ var bareHeads = [...]head{
 // NOTIFICATIONs), bad OPEN before OPEN; IKE errors go before routine
 // negotiation so an error that mentions an exchange is still an error, and
 // collision before DELETE because collision messages talk about deleting SAs.
-var bgpRuleList = [...]rule{
-	ruleStateChange, ruleHoldTimer, ruleCease, ruleBadOpen, ruleOpen, rulePrefixLimit,
-	ruleConnecting, ruleEndOfRIB, ruleUpdate,
+var bgpRuleList = [...]ruleID{
+	rStateChange, rHoldTimer, rCease, rBadOpen, rOpen, rPrefixLimit,
+	rConnecting, rEndOfRIB, rUpdate,
 }
 
-var ikeRuleList = [...]rule{
-	ruleDPD, rulePSK, ruleAuth, ruleProposal, ruleTS, rulePhase2Failed, rulePhase1Timeout,
-	ruleCollision, ruleDelete, ruleNegotiation, ruleRUThere, ruleKeepalive,
+var ikeRuleList = [...]ruleID{
+	rDPD, rPSK, rAuth, rProposal, rTS, rPhase2Failed, rPhase1Timeout,
+	rCollision, rDelete, rNegotiation, rRUThere, rKeepalive,
 }
 
 // fastNegotiationDirection: "processed" means AWS received the message, "is
@@ -367,7 +448,7 @@ var ikeExchanges = [...]string{"CREATE_CHILD_SA", "IKE_SA_INIT", "IKE_AUTH", "IN
 
 func isExchangeName(s string) bool {
 	for _, e := range ikeExchanges {
-		if equalFold(s, e) {
+		if eqFold(s, e) {
 			return true
 		}
 	}
@@ -380,7 +461,7 @@ var bgpFSMStates = [...]string{"Idle", "Connect", "Active", "OpenSent", "OpenCon
 
 func isFSMState(s string) bool {
 	for _, st := range bgpFSMStates {
-		if equalFold(s, st) {
+		if eqFold(s, st) {
 			return true
 		}
 	}
@@ -390,7 +471,7 @@ func isFSMState(s string) bool {
 // fastBGPStateChange parses exactly
 // "BGP session state has changed from X to Y with neighbor IP".
 func fastBGPStateChange(rest string, f *Fields) (Category, bool) {
-	r, ok := cutPrefixFold(rest, "bgp session state has changed from ")
+	r, ok := cutPrefixFold(rest, "BGP session state has changed from ")
 	if !ok {
 		return "", false
 	}
@@ -414,27 +495,31 @@ func fastBGPStateChange(rest string, f *Fields) (Category, bool) {
 
 func stateChangeCategory(from, to string) Category {
 	switch {
-	case equalFold(to, "established"):
+	case eqFold(to, "established"):
 		return BGPEstablished
-	case equalFold(from, "connect") && equalFold(to, "active"):
+	case eqFold(from, "connect") && eqFold(to, "active"):
 		return BGPConnectActive
 	}
 	return BGPStateChange
 }
 
 // classifyKeywords is the tolerant path: a route denial first, then the rules
-// of the layer the prefix hints at, then the other layer's.
-func classifyKeywords(s string, f *Fields, ikeFirst bool) (Category, Direction) {
+// of the layer the text's prefix names ("AWS tunnel" is the IKE log's voice,
+// "AWS-side peer" the BGP log's), or both layers when there is no prefix.
+func classifyKeywords(s string, f *Fields, layer StreamKind) (Category, Direction) {
 	if c, d, ok := ruleDenied(s, f); ok {
 		return c, d
 	}
-	first, second := bgpRuleList[:], ikeRuleList[:]
-	if ikeFirst {
-		first, second = second, first
+	if layer != StreamIKE {
+		for _, r := range bgpRuleList {
+			if c, d, ok := runRule(r, s, f); ok {
+				return c, d
+			}
+		}
 	}
-	for _, list := range [2][]rule{first, second} {
-		for _, r := range list {
-			if c, d, ok := r(s, f); ok {
+	if layer != StreamBGP {
+		for _, r := range ikeRuleList {
+			if c, d, ok := runRule(r, s, f); ok {
 				return c, d
 			}
 		}
@@ -702,7 +787,7 @@ func parseOpen(s string, f *Fields) {
 func limitValue(s string) int64 {
 	for i := indexWordFold(s, "limit", 0); i >= 0; i = indexWordFold(s, "limit", i+5) {
 		tok, j := tokenAt(s, i+5)
-		if equalFold(tok, "is") || equalFold(tok, "of") {
+		if eqFold(tok, "is") || eqFold(tok, "of") {
 			tok, _ = tokenAt(s, j)
 		}
 		if tok != "" && isDigit(tok[0]) {
@@ -937,19 +1022,19 @@ func verbDirection(s string) Direction {
 		}
 		switch w := s[i:j]; lowerTable[w[0]] {
 		case 's':
-			if equalFold(w, "sent") || equalFold(w, "sending") || equalFold(w, "sends") {
+			if eqFold(w, "sent") || eqFold(w, "sending") || eqFold(w, "sends") {
 				return DirSent
 			}
 		case 'n':
-			if equalFold(w, "notifying") {
+			if eqFold(w, "notifying") {
 				return DirSent
 			}
 		case 'r':
-			if equalFold(w, "received") || equalFold(w, "receiving") || equalFold(w, "receives") {
+			if eqFold(w, "received") || eqFold(w, "receiving") || eqFold(w, "receives") {
 				return DirReceived
 			}
 		case 'p':
-			if equalFold(w, "processed") {
+			if eqFold(w, "processed") {
 				return DirReceived
 			}
 		}
@@ -1005,6 +1090,10 @@ var lowerTable = func() (t [256]byte) {
 	return t
 }()
 
+// eqFold is equalFold with the exact comparison first: log keywords almost
+// always arrive in the documented case.
+func eqFold(a, b string) bool { return a == b || equalFold(a, b) }
+
 func isSpace(c byte) bool    { return byteClass[c]&clSpace != 0 }
 func isDigit(c byte) bool    { return byteClass[c]&clDigit != 0 }
 func isWordByte(c byte) bool { return byteClass[c]&clWord != 0 }
@@ -1025,8 +1114,8 @@ func trimText(s string) string {
 	return s[i:j]
 }
 
-// matchAt reports where pat ends if it matches s at i, else -1. A space in
-// pat matches one or more whitespace bytes.
+// matchAt reports where pat ends if it matches s at i, else -1, ignoring
+// ASCII case. A space in pat matches one or more whitespace bytes.
 func matchAt(s string, i int, pat string) int {
 	for j := 0; j < len(pat); j++ {
 		p := pat[j]
@@ -1039,7 +1128,7 @@ func matchAt(s string, i int, pat string) int {
 			}
 			continue
 		}
-		if i >= len(s) || lowerTable[s[i]] != p {
+		if i >= len(s) || lowerTable[s[i]] != lowerTable[p] {
 			return -1
 		}
 		i++
@@ -1054,7 +1143,7 @@ func indexFold(s, pat string, from int) (int, int) {
 	if pat == "" || from < 0 || from >= len(s) {
 		return -1, -1
 	}
-	lo := pat[0]
+	lo := lowerTable[pat[0]]
 	up := lo
 	if lo >= 'a' && lo <= 'z' {
 		up = lo - ('a' - 'A')
@@ -1119,7 +1208,13 @@ func firstEnd(s string, pats ...string) int {
 
 func containsAnyFold(s string, pats ...string) bool { return firstEnd(s, pats...) >= 0 }
 
+// cutPrefixFold cuts pat from the start of s, ignoring case and whitespace
+// runs. Patterns are written in AWS's own casing, so the exact comparison,
+// tried first, settles almost every call.
 func cutPrefixFold(s, pat string) (string, bool) {
+	if len(s) >= len(pat) && s[:len(pat)] == pat {
+		return s[len(pat):], true
+	}
 	if e := matchAt(s, 0, pat); e >= 0 {
 		return s[e:], true
 	}
@@ -1216,7 +1311,7 @@ func parseNumber(s string) int64 {
 // ("remote AS is 65010", "expected 65000", "after 3 retransmits").
 func numberAfter(s string, i int) int64 {
 	tok, j := tokenAt(s, i)
-	if equalFold(tok, "is") || equalFold(tok, "as") || equalFold(tok, "of") {
+	if eqFold(tok, "is") || eqFold(tok, "as") || eqFold(tok, "of") {
 		tok, _ = tokenAt(s, j)
 	}
 	return parseNumber(tok)

@@ -77,3 +77,20 @@ func BenchmarkClassifyByKind(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkClassifyDetailsSlowPath covers texts no fast path or head takes:
+// the full rule scan. Rare in real logs, but it bounds the worst case.
+func BenchmarkClassifyDetailsSlowPath(b *testing.B) {
+	for _, c := range []struct{ name, text string }{
+		{"unknown", "AWS tunnel reports that something entirely new happened to the tunnel with cgw 198.51.100.7 at this time"},
+		{"reworded-dpd", "Declaring peer dead: peer is not responsive"},
+		{"lower-case-open", "aws-side peer   received an open message from neighbor 169.254.10.1, version 4, as 65000, holdtime 30, router-id 192.0.2.1"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ClassifyDetails(c.text)
+			}
+		})
+	}
+}
