@@ -45,6 +45,7 @@ try {
   url = await server.url;
 } catch (err) {
   console.error(String(err));
+  await server.stop();
   process.exit(1);
 }
 console.log(`server under test: ${url}`);

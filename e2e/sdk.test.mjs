@@ -131,8 +131,12 @@ function transports() {
       name: 'streamable HTTP',
       async connect(client) {
         const server = startHTTP();
-        const url = await server.url;
-        await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+        try {
+          await client.connect(new StreamableHTTPClientTransport(new URL(await server.url)));
+        } catch (err) {
+          await server.stop();
+          throw err;
+        }
         return {
           stderr: server.stderr,
           async close() {
