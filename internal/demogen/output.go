@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
+
+	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
 )
 
 // file is one output file of the data set.
@@ -19,22 +20,22 @@ func build() ([]file, error) {
 	ds := scenario()
 	var files []file
 	for _, c := range ds.conns {
-		if !c.logging {
+		if !c.Logging {
 			continue
 		}
-		for _, tn := range c.tunnels {
-			ike, err := tn.renderIKE()
+		for _, tn := range c.Tunnels {
+			ike, err := tn.RenderIKE()
 			if err != nil {
 				return nil, err
 			}
-			bgp, err := tn.renderBGP()
+			bgp, err := tn.RenderBGP()
 			if err != nil {
 				return nil, err
 			}
-			files = append(files, file{tn.streamName("IKE"), ike}, file{tn.streamName("BGP"), bgp})
+			files = append(files, file{tn.StreamName("IKE"), ike}, file{tn.StreamName("BGP"), bgp})
 		}
 	}
-	vpn, err := renderVPNConnections(ds.conns)
+	vpn, err := vpnlog.RenderVPNConnections(ds.conns)
 	if err != nil {
 		return nil, err
 	}
@@ -46,178 +47,6 @@ func build() ([]file, error) {
 	files = append(files, file{"expected.json", exp})
 	files = append(files, file{"README.md", renderREADME(ds, files)})
 	return files, nil
-}
-
-// The shapes below print what `aws ec2 describe-vpn-connections` prints
-// (PascalCase keys, 4-space indent). CustomerGatewayConfiguration and
-// PreSharedKey are left out, as a careful export would.
-
-type describeOutput struct {
-	VpnConnections []vpnConnection `json:"VpnConnections"`
-}
-
-type vpnConnection struct {
-	VpnConnectionId   string         `json:"VpnConnectionId"`
-	State             string         `json:"State"`
-	CustomerGatewayId string         `json:"CustomerGatewayId"`
-	VpnGatewayId      string         `json:"VpnGatewayId,omitempty"`
-	TransitGatewayId  string         `json:"TransitGatewayId,omitempty"`
-	Type              string         `json:"Type"`
-	Category          string         `json:"Category"`
-	Options           vpnOptions     `json:"Options"`
-	Routes            []staticRoute  `json:"Routes"`
-	Tags              []tag          `json:"Tags"`
-	VgwTelemetry      []vgwTelemetry `json:"VgwTelemetry"`
-}
-
-type vpnOptions struct {
-	EnableAcceleration    bool           `json:"EnableAcceleration"`
-	StaticRoutesOnly      bool           `json:"StaticRoutesOnly"`
-	LocalIpv4NetworkCidr  string         `json:"LocalIpv4NetworkCidr"`
-	RemoteIpv4NetworkCidr string         `json:"RemoteIpv4NetworkCidr"`
-	OutsideIpAddressType  string         `json:"OutsideIpAddressType"`
-	TunnelInsideIpVersion string         `json:"TunnelInsideIpVersion"`
-	TunnelOptions         []tunnelOption `json:"TunnelOptions"`
-}
-
-type strValue struct {
-	Value string `json:"Value"`
-}
-
-type intValue struct {
-	Value int `json:"Value"`
-}
-
-type tunnelOption struct {
-	OutsideIpAddress             string     `json:"OutsideIpAddress"`
-	TunnelInsideCidr             string     `json:"TunnelInsideCidr"`
-	Phase1LifetimeSeconds        int        `json:"Phase1LifetimeSeconds"`
-	Phase2LifetimeSeconds        int        `json:"Phase2LifetimeSeconds"`
-	RekeyMarginTimeSeconds       int        `json:"RekeyMarginTimeSeconds"`
-	RekeyFuzzPercentage          int        `json:"RekeyFuzzPercentage"`
-	ReplayWindowSize             int        `json:"ReplayWindowSize"`
-	DpdTimeoutSeconds            int        `json:"DpdTimeoutSeconds"`
-	DpdTimeoutAction             string     `json:"DpdTimeoutAction"`
-	StartupAction                string     `json:"StartupAction"`
-	Phase1EncryptionAlgorithms   []strValue `json:"Phase1EncryptionAlgorithms"`
-	Phase2EncryptionAlgorithms   []strValue `json:"Phase2EncryptionAlgorithms"`
-	Phase1IntegrityAlgorithms    []strValue `json:"Phase1IntegrityAlgorithms"`
-	Phase2IntegrityAlgorithms    []strValue `json:"Phase2IntegrityAlgorithms"`
-	Phase1DHGroupNumbers         []intValue `json:"Phase1DHGroupNumbers"`
-	Phase2DHGroupNumbers         []intValue `json:"Phase2DHGroupNumbers"`
-	IkeVersions                  []strValue `json:"IkeVersions"`
-	LogOptions                   logOptions `json:"LogOptions"`
-	EnableTunnelLifecycleControl bool       `json:"EnableTunnelLifecycleControl"`
-}
-
-type logOptions struct {
-	CloudWatchLogOptions cloudWatchLogOptions `json:"CloudWatchLogOptions"`
-}
-
-type cloudWatchLogOptions struct {
-	LogEnabled         bool   `json:"LogEnabled"`
-	LogGroupArn        string `json:"LogGroupArn,omitempty"`
-	LogOutputFormat    string `json:"LogOutputFormat,omitempty"`
-	BgpLogEnabled      bool   `json:"BgpLogEnabled"`
-	BgpLogGroupArn     string `json:"BgpLogGroupArn,omitempty"`
-	BgpLogOutputFormat string `json:"BgpLogOutputFormat,omitempty"`
-}
-
-type staticRoute struct {
-	DestinationCidrBlock string `json:"DestinationCidrBlock"`
-	Source               string `json:"Source"`
-	State                string `json:"State"`
-}
-
-type tag struct {
-	Key   string `json:"Key"`
-	Value string `json:"Value"`
-}
-
-type vgwTelemetry struct {
-	AcceptedRouteCount int    `json:"AcceptedRouteCount"`
-	LastStatusChange   string `json:"LastStatusChange"`
-	OutsideIpAddress   string `json:"OutsideIpAddress"`
-	Status             string `json:"Status"`
-	StatusMessage      string `json:"StatusMessage"`
-}
-
-const logGroupARNPrefix = "arn:aws:logs:eu-central-1:111122223333:log-group:"
-
-func renderVPNConnections(conns []*connection) ([]byte, error) {
-	var out describeOutput
-	for _, c := range conns {
-		vc := vpnConnection{
-			VpnConnectionId: c.id, State: "available", CustomerGatewayId: c.cgwID,
-			VpnGatewayId: c.vgwID, TransitGatewayId: c.tgwID, Type: "ipsec.1", Category: "VPN",
-			Options: vpnOptions{
-				StaticRoutesOnly: c.staticOnly, LocalIpv4NetworkCidr: "0.0.0.0/0", RemoteIpv4NetworkCidr: "0.0.0.0/0",
-				OutsideIpAddressType: "PublicIpv4", TunnelInsideIpVersion: "ipv4",
-			},
-			Routes: []staticRoute{},
-			Tags:   c.tags,
-		}
-		for _, cidr := range c.staticRoutes {
-			vc.Routes = append(vc.Routes, staticRoute{cidr, "Static", "available"})
-		}
-		for _, tn := range c.tunnels {
-			vc.Options.TunnelOptions = append(vc.Options.TunnelOptions, tunnelOptionOf(tn))
-			vc.VgwTelemetry = append(vc.VgwTelemetry, telemetryOf(tn))
-		}
-		if c.telemetryReversed {
-			t := vc.VgwTelemetry
-			for i, j := 0, len(t)-1; i < j; i, j = i+1, j-1 {
-				t[i], t[j] = t[j], t[i]
-			}
-		}
-		out.VpnConnections = append(out.VpnConnections, vc)
-	}
-	b, err := json.MarshalIndent(out, "", "    ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
-}
-
-func tunnelOptionOf(tn *tunnel) tunnelOption {
-	c := tn.conn
-	cw := cloudWatchLogOptions{}
-	if c.logging {
-		cw = cloudWatchLogOptions{
-			LogEnabled: true, LogGroupArn: logGroupARNPrefix + c.logGroup + ":*", LogOutputFormat: "json",
-			BgpLogEnabled: true, BgpLogGroupArn: logGroupARNPrefix + c.bgpLogGroup + ":*", BgpLogOutputFormat: "json",
-		}
-		if tn.bgpText {
-			cw.BgpLogOutputFormat = "text"
-		}
-	}
-	return tunnelOption{
-		OutsideIpAddress: tn.ip, TunnelInsideCidr: tn.insideCIDR,
-		Phase1LifetimeSeconds: 28800, Phase2LifetimeSeconds: 3600,
-		RekeyMarginTimeSeconds: 270, RekeyFuzzPercentage: 100, ReplayWindowSize: 1024,
-		DpdTimeoutSeconds: 30, DpdTimeoutAction: c.dpdAction, StartupAction: c.startupAction,
-		Phase1EncryptionAlgorithms: []strValue{{"AES256"}}, Phase2EncryptionAlgorithms: []strValue{{"AES256"}},
-		Phase1IntegrityAlgorithms: []strValue{{"SHA2-256"}}, Phase2IntegrityAlgorithms: []strValue{{"SHA2-256"}},
-		Phase1DHGroupNumbers: []intValue{{20}}, Phase2DHGroupNumbers: []intValue{{20}},
-		IkeVersions:                  []strValue{{tn.ikeVersion}},
-		LogOptions:                   logOptions{cw},
-		EnableTunnelLifecycleControl: false,
-	}
-}
-
-func telemetryOf(tn *tunnel) vgwTelemetry {
-	msg := ""
-	if !tn.conn.staticOnly && tn.status == "UP" {
-		msg = fmt.Sprintf("%d BGP ROUTES", tn.routeCount)
-	}
-	return vgwTelemetry{
-		AcceptedRouteCount: tn.routeCount,
-		// The CLI prints whole seconds with an explicit +00:00 offset.
-		LastStatusChange: tn.lastChange.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05+00:00"),
-		OutsideIpAddress: tn.ip,
-		Status:           tn.status,
-		StatusMessage:    msg,
-	}
 }
 
 func renderExpected(incidents []incident) ([]byte, error) {
@@ -242,26 +71,26 @@ func renderREADME(ds *dataset, files []file) []byte {
 	w("| connection | name | gateway | routing | tunnels (outside IP, inside CIDR, IKE) | logs |\n")
 	w("| --- | --- | --- | --- | --- | --- |\n")
 	for _, c := range ds.conns {
-		gw := "VGW " + c.vgwID
-		if c.tgwID != "" {
-			gw = "TGW " + c.tgwID
+		gw := "VGW " + c.VGWID
+		if c.TGWID != "" {
+			gw = "TGW " + c.TGWID
 		}
-		routing := fmt.Sprintf("BGP, CGW AS %d, AWS AS %d, CGW %s", c.cgwASN, c.awsASN, c.cgwIP)
-		if c.staticOnly {
-			routing = "static (" + strings.Join(c.staticRoutes, ", ") + ")"
+		routing := fmt.Sprintf("BGP, CGW AS %d, AWS AS %d, CGW %s", c.CGWASN, c.AWSASN, c.CGWIP)
+		if c.StaticOnly {
+			routing = "static (" + strings.Join(c.StaticRoutes, ", ") + ")"
 		}
 		var tuns []string
-		for _, tn := range c.tunnels {
-			tuns = append(tuns, fmt.Sprintf("%d: %s, %s, %s", tn.num, tn.ip, tn.insideCIDR, tn.ikeVersion))
+		for _, tn := range c.Tunnels {
+			tuns = append(tuns, fmt.Sprintf("%d: %s, %s, %s", tn.Num, tn.IP, tn.InsideCIDR, tn.IKEVersion))
 		}
 		logs := "IKE + BGP, json"
 		switch {
-		case !c.logging:
+		case !c.Logging:
 			logs = "**disabled** (no log files)"
-		case c.tunnels[1].bgpText:
+		case c.Tunnels[1].BGPText:
 			logs = "IKE + BGP, json; tunnel 2 BGP in `text`"
 		}
-		w("| `%s` | %s | %s | %s | %s | %s |\n", c.id, c.name, gw, routing, strings.Join(tuns, "; "), logs)
+		w("| `%s` | %s | %s | %s | %s | %s |\n", c.ID, c.Name, gw, routing, strings.Join(tuns, "; "), logs)
 	}
 	w("\nBGP neighbors are the customer-gateway inside addresses (`.2` of each /30); the AWS side is `.1`.\n")
 	w("In `vpn-connections.json` the VgwTelemetry of hq-datacenter is listed in the opposite order of its\n")
@@ -319,8 +148,8 @@ func renderREADME(ds *dataset, files []file) []byte {
 
 func connName(ds *dataset, id string) string {
 	for _, c := range ds.conns {
-		if c.id == id {
-			return c.name
+		if c.ID == id {
+			return c.Name
 		}
 	}
 	return id
