@@ -6,12 +6,17 @@ import "strings"
 // values AWS filled into the message's placeholders.
 //
 // It runs on every record read (hundreds of thousands per second), so it uses
-// no regexp and allocates nothing: the common messages are recognised by a
-// fixed prefix and hand-parsed ("fast paths"); everything else goes through an
-// ordered list of case-insensitive keyword rules that tolerate the separators
-// AWS's table shows as "<br>•" (" - ", ", ", "•" or a plain space), extra
-// whitespace, trailing periods and missing placeholders. Extracted values are
-// substrings of the details text, never copies.
+// no regexp and allocates nothing. Three tiers, cheapest first:
+//   - strict fast paths for the routine messages (IKEv2 negotiation steps,
+//     BGP state changes), parsed by hand;
+//   - "heads": the opening words of each documented message select the one
+//     rule that decides it;
+//   - the ordered keyword rules, for anything worded differently. They ignore
+//     case and whitespace runs and tolerate the separators that AWS's table
+//     shows as "<br>•" (" - ", ", ", "•" or a plain space), trailing periods
+//     and missing placeholders.
+//
+// Extracted values are substrings of the details text, never copies.
 
 // Classify sets ev.Category, ev.Severity, ev.Direction, ev.Anomaly and
 // ev.Fields from ev.Details, ev.Stream, ev.BGPType, ev.BGPStatus, ev.Route,
@@ -894,9 +899,10 @@ func ruleDelete(s string, f *Fields) (Category, Direction, bool) {
 	if indexWordFold(s, "delete", 0) < 0 && firstEnd(s, "delete_sa", "deleting") < 0 {
 		return "", DirNone, false
 	}
-	if firstEnd(s, "phase 2", "phase2", "child_sa", "child sa", "ipsec sa", "spi") >= 0 {
-		if e := firstEnd(s, "spi"); e >= 0 {
-			f.SPI, _ = tokenAt(s, e)
+	spi := indexWordFold(s, "spi", 0)
+	if spi >= 0 || firstEnd(s, "phase 2", "phase2", "child_sa", "child sa", "ipsec sa") >= 0 {
+		if spi >= 0 {
+			f.SPI, _ = tokenAt(s, spi+len("spi"))
 		}
 		f.Phase = 2
 		return IKECGWDeleteChildSA, DirReceived, true
@@ -951,30 +957,14 @@ func ruleKeepalive(s string, f *Fields) (Category, Direction, bool) {
 	return IKENegotiation, verbDirection(s), true
 }
 
+// findExchange returns the first IKEv2 exchange name in s (as written there).
 func findExchange(s string) string {
 	for _, e := range ikeExchanges {
-		if i, end := indexFold(s, toLowerConst(e), 0); i >= 0 {
+		if i, end := indexFold(s, e, 0); i >= 0 {
 			return s[i:end]
 		}
 	}
 	return ""
-}
-
-// toLowerConst lowers the exchange names for the matcher. The names are
-// package constants, so this runs on a handful of short strings only when
-// the keyword path needs it.
-func toLowerConst(e string) string {
-	switch e {
-	case "CREATE_CHILD_SA":
-		return "create_child_sa"
-	case "IKE_SA_INIT":
-		return "ike_sa_init"
-	case "IKE_AUTH":
-		return "ike_auth"
-	case "INFORMATIONAL":
-		return "informational"
-	}
-	return e
 }
 
 func cgwAddress(s string) string {
@@ -1136,7 +1126,8 @@ func matchAt(s string, i int, pat string) int {
 	return i
 }
 
-// indexFold finds pat in s at or after from: start and end, or -1, -1.
+// indexFold finds pat in s at or after from, ignoring ASCII case (a space in
+// pat matches a whitespace run): start and end, or -1, -1.
 // Candidates come from strings.IndexByte on both cases of the first byte,
 // which skips most of the text in machine-word strides.
 func indexFold(s, pat string, from int) (int, int) {

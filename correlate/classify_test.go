@@ -185,6 +185,8 @@ func TestClassifyDetailsToleratesMissingPlaceholders(t *testing.T) {
 		{"AWS tunnel processed request (id=) for CREATE_CHILD_SA", IKENegotiation, DirReceived},
 		{"AWS tunnel processed request for IKE_AUTH", IKENegotiation, DirReceived},
 		{"DENIED", RouteDeniedOther, DirNone},
+		{"AWS tunnel received DELETE for IKE_SA from CGW (inspired by a spike)", IKECGWDeleteIKESA, DirReceived},
+		{"AWS tunnel received DELETE for CHILD_SA", IKECGWDeleteChildSA, DirReceived},
 		{"AWS-side peer BGP session state has changed from Connect to Active", BGPConnectActive, DirNone},
 		{"AWS-side peer detected a bad OPEN message", BGPBadOpenASN, DirReceived},
 		// The doc's literal templates, placeholders and all.
@@ -195,6 +197,31 @@ func TestClassifyDetailsToleratesMissingPlaceholders(t *testing.T) {
 		cat, _, dir := ClassifyDetails(c.in)
 		if cat != c.cat || dir != c.dir {
 			t.Errorf("ClassifyDetails(%q) = %s/%s, want %s/%s", c.in, cat, dir, c.cat, c.dir)
+		}
+	}
+}
+
+// Without its "6/N" code a Cease is still named by its subcode text, in
+// AWS's wording or RFC 4486's.
+func TestClassifyDetailsCeaseByNameOnly(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		cat  Category
+		code string
+	}{
+		{"Maximum Number of Prefixes Reached", BGPCeaseMaxPrefixes, "6/1"},
+		{"Administrative Shutdown", BGPCeaseAdminShut, "6/2"},
+		{"Peer Unconfigured", BGPCeasePeerDeconf, "6/3"},
+		{"Peer De-configured", BGPCeasePeerDeconf, "6/3"},
+		{"Administrative Reset", BGPCeaseAdminReset, "6/4"},
+		{"Connection Rejected", BGPCeaseConnRejected, "6/5"},
+		{"Other Configuration Change", BGPCeaseConfigChange, "6/6"},
+		{"Connection Collision Resolution", BGPCeaseCollision, "6/7"},
+	} {
+		in := "AWS-side peer received notification (Cease/" + c.name + ") from neighbor " + testNbIP
+		cat, f, dir := ClassifyDetails(in)
+		if cat != c.cat || f.CeaseCode != c.code || dir != DirReceived || f.NeighborIP != testNbIP {
+			t.Errorf("ClassifyDetails(%q) = %s code %q dir %s neighbor %q, want %s %s", in, cat, f.CeaseCode, dir, f.NeighborIP, c.cat, c.code)
 		}
 	}
 }
