@@ -66,7 +66,7 @@ func CatalogMarkdown() string {
 	b.WriteString("# AWS Site-to-Site VPN log message catalogue\n\n")
 	b.WriteString("Every tunnel activity (IKE) and BGP log record is put in exactly one of these classes. ")
 	b.WriteString("\"Acting side\" is the side whose behaviour or configuration the record points at first. ")
-	b.WriteString("Message texts are AWS's documented templates; `xxx` and `{...}` are placeholders.\n\n")
+	b.WriteString("Message texts are AWS's documented templates; `xxx` and `{...}` are placeholders, and ` - ` stands where AWS's table breaks the line (real logs may have \" - \", \", \", \"•\" or a space there).\n\n")
 	b.WriteString("| id | layer | severity | anomaly | title |\n| --- | --- | --- | --- | --- |\n")
 	for _, e := range catalogEntries {
 		b.WriteString("| `" + string(e.Category) + "` | " + e.Layer + " | " + e.Severity.String() + " | " + yesNo(e.Anomaly) + " | " + e.Title + " |\n")
@@ -1152,7 +1152,7 @@ func ceaseEntry(c Category, sub int, name string, sev Severity, meaning string, 
 		Category:     c,
 		Layer:        "bgp",
 		Title:        "Cease " + code + ": " + name,
-		Meaning:      "NOTIFICATION " + code + " (Cease / " + name + ") ended the BGP session. " + meaning + " " + ceaseDirection,
+		Meaning:      "A NOTIFICATION " + code + " (Cease / " + name + ") closed the BGP connection. " + meaning + " " + ceaseDirection,
 		ActingSide:   "either",
 		Severity:     sev,
 		Anomaly:      true,
