@@ -26,7 +26,8 @@ const TimeFormatsHelp = `RFC 3339 ("2026-06-12T20:25:00Z"), "YYYY-MM-DD HH:MM[:S
 // ParseTimeArg parses a time the way a person types it during an incident.
 // Times without a zone are in loc. "HH:MM[:SS]" means that time on the
 // calendar day (in loc) of latest — the most recent day that has logs — so
-// "20:25" finds yesterday evening's drop when that is the newest data.
+// "20:25" finds yesterday evening's drop when that is the newest data. A
+// wall-clock time later than the newest record means the day before.
 // now is the reference for "now" and "now-<duration>".
 func ParseTimeArg(s string, loc *time.Location, latest, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
@@ -77,7 +78,14 @@ func ParseTimeArg(s string, loc *time.Location, latest, now time.Time) (time.Tim
 				return time.Time{}, fmt.Errorf("%q has no date and there are no logs to take the day from: give a full date, e.g. \"2026-06-12 %s\"", s, s)
 			}
 			day := latest.In(loc)
-			return time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UTC(), nil
+			at := time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
+			// The newest record may already sit just past midnight in the
+			// asker's zone; a wall-clock time later than it then means the
+			// day before, the last one on which that time has logs.
+			if at.After(latest) {
+				at = at.AddDate(0, 0, -1)
+			}
+			return at.UTC(), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("cannot read time %q: use %s", s, TimeFormatsHelp)

@@ -25,6 +25,9 @@ func TestParseTimeArg(t *testing.T) {
 		{"20:25", time.UTC, "2026-06-12T20:25:00Z"},
 		{"22:25", berlin, "2026-06-12T20:25:00Z"},
 		{"01:30", berlin, "2026-06-11T23:30:00Z"}, // the latest day in Berlin is the 12th
+		{"23:50", berlin, "2026-06-11T21:50:00Z"}, // after the newest record (23:40 Berlin): the day before
+		{"21:41", time.UTC, "2026-06-11T21:41:00Z"},
+		{"21:40", time.UTC, "2026-06-12T21:40:00Z"},
 		{"now", time.UTC, "2026-11-23T12:00:00Z"},
 		{"now-2h", time.UTC, "2026-11-23T10:00:00Z"},
 		{"now-1d", time.UTC, "2026-11-22T12:00:00Z"},

@@ -11,10 +11,11 @@ import (
 )
 
 // Every labelled demo incident must be diagnosed right, through MCP, asked
-// in UTC and again in another time zone with the local wall-clock form.
+// in UTC and again in other time zones with local wall-clock forms.
 func TestDiagnoseDemoIncidents(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
 	berlin, _ := time.LoadLocation("Europe/Berlin")
+	newYork, _ := time.LoadLocation("America/New_York")
 	var table strings.Builder
 	right, total := 0, 0
 	for _, exp := range loadExpected(t) {
@@ -22,6 +23,9 @@ func TestDiagnoseDemoIncidents(t *testing.T) {
 		asks := []map[string]any{
 			{"vpn_connection_id": exp.VPNConnectionID, "tunnel": strconv.Itoa(exp.Tunnel), "at": exp.QuestionAt},
 			{"vpn_connection_id": exp.VPNConnectionID, "tunnel": exp.TunnelIP, "at": q.In(berlin).Format("2006-01-02 15:04"), "timezone": "Europe/Berlin"},
+			// Bare wall-clock times, in zones on both sides of UTC.
+			{"vpn_connection_id": exp.VPNConnectionID, "tunnel": strconv.Itoa(exp.Tunnel), "at": q.In(berlin).Format("15:04"), "timezone": "Europe/Berlin"},
+			{"vpn_connection_id": exp.VPNConnectionID, "tunnel": strconv.Itoa(exp.Tunnel), "at": q.In(newYork).Format("15:04"), "timezone": "America/New_York"},
 		}
 		for i, a := range asks {
 			total++
