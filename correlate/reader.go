@@ -197,6 +197,7 @@ type recordReader struct {
 	lastMs   int64 // time of the previous event, to date text lines that have none
 	ev       Event // reused for every record: fn must copy what it keeps
 	acc      []byte
+	names    streamNameCache
 }
 
 // run reads the whole input. It returns only I/O errors and fn's errors.
@@ -522,7 +523,7 @@ func (st *jsonBalance) feed(b []byte) {
 func (rr *recordReader) record(b []byte, lineNo int, fallbackMs int64, env envelope) error {
 	ev := &rr.ev
 	*ev = Event{}
-	text, err := decodeRecord(ev, string(b), rr.hint, fallbackMs, env)
+	text, err := decodeRecord(ev, string(b), rr.hint, fallbackMs, env, &rr.names)
 	if err != nil {
 		if !(text && errors.Is(err, ErrNoTime) && rr.lastMs > 0) {
 			rr.rep.addMalformed(rr.name, lineNo, err.Error(), b)

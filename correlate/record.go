@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ErrNoTime marks a record that carries no usable time. ParseRecord still
@@ -27,7 +29,7 @@ var ErrNoTime = errors.New("no usable time")
 // logStreamName, and its timestamp dates a record that has none.
 func ParseRecord(raw []byte, hint StreamID) (Event, error) {
 	var ev Event
-	_, err := decodeRecord(&ev, string(raw), hint, 0, envelopeAuto)
+	_, err := decodeRecord(&ev, string(raw), hint, 0, envelopeAuto, nil)
 	return ev, err
 }
 
@@ -44,11 +46,12 @@ const (
 	envelopeNone                     // already unwrapped: the record itself
 )
 
-// decodeRecord fills ev (which must be zero) from the record s. fallbackMs,
+// decodeRecord fills ev (which must be zero) from the record s. names, if
+// not nil, remembers stream names already parsed. fallbackMs,
 // when > 0, dates a record that has no time of its own (the CloudWatch
 // event's timestamp, the S3 export line's time). text reports that the
 // record was a text line, which a reader may date from the line before it.
-func decodeRecord(ev *Event, s string, hint StreamID, fallbackMs int64, env envelope) (text bool, err error) {
+func decodeRecord(ev *Event, s string, hint StreamID, fallbackMs int64, env envelope, names *streamNameCache) (text bool, err error) {
 	ev.Raw = s
 	body := trimRecordSpace(s)
 	if body == "" {
@@ -57,7 +60,7 @@ func decodeRecord(ev *Event, s string, hint StreamID, fallbackMs int64, env enve
 	var rf recordFields
 	if body[0] != '{' {
 		parseTextRecord(body, &rf)
-		return true, rf.fill(ev, hint, fallbackMs)
+		return true, rf.fill(ev, hint, fallbackMs, names)
 	}
 	if !fastParseJSONRecord(body, &rf) {
 		rf = recordFields{}
@@ -73,18 +76,18 @@ func decodeRecord(ev *Event, s string, hint StreamID, fallbackMs int64, env enve
 			return false, errors.New("CloudWatch event has no message string")
 		}
 		h := hint
-		if id, ok := ParseStreamName(rf.logStreamName); ok {
+		if id, ok := names.parse(rf.logStreamName); ok {
 			h = id.orElse(hint)
 		}
-		if rf.hasTS {
-			fallbackMs = rf.tsMs
+		if ms, _, ok := rf.readableTime(); ok {
+			fallbackMs = ms
 		}
 		*ev = Event{}
 		// One level only: a message that looks like another envelope is a
 		// record with unknown keys.
-		return decodeRecord(ev, rf.msgDetails, h, fallbackMs, envelopeNone)
+		return decodeRecord(ev, rf.msgDetails, h, fallbackMs, envelopeNone, names)
 	}
-	return false, rf.fill(ev, hint, fallbackMs)
+	return false, rf.fill(ev, hint, fallbackMs, names)
 }
 
 // isCWEvent tells a CloudWatch Logs event ({"timestamp": ms, "message":
@@ -118,10 +121,8 @@ type recordFields struct {
 	hasEpoch  bool
 	sawEpoch  bool // the key was there, usable or not
 
-	tsMs     int64
-	tsMillis bool // the readable timestamp shows milliseconds
-	hasTS    bool
-	sawTS    bool
+	tsValue jsonValue // the readable timestamp as given; parsed only if needed
+	sawTS   bool
 
 	details    string
 	hasDetails bool
@@ -181,18 +182,7 @@ func (rf *recordFields) setTop(key string, v jsonValue) {
 		rf.sawEpoch = true
 		rf.epochMs, rf.epochPrec, rf.hasEpoch = epochOf(v)
 	case "timestamp":
-		rf.sawTS = true
-		rf.hasTS, rf.tsMillis = false, false
-		switch v.kind {
-		case jkString:
-			if ms, millis, n, ok := scanLogTime(v.text); ok && n == len(v.text) {
-				rf.tsMs, rf.tsMillis, rf.hasTS = ms, millis, true
-			}
-		case jkNumber:
-			var p Precision
-			rf.tsMs, p, rf.hasTS = epochOf(v)
-			rf.tsMillis = p == PrecisionMillis
-		}
+		rf.sawTS, rf.tsValue = true, v
 	case "details":
 		rf.details, rf.hasDetails = stringOf(v)
 	case "dpd_enabled":
@@ -228,6 +218,22 @@ func (rf *recordFields) setTop(key string, v jsonValue) {
 }
 
 // beginMessage starts a `message` object, replacing any earlier message.
+// readableTime parses the `timestamp` value: a readable time (millis says
+// it shows milliseconds) or, tolerated, an epoch number.
+func (rf *recordFields) readableTime() (ms int64, millis, ok bool) {
+	switch rf.tsValue.kind {
+	case jkString:
+		var n int
+		ms, millis, n, ok = scanLogTime(rf.tsValue.text)
+		return ms, millis, ok && n == len(rf.tsValue.text)
+	case jkNumber:
+		var p Precision
+		ms, p, ok = epochOf(rf.tsValue)
+		return ms, p == PrecisionMillis, ok
+	}
+	return 0, false, false
+}
+
 func (rf *recordFields) beginMessage() {
 	rf.resetMessage()
 	rf.messageKind = jkObject
@@ -299,6 +305,9 @@ func intOf(v jsonValue) (int64, bool) {
 	if v.kind != jkNumber && v.kind != jkString {
 		return 0, false
 	}
+	if n, ok := smallDigits(v.text); ok {
+		return n, true
+	}
 	if n, err := strconv.ParseInt(v.text, 10, 64); err == nil {
 		return n, true
 	}
@@ -307,6 +316,23 @@ func intOf(v jsonValue) (int64, bool) {
 		return 0, false
 	}
 	return int64(f), true
+}
+
+// smallDigits reads 1 to 18 decimal digits (no sign), which cannot
+// overflow; anything else is left to strconv.
+func smallDigits(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 func epochOf(v jsonValue) (int64, Precision, bool) {
@@ -324,13 +350,14 @@ func parseEpoch(s string) (int64, Precision, bool) {
 	if s == "" {
 		return 0, PrecisionMillis, false
 	}
-	allDigits := len(s) <= 19
-	for i := 0; i < len(s) && allDigits; i++ {
-		allDigits = s[i] >= '0' && s[i] <= '9'
-	}
-	if allDigits {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
+	if n, ok := smallDigits(s); ok || len(s) == 19 && strings.Trim(s, "0123456789") == "" {
+		if !ok {
+			var err error
+			if n, err = strconv.ParseInt(s, 10, 64); err != nil {
+				return 0, PrecisionMillis, false
+			}
+		}
+		if n <= 0 {
 			return 0, PrecisionMillis, false
 		}
 		var ms int64
@@ -376,7 +403,7 @@ func parseEpoch(s string) (int64, Precision, bool) {
 }
 
 // fill turns what the record said into ev, then classifies it.
-func (rf *recordFields) fill(ev *Event, hint StreamID, fallbackMs int64) error {
+func (rf *recordFields) fill(ev *Event, hint StreamID, fallbackMs int64, names *streamNameCache) error {
 	ev.Stream = hint.Kind
 	if ev.Stream == StreamUnknown {
 		switch {
@@ -388,7 +415,7 @@ func (rf *recordFields) fill(ev *Event, hint StreamID, fallbackMs int64) error {
 	}
 	ev.VPNConnectionID, ev.TunnelIP = hint.VPNConnectionID, hint.TunnelIP
 	if rf.resourceID != "" && (ev.VPNConnectionID == "" || ev.TunnelIP == "") {
-		if id, ok := ParseStreamName(rf.resourceID); ok {
+		if id, ok := names.parse(rf.resourceID); ok {
 			if ev.VPNConnectionID == "" {
 				ev.VPNConnectionID, ev.TunnelIP = id.VPNConnectionID, id.TunnelIP
 			} else if id.VPNConnectionID == ev.VPNConnectionID {
@@ -425,17 +452,21 @@ func (rf *recordFields) fill(ev *Event, hint StreamID, fallbackMs int64) error {
 	}
 
 	var err error
+	tsMs, tsMillis, hasTS := int64(0), false, false
+	if !rf.hasEpoch || rf.epochPrec == PrecisionSeconds {
+		tsMs, tsMillis, hasTS = rf.readableTime()
+	}
 	switch {
 	case rf.hasEpoch:
 		ev.TimeMs, ev.Precision = rf.epochMs, rf.epochPrec
 		// Whole-second epochs borrow the readable timestamp's milliseconds
 		// when both name the same second.
-		if ev.Precision == PrecisionSeconds && rf.hasTS && rf.tsMillis && rf.tsMs/1000 == rf.epochMs/1000 {
-			ev.TimeMs, ev.Precision = rf.tsMs, PrecisionMillis
+		if ev.Precision == PrecisionSeconds && hasTS && tsMillis && tsMs/1000 == rf.epochMs/1000 {
+			ev.TimeMs, ev.Precision = tsMs, PrecisionMillis
 		}
-	case rf.hasTS:
-		ev.TimeMs, ev.Precision = rf.tsMs, PrecisionMillis
-		if !rf.tsMillis {
+	case hasTS:
+		ev.TimeMs, ev.Precision = tsMs, PrecisionMillis
+		if !tsMillis {
 			ev.Precision = PrecisionSeconds
 		}
 	case fallbackMs > 0:
@@ -467,6 +498,10 @@ var bgpWords = [...]string{"BGPStatus", "RouteStatus", "UP", "DOWN", "ADVERTISED
 // canonicalBGPWord spells the documented type and status values the way AWS
 // does, whatever case the record used, so consumers can compare with ==.
 func canonicalBGPWord(s string) string {
+	switch s {
+	case "", "BGPStatus", "RouteStatus", "UP", "DOWN", "ADVERTISED", "UPDATED", "WITHDRAWN":
+		return s
+	}
 	for _, w := range bgpWords {
 		if len(w) == len(s) && equalFold(w, s) {
 			return w
@@ -640,7 +675,7 @@ var jsonPlain = func() (t [256]bool) {
 }()
 
 func (p *fastJSON) skipSpace() {
-	for p.i < len(p.s) {
+	for p.i < len(p.s) && p.s[p.i] <= ' ' {
 		switch p.s[p.i] {
 		case ' ', '\t', '\n', '\r':
 			p.i++
@@ -648,6 +683,23 @@ func (p *fastJSON) skipSpace() {
 			return
 		}
 	}
+}
+
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// swarSpecial reports whether any of the eight bytes in x is '"', '\\', a
+// control character (< 0x20) or non-ASCII (>= 0x80): the bytes a plain JSON
+// string may not hold unchecked.
+func swarSpecial(x uint64) bool {
+	quote := x ^ ('"' * swarOnes)
+	backslash := x ^ ('\\' * swarOnes)
+	zeroQuote := (quote - swarOnes) &^ quote
+	zeroBackslash := (backslash - swarOnes) &^ backslash
+	control := (x - 0x20*swarOnes) &^ x
+	return (zeroQuote|zeroBackslash|control|x)&swarHigh != 0
 }
 
 // object reads members after the opening brace, through the closing one.
@@ -718,6 +770,14 @@ func (p *fastJSON) plainString() (string, bool) {
 	s := p.s
 	start := p.i + 1
 	i := start
+	// Eight bytes at a time while none is a quote, a backslash, a control
+	// character or non-ASCII; then byte by byte.
+	if start < len(s) {
+		view := unsafe.Slice(unsafe.StringData(s), len(s))
+		for i+8 <= len(view) && !swarSpecial(binary.LittleEndian.Uint64(view[i:])) {
+			i += 8
+		}
+	}
 	for i < len(s) && jsonPlain[s[i]] {
 		i++
 	}

@@ -377,9 +377,28 @@ func TestDecodeAllocations(t *testing.T) {
 	var ev Event
 	n := testing.AllocsPerRun(100, func() {
 		ev = Event{}
-		decodeRecord(&ev, string(line), StreamID{}, 0, envelopeAuto)
+		decodeRecord(&ev, string(line), StreamID{}, 0, envelopeAuto, nil)
 	})
 	if n > 1 {
 		t.Errorf("decoding an IKE record allocates %.0f times, want only Raw", n)
+	}
+}
+
+func TestSWARSpecial(t *testing.T) {
+	plain := uint64(0)
+	for i := 0; i < 8; i++ {
+		plain |= uint64('a'+i) << (8 * i)
+	}
+	if swarSpecial(plain) {
+		t.Fatal("plain ASCII flagged")
+	}
+	for pos := 0; pos < 8; pos++ {
+		for c := 0; c < 256; c++ {
+			x := plain&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+			want := c == '"' || c == '\\' || c < 0x20 || c >= 0x80
+			if got := swarSpecial(x); got != want {
+				t.Fatalf("byte %#x at %d: special %v, want %v", c, pos, got, want)
+			}
+		}
 	}
 }

@@ -72,8 +72,8 @@ func lookupTextKey(name string) textKey {
 // parseTextRecord reads one text line (already trimmed) into rf.
 func parseTextRecord(s string, rf *recordFields) {
 	i := 0
-	if ms, millis, n, ok := scanLogTime(s); ok && (n == len(s) || s[n] == ' ' || s[n] == '\t') {
-		rf.tsMs, rf.tsMillis, rf.hasTS, rf.sawTS = ms, millis, true, true
+	if _, _, n, ok := scanLogTime(s); ok && (n == len(s) || s[n] == ' ' || s[n] == '\t') {
+		rf.setTop("timestamp", jsonValue{jkString, s[:n]})
 		i = n
 	} else if n := leadingEpochLen(s); n > 0 {
 		rf.setTop("event_timestamp", jsonValue{jkNumber, s[:n]})

@@ -173,3 +173,46 @@ func streamIndexFold(s, needle string) int {
 	}
 	return -1
 }
+
+// streamNameCache remembers parsed stream names (resource_id,
+// logStreamName): every record of a stream repeats its name, and parsing it
+// each time would cost more than the rest of a record. A nil cache parses.
+type streamNameCache struct {
+	last    string // the name asked for last, and its answer
+	lastRes streamNameResult
+	ids     map[string]streamNameResult
+}
+
+type streamNameResult struct {
+	id StreamID
+	ok bool
+}
+
+// maxCachedStreamNames bounds the cache; a corpus with more streams than
+// this starts over rather than growing.
+const maxCachedStreamNames = 4096
+
+func (c *streamNameCache) parse(name string) (StreamID, bool) {
+	if c == nil {
+		return ParseStreamName(name)
+	}
+	if name == c.last && name != "" {
+		return c.lastRes.id, c.lastRes.ok
+	}
+	if r, ok := c.ids[name]; ok {
+		c.last, c.lastRes = name, r
+		return r.id, r.ok
+	}
+	id, ok := ParseStreamName(name)
+	if c.ids == nil || len(c.ids) >= maxCachedStreamNames {
+		c.ids = make(map[string]streamNameResult)
+	}
+	// The key is cloned: name points into one record's Raw, which the map
+	// must not keep alive (last may hold one record's name: that is all).
+	// The id's strings are cloned for the same reason.
+	id.VPNConnectionID, id.TunnelIP = strings.Clone(id.VPNConnectionID), strings.Clone(id.TunnelIP)
+	key := strings.Clone(name)
+	c.ids[key] = streamNameResult{id, ok}
+	c.last, c.lastRes = key, streamNameResult{id, ok}
+	return id, ok
+}
