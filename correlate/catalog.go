@@ -147,7 +147,8 @@ const (
 // side's logs explain the notification.
 const ceaseDirection = "Direction tells who ended the session: \"sent\" means the AWS side sent the NOTIFICATION to the customer gateway; \"received\" means the customer gateway sent it and the reason lies in its configuration or operation."
 
-// catalogEntries is the catalogue, in contract order (categories.tsv).
+// catalogEntries is the catalogue, in contract order (categories.tsv), then
+// the extensions.
 var catalogEntries = []CatalogEntry{
 	{
 		Category:   IKEPSKMismatch,
@@ -1140,6 +1141,40 @@ var catalogEntries = []CatalogEntry{
 		},
 		References: []string{
 			refAWSLogs,
+		},
+	},
+	// Extensions beyond the contract.
+	{
+		Category:   BGPCeaseOther,
+		Layer:      "bgp",
+		Title:      "Cease with another subcode",
+		Meaning:    "A NOTIFICATION 6/N with a subcode outside 6/1–6/7 closed the BGP connection: 6/8 Out of Resources (the sender ran out of memory or session capacity), 6/9 Hard Reset (a graceful-restart-aware peer reset the session and flushed its routes), 6/10 BFD Down (BFD declared the path dead). " + ceaseDirection,
+		ActingSide: "either",
+		Severity:   SevCritical,
+		Anomaly:    true,
+		Causes: []string{
+			"6/8: the sender is short of memory or has reached its session or route capacity.",
+			"6/9: an operator or process hard-reset the session (RFC 8538 graceful restart in use).",
+			"6/10: BFD on the sender lost the path.",
+		},
+		Checks: []string{
+			"Received: read the customer gateway's BGP log and resource usage (memory, CPU, session count) at that time.",
+			"Sent: compare with the tunnel's IKE records at the same second; a BFD or resource event on the AWS side usually follows a tunnel problem.",
+		},
+		GatewayHints: []GatewayHint{
+			{vIOS, "show ip bgp neighbors <aws-inside-ip> | include Last reset; show processes memory sorted"},
+			{vSRX, "show bgp neighbor <aws-inside-ip> | match \"Last error\"; show system processes extensive"},
+			{vForti, "get router info bgp neighbors <aws-inside-ip>; diagnose sys top"},
+		},
+		References: []string{
+			refRFC4271Ceas,
+			"RFC 4486 §4 (Cease subcode 8: Out of Resources)",
+			"RFC 8538 §3 (Cease subcode 9: Hard Reset)",
+			"RFC 9384 (Cease subcode 10: BFD Down)",
+		},
+		Messages: []string{
+			"AWS-side peer sent a notification 6/8 (Cease/Out of Resources) to neighbor {ip: xxx}",
+			"AWS-side peer received notification 6/9 (Cease/Hard Reset) from neighbor {ip: xxx}",
 		},
 	},
 }

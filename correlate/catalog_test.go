@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -43,8 +44,14 @@ func contractCategories(t *testing.T) (ids []Category, layers map[Category]strin
 
 func TestAllCategoriesEqualsContract(t *testing.T) {
 	ids, _ := contractCategories(t)
-	if len(AllCategories) != len(ids) {
-		t.Fatalf("AllCategories has %d ids, contract %d", len(AllCategories), len(ids))
+	if ContractCategories != len(ids) || len(AllCategories) < len(ids) {
+		t.Fatalf("AllCategories has %d ids (%d from the contract), contract %d", len(AllCategories), ContractCategories, len(ids))
+	}
+	// Extensions keep the contract's layer.name form and never reuse an id.
+	for _, c := range AllCategories[len(ids):] {
+		if !strings.Contains(string(c), ".") || slices.Contains(ids, c) {
+			t.Errorf("extension %q is not a new layer.name id", c)
+		}
 	}
 	for i := range ids {
 		if AllCategories[i] != ids[i] {
@@ -56,9 +63,13 @@ func TestAllCategoriesEqualsContract(t *testing.T) {
 func TestCatalogCoversContract(t *testing.T) {
 	ids, layers := contractCategories(t)
 	cat := Catalog()
-	if len(cat) != len(ids) {
-		t.Fatalf("Catalog() has %d entries, contract %d ids", len(cat), len(ids))
+	if len(cat) != len(AllCategories) {
+		t.Fatalf("Catalog() has %d entries, AllCategories %d ids", len(cat), len(AllCategories))
 	}
+	for _, c := range AllCategories[len(ids):] {
+		layers[c], _, _ = strings.Cut(string(c), ".")
+	}
+	ids = AllCategories
 	sides := map[string]bool{"aws": true, "customer_gateway": true, "either": true, "none": true}
 	vendors := map[string]bool{vIOS: true, vASA: true, vSRX: true, vPAN: true, vForti: true, vStrong: true}
 	for i, e := range cat {

@@ -44,9 +44,18 @@ const (
 	RouteDeniedNextHop   Category = "route.denied.next_hop_unconnected"
 	RouteDeniedOther     Category = "route.denied.other"
 	Unknown              Category = "unknown"
+
+	// Extensions beyond the contract (same layer.name form, as it allows).
+
+	// BGPCeaseOther is a Cease with a subcode the contract has no id for:
+	// 6/8 Out of Resources (RFC 4486), 6/9 Hard Reset (RFC 8538), 6/10 BFD
+	// Down (RFC 9384). It still closes the session, so it must not hide as
+	// unknown.
+	BGPCeaseOther Category = "bgp.cease.other"
 )
 
-// AllCategories lists every id in contract order.
+// AllCategories lists every id: the contract's in contract order, then the
+// extensions.
 var AllCategories = []Category{
 	IKEPSKMismatch, IKEAuthFailed, IKEProposalMismatch, IKETSUnacceptable, IKEPhase2Failed,
 	IKEDPDTimeout, IKEPhase1Timeout, IKECGWDeleteIKESA, IKECGWDeleteChildSA, IKERekeyCollision,
@@ -58,4 +67,8 @@ var AllCategories = []Category{
 	BGPEndOfRIB, BGPUpdateReceived,
 	RouteAdvertised, RouteUpdated, RouteWithdrawn, RouteDeniedASLoop, RouteDeniedNextHop, RouteDeniedOther,
 	Unknown,
+	BGPCeaseOther,
 }
+
+// ContractCategories is how many leading AllCategories come from the contract.
+const ContractCategories = 37

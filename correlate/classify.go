@@ -603,7 +603,7 @@ func ruleHoldTimer(s string, f *Fields) (Category, Direction, bool) {
 }
 
 // ruleCease: "Cease", or a 6/N code in a notification. A subcode the
-// contract has no id for (8 and up) is unknown, with its code kept.
+// contract has no id for (8 and up) is bgp.cease.other, with its code kept.
 func ruleCease(s string, f *Fields) (Category, Direction, bool) {
 	code, codeStr := ceaseCode(s)
 	if indexWordFold(s, "cease", 0) < 0 && (code == 0 || indexWordFold(s, "notification", 0) < 0) {
@@ -621,9 +621,12 @@ func ruleCease(s string, f *Fields) (Category, Direction, bool) {
 	if d == DirNone {
 		d = neighborDirection(s)
 	}
-	c := Unknown
-	if code >= 1 && code <= 7 {
+	c := Unknown // "cease" with no subcode we can read
+	switch {
+	case code >= 1 && code <= 7:
 		c = ceaseCategories[code]
+	case code >= 8:
+		c = BGPCeaseOther
 	}
 	return c, d, true
 }

@@ -249,12 +249,12 @@ func TestClassifyDetailsPlaceholderForms(t *testing.T) {
 }
 
 func TestClassifyDetailsCeaseOutsideContract(t *testing.T) {
-	// Subcode 8 (Out of Resources) has no contract id: unknown, but the code is
-	// kept and the record counts as trouble.
+	// Subcode 8 (Out of Resources) has no contract id: the bgp.cease.other
+	// extension, with the code kept, counted as trouble.
 	ev := Event{Stream: StreamBGP, BGPType: "BGPStatus", BGPStatus: "UP",
 		Details: "AWS-side peer received notification 6/8 (Cease/Out of Resources) from neighbor 169.254.10.1"}
 	Classify(&ev)
-	if ev.Category != Unknown || ev.Fields.CeaseCode != "6/8" || ev.Direction != DirReceived || !ev.Anomaly {
+	if ev.Category != BGPCeaseOther || ev.Fields.CeaseCode != "6/8" || ev.Direction != DirReceived || !ev.Anomaly {
 		t.Errorf("got %s code %q dir %s anomaly %v", ev.Category, ev.Fields.CeaseCode, ev.Direction, ev.Anomaly)
 	}
 }
@@ -279,7 +279,7 @@ var expectedAnomaly = map[Category]bool{
 	IKECGWDeleteChildSA: true, BGPConnectActive: true, BGPBadOpenASN: true, BGPHoldTimerExpired: true,
 	BGPPrefixLimitWarn: true, BGPPrefixLimitExceed: true,
 	BGPCeaseMaxPrefixes: true, BGPCeaseAdminShut: true, BGPCeasePeerDeconf: true, BGPCeaseAdminReset: true,
-	BGPCeaseConnRejected: true, BGPCeaseConfigChange: true, BGPCeaseCollision: true,
+	BGPCeaseConnRejected: true, BGPCeaseConfigChange: true, BGPCeaseCollision: true, BGPCeaseOther: true,
 	RouteDeniedASLoop: true, RouteDeniedNextHop: true, RouteDeniedOther: true,
 }
 
@@ -294,6 +294,7 @@ var expectedSeverity = map[Category]Severity{
 	BGPCeaseConfigChange: SevCritical, BGPCeaseCollision: SevWarning, BGPEndOfRIB: SevInfo, BGPUpdateReceived: SevInfo,
 	RouteAdvertised: SevInfo, RouteUpdated: SevInfo, RouteWithdrawn: SevNotice,
 	RouteDeniedASLoop: SevError, RouteDeniedNextHop: SevError, RouteDeniedOther: SevError, Unknown: SevInfo,
+	BGPCeaseOther: SevCritical,
 }
 
 func TestCatalogDefaultsMatchIssue(t *testing.T) {

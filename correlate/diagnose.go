@@ -93,7 +93,7 @@ func bgpSpecificity(c Category) int {
 	switch c {
 	case BGPPrefixLimitExceed, BGPBadOpenASN, BGPHoldTimerExpired,
 		BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
-		BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision:
+		BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision, BGPCeaseOther:
 		return 2
 	case BGPConnectActive:
 		return 1

@@ -120,7 +120,7 @@ func (t *tunnelTracker) apply(ev *Event) {
 			t.bgp = stUp
 		case BGPHoldTimerExpired, BGPPrefixLimitExceed, BGPBadOpenASN, BGPConnectActive,
 			BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
-			BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision:
+			BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision, BGPCeaseOther:
 			t.bgp = stDown
 		case BGPStateChange:
 			if equalFold(ev.Fields.FromState, "established") || equalFold(ev.Fields.ToState, "idle") {

@@ -18,7 +18,7 @@ func causalRank(c Category) int {
 	case BGPPrefixLimitWarn, BGPPrefixLimitExceed, BGPBadOpenASN, BGPHoldTimerExpired:
 		return 2
 	case BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
-		BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision:
+		BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision, BGPCeaseOther:
 		return 3
 	case BGPStateChange, BGPConnectActive, BGPConnecting, BGPOpen:
 		return 4
