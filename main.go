@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/vpnlens/vpnlens/server"
 	"github.com/vpnlens/vpnlens/source"
+	awssource "github.com/vpnlens/vpnlens/source/aws"
 	"github.com/vpnlens/vpnlens/tools"
 )
 
@@ -90,7 +92,14 @@ Usage:
 	fmt.Fprint(w, `
 Serve flags:
   --http ADDR          serve streamable HTTP at http://ADDR/mcp instead of stdio
-                       (e.g. --http 127.0.0.1:8080; keep it on loopback)
+                       (e.g. --http 127.0.0.1:8080; a bare port means 127.0.0.1)
+  --token-file PATH    bearer token clients must send (or env VPNLENS_TOKEN);
+                       required to listen on anything but loopback
+  --allow-origin URL   browser origin allowed besides localhost (repeatable)
+  --tls-cert, --tls-key  serve HTTPS with this certificate and key (PEM)
+  --max-body BYTES     largest request body (default 1MiB)
+  --max-sessions N     most concurrent MCP sessions (default 100)
+  --call-timeout D     longest tool call, e.g. 60s (default 60s; 0: none)
   --demo               serve the embedded demo data (two VPN connections, one day)
   --logs-dir DIR       serve exported VPN logs from DIR
   --region, --profile  AWS region and profile (AWS source)
@@ -169,9 +178,6 @@ func (sf *sourceFlags) register(fset *flag.FlagSet) {
 	fset.StringVar(&sf.logGroup, "log-group", "", "CloudWatch log group holding the VPN logs (AWS source)")
 }
 
-// errAWSUnavailable is returned while the AWS source has not landed.
-var errAWSUnavailable = usageError{errors.New("AWS source not available yet: use --demo or --logs-dir")}
-
 // usageError is a mistake in the command line (exit code 2), as opposed to
 // a failure while running (exit code 1).
 type usageError struct{ error }
@@ -207,7 +213,18 @@ func (sf *sourceFlags) open(logger *slog.Logger) (*tools.Deps, error) {
 			return nil, err
 		}
 	default:
-		return nil, errAWSUnavailable
+		// The AWS source: EC2 inventory and CloudWatch Logs, read-only.
+		src, err := awssource.New(context.Background(), awssource.Config{
+			Region: sf.region, Profile: sf.profile, LogGroup: sf.logGroup, Logger: logger,
+		})
+		var se *source.Error
+		if errors.As(err, &se) && (se.Cause == "NoRegion" || se.Cause == "Config") {
+			return nil, usageError{err} // fixed by --region / --profile
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &tools.Deps{Inventory: src, Logs: src, Now: time.Now, Limits: tools.DefaultLimits, Logger: logger}, nil
 	}
 	return &tools.Deps{
 		Inventory: local,
@@ -250,13 +267,31 @@ func runServe(args []string, stderr io.Writer) int {
 	fset := flag.NewFlagSet("vpnlens serve", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	var (
-		sf       sourceFlags
-		httpAddr string
-		logLevel string
+		sf          sourceFlags
+		httpAddr    string
+		logLevel    string
+		tokenFile   string
+		httpOpts    server.HTTPOptions
+		callTimeout time.Duration
 	)
 	sf.register(fset)
-	fset.StringVar(&httpAddr, "http", "", "serve streamable HTTP on `ADDR` (e.g. 127.0.0.1:8080) at /mcp instead of stdio")
+	fset.StringVar(&httpAddr, "http", "", "serve streamable HTTP on `ADDR` (e.g. 127.0.0.1:8080; a bare port means 127.0.0.1) at /mcp instead of stdio")
 	fset.StringVar(&logLevel, "log-level", "info", "log `level`: debug, info, warn or error (logs go to stderr)")
+	fset.StringVar(&tokenFile, "token-file", "", "file holding the bearer `token` HTTP clients must send (else env VPNLENS_TOKEN); required off loopback")
+	fset.Func("allow-origin", "browser `origin` allowed to call /mcp besides localhost (repeatable or comma-separated)", func(v string) error {
+		httpOpts.AllowOrigins = append(httpOpts.AllowOrigins, v)
+		return nil
+	})
+	fset.StringVar(&httpOpts.TLSCertFile, "tls-cert", "", "TLS certificate `file` (PEM); serve HTTPS (needs --tls-key)")
+	fset.StringVar(&httpOpts.TLSKeyFile, "tls-key", "", "TLS private key `file` (PEM)")
+	httpOpts.MaxBodyBytes = server.DefaultMaxBodyBytes
+	fset.Func("max-body", "largest HTTP request body in `bytes` (suffixes KiB, MiB; default 1MiB)", func(v string) error {
+		n, err := parseBytes(v)
+		httpOpts.MaxBodyBytes = n
+		return err
+	})
+	fset.IntVar(&httpOpts.MaxSessions, "max-sessions", server.DefaultMaxSessions, "most concurrent MCP sessions over HTTP; new ones beyond get 503")
+	fset.DurationVar(&callTimeout, "call-timeout", server.DefaultCallTimeout, "longest a tool call may run (`duration`, 0: no limit)")
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -266,6 +301,44 @@ func runServe(args []string, stderr io.Writer) int {
 	if fset.NArg() > 0 {
 		fmt.Fprintf(stderr, "vpnlens serve: unexpected arguments %q\n", fset.Args())
 		return exitUsage
+	}
+	if httpAddr == "" {
+		var httpOnly []string
+		fset.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "token-file", "allow-origin", "tls-cert", "tls-key", "max-body", "max-sessions":
+				httpOnly = append(httpOnly, "--"+f.Name)
+			}
+		})
+		if len(httpOnly) > 0 {
+			fmt.Fprintf(stderr, "vpnlens serve: %s only apply with --http\n", strings.Join(httpOnly, ", "))
+			return exitUsage
+		}
+	}
+	if httpOpts.MaxSessions < 1 {
+		fmt.Fprintln(stderr, "vpnlens serve: --max-sessions must be at least 1")
+		return exitUsage
+	}
+	if callTimeout < 0 {
+		fmt.Fprintln(stderr, "vpnlens serve: --call-timeout must not be negative (0 means no limit)")
+		return exitUsage
+	}
+	if callTimeout == 0 {
+		callTimeout = -1 // server.Config: negative is no limit
+	}
+	var tokenFrom string
+	if httpAddr != "" {
+		// Refuse a bad HTTP setup before reading any logs: an exposed
+		// listener without a token, half a TLS pair, a bad origin.
+		var err error
+		httpOpts.Token, tokenFrom, err = server.LoadToken(tokenFile, os.Getenv("VPNLENS_TOKEN"))
+		if err == nil {
+			httpAddr, err = httpOpts.Check(httpAddr)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "vpnlens serve:", err)
+			return exitUsage
+		}
 	}
 	// Logs always go to the process's stderr: in stdio mode stdout belongs
 	// to MCP alone.
@@ -285,13 +358,17 @@ func runServe(args []string, stderr io.Writer) int {
 		return exitFail
 	}
 	ver := buildVersion()
-	s := server.New(server.Config{Version: ver, Deps: deps, Logger: logger})
+	s := server.New(server.Config{Version: ver, Deps: deps, Logger: logger, CallTimeout: callTimeout})
 	logger.Info("vpnlens starting", "version", ver, "source", sourceName(&sf))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if httpAddr != "" {
-		err = server.ServeHTTP(ctx, s, httpAddr, server.HTTPOptions{Logger: logger})
+		if tokenFrom != "" {
+			logger.Info("HTTP clients must send the bearer token", "token_from", tokenFrom)
+		}
+		httpOpts.Logger = logger
+		err = server.ServeHTTP(ctx, s, httpAddr, httpOpts)
 	} else {
 		err = server.ServeStdio(ctx, s, os.Stdin, os.Stdout, logger)
 	}
@@ -300,6 +377,28 @@ func runServe(args []string, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// parseBytes reads a size: plain bytes or with a KiB/MiB (or K/M, KB/MB,
+// all powers of 1024) suffix.
+func parseBytes(v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	mult := int64(1)
+	lower := strings.ToLower(s)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"k", 1 << 10}, {"m", 1 << 20}, {"b", 1}} {
+		if strings.HasSuffix(lower, u.suffix) {
+			s, mult = strings.TrimSpace(s[:len(s)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("%q: want a positive size such as 1048576, 512KiB or 4MiB", v)
+	}
+	return n * mult, nil
 }
 
 func sourceName(sf *sourceFlags) string {

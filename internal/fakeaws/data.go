@@ -1,0 +1,180 @@
+package fakeaws
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/vpnlens/vpnlens/correlate"
+)
+
+// event is one stored log event.
+type event struct {
+	ts  int64 // ms
+	msg string
+}
+
+// logStream is a stream of events in time order. A stream with repeat > 1
+// replays its events every period ms (synthetic fleets reuse one day of
+// records for a month without holding a month in memory).
+type logStream struct {
+	name    string
+	events  []event
+	repeat  int
+	period  int64
+	created int64
+}
+
+func (st *logStream) reps() int { return max(st.repeat, 1) }
+
+// count is the number of events the stream holds.
+func (st *logStream) count() int { return len(st.events) * st.reps() }
+
+// at returns the i-th event in time order.
+func (st *logStream) at(i int) event {
+	n := len(st.events)
+	e := st.events[i%n]
+	e.ts += int64(i/n) * st.period
+	return e
+}
+
+// first and last event times; ok is false for an empty stream.
+func (st *logStream) bounds() (first, last int64, ok bool) {
+	if len(st.events) == 0 {
+		return 0, 0, false
+	}
+	return st.at(0).ts, st.at(st.count() - 1).ts, true
+}
+
+// search returns the index of the first event at or after ts.
+func (st *logStream) search(ts int64) int {
+	return sort.Search(st.count(), func(i int) bool { return st.at(i).ts >= ts })
+}
+
+type logGroup struct {
+	name    string
+	streams map[string]*logStream
+}
+
+func (s *Server) group(name string) *logGroup {
+	g := s.groups[name]
+	if g == nil {
+		g = &logGroup{name: name, streams: map[string]*logStream{}}
+		s.groups[name] = g
+	}
+	return g
+}
+
+// AddLogGroup creates an empty log group.
+func (s *Server) AddLogGroup(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.group(name)
+}
+
+// AddStream stores messages (with their times in ms) in a stream of a log
+// group, creating both as needed. Events are kept in time order.
+func (s *Server) AddStream(group, stream string, times []int64, messages []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.group(group).streams[stream]
+	if st == nil {
+		st = &logStream{name: stream}
+		s.group(group).streams[stream] = st
+	}
+	for i := range times {
+		st.events = append(st.events, event{ts: times[i], msg: messages[i]})
+	}
+	sort.SliceStable(st.events, func(i, j int) bool { return st.events[i].ts < st.events[j].ts })
+	if len(st.events) > 0 {
+		st.created = st.events[0].ts
+	}
+}
+
+// GroupName turns a log group ARN ("arn:aws:logs:r:acct:log-group:NAME:*")
+// into its name; a name is returned as is.
+func GroupName(arnOrName string) string {
+	if i := strings.Index(arnOrName, ":log-group:"); i >= 0 {
+		arnOrName = arnOrName[i+len(":log-group:"):]
+	}
+	return strings.TrimSuffix(arnOrName, ":*")
+}
+
+// DefaultGroup holds streams whose tunnel names no log group.
+const DefaultGroup = "vpn-logs"
+
+// LoadDir loads a --logs-dir directory: vpn-connections.json becomes the
+// EC2 inventory, every other file (notes .md and expected.json excepted)
+// one stream named after the file (as AWS names them, "<vpn-id>_<ip>-IKE.log"), each line one event
+// dated by the record's own time. A stream goes to the log group its tunnel's
+// log options name for its kind, else to DefaultGroup.
+func (s *Server) LoadDir(dir string) error {
+	fsys := os.DirFS(dir)
+	if b, err := fs.ReadFile(fsys, "vpn-connections.json"); err == nil {
+		if err := s.LoadInventoryJSON(b); err != nil {
+			return err
+		}
+	}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || name == "vpn-connections.json" || name == "expected.json" || strings.EqualFold(path.Ext(name), ".md") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		id, ok := correlate.ParseStreamName(name)
+		if !ok || id.TunnelIP == "" || id.Kind == correlate.StreamUnknown {
+			return fmt.Errorf("fakeaws: %s: not a stream file (<vpn-id>_<ip>-IKE.log / -BGP.log)", name)
+		}
+		f, err := fsys.Open(name)
+		if err != nil {
+			return err
+		}
+		var times []int64
+		var msgs []string
+		var rep correlate.Report
+		err = correlate.ReadRecords(f, correlate.ReadOptions{Name: name, Stream: id}, &rep, func(ev *correlate.Event) error {
+			times = append(times, ev.TimeMs)
+			msgs = append(msgs, ev.Raw)
+			return nil
+		})
+		f.Close()
+		if err != nil {
+			return err
+		}
+		if rep.MalformedCount > 0 {
+			return fmt.Errorf("fakeaws: %s: %d malformed records", name, rep.MalformedCount)
+		}
+		s.AddStream(s.groupFor(id), name, times, msgs)
+	}
+	return nil
+}
+
+// groupFor names the log group the inventory sends a stream to.
+func (s *Server) groupFor(id correlate.StreamID) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		if c.VpnConnectionId != id.VPNConnectionID || c.Options == nil {
+			continue
+		}
+		for _, t := range c.Options.TunnelOptions {
+			if t.OutsideIpAddress != id.TunnelIP || t.LogOptions == nil || t.LogOptions.CloudWatchLogOptions == nil {
+				continue
+			}
+			cw := t.LogOptions.CloudWatchLogOptions
+			if id.Kind == correlate.StreamBGP && cw.BgpLogGroupArn != "" {
+				return GroupName(cw.BgpLogGroupArn)
+			}
+			if id.Kind == correlate.StreamIKE && cw.LogGroupArn != "" {
+				return GroupName(cw.LogGroupArn)
+			}
+		}
+	}
+	return DefaultGroup
+}

@@ -1,0 +1,220 @@
+package fakeaws
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// The EC2 shapes DescribeVpnConnections returns. JSON decoding matches the
+// PascalCase keys of `aws ec2 describe-vpn-connections` output to the field
+// names (encoding/json ignores case); the XML tags are the ec2 query
+// protocol's element names.
+type VpnConnection struct {
+	VpnConnectionId   string           `xml:"vpnConnectionId"`
+	State             string           `xml:"state"`
+	CustomerGatewayId string           `xml:"customerGatewayId,omitempty"`
+	VpnGatewayId      string           `xml:"vpnGatewayId,omitempty"`
+	TransitGatewayId  string           `xml:"transitGatewayId,omitempty"`
+	Type              string           `xml:"type,omitempty"`
+	Category          string           `xml:"category,omitempty"`
+	Options           *VpnOptions      `xml:"options,omitempty"`
+	Routes            []VpnStaticRoute `xml:"routes>item,omitempty"`
+	Tags              []Tag            `xml:"tagSet>item,omitempty"`
+	VgwTelemetry      []VgwTelemetry   `xml:"vgwTelemetry>item,omitempty"`
+}
+
+type VpnStaticRoute struct {
+	DestinationCidrBlock string `xml:"destinationCidrBlock"`
+	Source               string `xml:"source,omitempty"`
+	State                string `xml:"state,omitempty"`
+}
+
+type Tag struct {
+	Key   string `xml:"key"`
+	Value string `xml:"value"`
+}
+
+type VpnOptions struct {
+	EnableAcceleration    bool           `xml:"enableAcceleration"`
+	StaticRoutesOnly      bool           `xml:"staticRoutesOnly"`
+	LocalIpv4NetworkCidr  string         `xml:"localIpv4NetworkCidr,omitempty"`
+	RemoteIpv4NetworkCidr string         `xml:"remoteIpv4NetworkCidr,omitempty"`
+	OutsideIpAddressType  string         `xml:"outsideIpAddressType,omitempty"`
+	TunnelInsideIpVersion string         `xml:"tunnelInsideIpVersion,omitempty"`
+	TunnelOptions         []TunnelOption `xml:"tunnelOptionSet>item"`
+}
+
+type StringValue struct {
+	Value string `xml:"value"`
+}
+
+type IntValue struct {
+	Value int `xml:"value"`
+}
+
+type TunnelOption struct {
+	OutsideIpAddress             string        `xml:"outsideIpAddress"`
+	TunnelInsideCidr             string        `xml:"tunnelInsideCidr,omitempty"`
+	TunnelInsideIpv6Cidr         string        `xml:"tunnelInsideIpv6Cidr,omitempty"`
+	PreSharedKey                 string        `xml:"preSharedKey,omitempty"`
+	Phase1LifetimeSeconds        int           `xml:"phase1LifetimeSeconds,omitempty"`
+	Phase2LifetimeSeconds        int           `xml:"phase2LifetimeSeconds,omitempty"`
+	RekeyMarginTimeSeconds       int           `xml:"rekeyMarginTimeSeconds,omitempty"`
+	RekeyFuzzPercentage          int           `xml:"rekeyFuzzPercentage,omitempty"`
+	ReplayWindowSize             int           `xml:"replayWindowSize,omitempty"`
+	DpdTimeoutSeconds            int           `xml:"dpdTimeoutSeconds,omitempty"`
+	DpdTimeoutAction             string        `xml:"dpdTimeoutAction,omitempty"`
+	StartupAction                string        `xml:"startupAction,omitempty"`
+	EnableTunnelLifecycleControl bool          `xml:"enableTunnelLifecycleControl"`
+	Phase1EncryptionAlgorithms   []StringValue `xml:"phase1EncryptionAlgorithmSet>item,omitempty"`
+	Phase2EncryptionAlgorithms   []StringValue `xml:"phase2EncryptionAlgorithmSet>item,omitempty"`
+	Phase1IntegrityAlgorithms    []StringValue `xml:"phase1IntegrityAlgorithmSet>item,omitempty"`
+	Phase2IntegrityAlgorithms    []StringValue `xml:"phase2IntegrityAlgorithmSet>item,omitempty"`
+	Phase1DHGroupNumbers         []IntValue    `xml:"phase1DHGroupNumberSet>item,omitempty"`
+	Phase2DHGroupNumbers         []IntValue    `xml:"phase2DHGroupNumberSet>item,omitempty"`
+	IkeVersions                  []StringValue `xml:"ikeVersionSet>item,omitempty"`
+	LogOptions                   *LogOptions   `xml:"logOptions,omitempty"`
+}
+
+type LogOptions struct {
+	CloudWatchLogOptions *CloudWatchLogOptions `xml:"cloudWatchLogOptions,omitempty"`
+}
+
+type CloudWatchLogOptions struct {
+	LogEnabled         bool   `xml:"logEnabled"`
+	LogGroupArn        string `xml:"logGroupArn,omitempty"`
+	LogOutputFormat    string `xml:"logOutputFormat,omitempty"`
+	BgpLogEnabled      bool   `xml:"bgpLogEnabled"`
+	BgpLogGroupArn     string `xml:"bgpLogGroupArn,omitempty"`
+	BgpLogOutputFormat string `xml:"bgpLogOutputFormat,omitempty"`
+}
+
+type VgwTelemetry struct {
+	AcceptedRouteCount int    `xml:"acceptedRouteCount"`
+	LastStatusChange   string `xml:"lastStatusChange,omitempty"`
+	OutsideIpAddress   string `xml:"outsideIpAddress"`
+	Status             string `xml:"status"`
+	StatusMessage      string `xml:"statusMessage,omitempty"`
+}
+
+// LoadInventoryJSON replaces the inventory with the output of `aws ec2
+// describe-vpn-connections`.
+func (s *Server) LoadInventoryJSON(b []byte) error {
+	var out struct{ VpnConnections []VpnConnection }
+	if err := json.Unmarshal(b, &out); err != nil {
+		return fmt.Errorf("fakeaws: inventory: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns = out.VpnConnections
+	return nil
+}
+
+// AddConnection adds one connection to the inventory.
+func (s *Server) AddConnection(c VpnConnection) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns = append(s.conns, c)
+}
+
+type describeVpnConnectionsResponse struct {
+	XMLName     xml.Name        `xml:"DescribeVpnConnectionsResponse"`
+	Xmlns       string          `xml:"xmlns,attr"`
+	RequestID   string          `xml:"requestId"`
+	Connections []VpnConnection `xml:"vpnConnectionSet>item"`
+}
+
+type ec2ErrorResponse struct {
+	XMLName   xml.Name `xml:"Response"`
+	Code      string   `xml:"Errors>Error>Code"`
+	Message   string   `xml:"Errors>Error>Message"`
+	RequestID string   `xml:"RequestID"`
+}
+
+func (s *Server) serveEC2(ctx context.Context, w http.ResponseWriter, form url.Values) {
+	op := form.Get("Action")
+	if e := s.admit(ctx, op, Call{}); e != nil {
+		writeEC2Error(w, e)
+		return
+	}
+	switch op {
+	case "DescribeVpnConnections":
+		resp, e := s.describeVpnConnections(form)
+		if e != nil {
+			writeEC2Error(w, e)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+		w.Write([]byte(xml.Header))
+		xml.NewEncoder(w).Encode(resp)
+	default:
+		writeEC2Error(w, errorf(400, "InvalidAction", "The action %s is not valid for this web service.", op))
+	}
+}
+
+func writeEC2Error(w http.ResponseWriter, e *apiError) {
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.WriteHeader(e.status)
+	w.Write([]byte(xml.Header))
+	xml.NewEncoder(w).Encode(ec2ErrorResponse{Code: e.code, Message: e.message, RequestID: "fake-request"})
+}
+
+// describeVpnConnections honours VpnConnectionId.N (an unknown id is
+// InvalidVpnConnectionID.NotFound, as in EC2) and the filters
+// vpn-connection-id and state.
+func (s *Server) describeVpnConnections(form url.Values) (*describeVpnConnectionsResponse, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	filters := map[string][]string{}
+	for k, v := range form {
+		switch {
+		case strings.HasPrefix(k, "VpnConnectionId."):
+			ids = append(ids, v...)
+		case strings.HasPrefix(k, "Filter.") && strings.HasSuffix(k, ".Name"):
+			n := strings.TrimSuffix(k, ".Name")
+			for vk, vv := range form {
+				if strings.HasPrefix(vk, n+".Value.") {
+					filters[v[0]] = append(filters[v[0]], vv...)
+				}
+			}
+		}
+	}
+	byID := map[string]VpnConnection{}
+	for _, c := range s.conns {
+		byID[c.VpnConnectionId] = c
+	}
+	for _, id := range ids {
+		if _, ok := byID[id]; !ok {
+			return nil, errorf(400, "InvalidVpnConnectionID.NotFound", "The vpnConnection ID '%s' does not exist", id)
+		}
+	}
+	resp := &describeVpnConnectionsResponse{Xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/", RequestID: "fake-request", Connections: []VpnConnection{}}
+	for _, c := range s.conns {
+		if len(ids) > 0 && !contains(ids, c.VpnConnectionId) {
+			continue
+		}
+		if v, ok := filters["vpn-connection-id"]; ok && !contains(v, c.VpnConnectionId) {
+			continue
+		}
+		if v, ok := filters["state"]; ok && !contains(v, c.State) {
+			continue
+		}
+		resp.Connections = append(resp.Connections, c)
+	}
+	return resp, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

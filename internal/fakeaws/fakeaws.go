@@ -1,0 +1,342 @@
+// Package fakeaws is an in-process stand-in for the two AWS APIs vpnlens
+// reads: CloudWatch Logs (awsJson1_1, dispatched on X-Amz-Target) and EC2's
+// DescribeVpnConnections (the ec2 query protocol: a form in, XML out). The
+// real SDK clients talk to it through BaseEndpoint, so the source code under
+// test is the code that runs against AWS.
+//
+// It serves a --logs-dir style directory (one file per stream, plus
+// vpn-connections.json), honours time ranges, stream names, the filter
+// pattern and Logs Insights subsets vpnlens uses, and pagination; and it can
+// inject latency, throttling at a set rate per operation, server errors,
+// AccessDenied and failures in the middle of a pagination. Every request is
+// recorded so tests can count calls and check that only the operations in
+// docs/iam-policy.json were used.
+package fakeaws
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options shape the fake's behaviour.
+type Options struct {
+	// Latency is added to every request before it is answered (per
+	// operation in OpLatency, which wins).
+	Latency   time.Duration
+	OpLatency map[string]time.Duration
+	// PageSize caps events per FilterLogEvents / GetLogEvents page and
+	// streams per DescribeLogStreams page (0 = AWS's defaults: 10,000 / 50).
+	PageSize int
+	// Throttle is a rate per operation (requests per second) above which
+	// requests get ThrottlingException (EC2: RequestLimitExceeded). The
+	// bucket holds one second's worth of requests.
+	Throttle map[string]float64
+	// QueryDuration is how long a Logs Insights query stays Running.
+	QueryDuration time.Duration
+	// MaxQueryRows caps rows per Insights query (0 = 10,000, AWS's default).
+	MaxQueryRows int
+	// Region is used in ARNs and signing checks (default eu-central-1).
+	Region string
+}
+
+// Fault is an injected error. It fires for matching requests: Op ("" = any
+// operation), after skipping the first After matches, Times times (0 =
+// always). OnlyPaged restricts it to requests carrying a pagination token
+// (a failure mid-pagination).
+type Fault struct {
+	Op        string
+	Code      string // e.g. AccessDeniedException, ServiceUnavailableException, UnauthorizedOperation
+	Status    int    // HTTP status (default 400)
+	Message   string
+	After     int
+	Times     int
+	OnlyPaged bool
+
+	seen, fired int
+}
+
+// Call is one recorded request.
+type Call struct {
+	Op     string
+	At     time.Time
+	Status int
+	Code   string // error code when Status is not 200
+	Paged  bool   // carried a pagination token
+	// Start and End are the request's startTime/endTime (ms for
+	// FilterLogEvents and GetLogEvents, seconds for StartQuery).
+	Start, End int64
+	Streams    []string // logStreamNames
+}
+
+// Server is the fake. Create it with New and close it with Close.
+type Server struct {
+	*httptest.Server
+	opt Options
+
+	mu       sync.Mutex
+	calls    []Call
+	faults   []*Fault
+	buckets  map[string]*bucket
+	groups   map[string]*logGroup
+	conns    []VpnConnection
+	queries  map[string]*query
+	querySeq int
+}
+
+// New starts a fake with no data; load data with LoadDir or Add*.
+func New(opt Options) *Server {
+	if opt.Region == "" {
+		opt.Region = "eu-central-1"
+	}
+	s := &Server{opt: opt, buckets: map[string]*bucket{}, groups: map[string]*logGroup{}, queries: map[string]*query{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Region is the region the fake pretends to be.
+func (s *Server) Region() string { return s.opt.Region }
+
+// SetOptions replaces latency, paging, throttling and query settings.
+func (s *Server) SetOptions(f func(*Options)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.opt)
+	s.buckets = map[string]*bucket{}
+}
+
+// AddFault injects an error; it returns the fault so tests can see how
+// often it fired.
+func (s *Server) AddFault(f Fault) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Status == 0 {
+		f.Status = 400
+	}
+	if f.Message == "" {
+		f.Message = "injected " + f.Code
+	}
+	ff := f
+	s.faults = append(s.faults, &ff)
+	return &ff
+}
+
+// Deny makes every call of op fail with AWS's access-denied error for it.
+func (s *Server) Deny(op string) {
+	code, status := "AccessDeniedException", 400
+	if op == "DescribeVpnConnections" {
+		code, status = "UnauthorizedOperation", 403
+	}
+	s.AddFault(Fault{Op: op, Code: code, Status: status,
+		Message: fmt.Sprintf("User: arn:aws:iam::111122223333:user/test is not authorized to perform: %s on resource: *", iamAction(op))})
+}
+
+// Fired reports how often the fault fired.
+func (s *Server) Fired(f *Fault) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return f.fired
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+func iamAction(op string) string {
+	if op == "DescribeVpnConnections" {
+		return "ec2:" + op
+	}
+	return "logs:" + op
+}
+
+// Calls returns every recorded request.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// Counts returns requests per operation (throttled and failed ones included).
+func (s *Server) Counts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for _, c := range s.calls {
+		out[c.Op]++
+	}
+	return out
+}
+
+// Total is the number of recorded requests.
+func (s *Server) Total() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.calls)
+}
+
+// Operations lists the distinct operations called, as IAM actions
+// ("logs:FilterLogEvents", "ec2:DescribeVpnConnections"), sorted.
+func (s *Server) Operations() []string {
+	seen := map[string]bool{}
+	for _, c := range s.Calls() {
+		seen[iamAction(c.Op)] = true
+	}
+	out := make([]string, 0, len(seen))
+	for a := range seen {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ResetCalls forgets the recorded requests.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+}
+
+// apiError is an error answer in the wire format of the protocol at hand.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func errorf(status int, code, format string, a ...any) *apiError {
+	return &apiError{status: status, code: code, message: fmt.Sprintf(format, a...)}
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		op, ok := strings.CutPrefix(target, "Logs_20140328.")
+		if !ok {
+			writeJSONError(w, errorf(400, "UnknownOperationException", "unknown target %s", target))
+			return
+		}
+		s.serveLogs(r.Context(), w, op, body)
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.serveEC2(r.Context(), w, form)
+}
+
+// admit applies latency, throttling and faults to one request and records
+// it. A non-nil error is the answer to send instead of the operation's.
+func (s *Server) admit(ctx context.Context, op string, call Call) *apiError {
+	s.mu.Lock()
+	lat := s.opt.Latency
+	if l, ok := s.opt.OpLatency[op]; ok {
+		lat = l
+	}
+	s.mu.Unlock()
+	if lat > 0 {
+		t := time.NewTimer(lat)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	call.Op, call.At, call.Status = op, time.Now(), 200
+	paged := call.Paged
+	var fail *apiError
+	if tps, ok := s.opt.Throttle[op]; ok && tps > 0 {
+		b := s.buckets[op]
+		if b == nil {
+			b = newBucket(tps)
+			s.buckets[op] = b
+		}
+		if !b.take(call.At) {
+			if op == "DescribeVpnConnections" {
+				fail = errorf(503, "RequestLimitExceeded", "Request limit exceeded.")
+			} else {
+				fail = errorf(400, "ThrottlingException", "Rate exceeded")
+			}
+		}
+	}
+	if fail == nil {
+		for _, f := range s.faults {
+			if f.Op != "" && f.Op != op || f.OnlyPaged && !paged {
+				continue
+			}
+			f.seen++
+			if f.seen <= f.After || f.Times > 0 && f.fired >= f.Times {
+				continue
+			}
+			f.fired++
+			fail = errorf(f.Status, f.Code, "%s", f.Message)
+			break
+		}
+	}
+	if fail != nil {
+		call.Status, call.Code = fail.status, fail.code
+	}
+	s.calls = append(s.calls, call)
+	return fail
+}
+
+// bucket is a token bucket refilled at rate per second, holding at most
+// one second's worth.
+type bucket struct {
+	rate, tokens, max float64
+	last              time.Time
+}
+
+func newBucket(rate float64) *bucket {
+	m := max(rate, 1)
+	return &bucket{rate: rate, tokens: m, max: m}
+}
+
+func (b *bucket) take(now time.Time) bool {
+	if !b.last.IsZero() {
+		b.tokens = min(b.max, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-RequestId", "fake-request")
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeJSONError(w http.ResponseWriter, e *apiError) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-RequestId", "fake-request")
+	w.WriteHeader(e.status)
+	json.NewEncoder(w).Encode(map[string]string{"__type": "com.amazonaws.logs#" + e.code, "message": e.message})
+}

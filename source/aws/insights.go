@@ -1,0 +1,562 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+
+	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/source"
+)
+
+// MaxGroupsPerQuery is Logs Insights's limit of log groups in one query.
+const MaxGroupsPerQuery = 50
+
+// errQueryFull marks a query whose result hit the row cap.
+var errQueryFull = errors.New("query result reached the row cap")
+
+// runQuery starts a Logs Insights query over groups for [startS, endS]
+// (seconds: StartQuery takes seconds, not the milliseconds of
+// FilterLogEvents), polls GetQueryResults with backoff until it is done, and
+// stops it with StopQuery when ctx is cancelled first, so that an abandoned
+// question does not keep scanning (and billing) in AWS.
+func (s *Source) runQuery(ctx context.Context, groups []string, startS, endS int64, query string) (rows [][]cwtypes.ResultField, calls int, err error) {
+	cc := callContext{op: "StartQuery", group: strings.Join(groups, ", "), groupWhy: "from the tunnels' log options"}
+	if s.cfg.LogGroup != "" {
+		cc.groupWhy = "from --log-group"
+	}
+	start, err := s.logs.StartQuery(ctx, &cloudwatchlogs.StartQueryInput{LogGroupNames: groups, StartTime: sdkaws.Int64(startS), EndTime: sdkaws.Int64(endS),
+		QueryString: sdkaws.String(query)})
+	calls++
+	if err != nil {
+		return nil, calls, s.mapError(cc, err)
+	}
+	id := start.QueryId
+	wait := s.cfg.PollInitial
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			_, serr := s.logs.StopQuery(stopCtx, &cloudwatchlogs.StopQueryInput{QueryId: id})
+			cancel()
+			calls++
+			if serr != nil {
+				s.logger.Warn("could not stop a cancelled Logs Insights query", "query_id", str(id), "err", serr)
+			}
+			return nil, calls, ctx.Err()
+		case <-t.C:
+		}
+		wait = min(wait*2, s.cfg.PollMax)
+		out, err := s.logs.GetQueryResults(ctx, &cloudwatchlogs.GetQueryResultsInput{QueryId: id})
+		calls++
+		if err != nil {
+			if ctx.Err() != nil {
+				continue // the select above stops the query
+			}
+			return nil, calls, s.mapError(callContext{op: "GetQueryResults"}, err)
+		}
+		switch out.Status {
+		case cwtypes.QueryStatusComplete:
+			return out.Results, calls, nil
+		case cwtypes.QueryStatusScheduled, cwtypes.QueryStatusRunning:
+		default:
+			return nil, calls, &source.Error{Op: "GetQueryResults", Cause: "QueryFailed",
+				Msg: fmt.Sprintf("the Logs Insights query on %s ended with status %s (queries time out after 60 minutes): narrow the window or the set of connections and ask again", strings.Join(groups, ", "), out.Status)}
+		}
+	}
+}
+
+func field(row []cwtypes.ResultField, name string) (string, bool) {
+	for _, f := range row {
+		if str(f.Field) == name {
+			return str(f.Value), f.Value != nil
+		}
+	}
+	return "", false
+}
+
+// insightsTime parses the "2006-01-02 15:04:05.000" times Insights returns (UTC).
+func insightsTime(v string) (int64, bool) {
+	t, err := time.Parse("2006-01-02 15:04:05.000", v)
+	if err != nil {
+		t, err = time.Parse(time.RFC3339Nano, v)
+	}
+	if err != nil {
+		return 0, false
+	}
+	return t.UnixMilli(), true
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// groupBatches splits groups into query-sized batches.
+func groupBatches(groups []string) [][]string {
+	sort.Strings(groups)
+	var out [][]string
+	for len(groups) > 0 {
+		n := min(len(groups), MaxGroupsPerQuery)
+		out = append(out, groups[:n])
+		groups = groups[n:]
+	}
+	return out
+}
+
+// insightsRecords reads the raw records of streams in [lo, hi) with Logs
+// Insights: one query per batch of log groups, continued from the last
+// second read whenever a result fills the row cap. Records land in the
+// streams' uncached gaps only.
+func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, hi int64, anomalies bool) ([]*fetched, int, error) {
+	byGroup := map[string][]*streamInfo{}
+	for i := range streams {
+		byGroup[streams[i].group] = append(byGroup[streams[i].group], &streams[i])
+	}
+	var groups []string
+	for g := range byGroup {
+		groups = append(groups, g)
+	}
+	gaps := map[*streamInfo][]*fetched{}
+	var all []*fetched
+	for i := range streams {
+		for _, g := range s.cache.gaps(&streams[i], lo, hi, anomalies) {
+			f := &fetched{si: &streams[i], lo: g.lo, hi: g.hi}
+			gaps[&streams[i]] = append(gaps[&streams[i]], f)
+			all = append(all, f)
+		}
+	}
+	calls := 0
+	for _, batch := range groupBatches(groups) {
+		byName := map[string]*streamInfo{}
+		var names []string
+		for _, g := range batch {
+			for _, si := range byGroup[g] {
+				if len(gaps[si]) > 0 {
+					byName[si.group+"\x00"+si.name] = si
+					names = append(names, si.name)
+				}
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		q := "fields @timestamp, @message, @logStream, @log\n| filter @logStream in [" + quoteList(names) + "]"
+		if anomalies {
+			q += "\n| filter @message like /" + anomalyRegex() + "/"
+		}
+		q += fmt.Sprintf("\n| sort @timestamp asc\n| limit %d", s.cfg.MaxQueryRows)
+		startS, endS := lo/1000, (hi+999)/1000
+		for {
+			rows, n, err := s.runQuery(ctx, batch, startS, endS, q)
+			calls += n
+			if err != nil {
+				return nil, calls, err
+			}
+			full := len(rows) >= s.cfg.MaxQueryRows
+			cut := int64(1) << 62
+			if full {
+				last, _ := insightsTime(firstOr(field(rows[len(rows)-1], "@timestamp")))
+				if last/1000 <= startS {
+					// One second holds more records than a query returns:
+					// read that second of each stream with FilterLogEvents.
+					sec := span{startS * 1000, startS*1000 + 1000}
+					for _, si := range byName {
+						for _, f := range gaps[si] {
+							a, b := max(f.lo, sec.lo), min(f.hi, sec.hi)
+							if a >= b {
+								continue
+							}
+							part, err := s.filterStream(ctx, si, a, b, anomalies)
+							if err != nil {
+								return nil, calls, err
+							}
+							calls += part.calls
+							f.events = append(f.events, part.events...)
+							f.times = append(f.times, part.times...)
+							f.bad = append(f.bad, part.bad...)
+						}
+					}
+					startS++
+					if startS > endS {
+						break
+					}
+					continue
+				}
+				cut = last / 1000 * 1000 // the last second may be cut short: read it again
+			}
+			for _, row := range rows {
+				ts, ok := insightsTime(firstOr(field(row, "@timestamp")))
+				if !ok || ts >= cut {
+					continue
+				}
+				name, _ := field(row, "@logStream")
+				grp, _ := field(row, "@log")
+				if i := strings.IndexByte(grp, ':'); i >= 0 {
+					grp = grp[i+1:]
+				}
+				si := byName[grp+"\x00"+name]
+				if si == nil {
+					for _, g := range batch { // @log absent: the name alone
+						if si = byName[g+"\x00"+name]; si != nil {
+							break
+						}
+					}
+				}
+				if si == nil {
+					continue
+				}
+				for _, f := range gaps[si] {
+					if ts < f.lo || ts >= f.hi {
+						continue
+					}
+					msg, _ := field(row, "@message")
+					ev, bad := decode(si, msg, ts)
+					switch {
+					case bad != nil:
+						f.bad = append(f.bad, malformedAt{ms: ts, m: *bad})
+					case !anomalies || ev.Anomaly:
+						f.events = append(f.events, ev)
+						f.times = append(f.times, ts)
+					}
+				}
+			}
+			if !full {
+				break
+			}
+			startS = cut / 1000
+		}
+	}
+	return all, calls, nil
+}
+
+func firstOr(v string, _ bool) string { return v }
+
+// Count is the number of anomalies of one category on one stream of a
+// tunnel in one hour.
+type Count struct {
+	VPNConnectionID string             `json:"vpn_connection_id"`
+	TunnelIP        string             `json:"tunnel_ip"`
+	Stream          string             `json:"stream"` // IKE | BGP
+	Category        correlate.Category `json:"category"`
+	Hour            time.Time          `json:"hour"` // start of the hour, UTC
+	Count           int64              `json:"count"`
+}
+
+// Counts is AnomalyCounts's answer.
+type Counts struct {
+	Rows  []Count  `json:"rows"`
+	Path  string   `json:"path"`  // PathInsights, PathFilter or PathCache
+	Calls int      `json:"calls"` // AWS API calls made for it
+	Notes []string `json:"notes,omitempty"`
+}
+
+// AnomalyCounts counts anomalies per tunnel, stream, category and hour for
+// the connections vpnIDs (all in the region when empty) in [start, end).
+// Long windows and fleets (more than InsightsWindow, or more than
+// InsightsFleet connections) are counted inside AWS by Logs Insights: only
+// the distinct (stream, hour, message, state) groups come back, never the
+// raw records, and each group is classified here. Windows are cut at whole
+// seconds on that path. Short windows of a few connections are read with
+// FilterLogEvents (and cached for the follow-up questions) and counted here.
+func (s *Source) AnomalyCounts(ctx context.Context, vpnIDs []string, start, end time.Time) (*Counts, error) {
+	if !end.After(start) {
+		return nil, &source.Error{Op: "AnomalyCounts", Cause: "BadWindow", Msg: fmt.Sprintf("the window is empty: start %s is not before end %s", correlate.FormatUTC(start), correlate.FormatUTC(end))}
+	}
+	var conns []source.Connection
+	if len(vpnIDs) == 0 {
+		all, err := s.Connections(ctx)
+		if err != nil {
+			return nil, err
+		}
+		conns = all
+	} else {
+		for _, id := range vpnIDs {
+			c, err := s.Connection(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			conns = append(conns, *c)
+		}
+	}
+	if end.Sub(start) <= s.cfg.InsightsWindow && len(conns) <= s.cfg.InsightsFleet {
+		return s.countByFilter(ctx, conns, start, end)
+	}
+	return s.countByInsights(ctx, conns, start, end)
+}
+
+func hourOf(ms int64) time.Time { return time.UnixMilli(ms - ms%3600000).UTC() }
+
+func (s *Source) countByFilter(ctx context.Context, conns []source.Connection, start, end time.Time) (*Counts, error) {
+	before := s.calls.total()
+	out := &Counts{Path: PathCache}
+	agg := map[Count]int64{}
+	for _, c := range conns {
+		res, err := s.Logs(ctx, source.LogQuery{VPNConnectionID: c.ID, Start: start, End: end})
+		if err != nil {
+			var se *source.Error
+			if asSourceError(err, &se) && se.Cause == "LoggingDisabled" {
+				out.Notes = append(out.Notes, se.Msg)
+				continue
+			}
+			return nil, err
+		}
+		if res.Path != PathCache {
+			out.Path = PathFilter
+		}
+		for i := range res.Events {
+			ev := &res.Events[i]
+			if ev.Anomaly {
+				agg[Count{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Stream: ev.Stream.String(), Category: ev.Category, Hour: hourOf(ev.TimeMs)}]++
+			}
+		}
+	}
+	out.Rows = sortCounts(agg)
+	out.Calls = s.calls.total() - before
+	return out, nil
+}
+
+func sortCounts(agg map[Count]int64) []Count {
+	rows := make([]Count, 0, len(agg))
+	for k, n := range agg {
+		k.Count = n
+		rows = append(rows, k)
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.VPNConnectionID != b.VPNConnectionID {
+			return a.VPNConnectionID < b.VPNConnectionID
+		}
+		if a.TunnelIP != b.TunnelIP {
+			return a.TunnelIP < b.TunnelIP
+		}
+		if !a.Hour.Equal(b.Hour) {
+			return a.Hour.Before(b.Hour)
+		}
+		if a.Stream != b.Stream {
+			return a.Stream < b.Stream
+		}
+		return a.Category < b.Category
+	})
+	return rows
+}
+
+// countQuery groups the anomaly candidates of the streams of vpns by
+// stream, hour and what decides their class: the details text and the
+// phase states (IKE) or status and type (BGP). coalesce falls back to
+// fields every record has, so no record drops out of the grouping for
+// lacking one: a text-format record (no JSON fields) comes back whole.
+func (s *Source) countQuery(vpns []string) string {
+	ids := make([]string, len(vpns))
+	for i, v := range vpns {
+		ids[i] = regexp.QuoteMeta(v)
+	}
+	return "fields @logStream, coalesce(details, message.details, type, @message) as what, coalesce(ike_phase1_state, status, @logStream) as s1, coalesce(ike_phase2_state, type, @logStream) as s2" +
+		"\n| filter @logStream like /^(" + strings.Join(ids, "|") + ")_/" +
+		"\n| filter @message like /" + anomalyRegex() + "/" +
+		"\n| stats count(*) as n by @logStream, bin(1h) as hour, what, s1, s2" +
+		fmt.Sprintf("\n| limit %d", s.cfg.MaxQueryRows)
+}
+
+type countJob struct {
+	groups []string
+	vpns   []string
+	lo, hi int64 // seconds, inclusive
+}
+
+func (s *Source) countByInsights(ctx context.Context, conns []source.Connection, start, end time.Time) (*Counts, error) {
+	out := &Counts{Path: PathInsights}
+	groupVPNs := map[string]map[string]bool{}
+	for i := range conns {
+		wants, disabled := s.plan(&conns[i], nil, nil)
+		if len(wants) == 0 && len(disabled) > 0 {
+			out.Notes = append(out.Notes, fmt.Sprintf("%s: logging is disabled on every tunnel, nothing to count", conns[i].ID))
+		}
+		for _, w := range wants {
+			if groupVPNs[w.group] == nil {
+				groupVPNs[w.group] = map[string]bool{}
+			}
+			groupVPNs[w.group][conns[i].ID] = true
+		}
+	}
+	var groups []string
+	for g := range groupVPNs {
+		groups = append(groups, g)
+	}
+	var jobs []countJob
+	for _, batch := range groupBatches(groups) {
+		seen := map[string]bool{}
+		var vpns []string
+		for _, g := range batch {
+			for v := range groupVPNs[g] {
+				if !seen[v] {
+					seen[v] = true
+					vpns = append(vpns, v)
+				}
+			}
+		}
+		sort.Strings(vpns)
+		jobs = append(jobs, countJob{groups: batch, vpns: vpns, lo: start.UnixMilli() / 1000, hi: (end.UnixMilli() - 1) / 1000})
+	}
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		rows    [][]cwtypes.ResultField
+		calls   int
+		queries int
+		firstEr error
+	)
+	sem := make(chan struct{}, s.cfg.Concurrency)
+	qctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var run func(j countJob)
+	run = func(j countJob) {
+		defer wg.Done()
+		select {
+		case sem <- struct{}{}:
+		case <-qctx.Done():
+			return
+		}
+		r, n, err := s.runQuery(qctx, j.groups, j.lo, j.hi, s.countQuery(j.vpns))
+		<-sem
+		mu.Lock()
+		defer mu.Unlock()
+		calls += n
+		queries++
+		if err != nil {
+			if firstEr == nil {
+				firstEr = err
+				cancel()
+			}
+			return
+		}
+		if len(r) >= s.cfg.MaxQueryRows {
+			// The cap cut groups off: split the window at an hour
+			// boundary (so no hour is counted twice), or the connections.
+			mid := (j.lo + j.hi + 1) / 2 / 3600 * 3600
+			switch {
+			case mid > j.lo && mid <= j.hi:
+				a, b := j, j
+				a.hi, b.lo = mid-1, mid
+				wg.Add(2)
+				go run(a)
+				go run(b)
+			case len(j.vpns) > 1:
+				a, b := j, j
+				a.vpns, b.vpns = j.vpns[:len(j.vpns)/2], j.vpns[len(j.vpns)/2:]
+				wg.Add(2)
+				go run(a)
+				go run(b)
+			default:
+				out.Notes = append(out.Notes, fmt.Sprintf("%s: more than %d distinct anomaly groups in the hour from %s; the counts of that hour are incomplete",
+					j.vpns[0], s.cfg.MaxQueryRows, time.Unix(j.lo, 0).UTC().Format(time.RFC3339)))
+				rows = append(rows, r...)
+			}
+			return
+		}
+		rows = append(rows, r...)
+	}
+	for _, j := range jobs {
+		wg.Add(1)
+		go run(j)
+	}
+	wg.Wait()
+	if firstEr != nil {
+		return nil, firstEr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	agg := map[Count]int64{}
+	memo := map[[4]string]correlate.Event{}
+	for _, row := range rows {
+		name, _ := field(row, "@logStream")
+		id, ok := correlate.ParseStreamName(name)
+		if !ok {
+			continue
+		}
+		hourV, _ := field(row, "hour")
+		hourMs, ok := insightsTime(hourV)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(firstOr(field(row, "n")), 10, 64)
+		if err != nil {
+			continue
+		}
+		what, _ := field(row, "what")
+		s1, _ := field(row, "s1")
+		s2, _ := field(row, "s2")
+		key := [4]string{id.Kind.String(), what, s1 + "\x00" + name, s2}
+		if s1 != name {
+			key[2] = s1
+		}
+		ev, ok := memo[key]
+		if !ok {
+			ev = classifyGroup(id, name, what, s1, s2)
+			memo[key] = ev
+		}
+		if !ev.Anomaly {
+			continue
+		}
+		agg[Count{VPNConnectionID: id.VPNConnectionID, TunnelIP: id.TunnelIP, Stream: ev.Stream.String(), Category: ev.Category, Hour: time.UnixMilli(hourMs).UTC()}] += n
+	}
+	out.Rows = sortCounts(agg)
+	out.Calls = calls
+	out.Notes = append(out.Notes, fmt.Sprintf("counted inside AWS with %d Logs Insights quer(ies) over %d log group(s); no raw records were read", queries, len(groups)))
+	return out, nil
+}
+
+// classifyGroup rebuilds the record a count row stands for and classifies
+// it. what is the details text (or the whole record when it had no JSON
+// fields); s1/s2 are the phase states (IKE) or status/type (BGP), or the
+// stream name when the record had neither.
+func classifyGroup(id correlate.StreamID, name, what, s1, s2 string) correlate.Event {
+	var rec string
+	isBGPType := s2 == "BGPStatus" || s2 == "RouteStatus"
+	switch {
+	case strings.HasPrefix(strings.TrimSpace(what), "{") || (s1 == name && s2 == name):
+		rec = what // the record itself
+	case id.Kind == correlate.StreamBGP || isBGPType:
+		m := map[string]any{}
+		if s1 != name {
+			m["status"] = s1
+		}
+		if s2 != name {
+			m["type"] = s2
+		}
+		if what != s2 {
+			m["message"] = map[string]string{"details": what}
+		}
+		rec = mustJSON(m)
+	default:
+		m := map[string]any{"details": what}
+		if s1 != name {
+			m["ike_phase1_state"] = s1
+		}
+		if s2 != name {
+			m["ike_phase2_state"] = s2
+		}
+		rec = mustJSON(m)
+	}
+	ev, _ := correlate.ParseRecord([]byte(rec), id)
+	if ev.Category == "" {
+		correlate.Classify(&ev)
+	}
+	return ev
+}

@@ -1,0 +1,245 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+
+	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/source"
+)
+
+// Paths a LogResult reports.
+const (
+	PathCache    = "cache"
+	PathFilter   = "CloudWatch Logs FilterLogEvents"
+	PathInsights = "CloudWatch Logs Insights"
+)
+
+// fetched is what one stream read returned from AWS.
+type fetched struct {
+	si     *streamInfo
+	lo, hi int64
+	events []correlate.Event
+	times  []int64
+	bad    []malformedAt
+	calls  int
+}
+
+// Logs implements source.LogSource. Windows up to InsightsWindow are read
+// with FilterLogEvents, one request series per stream, streams in
+// parallel under the client-side rate limit; longer windows through Logs
+// Insights. Either way only the parts of the window not already cached are
+// fetched, and the result says which path served it.
+func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult, error) {
+	conn, err := s.Connection(ctx, q.VPNConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	wants, disabled := s.plan(conn, q.TunnelIPs, q.Kinds)
+	if len(wants) == 0 {
+		if len(disabled) == 0 {
+			return nil, source.NotFoundError("connection %s has no tunnel %v", conn.ID, q.TunnelIPs)
+		}
+		return nil, loggingDisabledError(conn, disabled)
+	}
+	streams, notes, err := s.resolve(ctx, conn.ID, wants)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range disabled {
+		notes = append(notes, d+": "+EnableLoggingAdvice(conn.ID, tunnelIPOf(d)))
+	}
+	lo, hi := q.Start.UnixMilli(), q.End.UnixMilli()
+	if q.End.IsZero() {
+		hi = s.now().UnixMilli() + 1
+	}
+	completeHi := s.now().Add(-s.cfg.Settle).UnixMilli()
+
+	type job struct {
+		si  *streamInfo
+		gap span
+	}
+	var jobs []job
+	for i := range streams {
+		for _, g := range s.cache.gaps(&streams[i], lo, hi, q.AnomaliesOnly) {
+			jobs = append(jobs, job{&streams[i], g})
+		}
+	}
+	path := PathCache
+	var calls int
+	var results []*fetched
+	switch {
+	case len(jobs) == 0:
+	case time.Duration(hi-lo)*time.Millisecond > s.cfg.InsightsWindow:
+		path = PathInsights
+		results, calls, err = s.insightsRecords(ctx, streams, lo, hi, q.AnomaliesOnly)
+	default:
+		path = PathFilter
+		results = make([]*fetched, len(jobs))
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		sem := make(chan struct{}, s.cfg.Concurrency)
+		fctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		for i, j := range jobs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				select {
+				case sem <- struct{}{}:
+				case <-fctx.Done():
+					return
+				}
+				defer func() { <-sem }()
+				f, ferr := s.filterStream(fctx, j.si, j.gap.lo, j.gap.hi, q.AnomaliesOnly)
+				mu.Lock()
+				defer mu.Unlock()
+				if ferr != nil {
+					if err == nil {
+						err = ferr
+						cancel()
+					}
+					return
+				}
+				results[i] = f
+				calls += f.calls
+			}()
+		}
+		wg.Wait()
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var tail []correlate.Event
+	for _, f := range results {
+		if f == nil {
+			continue
+		}
+		s.cache.store(f.si, f.lo, f.hi, q.AnomaliesOnly, f.events, f.times, f.bad, completeHi)
+		for i, t := range f.times {
+			if t >= completeHi && (!q.AnomaliesOnly || f.events[i].Anomaly) {
+				tail = append(tail, f.events[i])
+			}
+		}
+	}
+	res := &source.LogResult{Path: path, Report: correlate.Report{ByCategory: map[correlate.Category]int64{}}}
+	for i := range streams {
+		evs, bad := s.cache.read(&streams[i], lo, hi, q.AnomaliesOnly)
+		res.Events = append(res.Events, evs...)
+		res.Report.Files++
+		for _, m := range bad {
+			res.Report.MalformedCount++
+			if len(res.Report.Malformed) < 100 {
+				res.Report.Malformed = append(res.Report.Malformed, m)
+			}
+		}
+	}
+	res.Events = append(res.Events, tail...)
+	// The window is on the records' own times, as for local files (the
+	// CloudWatch timestamp is the ingestion-side time of the same record).
+	startMs, endMs := lo, hi
+	kept := res.Events[:0]
+	for _, ev := range res.Events {
+		if ev.TimeMs >= startMs && ev.TimeMs < endMs {
+			kept = append(kept, ev)
+		}
+	}
+	res.Events = kept
+	correlate.SortEvents(res.Events)
+	for i := range res.Events {
+		ev := &res.Events[i]
+		res.Report.Records++
+		res.Report.Bytes += int64(len(ev.Raw))
+		res.Report.ByCategory[ev.Category]++
+		if ev.Category == correlate.Unknown {
+			res.Report.UnknownCount++
+		}
+	}
+	switch path {
+	case PathCache:
+		res.Notes = append(res.Notes, fmt.Sprintf("served from vpnlens's cache of earlier reads (%d streams, 0 AWS calls)", len(streams)))
+	case PathFilter:
+		res.Notes = append(res.Notes, fmt.Sprintf("read %d part(s) of %d stream(s) with FilterLogEvents in %d call(s); the rest came from the cache", len(jobs), len(streams), calls))
+	case PathInsights:
+		res.Notes = append(res.Notes, fmt.Sprintf("the window is longer than %s, so it was read with Logs Insights in %d call(s)", s.cfg.InsightsWindow, calls))
+	}
+	if q.AnomaliesOnly && path != PathCache {
+		res.Notes = append(res.Notes, "anomalies only: AWS filtered the records server-side, vpnlens classified what came back")
+	}
+	if res.Report.MalformedCount > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d record(s) in the window could not be read; they are listed in the report", res.Report.MalformedCount))
+	}
+	res.Notes = append(res.Notes, notes...)
+	return res, nil
+}
+
+// tunnelIPOf takes the "(ip)" out of a disabled-logging note.
+func tunnelIPOf(note string) string {
+	a, b := strings.LastIndexByte(note, '('), strings.LastIndexByte(note, ')')
+	if a >= 0 && b > a {
+		return note[a+1 : b]
+	}
+	return ""
+}
+
+// decode turns one CloudWatch event into a classified Event. The stream
+// name is the hint; the CloudWatch timestamp dates a record without a time
+// of its own.
+func decode(si *streamInfo, msg string, cwMs int64) (correlate.Event, *correlate.Malformed) {
+	ev, err := correlate.ParseRecord([]byte(msg), si.id)
+	if err != nil {
+		if !errors.Is(err, correlate.ErrNoTime) {
+			sample := msg
+			if len(sample) > 120 {
+				sample = sample[:120]
+			}
+			return ev, &correlate.Malformed{File: si.group + "/" + si.name, Line: 0, Reason: err.Error() + " (at " + correlate.FormatMs(cwMs) + ")", Sample: sample}
+		}
+		ev.TimeMs, ev.Precision = cwMs, correlate.PrecisionMillis
+	}
+	ev.File = si.name
+	return ev, nil
+}
+
+// filterStream reads [lo, hi) of one stream with FilterLogEvents, every
+// page. FilterLogEvents's end time is inclusive, hence hi-1.
+func (s *Source) filterStream(ctx context.Context, si *streamInfo, lo, hi int64, anomalies bool) (*fetched, error) {
+	in := &cloudwatchlogs.FilterLogEventsInput{LogGroupName: sdkaws.String(si.group), LogStreamNames: []string{si.name},
+		StartTime: sdkaws.Int64(lo), EndTime: sdkaws.Int64(hi - 1)}
+	if anomalies {
+		in.FilterPattern = sdkaws.String(AnomalyFilterPattern())
+	}
+	f := &fetched{si: si, lo: lo, hi: hi}
+	p := cloudwatchlogs.NewFilterLogEventsPaginator(s.logs, in, func(o *cloudwatchlogs.FilterLogEventsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		f.calls++
+		if err != nil {
+			return nil, s.mapError(callContext{op: "FilterLogEvents", group: si.group, groupWhy: "stream " + si.name}, err)
+		}
+		for _, e := range page.Events {
+			ts := sdkaws.ToInt64(e.Timestamp)
+			ev, bad := decode(si, str(e.Message), ts)
+			if bad != nil {
+				f.bad = append(f.bad, malformedAt{ms: ts, m: *bad})
+				continue
+			}
+			if anomalies && !ev.Anomaly {
+				continue // the server-side pattern is a superset
+			}
+			f.events = append(f.events, ev)
+			f.times = append(f.times, ts)
+		}
+	}
+	return f, nil
+}
