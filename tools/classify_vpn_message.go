@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -91,6 +92,10 @@ func ClassifyMessage(msg string) (ClassifyResult, error) {
 	parsed := "details"
 	if looksLikeRecord(msg) {
 		e, err := correlate.ParseRecord([]byte(msg), correlate.StreamID{})
+		if errors.Is(err, correlate.ErrNoTime) {
+			// A record pasted without its timestamp still says what happened.
+			err = nil
+		}
 		if err != nil {
 			if strings.HasPrefix(msg, "{") {
 				return ClassifyResult{}, userErrorf("message looks like a JSON record but cannot be read (%v): pass the record exactly as logged, or only its details text", err)

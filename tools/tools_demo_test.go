@@ -176,6 +176,7 @@ func TestClassifyVPNMessage(t *testing.T) {
 		{`{"event_timestamp":1781295912,"details":"AWS tunnel received DELETE for IKE_SA from CGW","ike_phase1_state":"down","ike_phase2_state":"down"}`, "ike.cgw_delete_ike_sa", "customer_gateway"},
 		{"2026-06-12 20:25:55.015Z resource_id=vpn-0abc_203.0.113.10 type=RouteStatus status=ADVERTISED prefix=10.1.0.0/16 asPath=65000 64512 localPref=100 med=0 nextHopIp=169.254.10.1 weight=32768 details=DENIED due to: as-path contains our own AS", "route.denied.as_path_loop", ""},
 		{"something nobody logs", "unknown", ""},
+		{`{"resource_id":"vpn-0abc_203.0.113.10","type":"BGPStatus","status":"DOWN","message":{"details":"AWS-side peer received notification 6/2 (Cease/Administrative Shutdown) from neighbor 169.254.10.2"}}`, "bgp.cease.admin_shutdown", "either"},
 	}
 	for _, tc := range cases {
 		got, res := call[tools.ClassifyResult](t, c, "classify_vpn_message", map[string]any{"message": tc.msg})
