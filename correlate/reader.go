@@ -834,6 +834,14 @@ func unsafeString(b []byte) string {
 // streamFromPath infers the stream from a file name, else from the names of
 // the folders holding it (CloudWatch's export to S3 writes
 // <task-id>/<stream-name>/000000.gz), nearest first.
+// StreamFromPath infers a stream from a file path: the file name first, then
+// the folders holding it (CloudWatch's export to S3 writes
+// <task-id>/<stream-name>/000000.gz). ok is false when no part names one.
+func StreamFromPath(path string) (StreamID, bool) {
+	id := streamFromPath(path)
+	return id, !id.IsZero()
+}
+
 func streamFromPath(path string) StreamID {
 	path = filepath.Clean(path)
 	id, ok := ParseStreamName(filepath.Base(path))

@@ -96,8 +96,8 @@ func (l *Local) load(fsys fs.FS) error {
 			return err
 		}
 		defer f.Close()
-		hint, _ := StreamFromPath(p)
-		return correlate.ReadRecords(f, correlate.ReadOptions{Name: path.Join(l.name, p), Stream: hint}, &rep, func(ev *correlate.Event) error {
+		// The reader infers the stream from the path's file and folder names.
+		return correlate.ReadRecords(f, correlate.ReadOptions{Name: path.Join(l.name, p)}, &rep, func(ev *correlate.Event) error {
 			if ev.VPNConnectionID == "" || ev.TunnelIP == "" {
 				l.unplaced++
 				return nil
@@ -125,19 +125,6 @@ func (l *Local) load(fsys fs.FS) error {
 	l.logger.Info("logs loaded", "source", l.name, "records", rep.Records, "malformed", rep.MalformedCount,
 		"unknown", rep.UnknownCount, "streams", len(l.streams), "connections", len(l.conns), "unplaced", l.unplaced)
 	return nil
-}
-
-// StreamFromPath infers a stream from a file path: the file name first,
-// then the folders holding it (CloudWatch's export to S3 writes
-// <task-id>/<stream-name>/000000.gz).
-func StreamFromPath(p string) (correlate.StreamID, bool) {
-	parts := strings.Split(path.Clean(strings.ReplaceAll(p, "\\", "/")), "/")
-	for i := len(parts) - 1; i >= 0; i-- {
-		if id, ok := correlate.ParseStreamName(parts[i]); ok {
-			return id, true
-		}
-	}
-	return correlate.StreamID{}, false
 }
 
 // synthesizeInventory describes the connections seen in the logs when no

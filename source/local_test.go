@@ -154,12 +154,12 @@ func TestHideFilesAndStreamFromPath(t *testing.T) {
 		"a/b/vpn-0aa_192.0.2.1-BGP.log/000001.gz": "vpn-0aa_192.0.2.1-BGP",
 		"vpn-0aa_192.0.2.1-IKE.log":               "vpn-0aa_192.0.2.1-IKE",
 	} {
-		id, ok := source.StreamFromPath(p)
+		id, ok := correlate.StreamFromPath(p)
 		if !ok || id.String() != want {
 			t.Errorf("%s → %v %v, want %s", p, id, ok, want)
 		}
 	}
-	if _, ok := source.StreamFromPath("logs/000000.gz"); ok {
+	if _, ok := correlate.StreamFromPath("logs/000000.gz"); ok {
 		t.Error("a path with no stream name must not yield one")
 	}
 }
