@@ -161,6 +161,9 @@ func (r DiagnoseResult) Text() string {
 	for _, a := range r.RecommendedActions {
 		fmt.Fprintf(&b, "Action: %s\n", a)
 	}
+	for _, h := range r.GatewayHints {
+		fmt.Fprintf(&b, "  %s: %s\n", h.Vendor, h.Hint)
+	}
 	for _, n := range r.NextSteps {
 		fmt.Fprintf(&b, "Next: %s\n", n)
 	}
