@@ -106,15 +106,34 @@ func RekeyIKEv2(r *rand.Rand, tn *Tunnel, t time.Time, collision bool) {
 	}
 	id := tn.CGWMsgID
 	tn.IKEAt(t, false, StEstablished, StRekeying, MsgProcessedRequest(id))
-	tn.IKEAt(t.Add(Jitter(r, Ms(5), Ms(60))), false, StEstablished, StEstablished, MsgSendingResponse(id))
+	t = t.Add(Jitter(r, Ms(5), Ms(60)))
+	tn.IKEAt(t, false, StEstablished, StEstablished, MsgSendingResponse(id))
+	if tn.RekeyDeletes {
+		tn.IKEAt(t.Add(Jitter(r, Ms(200), Ms(900))), false, StEstablished, StEstablished, MsgDeletePhase2(spi(r)))
+	}
 }
 
 // RekeyIKEv1: quick mode has no CREATE_CHILD_SA lines, so the rekey shows
-// only in the phase 2 state. (The CGW's DELETE for the old SA is left out on
-// purpose: tools class that message as trouble and it is not an incident.)
+// only in the phase 2 state. The CGW's DELETE for the old SA is logged only
+// when tn.RekeyDeletes is set (the demo leaves it out; the scenario set keeps
+// it as the routine noise it is).
 func RekeyIKEv1(r *rand.Rand, tn *Tunnel, t time.Time) {
 	tn.IKEAt(t, false, StEstablished, StRekeying, "")
-	tn.IKEAt(t.Add(Jitter(r, Ms(300), 2*time.Second)), false, StEstablished, StEstablished, "")
+	t = t.Add(Jitter(r, Ms(300), 2*time.Second))
+	tn.IKEAt(t, false, StEstablished, StEstablished, "")
+	if tn.RekeyDeletes {
+		tn.IKEAt(t.Add(Jitter(r, Ms(200), Ms(900))), false, StEstablished, StEstablished, MsgDeletePhase2(spi(r)))
+	}
+}
+
+// spi draws an SPI as AWS prints it (8 hex digits).
+func spi(r *rand.Rand) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 8)
+	for i := range b {
+		b[i] = digits[r.IntN(16)]
+	}
+	return string(b)
 }
 
 // BackgroundBGP adds routine UPDATEs (existing routes refreshed) every 35-100

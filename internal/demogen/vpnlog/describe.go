@@ -146,12 +146,15 @@ func TunnelOptionOf(tn *Tunnel) tunnelOption {
 		if tn.BGPText {
 			cw.BgpLogOutputFormat = "text"
 		}
+		if tn.IKEText {
+			cw.LogOutputFormat = "text"
+		}
 	}
 	return tunnelOption{
 		OutsideIpAddress: tn.IP, TunnelInsideCidr: tn.InsideCIDR,
 		Phase1LifetimeSeconds: 28800, Phase2LifetimeSeconds: 3600,
 		RekeyMarginTimeSeconds: 270, RekeyFuzzPercentage: 100, ReplayWindowSize: 1024,
-		DpdTimeoutSeconds: 30, DpdTimeoutAction: c.DPDAction, StartupAction: c.StartupAction,
+		DpdTimeoutSeconds: dpdTimeout(tn), DpdTimeoutAction: c.DPDAction, StartupAction: c.StartupAction,
 		Phase1EncryptionAlgorithms: []strValue{{"AES256"}}, Phase2EncryptionAlgorithms: []strValue{{"AES256"}},
 		Phase1IntegrityAlgorithms: []strValue{{"SHA2-256"}}, Phase2IntegrityAlgorithms: []strValue{{"SHA2-256"}},
 		Phase1DHGroupNumbers: []intValue{{20}}, Phase2DHGroupNumbers: []intValue{{20}},
@@ -175,4 +178,11 @@ func TelemetryOf(tn *Tunnel) vgwTelemetry {
 		Status:           tn.Status,
 		StatusMessage:    msg,
 	}
+}
+
+func dpdTimeout(tn *Tunnel) int {
+	if tn.DPDTimeoutSec > 0 {
+		return tn.DPDTimeoutSec
+	}
+	return 30
 }

@@ -93,7 +93,13 @@ type Tunnel struct {
 	// streams differ here, so readers must accept both.
 	IKEMillis bool
 	BGPText   bool // BGP stream uses the text output format
-	MED       int  // MED the CGW puts on its routes towards this tunnel
+	IKEText   bool // IKE stream uses the text output format (see TextIKELine)
+	// RekeyDeletes: the CGW deletes the old phase 2 SA after each rekey it
+	// initiates (a DELETE for the old SPI while phase 2 stays established).
+	RekeyDeletes bool
+	// DPDTimeoutSec is the tunnel's DpdTimeoutSeconds (0: AWS's default 30).
+	DPDTimeoutSec int
+	MED           int // MED the CGW puts on its routes towards this tunnel
 
 	IKE, BGP []Record
 	seq      int
