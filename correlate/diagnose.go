@@ -107,10 +107,122 @@ func routeDenied(c Category) bool {
 	return c == RouteDeniedASLoop || c == RouteDeniedNextHop || c == RouteDeniedOther
 }
 
-// crossLayerSlackMs is how long after the BGP session fell an IKE failure
-// still counts as its cause: the BGP hold timer (30 s on AWS) and DPD
-// (30 s by default) run out in either order.
+// crossLayerSlackMs bounds how far from the root record evidence is quoted,
+// and how late after the BGP session fell a negotiation failure or a bare
+// phase-down record may be logged and still count as its cause: the BGP
+// hold timer (30 s on AWS) and IKE's timers run out in either order.
 const crossLayerSlackMs = 90 * 1000
+
+// ikeLagMs is how long after the tunnel stopped carrying traffic an IKE
+// failure of class c can be logged, so how late after the BGP session fell
+// it may be and still explain it:
+//   - a DELETE from the gateway acts when it is sent: only the IKE log's
+//     whole-second precision and some clock skew between the two logs;
+//   - timeouts (DPD, a half-open phase 1) are logged when a timer runs out
+//     that the tunnel options set (DpdTimeoutSeconds: 30 by default, may be
+//     configured higher), counted from the last answer: minutes;
+//   - negotiation failures and phase-down records: crossLayerSlackMs.
+func ikeLagMs(c Category) int64 {
+	switch c {
+	case IKECGWDeleteIKESA, IKECGWDeleteChildSA:
+		return 2 * 1000
+	case IKEDPDTimeout, IKEPhase1Timeout:
+		return 180 * 1000
+	}
+	return crossLayerSlackMs
+}
+
+// ikeTimerFailure: failures detected by a timer running out, whose record
+// comes late by nature; the phase states logged while the timer ran still
+// read "established", so they are no evidence the tunnel was up.
+func ikeTimerFailure(c Category) bool { return c == IKEDPDTimeout || c == IKEPhase1Timeout }
+
+// ikeStateUp reports an IKE record whose phase states say the tunnel carries
+// traffic.
+func ikeStateUp(e *Event) bool {
+	return e.Stream == StreamIKE && (e.Phase1State == IKEStateEstablished || e.Phase1State == IKEStateRekeying) &&
+		(e.Phase2State == IKEStateEstablished || e.Phase2State == IKEStateRekeying)
+}
+
+// ikePhaseDown is a tunnel status record that reports a phase down.
+func ikePhaseDown(e *Event) bool {
+	return e.Category == IKEStateReport && (e.Phase1State == IKEStateDown || e.Phase2State == IKEStateDown)
+}
+
+// ikeWasUpBefore: the tunnel's last IKE record with phase states before e
+// said it was up, so e is the moment it went down (not a snapshot of a
+// tunnel that had never come up).
+func ikeWasUpBefore(all []Event, e *Event) bool {
+	var last *Event
+	for i := range all {
+		a := &all[i]
+		if a.TimeMs >= e.TimeMs {
+			break
+		}
+		if a.TunnelIP == e.TunnelIP && a.VPNConnectionID == e.VPNConnectionID && a.Stream == StreamIKE && a.Phase1State != IKEStateUnset {
+			last = a
+		}
+	}
+	return last != nil && ikeStateUp(last)
+}
+
+// ikeHealedBefore: between an IKE failure and ms the tunnel's IKE recovered:
+// its last IKE record at or before ms is a routine one (not a failure)
+// saying both phases are up. An IKE failure that healed does not explain a
+// BGP loss that came later.
+func ikeHealedBefore(all []Event, ike *Event, ms int64) bool {
+	var last *Event
+	for i := range all {
+		a := &all[i]
+		if a.TimeMs > ms {
+			break
+		}
+		if a.TimeMs < ike.TimeMs || a.TunnelIP != ike.TunnelIP || a.VPNConnectionID != ike.VPNConnectionID ||
+			a.Stream != StreamIKE || a.Phase1State == IKEStateUnset {
+			continue
+		}
+		last = a
+	}
+	return last != nil && last != ike && !(last.TimeMs == ike.TimeMs && last.Raw == ike.Raw) &&
+		!ikeFailure(last.Category) && ikeStateUp(last)
+}
+
+// ikeUpBetween: an IKE record of the tunnel strictly between from and to
+// says both phases were up.
+func ikeUpBetween(all []Event, vpn, ip string, from, to int64) bool {
+	for i := range all {
+		a := &all[i]
+		if a.TimeMs <= from {
+			continue
+		}
+		if a.TimeMs >= to {
+			break
+		}
+		if a.TunnelIP == ip && a.VPNConnectionID == vpn && ikeStateUp(a) && !ikeFailure(a.Category) {
+			return true
+		}
+	}
+	return false
+}
+
+// ikeExplainsBGP reports whether an IKE-layer failure explains the BGP
+// session falling at bgp: it came first and the tunnel did not recover in
+// between, or it came later but within what its detection can lag behind
+// the tunnel's actual loss (ikeLagMs) with nothing showing the tunnel up in
+// between.
+func ikeExplainsBGP(all []Event, ike, bgp *Event) bool {
+	lag := ike.TimeMs - bgp.TimeMs
+	if lag <= 0 {
+		return !ikeHealedBefore(all, ike, bgp.TimeMs)
+	}
+	if lag <= 2000 { // the IKE log often has whole seconds only
+		return true
+	}
+	if lag > ikeLagMs(ike.Category) {
+		return false
+	}
+	return ikeTimerFailure(ike.Category) || !ikeUpBetween(all, ike.VPNConnectionID, ike.TunnelIP, bgp.TimeMs, ike.TimeMs)
+}
 
 // Diagnose explains an incident. all is the connection's whole sorted
 // timeline for the window (every tunnel), incs its incidents.
@@ -119,7 +231,7 @@ func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
 	evs := in.Events
 	first := func(pred func(*Event) bool) *Event {
 		for i := range evs {
-			if evs[i].Anomaly && pred(&evs[i]) {
+			if troubling(&evs[i]) && pred(&evs[i]) {
 				return &evs[i]
 			}
 		}
@@ -130,12 +242,53 @@ func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
 	var root *Event
 	conf := 0.5
 	why := ""
-	// 1. The deepest layer first: an IKE failure before the BGP session fell
-	// (or within the timers' slack after it) is the cause; BGP is collateral.
-	if ike := first(func(e *Event) bool { return ikeFailure(e.Category) }); ike != nil &&
-		(bgpDown == nil || ike.TimeMs <= bgpDown.TimeMs+crossLayerSlackMs) {
-		root = ike
+	// 1. The deepest layer first: the first IKE-layer failure that explains
+	// the BGP session falling (see ikeExplainsBGP) is the cause; BGP is
+	// collateral. A phase reported down with no reason counts when it is
+	// the moment an up tunnel went down, unless a specific IKE failure
+	// follows within seconds (the reason beats the bare state).
+	var ike *Event
+	for i := range evs {
+		e := &evs[i]
+		if !troubling(e) {
+			continue
+		}
+		cand := e
 		switch {
+		case ikeFailure(e.Category):
+		case ikePhaseDown(e) && ikeWasUpBefore(all, e):
+			for j := i + 1; j < len(evs) && evs[j].TimeMs <= e.TimeMs+5000; j++ {
+				if troubling(&evs[j]) && ikeFailure(evs[j].Category) && evs[j].TunnelIP == e.TunnelIP {
+					cand = &evs[j]
+					break
+				}
+			}
+		default:
+			continue
+		}
+		if bgpDown == nil || ikeExplainsBGP(all, cand, bgpDown) {
+			ike = cand
+			break
+		}
+		if cand.TimeMs > bgpDown.TimeMs {
+			break // later ones are later still
+		}
+	}
+	if ike != nil {
+		root = ike
+		bare := ike.Category == IKEStateReport
+		switch {
+		case bare && bgpDown != nil:
+			conf = 0.6
+			why = fmt.Sprintf("IKE reported the tunnel's phases down at %s without logging a reason; the BGP session inside it fell as a consequence (%s at %s).",
+				FormatMs(ike.TimeMs), bgpDown.Category, FormatMs(bgpDown.TimeMs))
+		case bare:
+			conf = 0.5
+			why = fmt.Sprintf("IKE reported the tunnel's phases down at %s without logging a reason.", FormatMs(ike.TimeMs))
+		case bgpDown != nil && ike.TimeMs > bgpDown.TimeMs:
+			conf = 0.85
+			why = fmt.Sprintf("%s at %s took the IPsec tunnel down; it is logged after the BGP session fell (%s at %s) because it is detected by a timer, but the tunnel was gone first and BGP is the consequence.",
+				ike.Category, FormatMs(ike.TimeMs), bgpDown.Category, FormatMs(bgpDown.TimeMs))
 		case bgpDown != nil:
 			conf = 0.9
 			why = fmt.Sprintf("%s at %s took the IPsec tunnel down; the BGP session inside it fell as a consequence (%s at %s).",
@@ -154,7 +307,7 @@ func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
 		best := bgpDown
 		for i := range evs {
 			e := &evs[i]
-			if !e.Anomaly || e.TimeMs > bgpDown.TimeMs+5000 {
+			if !troubling(e) || e.TimeMs > bgpDown.TimeMs+5000 {
 				continue
 			}
 			if bgpSpecificity(e.Category) > bgpSpecificity(best.Category) {
@@ -222,7 +375,7 @@ func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
 		firstAt := map[Category]int64{}
 		for i := range evs {
 			e := &evs[i]
-			if !e.Anomaly || e.TimeMs < root.TimeMs || e.Category == root.Category {
+			if !troubling(e) || e.TimeMs < root.TimeMs || e.Category == root.Category {
 				continue
 			}
 			if ikeFailure(e.Category) || bgpSpecificity(e.Category) >= 1 {
@@ -271,7 +424,7 @@ func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
 	}
 	for i := range evs {
 		e := &evs[i]
-		if !e.Anomaly || seen[e.Category] || e.Category == IKEStateReport {
+		if !troubling(e) || seen[e.Category] || e.Category == IKEStateReport {
 			continue
 		}
 		seen[e.Category] = true
@@ -314,7 +467,7 @@ func evidence(evs []Event, root *Event) []Event {
 		if perCategory[e.Category] {
 			continue
 		}
-		if e.Anomaly || e.Category == BGPStateChange && equalFold(e.Fields.FromState, "established") {
+		if troubling(e) || e.Category == BGPStateChange && equalFold(e.Fields.FromState, "established") {
 			perCategory[e.Category] = true
 			out = append(out, *e)
 		}

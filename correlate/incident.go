@@ -136,6 +136,25 @@ func (t *tunnelTracker) apply(ev *Event) {
 	}
 }
 
+// troubling reports whether an event is trouble for an incident: an anomaly,
+// except the customer gateway deleting a phase 2 SA while the record itself
+// says phase 2 is still established (or rekeying). That is the old SA being
+// retired after a rekey the gateway started — routine on IKEv1 quick-mode
+// and IKEv2 CHILD_SA rekeys — and treating it as a failure opened incidents
+// that then swallowed unrelated drops up to QuietPeriod later and named the
+// routine DELETE as their cause. A DELETE with phase 2 down (or no state
+// logged) stays trouble.
+func troubling(ev *Event) bool {
+	if !ev.Anomaly {
+		return false
+	}
+	if ev.Category == IKECGWDeleteChildSA &&
+		(ev.Phase2State == IKEStateEstablished || ev.Phase2State == IKEStateRekeying) {
+		return false
+	}
+	return true
+}
+
 // contextEvent reports non-anomalies worth keeping in an incident's story.
 func contextEvent(ev *Event) bool {
 	switch ev.Category {
@@ -180,7 +199,8 @@ func FindIncidents(evs []Event) []Incident {
 		wasUp := t.up()
 		t.apply(ev)
 		t.lastEvent = ev.TimeMs
-		if ev.Anomaly {
+		trouble := troubling(ev)
+		if trouble {
 			if t.cur == nil {
 				t.cur = &Incident{
 					ID: IncidentID(ev.VPNConnectionID, ev.TunnelIP, ev.TimeMs), VPNConnectionID: ev.VPNConnectionID,
@@ -192,7 +212,7 @@ func FindIncidents(evs []Event) []Incident {
 			t.cur.Categories[ev.Category]++
 		}
 		if in := t.cur; in != nil {
-			if ev.Anomaly || contextEvent(ev) {
+			if trouble || contextEvent(ev) {
 				if len(in.Events) < maxIncidentEvents {
 					in.Events = append(in.Events, *ev)
 				} else {
