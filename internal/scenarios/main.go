@@ -1,0 +1,209 @@
+// Command scenarios writes the labelled scenario set: one directory per
+// incident in the --logs-dir layout (log files in one of the container
+// formats the contract accepts, usually with vpn-connections.json) and an
+// expected.json beside the logs holding the question to ask
+// diagnose_tunnel_drop and the answer an experienced network engineer would
+// give, with the reasoning in one line.
+//
+// The output is deterministic (each scenario seeded from its name, no wall
+// clock) so the committed copy in testdata/scenarios is checked against the
+// generator:
+//
+//	go run ./internal/scenarios -out testdata/scenarios
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+)
+
+func main() {
+	out := flag.String("out", "testdata/scenarios", "directory to write the scenario set into")
+	flag.Parse()
+	if err := generate(*out); err != nil {
+		fmt.Fprintln(os.Stderr, "scenarios:", err)
+		os.Exit(1)
+	}
+}
+
+// scenarioOut is one rendered scenario.
+type scenarioOut struct {
+	spec     *spec
+	expected expected
+	files    []file // log files and vpn-connections.json, then expected.json
+	records  int
+	conns    []*vpnlog.Connection // the model the files were rendered from
+	answer   answer
+}
+
+// generate writes every scenario into dir. Each scenario directory is
+// replaced as a whole so no file of an older version lingers.
+func generate(dir string) error {
+	set, err := build()
+	if err != nil {
+		return err
+	}
+	for _, s := range set {
+		sdir := filepath.Join(dir, s.spec.name)
+		if err := os.RemoveAll(sdir); err != nil {
+			return err
+		}
+		for _, f := range s.files {
+			p := filepath.Join(sdir, filepath.FromSlash(f.name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(p, f.data, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "README.md"), renderREADME(set), 0o644)
+}
+
+// build renders every scenario in memory.
+func build() ([]scenarioOut, error) {
+	var out []scenarioOut
+	seen := map[string]bool{}
+	day := map[string]int{} // data key -> day index of its first scenario
+	for i := range specs {
+		sp := &specs[i]
+		if seen[sp.name] {
+			return nil, fmt.Errorf("scenario name %q used twice", sp.name)
+		}
+		seen[sp.name] = true
+		if _, ok := day[sp.dataKey()]; !ok {
+			day[sp.dataKey()] = i
+		}
+		s, err := buildOne(sp, day[sp.dataKey()])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", sp.name, err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func buildOne(sp *spec, index int) (scenarioOut, error) {
+	b := newBuilder(sp, index)
+	ans := sp.script(b)
+	b.background()
+	applyFormat(sp.format, b.conns)
+	s1, _ := seedOf(sp.dataKey())
+	files, err := render(sp.format, b.conns, s1)
+	if err != nil {
+		return scenarioOut{}, err
+	}
+	records := 0
+	for _, c := range b.conns {
+		for _, tn := range c.Tunnels {
+			records += len(tn.IKE) + len(tn.BGP)
+		}
+	}
+	if !sp.noInventory {
+		inv, err := vpnlog.RenderVPNConnections(b.conns)
+		if err != nil {
+			return scenarioOut{}, err
+		}
+		files = append(files, file{"vpn-connections.json", inv})
+	}
+	exp, err := expectedOf(sp, b, &ans)
+	if err != nil {
+		return scenarioOut{}, err
+	}
+	data, err := json.MarshalIndent(exp, "", "  ")
+	if err != nil {
+		return scenarioOut{}, err
+	}
+	files = append(files, file{"expected.json", append(data, '\n')})
+	return scenarioOut{spec: sp, expected: exp, files: files, records: records, conns: b.conns, answer: ans}, nil
+}
+
+func expectedOf(sp *spec, b *builder, a *answer) (expected, error) {
+	if a.rootTunnel == nil || a.root == "" || a.rootAt.IsZero() || a.at.IsZero() || a.why == "" {
+		return expected{}, fmt.Errorf("incomplete answer %+v", a)
+	}
+	loc := time.UTC
+	if a.tz != "" {
+		var err error
+		if loc, err = time.LoadLocation(a.tz); err != nil {
+			return expected{}, err
+		}
+	}
+	at := a.at.UTC().Format(time.RFC3339)
+	switch a.atForm {
+	case atLocal:
+		at = a.at.In(loc).Format("2006-01-02 15:04")
+	case atClock:
+		at = a.at.In(loc).Format("15:04")
+	}
+	if !a.at.Equal(a.at.Truncate(time.Minute)) && a.atForm != atRFC3339 {
+		return expected{}, fmt.Errorf("question time %s has seconds its form cannot carry", a.at)
+	}
+	return expected{
+		VPNConnectionID: b.conns[0].ID, Tunnel: a.tunnelArg, At: at, Timezone: a.tz, WindowMinutes: a.window,
+		RootCause: a.root, RootCauseAt: formatUTC(a.rootAt), RootCauseTunnel: a.rootTunnel.IP,
+		StaysDownBecause: a.staysDown, SharedCause: a.shared, Format: string(sp.format), IKEVersion: a.rootTunnel.IKEVersion, Why: a.why,
+	}, nil
+}
+
+// renderREADME lists the scenarios for people.
+func renderREADME(set []scenarioOut) []byte {
+	var b bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# Labelled diagnosis scenarios\n\n")
+	w("Each directory is one incident in the `--logs-dir` layout (log files, usually `vpn-connections.json`)\n")
+	w("with `expected.json` beside the logs: the question for `diagnose_tunnel_drop` (`vpn_connection_id`,\n")
+	w("`tunnel`, `at`, `timezone`) and the answer an experienced network engineer would give (`root_cause`,\n")
+	w("`root_cause_at` — the first causal record —, `root_cause_tunnel`, `stays_down_because`, `shared_cause`),\n")
+	w("with the reasoning in `why`. `tools/scenarios_test.go` asks every question through MCP and requires every\n")
+	w("answer; `correlate/property_test.go` checks that shuffling, noise and renaming never change them.\n\n")
+	w("Generated, do not edit: `go run ./internal/scenarios -out testdata/scenarios` (seeded per scenario,\n")
+	w("no clock); `go test ./internal/scenarios` fails if this copy drifts from the generator.\n\n")
+	w("Every scenario also carries healthy background on every stream: IKE state snapshots about every 10\n")
+	w("minutes, phase 2 rekeys (IKEv2 CREATE_CHILD_SA exchanges, one of them a collision; IKEv1 as state\n")
+	w("records), and routine BGP route refreshes.\n\n")
+	w("| scenario | format | question | root cause | stays down because | records |\n")
+	w("| --- | --- | --- | --- | --- | ---: |\n")
+	for _, s := range set {
+		e := s.expected
+		q := "tunnel " + e.Tunnel
+		if e.Tunnel == "" {
+			q = "either tunnel"
+		}
+		q += " at " + e.At
+		if e.Timezone != "" {
+			q += " (" + e.Timezone + ")"
+		}
+		fmtName := e.Format
+		if s.spec.noInventory {
+			fmtName += ", no vpn-connections.json"
+		}
+		if s.spec.secondConn {
+			fmtName += ", 2nd connection"
+		}
+		w("| `%s` | %s | %s | `%s` at %s | %s | %d |\n", s.spec.name, fmtName, q, e.RootCause, e.RootCauseAt, orDash(e.StaysDownBecause), s.records)
+	}
+	w("\n## Why\n\n")
+	for _, s := range set {
+		w("- `%s`: %s\n", s.spec.name, s.expected.Why)
+	}
+	return b.Bytes()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return "`" + s + "`"
+}

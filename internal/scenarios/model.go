@@ -1,0 +1,311 @@
+package main
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"time"
+
+	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+)
+
+// spec describes one scenario: where its logs come from and the story the
+// script writes into them.
+type spec struct {
+	name        string
+	same        string // reuse the data of the scenarios with this key (same seed and day), to ask another question
+	format      format
+	noInventory bool // leave out vpn-connections.json
+	secondConn  bool // add a second, healthy connection to the directory
+	ike         [2]string
+	tgw         bool
+	script      func(b *builder) answer
+}
+
+// answer is the question to ask about a scenario and what an experienced
+// network engineer would conclude from its logs.
+type answer struct {
+	tunnelArg string // as asked: "1", "2", an outside IP, or "" (both tunnels)
+	at        time.Time
+	tz        string // IANA zone the question is asked in; "" = UTC
+	atForm    atForm
+	window    int // window_minutes, 0 = the tool's default
+
+	root       string
+	rootAt     time.Time
+	rootTunnel *vpnlog.Tunnel
+	staysDown  string
+	shared     bool // every tunnel went down together: a shared cause must be named
+	why        string
+}
+
+// atForm is how the question writes its time.
+type atForm int
+
+const (
+	atRFC3339 atForm = iota // 2026-07-03T10:14:00Z
+	atLocal                 // 2026-07-03 06:14 in the question's zone
+	atClock                 // 06:14 in the question's zone, on the latest day with logs
+)
+
+// expected is expected.json: the question and its answer.
+type expected struct {
+	VPNConnectionID  string `json:"vpn_connection_id"`
+	Tunnel           string `json:"tunnel,omitempty"`
+	At               string `json:"at"`
+	Timezone         string `json:"timezone,omitempty"`
+	WindowMinutes    int    `json:"window_minutes,omitempty"`
+	RootCause        string `json:"root_cause"`
+	RootCauseAt      string `json:"root_cause_at"`
+	RootCauseTunnel  string `json:"root_cause_tunnel"`
+	StaysDownBecause string `json:"stays_down_because,omitempty"`
+	SharedCause      bool   `json:"shared_cause,omitempty"`
+	Format           string `json:"format"`
+	IKEVersion       string `json:"ike_version"`
+	Why              string `json:"why"`
+}
+
+// builder holds a scenario's connections while its script writes records.
+type builder struct {
+	r        *rand.Rand
+	day      time.Time // midnight UTC of the scenario's day
+	conns    []*vpnlog.Connection
+	from, to time.Time // the span the logs cover
+	// collide picks the rekeys that collide with the CGW's own, per tunnel.
+	collide map[*vpnlog.Tunnel]int
+}
+
+// baseDay is the first scenario's day; scenario i happens i days later.
+var baseDay = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+
+// seedOf derives a scenario's random seed from its name, so adding or
+// reordering scenarios never changes another one's data.
+func seedOf(name string) (uint64, uint64) {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	a := h.Sum64()
+	h.Write([]byte("/2"))
+	return a, h.Sum64()
+}
+
+// dataKey names the data a scenario is built from.
+func (sp *spec) dataKey() string {
+	if sp.same != "" {
+		return sp.same
+	}
+	return sp.name
+}
+
+func newBuilder(sp *spec, index int) *builder {
+	s1, s2 := seedOf(sp.dataKey())
+	b := &builder{r: rand.New(rand.NewPCG(s1, s2)), day: baseDay.AddDate(0, 0, index), collide: map[*vpnlog.Tunnel]int{}}
+	b.from = b.at(8, 0, 0, 0)
+	b.to = b.at(12, 30, 0, 0)
+	b.conns = append(b.conns, b.newConn(sp.ike, sp.tgw, 0))
+	if sp.secondConn {
+		b.conns = append(b.conns, b.newConn([2]string{"ikev2", "ikev2"}, !sp.tgw, 1))
+	}
+	return b
+}
+
+// at is a time of the scenario's day.
+func (b *builder) at(h, m, s, ms int) time.Time {
+	return b.day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute +
+		time.Duration(s)*time.Second + time.Duration(ms)*time.Millisecond)
+}
+
+func (b *builder) t1() *vpnlog.Tunnel { return b.conns[0].Tunnels[0] }
+func (b *builder) t2() *vpnlog.Tunnel { return b.conns[0].Tunnels[1] }
+
+func (b *builder) hex(n int) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = digits[b.r.IntN(16)]
+	}
+	return string(out)
+}
+
+// newConn makes a BGP connection with two tunnels. Outside IPs, inside
+// CIDRs, ASNs and prefixes are drawn from the scenario's seed; tunnel 1's IP
+// is as often above tunnel 2's as below, so nothing may number tunnels by IP
+// when the inventory says otherwise.
+func (b *builder) newConn(ike [2]string, tgw bool, k int) *vpnlog.Connection {
+	cgwASN := 65000 + b.r.IntN(500)
+	c := &vpnlog.Connection{
+		ID:     "vpn-0" + b.hex(16),
+		CGWID:  "cgw-0" + b.hex(16),
+		CGWIP:  fmt.Sprintf("198.51.100.%d", 2+b.r.IntN(250)),
+		CGWASN: cgwASN, AWSASN: 64512 + b.r.IntN(3),
+		CGWRouterID:   fmt.Sprintf("10.%d.255.1", 1+b.r.IntN(250)),
+		Logging:       true,
+		DPDAction:     []string{"clear", "restart"}[b.r.IntN(2)],
+		StartupAction: "add",
+		NATT:          b.r.IntN(3) == 0,
+	}
+	if tgw {
+		c.TGWID = "tgw-0" + b.hex(16)
+	} else {
+		c.VGWID = "vgw-0" + b.hex(16)
+	}
+	c.Name = []string{"hq", "branch", "dc-east", "store-net", "lab", "factory"}[b.r.IntN(6)] + fmt.Sprintf("-%d", k+1)
+	c.LogGroup = "/aws/vendedlogs/vpn/" + c.Name
+	c.BGPLogGroup = c.LogGroup + "-bgp"
+	c.Tags = []vpnlog.Tag{{Key: "Name", Value: c.Name}}
+	second := 10 + b.r.IntN(200)
+	for i := range 3 + b.r.IntN(5) {
+		path := fmt.Sprint(cgwASN)
+		if i%3 == 2 {
+			path += fmt.Sprintf(" %d", 65100+b.r.IntN(50))
+		}
+		c.Prefixes = append(c.Prefixes, vpnlog.Prefix{CIDR: fmt.Sprintf("10.%d.%d.0/%d", second, i*16, 20), ASPath: path})
+	}
+	c.Prefixes = append(c.Prefixes, vpnlog.Prefix{CIDR: fmt.Sprintf("192.168.%d.0/24", 1+b.r.IntN(250)), ASPath: fmt.Sprint(cgwASN)})
+
+	ipA := 10 + b.r.IntN(100)
+	ipB := 120 + b.r.IntN(100)
+	if b.r.IntN(2) == 0 {
+		ipA, ipB = ipB, ipA
+	}
+	insideA := b.r.IntN(60)
+	for n, ipLast := range []int{ipA, ipB} {
+		net := 4 * (insideA + 64*n)
+		third, fourth := 10+net/256, net%256
+		tn := &vpnlog.Tunnel{
+			Conn: c, Num: n + 1, IP: fmt.Sprintf("203.0.113.%d", ipLast),
+			InsideCIDR: fmt.Sprintf("169.254.%d.%d/30", third, fourth),
+			AWSInside:  fmt.Sprintf("169.254.%d.%d", third, fourth+1),
+			CGWInside:  fmt.Sprintf("169.254.%d.%d", third, fourth+2),
+			IKEVersion: ike[n], IKEMillis: b.r.IntN(2) == 0,
+			MED: 100 * n, AWSMsgID: b.r.IntN(60), CGWMsgID: b.r.IntN(60),
+			Status: "UP", LastChange: b.day.AddDate(0, 0, -3-b.r.IntN(20)).Add(time.Duration(b.r.IntN(86400)) * time.Second),
+			RouteCount: len(c.Prefixes),
+		}
+		b.collide[tn] = b.r.IntN(4) // the n-th rekey of the window collides
+		// Gateways delete the old phase 2 SA after the rekeys they start:
+		// routine noise that must never pass for a failure.
+		tn.RekeyDeletes = true
+		c.Tunnels = append(c.Tunnels, tn)
+	}
+	if ike[0] == "" {
+		c.Tunnels[0].IKEVersion = "ikev2"
+	}
+	if ike[1] == "" {
+		c.Tunnels[1].IKEVersion = "ikev2"
+	}
+	return c
+}
+
+// background adds the healthy chatter of every stream: IKE state snapshots,
+// rekeys (some colliding with the CGW's own), routine route refreshes. It
+// runs after the script so it can keep clear of the incident's records.
+func (b *builder) background() {
+	for _, c := range b.conns {
+		for _, tn := range c.Tunnels {
+			n := b.collide[tn]
+			vpnlog.BackgroundIKE(b.r, tn, b.from, b.to, func(k int) bool { return k == n })
+			vpnlog.BackgroundBGP(b.r, tn, b.from, b.to)
+		}
+	}
+}
+
+// ---- building blocks of incident scripts ----
+
+func (b *builder) jit(lo, hi time.Duration) time.Duration { return vpnlog.Jitter(b.r, lo, hi) }
+
+// ike logs an incident record on the tunnel activity stream.
+func ike(tn *vpnlog.Tunnel, t time.Time, p1, p2, details string) {
+	tn.IKEAt(t, true, p1, p2, details)
+}
+
+// sessionLost logs the BGP session leaving Established at t, after an
+// optional reason record (Hold Timer Expired, a Cease), and every route the
+// CGW had sent being withdrawn. It returns the time of the last record.
+func sessionLost(tn *vpnlog.Tunnel, t time.Time, reason string) time.Time {
+	if reason != "" {
+		tn.BGPAt(t, "DOWN", reason)
+		t = t.Add(vpnlog.Ms(1 + int(t.UnixMilli()%3)))
+	}
+	return tn.BGPDown(t, tn.Conn.Prefixes, tn.MED)
+}
+
+// holdTimer is the AWS side's hold timer running out.
+func holdTimer(tn *vpnlog.Tunnel, t time.Time) time.Time {
+	return sessionLost(tn, t, vpnlog.MsgHoldTimerExpired(tn.CGWInside))
+}
+
+// bgpUp logs the session coming back with the CGW's usual routes.
+func (b *builder) bgpUp(tn *vpnlog.Tunnel, t time.Time) time.Time {
+	return tn.BGPUp(b.r, t, tn.Conn.Prefixes, tn.MED)
+}
+
+// ikeRecover logs the IKE_SA coming back at t after an outage since from;
+// snapshots in between report the given phase states.
+func (b *builder) ikeRecover(tn *vpnlog.Tunnel, from, t time.Time, p1, p2 string) time.Time {
+	up := tn.IKERecover(b.r, from, t, p1, p2)
+	tn.AWSMsgID, tn.CGWMsgID = 0, 2
+	return up
+}
+
+// ikeStaysDown records an IKE outage from from to the end of the logs.
+func (b *builder) ikeStaysDown(tn *vpnlog.Tunnel, from time.Time, p1, p2 string) {
+	tn.IKEStates = append(tn.IKEStates, vpnlog.StateSpan{Span: vpnlog.Span{From: from, To: b.to.Add(time.Hour)}, P1: p1, P2: p2})
+	tn.IKEOutages = append(tn.IKEOutages, vpnlog.Span{From: from, To: b.to.Add(time.Hour)})
+	tn.Status, tn.LastChange, tn.RouteCount = "DOWN", from, 0
+}
+
+// quiet keeps routine BGP updates away from an incident.
+func quiet(tn *vpnlog.Tunnel, from, to time.Time) {
+	tn.BGPQuiet = append(tn.BGPQuiet, vpnlog.Span{From: from.Add(-10 * time.Minute), To: to.Add(10 * time.Minute)})
+}
+
+// bgpDownToEnd marks a BGP session that does not come back in the logs.
+func (b *builder) bgpDownToEnd(tn *vpnlog.Tunnel, from time.Time) {
+	quiet(tn, from, b.to)
+	tn.Status, tn.LastChange, tn.RouteCount = "DOWN", from, 0
+}
+
+// failover logs the CGW re-sending its routes on the other tunnel, which now
+// carries the traffic.
+func (b *builder) failover(other *vpnlog.Tunnel, t time.Time) {
+	other.ReceiveRoutes(b.r, t, "UPDATED", other.Conn.Prefixes, 0, "")
+}
+
+// every calls fn at from, then about every period (± spread) until until.
+func (b *builder) every(from, until time.Time, period, spread time.Duration, fn func(t time.Time)) int {
+	n := 0
+	for t := from; t.Before(until); t = t.Add(period + b.jit(-spread, spread)) {
+		fn(t)
+		n++
+	}
+	return n
+}
+
+// connectAttempt logs the AWS side trying TCP 179 and falling back to
+// Active; it returns when the attempt ended.
+func (b *builder) connectAttempt(tn *vpnlog.Tunnel, t time.Time, fromIdle bool) time.Time {
+	nb := tn.CGWInside
+	if fromIdle {
+		tn.BGPAt(t, "DOWN", vpnlog.MsgBGPState("Idle", "Connect", nb))
+	} else {
+		tn.BGPAt(t, "DOWN", vpnlog.MsgBGPState("Active", "Connect", nb))
+	}
+	t = t.Add(vpnlog.Ms(1))
+	tn.BGPAt(t, "DOWN", vpnlog.MsgConnecting(nb))
+	t = t.Add(b.jit(2*time.Second, 5*time.Second))
+	tn.BGPAt(t, "DOWN", vpnlog.MsgBGPState("Connect", "Active", nb))
+	return t
+}
+
+// ikeTime is when an IKE record's stream says it happened.
+func ikeTime(tn *vpnlog.Tunnel, t time.Time) time.Time { return tn.IKETime(t) }
+
+// formatUTC renders a time like the tools do: RFC 3339 UTC, milliseconds
+// only when there are some.
+func formatUTC(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond() == 0 {
+		return t.Format(time.RFC3339)
+	}
+	return t.Format("2006-01-02T15:04:05.000Z07:00")
+}

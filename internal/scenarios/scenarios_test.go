@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+)
+
+// committedDir is the checked-in copy of the scenario set.
+const committedDir = "../../testdata/scenarios"
+
+// TestCommittedScenariosMatchGenerator keeps testdata/scenarios equal to
+// what the generator writes. Gzipped files are compared after
+// decompression: the compressor's bytes may differ between Go releases,
+// the logs inside may not.
+func TestCommittedScenariosMatchGenerator(t *testing.T) {
+	dir := t.TempDir()
+	if err := generate(dir); err != nil {
+		t.Fatal(err)
+	}
+	got, want := readTree(t, dir), readTree(t, committedDir)
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s is generated but not committed in testdata/scenarios", name)
+		}
+	}
+	for name, w := range want {
+		g, ok := got[name]
+		if !ok {
+			t.Errorf("testdata/scenarios/%s is committed but no longer generated", name)
+			continue
+		}
+		if !bytes.Equal(g, w) {
+			t.Errorf("testdata/scenarios/%s differs from the generator output; run `go run ./internal/scenarios -out testdata/scenarios`", name)
+		}
+	}
+}
+
+// readTree reads every file under dir, gunzipping .gz files.
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(p, ".gz") {
+			zr, err := gzip.NewReader(bytes.NewReader(data))
+			if err != nil {
+				return err
+			}
+			if data, err = io.ReadAll(zr); err != nil {
+				return err
+			}
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = data
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestGeneratorIsDeterministic(t *testing.T) {
+	a, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		if len(a[i].files) != len(b[i].files) {
+			t.Fatalf("%s: %d then %d files", a[i].spec.name, len(a[i].files), len(b[i].files))
+		}
+		for j := range a[i].files {
+			if a[i].files[j].name != b[i].files[j].name || !bytes.Equal(a[i].files[j].data, b[i].files[j].data) {
+				t.Errorf("%s/%s differs between two builds", a[i].spec.name, a[i].files[j].name)
+			}
+		}
+	}
+}
+
+// recordCategory classifies a generated record the way the reader will.
+func recordCategory(r vpnlog.Record, ike bool) correlate.Category {
+	ev := correlate.Event{Details: r.Details, Phase1State: correlate.ParseIKEState(r.P1), Phase2State: correlate.ParseIKEState(r.P2),
+		BGPType: r.BGPType, BGPStatus: r.Status}
+	if ike {
+		ev.Stream = correlate.StreamIKE
+	} else {
+		ev.Stream = correlate.StreamBGP
+	}
+	if r.Route != nil {
+		ev.Details = r.Route.Details
+		ev.Route = &correlate.RouteAttrs{Prefix: r.Route.Prefix, ASPath: r.Route.ASPath, NextHopIP: r.Route.NextHop}
+	}
+	correlate.Classify(&ev)
+	return ev.Category
+}
+
+// The label of every scenario points at a record of its logs: on the named
+// tunnel, at the named time, of the named class; the question comes after
+// it, within the tool's default look-back.
+func TestExpectedPointsAtRecords(t *testing.T) {
+	set, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range set {
+		a := s.answer
+		tn := a.rootTunnel
+		found := false
+		for _, r := range tn.IKE {
+			if tn.IKETime(r.T).Equal(a.rootAt) && string(recordCategory(r, true)) == a.root {
+				found = true
+			}
+		}
+		for _, r := range tn.BGP {
+			if r.T.Equal(a.rootAt) && string(recordCategory(r, false)) == a.root {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no %s record on %s at %s", s.spec.name, a.root, tn.IP, formatUTC(a.rootAt))
+		}
+		if d := a.at.Sub(a.rootAt); d <= 0 || d > 60*time.Minute {
+			t.Errorf("%s: asked %s after the root cause, want within (0, 60 min]", s.spec.name, d)
+		}
+		if a.staysDown != "" {
+			n := 0
+			for _, r := range append(append([]vpnlog.Record{}, tn.IKE...), tn.BGP...) {
+				if string(recordCategory(r, r.BGPType == "")) == a.staysDown && !r.T.Before(a.rootAt) {
+					n++
+				}
+			}
+			if n < 2 {
+				t.Errorf("%s: stays_down_because %s is logged %d times after the root cause, want a loop", s.spec.name, a.staysDown, n)
+			}
+		}
+		if s.expected.Why == "" || strings.Contains(s.expected.Why, "\n") {
+			t.Errorf("%s: why must be one line", s.spec.name)
+		}
+	}
+}
+
+// The set covers what the brief asks for.
+func TestSetCoversTheBrief(t *testing.T) {
+	set, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set) < 30 {
+		t.Errorf("%d scenarios, want at least 30", len(set))
+	}
+	roots := map[string]bool{}
+	formats := map[format]bool{}
+	tunnels := map[int]bool{}
+	ikeVersions := map[string]bool{}
+	ceaseDirs := map[string]bool{}
+	var zones, noInventory, secondConn, staysDown, shared, noTunnel, bgpFirst int
+	for _, s := range set {
+		a := s.answer
+		roots[a.root] = true
+		formats[s.spec.format] = true
+		tunnels[a.rootTunnel.Num] = true
+		if strings.HasPrefix(a.root, "ike.") {
+			ikeVersions[a.rootTunnel.IKEVersion] = true
+			// The BGP session fell before the IKE failure was logged.
+			for _, r := range a.rootTunnel.BGP {
+				if r.T.Before(a.rootAt) && r.Status == "DOWN" && strings.Contains(r.Details, "Established to Idle") &&
+					a.rootAt.Sub(r.T) < 5*time.Minute {
+					bgpFirst++
+					break
+				}
+			}
+		}
+		for _, r := range a.rootTunnel.BGP {
+			if r.T.Equal(a.rootAt) && strings.Contains(r.Details, "notification 6/") {
+				sub := r.Details[strings.Index(r.Details, "6/") : strings.Index(r.Details, "6/")+3]
+				if strings.Contains(r.Details, " sent ") {
+					ceaseDirs[sub+" sent"] = true
+				} else {
+					ceaseDirs[sub+" received"] = true
+				}
+			}
+		}
+		if a.tz != "" && a.atForm != atRFC3339 {
+			zones++
+		}
+		if s.spec.noInventory {
+			noInventory++
+		}
+		if s.spec.secondConn {
+			secondConn++
+		}
+		if a.staysDown != "" {
+			staysDown++
+		}
+		if a.shared {
+			shared++
+		}
+		if a.tunnelArg == "" {
+			noTunnel++
+		}
+	}
+	for _, c := range []correlate.Category{
+		correlate.IKEPSKMismatch, correlate.IKEAuthFailed, correlate.IKEProposalMismatch, correlate.IKETSUnacceptable,
+		correlate.IKEPhase2Failed, correlate.IKEDPDTimeout, correlate.IKEPhase1Timeout, correlate.IKECGWDeleteIKESA,
+		correlate.IKECGWDeleteChildSA, correlate.IKEStateReport,
+		correlate.BGPStateChange, correlate.BGPConnectActive, correlate.BGPBadOpenASN, correlate.BGPHoldTimerExpired,
+		correlate.BGPPrefixLimitExceed, correlate.BGPCeaseMaxPrefixes, correlate.BGPCeaseAdminShut, correlate.BGPCeasePeerDeconf,
+		correlate.BGPCeaseAdminReset, correlate.BGPCeaseConnRejected, correlate.BGPCeaseConfigChange, correlate.BGPCeaseCollision,
+		correlate.RouteDeniedASLoop, correlate.RouteDeniedNextHop, correlate.RouteDeniedOther,
+	} {
+		if !roots[string(c)] {
+			t.Errorf("no scenario has root cause %s", c)
+		}
+	}
+	for _, f := range allFormats {
+		if !formats[f] {
+			t.Errorf("no scenario in format %s", f)
+		}
+	}
+	for sub := 2; sub <= 7; sub++ {
+		for _, d := range []string{"sent", "received"} {
+			if k := "6/" + string(rune('0'+sub)) + " " + d; !ceaseDirs[k] {
+				t.Errorf("no scenario starts with Cease %s", k)
+			}
+		}
+	}
+	if !ceaseDirs["6/1 received"] {
+		t.Error("no scenario starts with Cease 6/1 received")
+	}
+	if !tunnels[1] || !tunnels[2] {
+		t.Errorf("root causes on tunnels %v, want both", tunnels)
+	}
+	if !ikeVersions["ikev1"] || !ikeVersions["ikev2"] {
+		t.Errorf("IKE root causes on %v, want both IKE versions", ikeVersions)
+	}
+	for what, n := range map[string]int{"asked in another zone's local time": zones, "without vpn-connections.json": noInventory,
+		"with a second connection": secondConn, "with a retry loop (stays_down_because)": staysDown, "with a shared cause": shared,
+		"asked without a tunnel": noTunnel, "with BGP falling before the IKE failure is logged": bgpFirst} {
+		if n < 1 {
+			t.Errorf("no scenario %s", what)
+		}
+	}
+}

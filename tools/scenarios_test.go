@@ -1,0 +1,187 @@
+package tools_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/tools"
+)
+
+// scenarioExpected is a scenario's expected.json: the question to ask
+// diagnose_tunnel_drop and the answer an experienced engineer would give.
+type scenarioExpected struct {
+	VPNConnectionID  string `json:"vpn_connection_id"`
+	Tunnel           string `json:"tunnel"`
+	At               string `json:"at"`
+	Timezone         string `json:"timezone"`
+	WindowMinutes    int    `json:"window_minutes"`
+	RootCause        string `json:"root_cause"`
+	RootCauseAt      string `json:"root_cause_at"`
+	RootCauseTunnel  string `json:"root_cause_tunnel"`
+	StaysDownBecause string `json:"stays_down_because"`
+	SharedCause      bool   `json:"shared_cause"`
+	Format           string `json:"format"`
+	Why              string `json:"why"`
+}
+
+const scenariosDir = "../testdata/scenarios"
+
+func loadScenarios(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(scenariosDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	sort.Strings(dirs)
+	if len(dirs) < 30 {
+		t.Fatalf("only %d scenarios in %s, want at least 30", len(dirs), scenariosDir)
+	}
+	return dirs
+}
+
+// scenarioDeps serves one scenario directory as --logs-dir would, with its
+// expected.json hidden from the log reader.
+func scenarioDeps(t *testing.T, dir string) (*tools.Deps, string) {
+	t.Helper()
+	quiet := slog.New(slog.DiscardHandler)
+	local, err := source.OpenFS(source.HideFiles(os.DirFS(dir), "expected.json"), dir, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := local.Report()
+	note := ""
+	if rep.MalformedCount != 0 || rep.Records == 0 {
+		note = fmt.Sprintf("%d records, %d malformed", rep.Records, rep.MalformedCount)
+	}
+	return &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet,
+		Now: func() time.Time { return time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC) }}, note
+}
+
+func sameInstant(a, b string) bool {
+	ta, err1 := time.Parse(time.RFC3339Nano, a)
+	tb, err2 := time.Parse(time.RFC3339Nano, b)
+	return err1 == nil && err2 == nil && ta.Equal(tb)
+}
+
+// Every labelled scenario must be diagnosed right through MCP: category,
+// time of the first causal record, tunnel, and what keeps it down when the
+// label says. The accuracy table is printed either way.
+func TestDiagnoseScenarios(t *testing.T) {
+	var table strings.Builder
+	fmt.Fprintf(&table, "%-40s %-18s %-34s %-34s %s\n", "scenario", "format", "expected", "got", "result")
+	right, total := 0, 0
+	byLayer := map[string][2]int{}
+	for _, name := range loadScenarios(t) {
+		dir := filepath.Join(scenariosDir, name)
+		b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		var exp scenarioExpected
+		if err := json.Unmarshal(b, &exp); err != nil {
+			t.Errorf("%s: expected.json: %v", name, err)
+			continue
+		}
+		total++
+		deps, note := scenarioDeps(t, dir)
+		if note != "" {
+			t.Errorf("%s: the logs did not read cleanly: %s", name, note)
+		}
+		c := mcpClient(t, deps)
+		args := map[string]any{"vpn_connection_id": exp.VPNConnectionID, "at": exp.At}
+		if exp.Tunnel != "" {
+			args["tunnel"] = exp.Tunnel
+		}
+		if exp.Timezone != "" {
+			args["timezone"] = exp.Timezone
+		}
+		if exp.WindowMinutes != 0 {
+			args["window_minutes"] = exp.WindowMinutes
+		}
+		got, res := call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", args)
+		layer := strings.SplitN(exp.RootCause, ".", 2)[0]
+		tally := byLayer[layer]
+		tally[1]++
+		gotDesc := ""
+		var wrong []string
+		if res.IsError {
+			wrong = append(wrong, "isError: "+resultText(res))
+			gotDesc = "ERROR"
+		} else {
+			rc := got.RootCause
+			gotDesc = rc.Category
+			if rc.Category != exp.RootCause {
+				wrong = append(wrong, fmt.Sprintf("category %s, want %s", rc.Category, exp.RootCause))
+			}
+			if !sameInstant(rc.At, exp.RootCauseAt) {
+				wrong = append(wrong, fmt.Sprintf("at %s, want %s", rc.At, exp.RootCauseAt))
+			}
+			if rc.Tunnel != exp.RootCauseTunnel {
+				wrong = append(wrong, fmt.Sprintf("tunnel %s, want %s", rc.Tunnel, exp.RootCauseTunnel))
+			}
+			if exp.StaysDownBecause != "" {
+				switch {
+				case got.StaysDownBecause == nil:
+					wrong = append(wrong, "no stays_down_because, want "+exp.StaysDownBecause)
+				case got.StaysDownBecause.Category != exp.StaysDownBecause:
+					wrong = append(wrong, fmt.Sprintf("stays_down_because %s, want %s", got.StaysDownBecause.Category, exp.StaysDownBecause))
+				default:
+					gotDesc += " / " + got.StaysDownBecause.Category
+				}
+			}
+			if exp.SharedCause && got.SharedCause == "" {
+				wrong = append(wrong, "no shared_cause although every tunnel went down")
+			}
+			if len(rc.Evidence) == 0 || rc.Evidence[0].Raw == "" {
+				wrong = append(wrong, "no evidence")
+			} else if !evidenceHasRoot(rc) {
+				wrong = append(wrong, "evidence does not quote the root cause record")
+			}
+		}
+		result := "ok"
+		if len(wrong) > 0 {
+			result = "WRONG: " + strings.Join(wrong, "; ")
+			t.Errorf("%s: %s (why it should be %s: %s)", name, strings.Join(wrong, "; "), exp.RootCause, exp.Why)
+		} else {
+			right++
+			tally[0]++
+		}
+		byLayer[layer] = tally
+		want := exp.RootCause
+		if exp.StaysDownBecause != "" {
+			want += " / " + exp.StaysDownBecause
+		}
+		fmt.Fprintf(&table, "%-40s %-18s %-34s %-34s %s\n", name, exp.Format, want, gotDesc, result)
+	}
+	var layers []string
+	for l, n := range byLayer {
+		layers = append(layers, fmt.Sprintf("%s %d/%d", l, n[0], n[1]))
+	}
+	sort.Strings(layers)
+	t.Logf("diagnosis accuracy on the scenario set: %d/%d (%s)\n%s", right, total, strings.Join(layers, ", "), table.String())
+}
+
+// evidenceHasRoot: the first causal record itself is quoted.
+func evidenceHasRoot(rc tools.CauseView) bool {
+	for _, e := range rc.Evidence {
+		if e.Category == rc.Category && sameInstant(e.At, rc.At) && e.Raw != "" {
+			return true
+		}
+	}
+	return false
+}
