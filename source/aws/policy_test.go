@@ -1,0 +1,153 @@
+package aws_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/internal/fakeaws"
+	"github.com/vpnlens/vpnlens/source"
+	awssource "github.com/vpnlens/vpnlens/source/aws"
+)
+
+func policyActions(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../" + awssource.PolicyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		Statement []struct {
+			Effect   string
+			Action   []string
+			Resource any
+		}
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatalf("%s: %v", awssource.PolicyFile, err)
+	}
+	var out []string
+	for _, st := range p.Statement {
+		if st.Effect != "Allow" {
+			t.Errorf("policy statement with effect %q", st.Effect)
+		}
+		out = append(out, st.Action...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// The policy grants exactly the read-only actions vpnlens needs, and
+// nothing vpnlens does calls any other AWS API: every path (inventory,
+// listings, content sniffing, FilterLogEvents, Insights records and
+// counts, a cancelled query) runs against a fake that records every
+// operation.
+func TestOnlyPolicyActionsAreCalled(t *testing.T) {
+	allowed := policyActions(t)
+	want := []string{"ec2:DescribeVpnConnections", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents",
+		"logs:GetQueryResults", "logs:StartQuery", "logs:StopQuery"}
+	if strings.Join(allowed, ",") != strings.Join(want, ",") {
+		t.Errorf("policy actions %v, want exactly %v", allowed, want)
+	}
+	f := newFake(t, fakeaws.Options{PageSize: 50, MaxQueryRows: 30})
+	// A stream whose name does not tell IKE from BGP (content sniffing).
+	f.AddStream("/aws/vendedlogs/vpn/hq-bgp", "vpn-0a1b2c3d4e5f60718_203.0.113.10", []int64{day.Add(time.Hour).UnixMilli()},
+		[]string{`{"event_timestamp":1781226000000,"timestamp":"2026-06-12 01:00:00.000Z","resource_id":"vpn-0a1b2c3d4e5f60718_203.0.113.10","type":"BGPStatus","status":"UP","message":{"details":"x"}}`})
+	ctx := context.Background()
+	src := newSource(t, f, func(c *awssource.Config) { c.MaxQueryRows = 30 })
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := src.Connections(ctx)
+	must(err)
+	_, err = src.Extents(ctx, hq)
+	must(err)
+	_, err = src.Logs(ctx, dayQuery(branch))
+	must(err)
+	_, err = src.Logs(ctx, source.LogQuery{VPNConnectionID: hq, Start: day, End: day.Add(48 * time.Hour), AnomaliesOnly: true})
+	must(err)
+	_, err = src.AnomalyCounts(ctx, nil, day, day.Add(24*time.Hour))
+	must(err)
+	_, err = src.AnomalyCounts(ctx, []string{branch}, day.Add(time.Hour), day.Add(2*time.Hour))
+	must(err)
+	f.SetOptions(func(o *fakeaws.Options) { o.QueryDuration = time.Hour })
+	cctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	_, err = src.AnomalyCounts(cctx, nil, day, day.Add(30*24*time.Hour))
+	cancel()
+	if err == nil {
+		t.Fatal("a query that never finishes returned")
+	}
+	got := f.Operations()
+	for _, op := range got {
+		if !contains(allowed, op) {
+			t.Errorf("vpnlens called %s, which %s does not grant", op, awssource.PolicyFile)
+		}
+	}
+	for _, op := range want {
+		if !contains(got, op) {
+			t.Errorf("the test never exercised %s", op)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// The server-side anomaly filters (FilterLogEvents pattern, Insights
+// regex) are supersets: every documented anomaly message and every anomaly
+// in the demo data passes them.
+func TestAnomalyFiltersMissNoAnomaly(t *testing.T) {
+	terms := strings.Split(awssource.AnomalyFilterPattern(), `" ?"`)
+	matches := func(s string) bool {
+		for _, term := range terms {
+			if strings.Contains(s, strings.Trim(term, `?"`)) {
+				return true
+			}
+		}
+		return false
+	}
+	checked := 0
+	for _, e := range correlate.Catalog() {
+		if !e.Anomaly {
+			continue
+		}
+		for _, m := range e.Messages {
+			checked++
+			if !matches(m) {
+				t.Errorf("%s: the anomaly filter misses %q", e.Category, m)
+			}
+		}
+	}
+	loc := local(t)
+	for _, vpn := range []string{hq, branch} {
+		res, _ := loc.Logs(context.Background(), dayQuery(vpn))
+		for _, ev := range res.Events {
+			if ev.Anomaly {
+				checked++
+				if !matches(ev.Raw) {
+					t.Errorf("the anomaly filter misses %s record %s", ev.Category, ev.Raw)
+				}
+			}
+		}
+	}
+	if checked < 100 {
+		t.Errorf("only %d anomalies checked", checked)
+	}
+	if n := len(awssource.AnomalyFilterPattern()); n > 1024 {
+		t.Errorf("filter pattern is %d characters, CloudWatch allows 1024", n)
+	}
+}
