@@ -52,7 +52,12 @@ func TestErrorsAreActionable(t *testing.T) {
 				OutsideIpAddress: "198.51.100.9", LogOptions: &fakeaws.LogOptions{CloudWatchLogOptions: &fakeaws.CloudWatchLogOptions{LogEnabled: true,
 					LogGroupArn: "arn:aws:logs:eu-central-1:111122223333:log-group:/gone/vpn:*"}}}}}})
 		}, call: logs("vpn-0deadbeef0000001"), cause: "LogGroupNotFound", want: []string{"/gone/vpn", "tunnel 1's IKE log options"}},
-		{name: "logging disabled", call: logs(dr), cause: "LoggingDisabled",
+		{name: "logging disabled", call: func(s *awssource.Source) error {
+			q := dayQuery(dr)
+			q.TunnelIPs = []string{"203.0.113.50", "203.0.113.60"}
+			_, err := s.Logs(context.Background(), q)
+			return err
+		}, cause: "LoggingDisabled",
 			want: []string{"disabled on tunnel 1 (203.0.113.50)", "tunnel 2 (203.0.113.60)", "modify-vpn-tunnel-options", "one tunnel at a time", "--vpn-tunnel-outside-ip-address 203.0.113.60"}},
 		{name: "throttled after retries", setup: func(f *fakeaws.Server) {
 			f.AddFault(fakeaws.Fault{Op: "FilterLogEvents", Code: "ThrottlingException", Message: "Rate exceeded"})
@@ -104,6 +109,22 @@ func TestErrorsAreActionable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A connection-wide read of a connection without logging answers with no
+// records and the reason, so that fleet summaries go on with the others.
+func TestLoggingDisabledConnectionWide(t *testing.T) {
+	f := newFake(t, fakeaws.Options{})
+	res, err := newSource(t, f, nil).Logs(context.Background(), dayQuery(dr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Events) != 0 || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "one tunnel at a time") || !strings.Contains(res.Notes[0], "disabled on tunnel 2") {
+		t.Errorf("events %d, notes %q", len(res.Events), res.Notes)
+	}
+	if n := f.Counts()["FilterLogEvents"] + f.Counts()["DescribeLogStreams"]; n != 0 {
+		t.Errorf("%d log calls for a connection without logs", n)
 	}
 }
 

@@ -47,7 +47,15 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 		if len(disabled) == 0 {
 			return nil, source.NotFoundError("connection %s has no tunnel %v", conn.ID, q.TunnelIPs)
 		}
-		return nil, loggingDisabledError(conn, disabled)
+		lerr := loggingDisabledError(conn, disabled)
+		if len(q.TunnelIPs) > 0 {
+			// A question about these tunnels cannot be answered at all.
+			return nil, lerr
+		}
+		// A connection-wide read (a fleet summary, a timeline) goes on
+		// with the other connections: no records, and the reason why.
+		return &source.LogResult{Path: "none (logging disabled)", Report: correlate.Report{ByCategory: map[correlate.Category]int64{}},
+			Notes: []string{lerr.Error()}}, nil
 	}
 	streams, notes, err := s.resolve(ctx, conn.ID, wants)
 	if err != nil {
