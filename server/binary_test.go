@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"go.uber.org/goleak"
 )
 
 // These tests build the real binary and drive it the way MCP hosts do:
@@ -31,12 +33,15 @@ var (
 	binDir  string
 )
 
+// TestMain fails the package when a test leaves goroutines behind (a
+// handler that outlives its call, a session sweeper never stopped).
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		if binDir != "" {
+			os.RemoveAll(binDir)
+		}
+		os.Exit(code)
+	}))
 }
 
 // vpnlensBinary builds the vpnlens command once per test run.
@@ -242,9 +247,29 @@ func (s *syncBuffer) String() string {
 
 func TestHTTPBinary(t *testing.T) {
 	bin := vpnlensBinary(t)
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		env   []string
+		token string
+	}{
+		{"loopback", []string{"--http", "127.0.0.1:0"}, nil, ""},
+		{"all interfaces with --token-file", []string{"--http", "0.0.0.0:0", "--token-file", tokenFile}, nil, testToken},
+		{"loopback with VPNLENS_TOKEN", []string{"--http", "127.0.0.1:0"}, []string{"VPNLENS_TOKEN=" + testToken}, testToken},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testHTTPBinary(t, bin, tc.args, tc.env, tc.token) })
+	}
+}
+
+func testHTTPBinary(t *testing.T, bin string, args, env []string, token string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "serve", "--demo", "--http", "127.0.0.1:0")
+	cmd := exec.CommandContext(ctx, bin, append([]string{"serve", "--demo"}, args...)...)
+	cmd.Env = append(append(os.Environ(), "VPNLENS_TOKEN="), env...)
 	var stdout, stderr syncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -270,6 +295,10 @@ func TestHTTPBinary(t *testing.T) {
 			t.Fatalf("no listening URL logged in 20s; stderr:\n%s", stderr.String())
 		}
 	}
+	// A wildcard listener logs 0.0.0.0 or [::]; talk to it over loopback.
+	if i := strings.LastIndex(url, ":"); strings.HasPrefix(url, "http://0.0.0.0:") || strings.HasPrefix(url, "http://[::]:") {
+		url = "http://127.0.0.1" + url[i:]
+	}
 
 	resp, err := http.Get(strings.TrimSuffix(url, EndpointPath) + HealthPath)
 	if err != nil {
@@ -281,7 +310,22 @@ func TestHTTPBinary(t *testing.T) {
 		t.Errorf("/healthz = %d %q, want 200 ok", resp.StatusCode, body)
 	}
 
-	c, err := client.NewStreamableHttpClient(url)
+	var opts []transport.StreamableHTTPCOption
+	if token != "" {
+		unauth, err := client.NewStreamableHttpClient(url, transport.WithHTTPLogger(quietLogger()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := unauth.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := unauth.Initialize(ctx, initRequest()); err == nil || !(strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "authorization required")) {
+			t.Errorf("initialize without the token = %v, want 401", err)
+		}
+		unauth.Close()
+		opts = append(opts, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
+	}
+	c, err := client.NewStreamableHttpClient(url, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,33 +362,56 @@ func TestHTTPBinary(t *testing.T) {
 	if !strings.Contains(stderr.String(), "shutting down HTTP server") {
 		t.Errorf("stderr lacks the shutdown line:\n%s", stderr.String())
 	}
+	if token != "" && strings.Contains(stderr.String(), token) {
+		t.Error("the token appears in the log")
+	}
 }
 
 func TestCommandLine(t *testing.T) {
 	bin := vpnlensBinary(t)
+	tokenDir := t.TempDir()
+	shortToken := filepath.Join(tokenDir, "short")
+	if err := os.WriteFile(shortToken, []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name       string
 		args       []string
 		wantCode   int
 		wantStdout string
 		wantStderr string
+		env        []string
 	}{
-		{"no source", []string{"serve"}, 2, "", "AWS source not available yet: use --demo or --logs-dir"},
-		{"both sources", []string{"serve", "--demo", "--logs-dir", "."}, 2, "", "exclude each other"},
-		{"bad log level", []string{"serve", "--demo", "--log-level", "loud"}, 2, "", "--log-level"},
-		{"missing logs dir", []string{"serve", "--logs-dir", "/nonexistent/vpnlens"}, 1, "", "/nonexistent/vpnlens"},
-		{"stray argument", []string{"serve", "--demo", "extra"}, 2, "", "unexpected arguments"},
-		{"unknown flag", []string{"serve", "--nope"}, 2, "", "flag provided but not defined"},
-		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
-		{"no command", nil, 2, "", "Usage:"},
-		{"version", []string{"version"}, 0, "vpnlens ", ""},
-		{"help", []string{"help"}, 0, "vpnlens serve", ""},
+		// Without --demo or --logs-dir the AWS source is used; with no
+		// region configured that is a usage error either way.
+		{"no source", []string{"serve"}, 2, "", "vpnlens serve:", []string{"AWS_REGION=", "AWS_DEFAULT_REGION=", "AWS_CONFIG_FILE=/nonexistent", "AWS_PROFILE=", "AWS_EC2_METADATA_DISABLED=true"}},
+		{"all interfaces without a token", []string{"serve", "--demo", "--http", "0.0.0.0:0"}, 2, "", "requires a bearer token", nil},
+		{"ipv6 any without a token", []string{"serve", "--demo", "--http", "[::]:0"}, 2, "", "--token-file", nil},
+		{"short token", []string{"serve", "--demo", "--http", "0.0.0.0:0", "--token-file", shortToken}, 2, "", "at least 16", nil},
+		{"short env token", []string{"serve", "--demo", "--http", "127.0.0.1:0"}, 2, "", "VPNLENS_TOKEN", []string{"VPNLENS_TOKEN=abc"}},
+		{"token file without http", []string{"serve", "--demo", "--token-file", shortToken}, 2, "", "--token-file only apply with --http", nil},
+		{"tls cert without key", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--tls-cert", shortToken}, 2, "", "--tls-cert and --tls-key go together", nil},
+		{"bad origin", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--allow-origin", "example.com"}, 2, "", "--allow-origin", nil},
+		{"bad max body", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--max-body", "lots"}, 2, "", "512KiB", nil},
+		{"zero sessions", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--max-sessions", "0"}, 2, "", "--max-sessions", nil},
+		{"negative call timeout", []string{"serve", "--demo", "--call-timeout", "-1s"}, 2, "", "--call-timeout", nil},
+		{"both sources", []string{"serve", "--demo", "--logs-dir", "."}, 2, "", "exclude each other", nil},
+		{"bad log level", []string{"serve", "--demo", "--log-level", "loud"}, 2, "", "--log-level", nil},
+		{"missing logs dir", []string{"serve", "--logs-dir", "/nonexistent/vpnlens"}, 1, "", "/nonexistent/vpnlens", nil},
+		{"stray argument", []string{"serve", "--demo", "extra"}, 2, "", "unexpected arguments", nil},
+		{"unknown flag", []string{"serve", "--nope"}, 2, "", "flag provided but not defined", nil},
+		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`, nil},
+		{"no command", nil, 2, "", "Usage:", nil},
+		{"version", []string{"version"}, 0, "vpnlens ", "", nil},
+		{"help", []string{"help"}, 0, "vpnlens serve", "", nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, tc.args...)
+			cmd.Env = append(os.Environ(), "VPNLENS_TOKEN=")
+			cmd.Env = append(cmd.Env, tc.env...)
 			cmd.Stdin = strings.NewReader("")
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr

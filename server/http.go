@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,41 +18,138 @@ import (
 const EndpointPath = "/mcp"
 
 // HealthPath answers 200 "ok" while the server runs, for load balancers and
-// container health checks; it needs no MCP session.
+// container health checks; it needs no MCP session and no token.
 const HealthPath = "/healthz"
 
 // shutdownGrace is how long in-flight calls get to finish after SIGINT or
 // SIGTERM before connections are closed.
 const shutdownGrace = 10 * time.Second
 
-// HTTPOptions tune the streamable HTTP transport.
+// HTTPOptions tune the streamable HTTP transport. The zero value is a
+// loopback-only server with the default limits.
 type HTTPOptions struct {
 	Logger *slog.Logger
 	// Ready, if set, is called with the bound address once the listener is
 	// open (useful with port 0 in tests and to log the real port).
 	Ready func(addr net.Addr)
+
+	// Token, when set, is required on every /mcp request as
+	// "Authorization: Bearer <token>". Listening on a non-loopback address
+	// without one is refused.
+	Token string
+	// AllowOrigins are browser origins allowed besides http(s) on
+	// localhost, 127.0.0.1 and [::1].
+	AllowOrigins []string
+	// TLSCertFile and TLSKeyFile (both or neither) serve HTTPS.
+	TLSCertFile, TLSKeyFile string
+
+	MaxBodyBytes   int64         // per request; default DefaultMaxBodyBytes
+	MaxSessions    int           // concurrent MCP sessions; default DefaultMaxSessions
+	SessionIdleTTL time.Duration // a session unused this long ends; default DefaultSessionIdleTTL
 }
 
-// newStreamable builds the MCP endpoint handler. mcp-go's DNS-rebinding
-// protection stays on: a request arriving on a loopback connection with a
-// Host header that is not loopback gets 403, so a web page cannot reach a
-// local vpnlens through a rebound domain.
-func newStreamable(s *mcpserver.MCPServer, logger *slog.Logger, httpSrv *http.Server) *mcpserver.StreamableHTTPServer {
+func (o HTTPOptions) withDefaults() HTTPOptions {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.SessionIdleTTL <= 0 {
+		o.SessionIdleTTL = DefaultSessionIdleTTL
+	}
+	return o
+}
+
+// Check reports configuration mistakes before anything starts: an address
+// that is not HOST:PORT, a non-loopback address without a token, a TLS
+// certificate without its key (or one that does not load), a bad origin.
+// It returns the address to listen on (see NormalizeAddr).
+func (o HTTPOptions) Check(addr string) (string, error) {
+	addr, err := NormalizeAddr(addr)
+	if err != nil {
+		return "", err
+	}
+	if !IsLoopbackAddr(addr) && o.Token == "" {
+		return "", fmt.Errorf("%s: %w", addr, ErrTokenRequired)
+	}
+	if _, err := o.tlsConfig(); err != nil {
+		return "", err
+	}
+	if _, err := newOriginPolicy(o.AllowOrigins); err != nil {
+		return "", err
+	}
+	return addr, nil
+}
+
+func (o HTTPOptions) tlsConfig() (*tls.Config, error) {
+	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together: give both or neither")
+	}
+	if o.TLSCertFile == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(o.TLSCertFile, o.TLSKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TLS certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// HTTPHandler is vpnlens's HTTP surface: MCP at /mcp behind the origin
+// check, the token, the body limit and the session limit, and /healthz.
+type HTTPHandler struct {
+	mux        *http.ServeMux
+	streamable *mcpserver.StreamableHTTPServer
+	sessions   *sessionTable
+}
+
+func (h *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Sessions is the number of MCP sessions open (or being opened).
+func (h *HTTPHandler) Sessions() int { return h.sessions.Len() }
+
+// Close ends every session and stops mcp-go's idle-session sweeper.
+func (h *HTTPHandler) Close(ctx context.Context) error { return h.streamable.Shutdown(ctx) }
+
+// NewHTTPHandler builds the handler. httpSrv, when not nil, is the server
+// it will run under (mcp-go shuts it down on Close).
+func NewHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) (*HTTPHandler, error) {
+	return newHTTPHandler(s, o.withDefaults(), nil)
+}
+
+func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions, httpSrv *http.Server) (*HTTPHandler, error) {
+	origins, err := newOriginPolicy(o.AllowOrigins)
+	if err != nil {
+		return nil, err
+	}
+	sessions := newSessionTable(o.MaxSessions, o.SessionIdleTTL)
+	// mcp-go's DNS-rebinding protection stays on: a request arriving on a
+	// loopback connection with a Host header that is not loopback gets 403.
 	opts := []mcpserver.StreamableHTTPOption{
 		mcpserver.WithEndpointPath(EndpointPath),
-		mcpserver.WithStreamableHTTPLogger(logger),
+		mcpserver.WithStreamableHTTPLogger(o.Logger),
 		mcpserver.WithHeartbeatInterval(30 * time.Second),
-		mcpserver.WithSessionIdleTTL(30 * time.Minute),
+		mcpserver.WithSessionIdleTTL(o.SessionIdleTTL),
+		mcpserver.WithSessionIdManagerResolver(sessions),
 		mcpserver.WithDisableLocalhostProtection(false),
 	}
 	if httpSrv != nil {
 		opts = append(opts, mcpserver.WithStreamableHTTPServer(httpSrv))
 	}
-	return mcpserver.NewStreamableHTTPServer(s, opts...)
-}
+	streamable := mcpserver.NewStreamableHTTPServer(s, opts...)
 
-// newMux routes /mcp to the MCP handler and /healthz to the health check.
-func newMux(mcpHandler http.Handler) *http.ServeMux {
+	// Outermost first: a foreign page is refused before it learns whether a
+	// token is needed; nothing is read before the token is checked.
+	var mcpHandler http.Handler = &gate{maxBody: o.MaxBodyBytes, sessions: sessions, ttl: o.SessionIdleTTL, logger: o.Logger, next: streamable}
+	if o.Token != "" {
+		mcpHandler = requireBearer(o.Token, mcpHandler)
+	}
+	mcpHandler = origins.wrap(mcpHandler)
+
 	mux := http.NewServeMux()
 	mux.Handle(EndpointPath, mcpHandler)
 	mux.HandleFunc(HealthPath, func(w http.ResponseWriter, r *http.Request) {
@@ -62,54 +160,70 @@ func newMux(mcpHandler http.Handler) *http.ServeMux {
 			_, _ = io.WriteString(w, "ok")
 		}
 	})
-	return mux
-}
-
-// NewHTTPHandler returns the HTTP handler vpnlens serves: MCP at /mcp and a
-// health check at /healthz. Tests mount it on httptest servers.
-func NewHTTPHandler(s *mcpserver.MCPServer, logger *slog.Logger) http.Handler {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	return newMux(newStreamable(s, logger, nil))
+	return &HTTPHandler{mux: mux, streamable: streamable, sessions: sessions}, nil
 }
 
 // ServeHTTP serves s over streamable HTTP on addr until ctx is cancelled,
 // then shuts down gracefully: open SSE streams are closed and in-flight
 // requests get shutdownGrace to finish.
 func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, addr string, o HTTPOptions) error {
+	o = o.withDefaults()
 	logger := o.Logger
-	if logger == nil {
-		logger = slog.Default()
+	addr, err := o.Check(addr)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := o.tlsConfig()
+	if err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	// "localhost" could resolve to something else: judge the bound address.
+	if !IsLoopbackAddr(ln.Addr().String()) && o.Token == "" {
+		ln.Close()
+		return fmt.Errorf("%s: %w", ln.Addr(), ErrTokenRequired)
+	}
 	httpSrv := &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		TLSConfig:         tlsCfg,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	streamable := newStreamable(s, logger, httpSrv)
-	httpSrv.Handler = newMux(streamable)
-
-	if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil {
-		if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() {
-			logger.Warn("listening on a non-loopback address: anyone who can reach it can query your VPN logs; there is no authentication yet", "addr", ln.Addr().String())
-		}
+	h, err := newHTTPHandler(s, o, httpSrv)
+	if err != nil {
+		ln.Close()
+		return err
 	}
-	logger.Info("serving MCP over streamable HTTP", "url", "http://"+ln.Addr().String()+EndpointPath, "health", "http://"+ln.Addr().String()+HealthPath)
+	httpSrv.Handler = h
+
+	scheme := "http"
+	if tlsCfg != nil {
+		scheme = "https"
+	}
+	base := scheme + "://" + ln.Addr().String()
+	logger.Info("serving MCP over streamable HTTP", "url", base+EndpointPath, "health", base+HealthPath,
+		"auth", map[bool]string{true: "bearer token", false: "none (loopback only)"}[o.Token != ""],
+		"max_sessions", o.MaxSessions, "max_body", o.MaxBodyBytes)
 	if o.Ready != nil {
 		o.Ready(ln.Addr())
 	}
 
 	served := make(chan error, 1)
-	go func() { served <- httpSrv.Serve(ln) }()
+	go func() {
+		if tlsCfg != nil {
+			served <- httpSrv.ServeTLS(ln, "", "")
+		} else {
+			served <- httpSrv.Serve(ln)
+		}
+	}()
 
 	select {
 	case err := <-served:
+		_ = h.Close(context.Background())
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
 		}
@@ -119,7 +233,7 @@ func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, addr string, o HTTPO
 	logger.Info("shutting down HTTP server", "grace", shutdownGrace.String())
 	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := streamable.Shutdown(shutCtx); err != nil {
+	if err := h.Close(shutCtx); err != nil {
 		// In-flight requests outlived the grace period: cut them off.
 		_ = httpSrv.Close()
 		<-served

@@ -5,6 +5,7 @@ package server
 import (
 	_ "embed"
 	"log/slog"
+	"time"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
@@ -31,6 +32,9 @@ type Config struct {
 	// Logger receives one line per request and per tool call (mcp-go's
 	// request logging). Nil turns request logging off.
 	Logger *slog.Logger
+	// CallTimeout bounds each tool call (DefaultCallTimeout when zero;
+	// negative: no limit).
+	CallTimeout time.Duration
 }
 
 // New builds the MCP server with every vpnlens tool, resource and prompt.
@@ -60,6 +64,17 @@ func New(cfg Config) *mcpserver.MCPServer {
 		// Arguments that do not match a tool's schema come back as an
 		// isError result naming the problem, so the model can fix its call.
 		mcpserver.WithInputSchemaValidation(),
+	}
+	callLimit := cfg.CallTimeout
+	if callLimit == 0 {
+		callLimit = DefaultCallTimeout
+	}
+	if callLimit > 0 {
+		logger := deps.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		opts = append(opts, mcpserver.WithToolHandlerMiddleware(callTimeout(callLimit, logger)))
 	}
 	// Completions of template and prompt arguments (known VPN ids).
 	opts = append(opts, resources.ServerOptions(deps)...)

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/vpnlens/vpnlens/source"
@@ -142,8 +142,7 @@ func TestHTTP(t *testing.T) {
 	defer cancel()
 	deps := testDeps(t)
 	s := New(Config{Version: "test-version", Deps: deps, Logger: quietLogger()})
-	ts := httptest.NewServer(NewHTTPHandler(s, quietLogger()))
-	defer ts.Close()
+	ts, _ := newTestHTTP(t, s, HTTPOptions{})
 
 	t.Run("healthz", func(t *testing.T) {
 		resp, err := http.Get(ts.URL + HealthPath)
@@ -223,7 +222,7 @@ func TestServeHTTPShutdown(t *testing.T) {
 
 	cctx, ccancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer ccancel()
-	c, err := client.NewStreamableHttpClient("http://" + addr + EndpointPath)
+	c, err := client.NewStreamableHttpClient("http://"+addr+EndpointPath, transport.WithHTTPLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +257,7 @@ func TestServeHTTPShutdown(t *testing.T) {
 
 func TestServeHTTPBadAddr(t *testing.T) {
 	s := New(Config{Deps: testDeps(t)})
-	err := ServeHTTP(context.Background(), s, "256.0.0.1:99999", HTTPOptions{Logger: quietLogger()})
+	err := ServeHTTP(context.Background(), s, "127.0.0.1:99999", HTTPOptions{Logger: quietLogger()})
 	if err == nil || !strings.Contains(err.Error(), "listen on") {
 		t.Errorf("ServeHTTP on a bad address = %v, want a listen error", err)
 	}
