@@ -33,35 +33,35 @@ import (
 // connection's records from 90 minutes before the question to 6 hours
 // after, incidents, IncidentAt with a 60-minute look-back, Diagnose.
 
-// question is one labelled question about a data set.
-type question struct {
+// propQuestion is one labelled question about a data set.
+type propQuestion struct {
 	name     string
 	vpn      string
 	tunnelIP string // "" = either tunnel
 	at       string
 	timezone string
-	want     answerKey
+	want     propAnswer
 }
 
-// answerKey is what must not change.
-type answerKey struct {
+// propAnswer is what must not change.
+type propAnswer struct {
 	Category Category
 	AtMs     int64
 	TunnelIP string
 }
 
-func (a answerKey) String() string {
+func (a propAnswer) String() string {
 	return fmt.Sprintf("%s at %s on %s", a.Category, FormatMs(a.AtMs), a.TunnelIP)
 }
 
-// dataSet is a directory's files in memory (gzip kept as is).
-type dataSet struct {
+// propDataSet is a directory's files in memory (gzip kept as is).
+type propDataSet struct {
 	name      string
 	files     fstest.MapFS
-	questions []question
+	questions []propQuestion
 }
 
-func loadTree(t testing.TB, dir string) fstest.MapFS {
+func propLoadTree(t testing.TB, dir string) fstest.MapFS {
 	t.Helper()
 	out := fstest.MapFS{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -86,7 +86,7 @@ func loadTree(t testing.TB, dir string) fstest.MapFS {
 	return out
 }
 
-func mustTime(t testing.TB, s string) time.Time {
+func propTime(t testing.TB, s string) time.Time {
 	t.Helper()
 	v, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
@@ -95,11 +95,11 @@ func mustTime(t testing.TB, s string) time.Time {
 	return v
 }
 
-// labelledDataSets loads the demo day and every scenario with its questions.
-func labelledDataSets(t testing.TB) []dataSet {
+// propDataSets loads the demo day and every scenario with its questions.
+func propDataSets(t testing.TB) []propDataSet {
 	t.Helper()
-	var sets []dataSet
-	demo := dataSet{name: "demo", files: loadTree(t, "../testdata/demo")}
+	var sets []propDataSet
+	demo := propDataSet{name: "demo", files: propLoadTree(t, "../testdata/demo")}
 	var demoExp []struct {
 		ID              string `json:"id"`
 		VPNConnectionID string `json:"vpn_connection_id"`
@@ -108,10 +108,10 @@ func labelledDataSets(t testing.TB) []dataSet {
 		RootCause       string `json:"root_cause"`
 		RootCauseAt     string `json:"root_cause_at"`
 	}
-	readJSON(t, "../testdata/demo/expected.json", &demoExp)
+	propReadJSON(t, "../testdata/demo/expected.json", &demoExp)
 	for _, e := range demoExp {
-		demo.questions = append(demo.questions, question{name: "demo/" + e.ID, vpn: e.VPNConnectionID, tunnelIP: e.TunnelIP, at: e.QuestionAt,
-			want: answerKey{Category(e.RootCause), mustTime(t, e.RootCauseAt).UnixMilli(), e.TunnelIP}})
+		demo.questions = append(demo.questions, propQuestion{name: "demo/" + e.ID, vpn: e.VPNConnectionID, tunnelIP: e.TunnelIP, at: e.QuestionAt,
+			want: propAnswer{Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.TunnelIP}})
 	}
 	sets = append(sets, demo)
 
@@ -133,13 +133,13 @@ func labelledDataSets(t testing.TB) []dataSet {
 			RootCauseAt     string `json:"root_cause_at"`
 			RootCauseTunnel string `json:"root_cause_tunnel"`
 		}
-		readJSON(t, filepath.Join(dir, "expected.json"), &e)
-		q := question{name: ent.Name(), vpn: e.VPNConnectionID, at: e.At, timezone: e.Timezone,
-			want: answerKey{Category(e.RootCause), mustTime(t, e.RootCauseAt).UnixMilli(), e.RootCauseTunnel}}
+		propReadJSON(t, filepath.Join(dir, "expected.json"), &e)
+		q := propQuestion{name: ent.Name(), vpn: e.VPNConnectionID, at: e.At, timezone: e.Timezone,
+			want: propAnswer{Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.RootCauseTunnel}}
 		if e.Tunnel != "" {
 			q.tunnelIP = e.RootCauseTunnel
 		}
-		sets = append(sets, dataSet{name: ent.Name(), files: loadTree(t, dir), questions: []question{q}})
+		sets = append(sets, propDataSet{name: ent.Name(), files: propLoadTree(t, dir), questions: []propQuestion{q}})
 	}
 	if len(sets) < 31 {
 		t.Fatalf("only %d labelled data sets", len(sets))
@@ -147,7 +147,7 @@ func labelledDataSets(t testing.TB) []dataSet {
 	return sets
 }
 
-func readJSON(t testing.TB, p string, v any) {
+func propReadJSON(t testing.TB, p string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -158,8 +158,8 @@ func readJSON(t testing.TB, p string, v any) {
 	}
 }
 
-// readEvents reads every file of a data set, as --logs-dir does.
-func readEvents(t testing.TB, files fstest.MapFS) []Event {
+// propReadEvents reads every file of a data set, as --logs-dir does.
+func propReadEvents(t testing.TB, files fstest.MapFS) []Event {
 	t.Helper()
 	var evs []Event
 	var rep Report
@@ -183,8 +183,8 @@ func readEvents(t testing.TB, files fstest.MapFS) []Event {
 	return evs
 }
 
-// diagnoseQuestion answers q from evs the way diagnose_tunnel_drop does.
-func diagnoseQuestion(t testing.TB, evs []Event, q question) (answerKey, bool) {
+// propDiagnose answers q from evs the way diagnose_tunnel_drop does.
+func propDiagnose(t testing.TB, evs []Event, q propQuestion) (propAnswer, bool) {
 	t.Helper()
 	var conn []Event
 	var latest int64
@@ -214,15 +214,15 @@ func diagnoseQuestion(t testing.TB, evs []Event, q question) (answerKey, bool) {
 	incs := FindIncidents(win)
 	in := IncidentAt(incs, q.tunnelIP, at, lookback)
 	if in == nil {
-		return answerKey{}, false
+		return propAnswer{}, false
 	}
 	d := Diagnose(in, win, incs)
-	return answerKey{d.RootCause.Category, d.RootCause.AtMs, d.RootCause.TunnelIP}, true
+	return propAnswer{d.RootCause.Category, d.RootCause.AtMs, d.RootCause.TunnelIP}, true
 }
 
-// checkAll diagnoses every question of a data set after transform and
+// propCheckAll diagnoses every question of a data set after transform and
 // compares with the labelled answer, mapping tunnel IPs with rename.
-func checkAll(t *testing.T, ds dataSet, evs []Event, what string, rename func(string) string) {
+func propCheckAll(t *testing.T, ds propDataSet, evs []Event, what string, rename func(string) string) {
 	t.Helper()
 	for _, q := range ds.questions {
 		want := q.want
@@ -230,7 +230,7 @@ func checkAll(t *testing.T, ds dataSet, evs []Event, what string, rename func(st
 			q.vpn, q.tunnelIP = rename(q.vpn), rename(q.tunnelIP)
 			want.TunnelIP = rename(want.TunnelIP)
 		}
-		got, ok := diagnoseQuestion(t, evs, q)
+		got, ok := propDiagnose(t, evs, q)
 		if !ok {
 			t.Errorf("%s (%s): no incident found", q.name, what)
 			continue
@@ -244,15 +244,15 @@ func checkAll(t *testing.T, ds dataSet, evs []Event, what string, rename func(st
 // The labelled answers themselves, before any change: the properties below
 // compare against them, so the baseline must hold first.
 func TestPropertyBaseline(t *testing.T) {
-	for _, ds := range labelledDataSets(t) {
-		checkAll(t, ds, readEvents(t, ds.files), "as logged", nil)
+	for _, ds := range propDataSets(t) {
+		propCheckAll(t, ds, propReadEvents(t, ds.files), "as logged", nil)
 	}
 }
 
-// shuffleWithinSeconds permutes records that share a second (of any stream)
+// propShuffleWithinSeconds permutes records that share a second (of any stream)
 // before they are sorted: IKE logs whole seconds, so the order of records
 // inside a second is not information the diagnosis may depend on.
-func shuffleWithinSeconds(evs []Event, r *rand.Rand) []Event {
+func propShuffleWithinSeconds(evs []Event, r *rand.Rand) []Event {
 	out := append([]Event(nil), evs...)
 	bySec := map[int64][]int{}
 	for i := range out {
@@ -282,18 +282,18 @@ func shuffleWithinSeconds(evs []Event, r *rand.Rand) []Event {
 }
 
 func TestPropertyShuffleWithinSecond(t *testing.T) {
-	for _, ds := range labelledDataSets(t) {
-		evs := readEvents(t, ds.files)
+	for _, ds := range propDataSets(t) {
+		evs := propReadEvents(t, ds.files)
 		for seed := uint64(1); seed <= 4; seed++ {
 			r := rand.New(rand.NewPCG(seed, 0x5eed))
-			checkAll(t, ds, shuffleWithinSeconds(evs, r), fmt.Sprintf("shuffled within seconds, seed %d", seed), nil)
+			propCheckAll(t, ds, propShuffleWithinSeconds(evs, r), fmt.Sprintf("shuffled within seconds, seed %d", seed), nil)
 		}
 	}
 }
 
-// tunnelHealth tells, per tunnel, when adding healthy records would not
+// propTunnelHealth tells, per tunnel, when adding healthy records would not
 // contradict the logs: away from every incident, with IKE up.
-type tunnelHealth struct {
+type propTunnelHealth struct {
 	vpn, ip   string
 	incidents [][2]int64
 	ikeStates []Event // IKE records with phase states, in time order
@@ -305,14 +305,14 @@ type tunnelHealth struct {
 	ikeMillis bool
 }
 
-const noiseMarginMs = 20 * 60 * 1000
+const propNoiseMarginMs = 20 * 60 * 1000
 
-func (h *tunnelHealth) healthy(ms int64) bool {
+func (h *propTunnelHealth) healthy(ms int64) bool {
 	if ms <= h.first || ms >= h.last {
 		return false
 	}
 	for _, in := range h.incidents {
-		if ms >= in[0]-noiseMarginMs && ms <= in[1]+noiseMarginMs {
+		if ms >= in[0]-propNoiseMarginMs && ms <= in[1]+propNoiseMarginMs {
 			return false
 		}
 	}
@@ -329,16 +329,16 @@ func (h *tunnelHealth) healthy(ms int64) bool {
 	return up(before) || (before == nil && up(after))
 }
 
-func healthOf(evs []Event) map[string]*tunnelHealth {
+func propHealthOf(evs []Event) map[string]*propTunnelHealth {
 	sorted := append([]Event(nil), evs...)
 	SortEvents(sorted)
-	hs := map[string]*tunnelHealth{}
+	hs := map[string]*propTunnelHealth{}
 	for i := range sorted {
 		e := &sorted[i]
 		k := e.VPNConnectionID + "|" + e.TunnelIP
 		h := hs[k]
 		if h == nil {
-			h = &tunnelHealth{vpn: e.VPNConnectionID, ip: e.TunnelIP, first: e.TimeMs}
+			h = &propTunnelHealth{vpn: e.VPNConnectionID, ip: e.TunnelIP, first: e.TimeMs}
 			hs[k] = h
 		}
 		h.last = e.TimeMs
@@ -369,9 +369,9 @@ func healthOf(evs []Event) map[string]*tunnelHealth {
 	return hs
 }
 
-// noiseLines writes healthy records for a tunnel at a time, as AWS would
+// propNoiseLines writes healthy records for a tunnel at a time, as AWS would
 // log them (JSON lines), to be read back through the reader.
-func noiseLines(h *tunnelHealth, ms int64, kind int, r *rand.Rand) (ike, bgp []string) {
+func propNoiseLines(h *propTunnelHealth, ms int64, kind int, r *rand.Rand) (ike, bgp []string) {
 	t := time.UnixMilli(ms).UTC()
 	ikeRec := func(t time.Time, p1, p2, details string) string {
 		ts := t.Format("2006-01-02 15:04:05Z")
@@ -414,14 +414,14 @@ func noiseLines(h *tunnelHealth, ms int64, kind int, r *rand.Rand) (ike, bgp []s
 	return ike, bgp
 }
 
-// addNoise adds healthy records about every 4-9 minutes on every tunnel,
+// propAddNoise adds healthy records about every 4-9 minutes on every tunnel,
 // wherever that tunnel is healthy.
-func addNoise(t testing.TB, evs []Event, r *rand.Rand) ([]Event, int) {
+func propAddNoise(t testing.TB, evs []Event, r *rand.Rand) ([]Event, int) {
 	t.Helper()
 	out := append([]Event(nil), evs...)
 	added := 0
 	keys := []string{}
-	hs := healthOf(evs)
+	hs := propHealthOf(evs)
 	for k := range hs {
 		keys = append(keys, k)
 	}
@@ -433,7 +433,7 @@ func addNoise(t testing.TB, evs []Event, r *rand.Rand) ([]Event, int) {
 			if !h.healthy(ms) {
 				continue
 			}
-			i, b := noiseLines(h, ms, r.IntN(5), r)
+			i, b := propNoiseLines(h, ms, r.IntN(5), r)
 			ike, bgp = append(ike, i...), append(bgp, b...)
 		}
 		for kind, lines := range map[StreamKind][]string{StreamIKE: ike, StreamBGP: bgp} {
@@ -457,12 +457,12 @@ func addNoise(t testing.TB, evs []Event, r *rand.Rand) ([]Event, int) {
 
 func TestPropertyHealthyNoise(t *testing.T) {
 	total := 0
-	for _, ds := range labelledDataSets(t) {
-		evs := readEvents(t, ds.files)
+	for _, ds := range propDataSets(t) {
+		evs := propReadEvents(t, ds.files)
 		for seed := uint64(1); seed <= 2; seed++ {
-			noisy, n := addNoise(t, evs, rand.New(rand.NewPCG(seed, 0x0150)))
+			noisy, n := propAddNoise(t, evs, rand.New(rand.NewPCG(seed, 0x0150)))
 			total += n
-			checkAll(t, ds, noisy, fmt.Sprintf("%d healthy records added, seed %d", n, seed), nil)
+			propCheckAll(t, ds, noisy, fmt.Sprintf("%d healthy records added, seed %d", n, seed), nil)
 		}
 	}
 	if total < 1000 {
@@ -474,22 +474,22 @@ func TestPropertyHealthyNoise(t *testing.T) {
 var (
 	// Ids and addresses sit next to word characters in stream names
 	// ("vpn-0abc_203.0.113.10-IKE.log"), so no \b around them.
-	vpnIDPattern = regexp.MustCompile(`vpn-[0-9a-f]{8,17}`)
+	propVPNIDPattern = regexp.MustCompile(`vpn-[0-9a-f]{8,17}`)
 	// Dotted quads with an optional prefix length: prefixes keep their
 	// meaning as routes and are left alone; so is anything not an address.
-	ipPattern = regexp.MustCompile(`[0-9]+(?:\.[0-9]+){3}(?:/[0-9]+)?`)
+	propIPPattern = regexp.MustCompile(`[0-9]+(?:\.[0-9]+){3}(?:/[0-9]+)?`)
 )
 
-// renamer maps every VPN connection id and IP address to a fresh one, the
+// propRenamer maps every VPN connection id and IP address to a fresh one, the
 // same way everywhere. Fresh IPs are handed out in random order, so the
 // numeric order of tunnel IPs changes too.
-type renamer struct {
+type propRenamer struct {
 	r    *rand.Rand
 	m    map[string]string
 	used map[string]bool
 }
 
-func (rn *renamer) name(s string) string {
+func (rn *propRenamer) name(s string) string {
 	if s == "" {
 		return ""
 	}
@@ -508,9 +508,9 @@ func (rn *renamer) name(s string) string {
 	return v
 }
 
-func (rn *renamer) text(s string) string {
-	s = vpnIDPattern.ReplaceAllStringFunc(s, rn.name)
-	return ipPattern.ReplaceAllStringFunc(s, func(ip string) string {
+func (rn *propRenamer) text(s string) string {
+	s = propVPNIDPattern.ReplaceAllStringFunc(s, rn.name)
+	return propIPPattern.ReplaceAllStringFunc(s, func(ip string) string {
 		if strings.Contains(ip, "/") {
 			return ip
 		}
@@ -523,9 +523,9 @@ func (rn *renamer) text(s string) string {
 	})
 }
 
-// renameFiles renames ids and IPs in every file's content (gunzipping and
+// propRenameFiles renames ids and IPs in every file's content (gunzipping and
 // re-gzipping) and path.
-func renameFiles(t testing.TB, files fstest.MapFS, rn *renamer) fstest.MapFS {
+func propRenameFiles(t testing.TB, files fstest.MapFS, rn *propRenamer) fstest.MapFS {
 	t.Helper()
 	out := fstest.MapFS{}
 	names := make([]string, 0, len(files))
@@ -563,10 +563,10 @@ func renameFiles(t testing.TB, files fstest.MapFS, rn *renamer) fstest.MapFS {
 }
 
 func TestPropertyRenaming(t *testing.T) {
-	for _, ds := range labelledDataSets(t) {
+	for _, ds := range propDataSets(t) {
 		for seed := uint64(1); seed <= 2; seed++ {
-			rn := &renamer{r: rand.New(rand.NewPCG(seed, 0x1d5)), m: map[string]string{}, used: map[string]bool{}}
-			renamed := renameFiles(t, ds.files, rn)
+			rn := &propRenamer{r: rand.New(rand.NewPCG(seed, 0x1d5)), m: map[string]string{}, used: map[string]bool{}}
+			renamed := propRenameFiles(t, ds.files, rn)
 			// The renaming must have reached the records: no old id is left.
 			for _, q := range ds.questions {
 				for n, f := range renamed {
@@ -575,7 +575,7 @@ func TestPropertyRenaming(t *testing.T) {
 					}
 				}
 			}
-			checkAll(t, ds, readEvents(t, renamed), fmt.Sprintf("ids and IPs renamed, seed %d", seed), rn.name)
+			propCheckAll(t, ds, propReadEvents(t, renamed), fmt.Sprintf("ids and IPs renamed, seed %d", seed), rn.name)
 		}
 	}
 }
