@@ -346,7 +346,8 @@ type resultField struct {
 type query struct {
 	id      string
 	started time.Time
-	status  string // Running until QueryDuration has passed, then Complete
+	status  string // Running until evaluated and QueryDuration has passed, then Complete
+	done    bool
 	rows    [][]resultField
 	stats   map[string]float64
 }
@@ -575,10 +576,18 @@ func (s *Server) startQuery(req *logsRequest) (any, *apiError) {
 	if req.Limit != nil && int(*req.Limit) < maxRows {
 		maxRows = int(*req.Limit)
 	}
-	rows, stats := s.run(pq, groups, *req.StartTime*1000, *req.EndTime*1000, maxRows)
 	s.querySeq++
-	q := &query{id: fmt.Sprintf("q-%06d", s.querySeq), started: time.Now(), status: "Running", rows: rows, stats: stats}
+	q := &query{id: fmt.Sprintf("q-%06d", s.querySeq), started: time.Now(), status: "Running"}
 	s.queries[q.id] = q
+	startMs, endMs := *req.StartTime*1000, *req.EndTime*1000
+	// The query runs in the background, as in AWS: the engine's time is
+	// not the StartQuery call's.
+	go func() {
+		rows, stats := s.run(pq, groups, startMs, endMs, maxRows)
+		s.mu.Lock()
+		q.rows, q.stats, q.done = rows, stats, true
+		s.mu.Unlock()
+	}()
 	return map[string]string{"queryId": q.id}, nil
 }
 
@@ -589,7 +598,7 @@ func (s *Server) getQueryResults(req *logsRequest) (any, *apiError) {
 	if q == nil {
 		return nil, errorf(400, "ResourceNotFoundException", "Query %s does not exist", deref(req.QueryID))
 	}
-	if q.status == "Running" && time.Since(q.started) >= s.opt.QueryDuration {
+	if q.status == "Running" && q.done && time.Since(q.started) >= s.opt.QueryDuration {
 		q.status = "Complete"
 	}
 	out := struct {
@@ -610,7 +619,7 @@ func (s *Server) stopQuery(req *logsRequest) (any, *apiError) {
 	if q == nil {
 		return nil, errorf(400, "ResourceNotFoundException", "Query %s does not exist", deref(req.QueryID))
 	}
-	if q.status == "Running" && time.Since(q.started) >= s.opt.QueryDuration {
+	if q.status == "Running" && q.done && time.Since(q.started) >= s.opt.QueryDuration {
 		q.status = "Complete"
 	}
 	if q.status != "Running" {

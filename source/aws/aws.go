@@ -70,7 +70,7 @@ type Config struct {
 	// AWS's); a query that fills it is split.
 	MaxQueryRows int
 	// PollInitial and PollMax bound the GetQueryResults backoff (defaults
-	// 250 ms and 5 s).
+	// 250 ms and 5 s; the wait grows by half each time).
 	PollInitial, PollMax time.Duration
 
 	// InventoryTTL and StreamsTTL are how long the connection list and the

@@ -58,7 +58,7 @@ func (s *Source) runQuery(ctx context.Context, groups []string, startS, endS int
 			return nil, calls, ctx.Err()
 		case <-t.C:
 		}
-		wait = min(wait*2, s.cfg.PollMax)
+		wait = min(wait*3/2, s.cfg.PollMax)
 		out, err := s.logs.GetQueryResults(ctx, &cloudwatchlogs.GetQueryResultsInput{QueryId: id})
 		calls++
 		if err != nil {
@@ -373,6 +373,11 @@ func (s *Source) countQuery(vpns []string) string {
 		fmt.Sprintf("\n| limit %d", s.cfg.MaxQueryRows)
 }
 
+// expectedRowsPerConnectionDay is a guess of the distinct anomaly groups
+// (stream, hour, message) a connection has in a day; a day with a few
+// incidents, like the demo's, has about 16.
+const expectedRowsPerConnectionDay = 24
+
 type countJob struct {
 	groups []string
 	vpns   []string
@@ -411,7 +416,22 @@ func (s *Source) countByInsights(ctx context.Context, conns []source.Connection,
 			}
 		}
 		sort.Strings(vpns)
-		jobs = append(jobs, countJob{groups: batch, vpns: vpns, lo: start.UnixMilli() / 1000, hi: (end.UnixMilli() - 1) / 1000})
+		lo, hi := start.UnixMilli()/1000, (end.UnixMilli()-1)/1000
+		// Split up front where the row cap would surely be hit, so the
+		// parts run in parallel instead of one after another.
+		days := float64(hi-lo+1) / 86400
+		parts := int(float64(len(vpns))*days*expectedRowsPerConnectionDay/(0.8*float64(s.cfg.MaxQueryRows))) + 1
+		step := max((hi-lo+1)/int64(parts)/3600*3600, 3600)
+		for a := lo; a <= hi; a += step {
+			b := min(a+step-1, hi)
+			if hi-b < step/2 {
+				b = hi // no sliver at the end
+			}
+			jobs = append(jobs, countJob{groups: batch, vpns: vpns, lo: a, hi: b})
+			if b == hi {
+				break
+			}
+		}
 	}
 	var (
 		mu      sync.Mutex

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -199,13 +200,24 @@ func (s *Source) resolve(ctx context.Context, vpn string, wants []want) (found [
 			groups = append(groups, gk{w.group, w.groupWhy})
 		}
 	}
+	// IKE and BGP logs often go to different groups: list them in parallel.
+	lists := make([][]streamInfo, len(groups))
+	errs := make([]error, len(groups))
+	var wg sync.WaitGroup
+	for i, g := range groups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lists[i], errs[i] = s.listStreams(ctx, g.group, g.why, vpn)
+		}()
+	}
+	wg.Wait()
 	byGroup := map[string][]streamInfo{}
-	for _, g := range groups {
-		ls, err := s.listStreams(ctx, g.group, g.why, vpn)
-		if err != nil {
-			return nil, nil, err
+	for i, g := range groups {
+		if errs[i] != nil {
+			return nil, nil, errs[i]
 		}
-		byGroup[g.group] = ls
+		byGroup[g.group] = lists[i]
 	}
 	for _, w := range wants {
 		hit := false
