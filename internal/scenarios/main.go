@@ -172,7 +172,9 @@ func renderREADME(set []scenarioOut) []byte {
 	w("no clock); `go test ./internal/scenarios` fails if this copy drifts from the generator.\n\n")
 	w("Every scenario also carries healthy background on every stream: IKE state snapshots about every 10\n")
 	w("minutes, phase 2 rekeys (IKEv2 CREATE_CHILD_SA exchanges, one of them a collision; IKEv1 as state\n")
-	w("records), and routine BGP route refreshes.\n\n")
+	w("records) with the gateway's DELETE of the old phase 2 SA after the rekeys it starts (phase 2 stays\n")
+	w("established: routine, never a cause), and routine BGP route refreshes. Times in `root_cause_at` are\n")
+	w("as the record's stream logs them (whole seconds on most IKE streams).\n\n")
 	w("| scenario | format | question | root cause | stays down because | records |\n")
 	w("| --- | --- | --- | --- | --- | ---: |\n")
 	for _, s := range set {
