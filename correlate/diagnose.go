@@ -187,6 +187,22 @@ func ikeHealedBefore(all []Event, ike *Event, ms int64) bool {
 		!ikeFailure(last.Category) && ikeStateUp(last)
 }
 
+// ikeUpAt: the tunnel's last IKE record with phase states at or before ms
+// is a routine one saying both phases are up.
+func ikeUpAt(all []Event, vpn, ip string, ms int64) bool {
+	var last *Event
+	for i := range all {
+		a := &all[i]
+		if a.TimeMs > ms {
+			break
+		}
+		if a.TunnelIP == ip && a.VPNConnectionID == vpn && a.Stream == StreamIKE && a.Phase1State != IKEStateUnset {
+			last = a
+		}
+	}
+	return last != nil && !ikeFailure(last.Category) && ikeStateUp(last)
+}
+
 // ikeUpBetween: an IKE record of the tunnel strictly between from and to
 // says both phases were up.
 func ikeUpBetween(all []Event, vpn, ip string, from, to int64) bool {
@@ -385,13 +401,22 @@ func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
 				counts[e.Category]++
 			}
 		}
+		// A loop on a higher layer than the root explains the tunnel staying
+		// down only once the layer below is back: BGP rejections while IKE
+		// is still down are its consequence, but with IKE re-established
+		// (a gateway that rebooted into an old configuration) they are what
+		// keeps the session down.
+		eligible := func(c Category) bool {
+			return ikeFailure(c) || layerDepth(c) >= layerDepth(root.Category) ||
+				ikeUpAt(all, in.VPNConnectionID, in.TunnelIP, firstAt[c])
+		}
 		var loop Category
 		for c, n := range counts {
-			if n >= 2 && (loop == "" || n > counts[loop] || (n == counts[loop] && c < loop)) {
+			if n >= 2 && eligible(c) && (loop == "" || n > counts[loop] || (n == counts[loop] && c < loop)) {
 				loop = c
 			}
 		}
-		if loop != "" && (layerDepth(loop) >= layerDepth(root.Category) || ikeFailure(loop)) {
+		if loop != "" {
 			var ev []Event
 			last := int64(0)
 			for i := range evs {
