@@ -139,8 +139,10 @@ func TestExpectedPointsAtRecords(t *testing.T) {
 		if !found {
 			t.Errorf("%s: no %s record on %s at %s", s.spec.name, a.root, tn.IP, formatUTC(a.rootAt))
 		}
-		if d := a.at.Sub(a.rootAt); d <= 0 || d > 60*time.Minute {
-			t.Errorf("%s: asked %s after the root cause, want within (0, 60 min]", s.spec.name, d)
+		// People ask a few minutes after the drop, sometimes a few minutes
+		// before it (clocks and memories differ).
+		if d := a.at.Sub(a.rootAt); d < -10*time.Minute || d > 60*time.Minute || d == 0 {
+			t.Errorf("%s: asked %s after the root cause, want within [-10 min, 60 min]", s.spec.name, d)
 		}
 		if a.staysDown != "" {
 			n := 0

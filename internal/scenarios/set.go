@@ -630,6 +630,97 @@ var specs = []spec{
 		return answer{tunnelArg: "2", at: minuteAfter(hold, 3*mn), root: catHold, rootAt: hold, rootTunnel: t2,
 			why: "A phase 2 rekey failed once and succeeded on the retry 30 s later (IKE established again, snapshots say so); nine minutes later BGP's hold timer expired with IKE still established: the earlier hiccup had healed and does not explain the drop, which is a BGP-layer loss"}
 	}},
+	{name: "cgw-reboot-old-config-bad-open", format: fmtGzipLines, ike: v2v1, script: func(b *builder) answer {
+		t1 := b.t1()
+		// The gateway loses power; it boots an old startup-config whose BGP
+		// AS was never updated (the change had not been saved).
+		x := b.at(9, 12, 30, 0)
+		dpd := [2]time.Duration{31 * sec, 33*sec + 400*time.Millisecond}
+		hold := [2]time.Duration{28*sec + 120*time.Millisecond, 29*sec + 560*time.Millisecond}
+		wrongAS := t1.Conn.CGWASN + 100
+		fix := x.Add(26 * mn)
+		for i, tn := range b.conns[0].Tunnels {
+			msg := v.MsgDPDTimeoutV2
+			if tn.IKEVersion == "ikev1" {
+				msg = v.MsgPeerDeadV1
+			}
+			ike(tn, x.Add(dpd[i]), v.StDown, v.StDown, msg)
+			holdTimer(tn, x.Add(hold[i]))
+			boot := x.Add(4*mn + time.Duration(i)*7*sec)
+			ike(tn, boot, v.StNegotiating, v.StDown, "")
+			up := b.ikeRecover(tn, x.Add(dpd[i]), boot.Add(900*time.Millisecond), v.StDown, v.StDown)
+			nb := tn.CGWInside
+			b.every(up.Add(5*sec), fix, 2*mn, 2*sec, func(t time.Time) {
+				e := tn.BGPOpenExchange(b.r, t, wrongAS)
+				e = e.Add(vms(1))
+				tn.BGPAt(e, "DOWN", v.MsgBadOpen(nb, wrongAS, tn.Conn.CGWASN))
+				tn.BGPAt(e.Add(vms(1)), "DOWN", v.MsgBGPState("OpenSent", "Idle", nb))
+			})
+			est := b.bgpUp(tn, fix.Add(time.Duration(i)*9*sec+40*sec))
+			quiet(tn, x, est)
+		}
+		return answer{tunnelArg: "1", at: minuteAfter(x, 11*mn), root: catDPD, rootAt: ikeTime(t1, x.Add(dpd[0])), rootTunnel: t1,
+			staysDown: catBadOpen, shared: true,
+			why: "The gateway went away on both tunnels at once (DPD on each, BGP hold timers with them): it rebooted, and IKE came back 4 minutes later, but the old startup-config it booted has the wrong BGP AS: with the tunnel up again, the bad OPEN loop is what keeps BGP down"}
+	}},
+	{name: "both-tunnels-hold-timer-ike-up", format: fmtGetLogEvents, secondConn: true, ike: v2v2, script: func(b *builder) answer {
+		t2 := b.t2()
+		h := b.at(10, 30, 12, 333)
+		var at time.Time
+		for i, tn := range b.conns[0].Tunnels {
+			hold := h.Add(time.Duration(i) * 1800 * time.Millisecond)
+			ike(tn, hold.Add(-55*sec), v.StEstablished, v.StEstablished, "")
+			ike(tn, hold.Add(35*sec), v.StEstablished, v.StEstablished, "")
+			holdTimer(tn, hold)
+			est := b.bgpUp(tn, hold.Add(2*mn+time.Duration(i)*3*sec))
+			quiet(tn, hold, est)
+			at = hold
+		}
+		return answer{tunnelArg: "2", at: minuteAfter(at, 4*mn), root: catHold, rootAt: at, rootTunnel: t2, shared: true,
+			why: "Both BGP sessions' hold timers expired within 2 s while IKE stayed established on both tunnels: no tunnel failed, the gateway's BGP process stopped sending keepalives on both at once (a shared cause on the gateway)"}
+	}},
+	{name: "asked-before-the-drop", format: fmtPretty, ike: v2v2, script: func(b *builder) answer {
+		t1 := b.t1()
+		del := b.at(10, 3, 41, 622)
+		ike(t1, del, v.StDown, v.StDown, v.MsgDeleteIKESA)
+		sessionLost(t1, del.Add(1700*time.Millisecond), "")
+		re := del.Add(95 * sec)
+		ike(t1, re, v.StNegotiating, v.StDown, "")
+		up := b.ikeRecover(t1, del, re.Add(1300*time.Millisecond), v.StDown, v.StDown)
+		est := b.bgpUp(t1, up.Add(4*sec))
+		quiet(t1, del, est)
+		return answer{tunnelArg: "1", at: b.at(10, 0, 0, 0), root: catDelIKE, rootAt: ikeTime(t1, del), rootTunnel: t1,
+			why: "The user remembers \"around 10:00\"; the only incident near it began 3.7 minutes later, when the gateway deleted the IKE_SA (BGP fell 1.7 s after it, back within 2 minutes)"}
+	}},
+	{name: "los-angeles-evening-phase2-ikev1", format: fmtTextLines, ike: v1v1, script: func(b *builder) answer {
+		t2 := b.t2()
+		b.from, b.to = b.at(2, 0, 0, 0), b.at(9, 30, 0, 0)
+		// The gateway starts the quick-mode rekey with a changed PFS group.
+		r := b.at(5, 41, 10, 0)
+		first := r.Add(600 * time.Millisecond)
+		ike(t2, r, v.StEstablished, v.StRekeying, "")
+		ike(t2, first, v.StEstablished, v.StEstablished, v.MsgNoProposalChosen)
+		expiry := r.Add(4*mn + 30*sec)
+		b.every(r.Add(60*sec), expiry, 60*sec, 2*sec, func(t time.Time) {
+			ike(t2, t, v.StEstablished, v.StRekeying, "")
+			ike(t2, t.Add(500*time.Millisecond), v.StEstablished, v.StEstablished, v.MsgNoProposalChosen)
+		})
+		ike(t2, expiry, v.StEstablished, v.StDown, "")
+		hold := expiry.Add(25*sec + 210*time.Millisecond)
+		holdTimer(t2, hold)
+		b.failover(b.t1(), hold.Add(2*sec))
+		fix := expiry.Add(31 * mn)
+		b.every(expiry.Add(45*sec), fix, 60*sec, 2*sec, func(t time.Time) {
+			ike(t2, t, v.StEstablished, v.StDown, v.MsgNoProposalChosen)
+		})
+		up := b.ikeRecover(t2, expiry, fix.Add(20*sec), v.StEstablished, v.StDown)
+		t2.IKEOutages = append(t2.IKEOutages, v.Span{From: r, To: up})
+		est := b.bgpUp(t2, up.Add(5*sec))
+		quiet(t2, r, est)
+		quiet(b.t1(), hold, est)
+		return answer{tunnelArg: "2", at: minuteAfter(expiry, 3*mn), tz: "America/Los_Angeles", atForm: atClock, root: catProposal, rootAt: ikeTime(t2, first), rootTunnel: t2,
+			why: "Asked as a bare 22:48 in Los Angeles after midnight there: that is the previous local evening. The gateway's IKEv1 quick-mode rekey was refused (No proposal chosen: its phase 2 proposal had changed); the old SA expired 4.5 minutes later, then BGP timed out"}
+	}},
 	{name: "close-incidents-tunnel-1-sydney", same: "close-incidents", format: fmtJSONLines, ike: v2v2, script: closeIncidents(1)},
 	{name: "close-incidents-tunnel-2-sydney", same: "close-incidents", format: fmtJSONLines, ike: v2v2, script: closeIncidents(2)},
 	{name: "tokyo-clock-time-cgw-delete", format: fmtMixed, noInventory: true, ike: v1v1, script: func(b *builder) answer {
