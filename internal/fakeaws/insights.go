@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strconv"
@@ -260,7 +261,7 @@ type record struct {
 	group, stream string
 	ts            int64
 	msg           string
-	ptr           string
+	idx           int
 	json          map[string]string // discovered fields, nil if not JSON
 	extra         map[string]string // fields set by `fields ... as`
 }
@@ -279,11 +280,13 @@ func (r *record) get(f string) (string, bool) {
 	case "@log":
 		return "111122223333:" + r.group, true
 	case "@ptr":
-		return r.ptr, true
+		return r.ptrValue(), true
 	}
 	v, ok := r.json[f]
 	return v, ok
 }
+
+func (r *record) ptrValue() string { return fmt.Sprintf("%s/%s/%d", r.group, r.stream, r.idx) }
 
 func (r *record) eval(e *expr) (string, bool) {
 	if e.field != "" {
@@ -365,6 +368,7 @@ func (s *Server) run(pq *parsedQuery, groups []*logGroup, startMs, endMs int64, 
 	var rows [][]resultField
 	var recs []*record
 	groupsAgg := map[string]*agg{}
+	rec := record{extra: map[string]string{}}
 	var fieldsProj []projection
 	for i := range pq.cmds {
 		switch pq.cmds[i].kind {
@@ -400,56 +404,55 @@ func (s *Server) run(pq *parsedQuery, groups []*logGroup, startMs, endMs int64, 
 				tmpl := &st.events[i%n]
 				scanned++
 				bytes += len(ev.msg)
-				r := &record{group: g.name, stream: name, ts: ev.ts, msg: ev.msg, ptr: fmt.Sprintf("%s/%s/%d", g.name, name, i)}
+				rec.stream, rec.group, rec.ts, rec.msg, rec.idx = name, g.name, ev.ts, ev.msg, i
 				js, ok := jsonMemo[tmpl]
 				if !ok {
 					js = discover(ev.msg)
 					jsonMemo[tmpl] = js
 				}
-				r.json = js
+				rec.json = js
+				clear(rec.extra)
+				// Filters first (vpnlens's filters never name a field that
+				// `fields` makes), then the projections of the records kept.
 				keep := true
 				for _, c := range pq.cmds {
-					if !keep {
-						break
+					if !keep || c.kind != "filter" || c.field == "@logStream" {
+						continue
 					}
-					switch c.kind {
-					case "fields":
-						for _, p := range c.proj {
-							if v, ok := r.eval(p.e); ok && p.name != p.e.field {
-								if r.extra == nil {
-									r.extra = map[string]string{}
-								}
-								r.extra[p.name] = v
-							}
+					if c.field == "@message" && c.re != nil {
+						m := reMemo[c.re]
+						if m == nil {
+							m = map[*event]bool{}
+							reMemo[c.re] = m
 						}
-					case "filter":
-						if c.field == "@logStream" {
-							continue
+						hit, ok := m[tmpl]
+						if !ok {
+							hit = c.re.MatchString(ev.msg)
+							m[tmpl] = hit
 						}
-						if c.field == "@message" && c.re != nil {
-							m := reMemo[c.re]
-							if m == nil {
-								m = map[*event]bool{}
-								reMemo[c.re] = m
-							}
-							hit, ok := m[tmpl]
-							if !ok {
-								hit = c.re.MatchString(ev.msg)
-								m[tmpl] = hit
-							}
-							keep = hit
-							continue
-						}
-						v, ok := r.get(c.field)
-						if c.re != nil {
-							keep = ok && c.re.MatchString(v)
-						} else {
-							keep = ok && contains(c.in, v)
-						}
+						keep = hit
+						continue
+					}
+					v, ok := rec.get(c.field)
+					if c.re != nil {
+						keep = ok && c.re.MatchString(v)
+					} else {
+						keep = ok && contains(c.in, v)
 					}
 				}
 				if !keep {
 					continue
+				}
+				for _, p := range fieldsProj {
+					if v, ok := rec.eval(p.e); ok && p.name != p.e.field {
+						rec.extra[p.name] = v
+					}
+				}
+				r := &rec
+				if stats == nil {
+					cp := rec
+					cp.extra = maps.Clone(rec.extra)
+					r = &cp
 				}
 				matched++
 				if stats == nil {
@@ -522,7 +525,7 @@ func (s *Server) run(pq *parsedQuery, groups []*logGroup, startMs, endMs int64, 
 					row = append(row, resultField{Field: p.name, Value: v})
 				}
 			}
-			row = append(row, resultField{Field: "@ptr", Value: r.ptr})
+			row = append(row, resultField{Field: "@ptr", Value: r.ptrValue()})
 			rows = append(rows, row)
 		}
 	}

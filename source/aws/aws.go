@@ -56,9 +56,11 @@ type Config struct {
 	// below AWS's account-wide quotas so that vpnlens leaves room for other
 	// tools. Missing operations take DefaultRateLimits.
 	RateLimits map[string]float64
-	// Concurrency bounds concurrent stream fetches and Insights queries
-	// (default 8).
-	Concurrency int
+	// Concurrency bounds concurrent stream fetches (default 8);
+	// QueryConcurrency concurrent Logs Insights queries (default 10 of the
+	// account's 100, which dashboards share).
+	Concurrency      int
+	QueryConcurrency int
 
 	// InsightsWindow: windows longer than this are read through Logs
 	// Insights instead of FilterLogEvents (default 24 h). InsightsFleet:
@@ -88,13 +90,13 @@ type Config struct {
 
 // DefaultRateLimits are requests per second per operation: FilterLogEvents
 // at 5, the smallest regional quota (eu-central-1 and others), the rest
-// well under theirs.
+// under theirs (StartQuery and GetQueryResults: 10 per account and region).
 var DefaultRateLimits = map[string]float64{
 	"FilterLogEvents":        5,
 	"GetLogEvents":           5,
 	"DescribeLogStreams":     10,
-	"StartQuery":             5,
-	"GetQueryResults":        5,
+	"StartQuery":             8,
+	"GetQueryResults":        8,
 	"StopQuery":              5,
 	"DescribeVpnConnections": 10,
 }
@@ -136,6 +138,9 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 8
+	}
+	if cfg.QueryConcurrency <= 0 {
+		cfg.QueryConcurrency = 10
 	}
 	if cfg.InsightsWindow <= 0 {
 		cfg.InsightsWindow = 24 * time.Hour

@@ -376,7 +376,7 @@ func (s *Source) countQuery(vpns []string) string {
 // expectedRowsPerConnectionDay is a guess of the distinct anomaly groups
 // (stream, hour, message) a connection has in a day; a day with a few
 // incidents, like the demo's, has about 16.
-const expectedRowsPerConnectionDay = 24
+const expectedRowsPerConnectionDay = 48
 
 type countJob struct {
 	groups []string
@@ -441,7 +441,7 @@ func (s *Source) countByInsights(ctx context.Context, conns []source.Connection,
 		queries int
 		firstEr error
 	)
-	sem := make(chan struct{}, s.cfg.Concurrency)
+	sem := make(chan struct{}, s.cfg.QueryConcurrency)
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var run func(j countJob)
