@@ -248,7 +248,8 @@ func FindIncidents(evs []Event) []Incident {
 // IncidentAt picks the incident a question "what happened at t" is about:
 // one running at t, else the one that began closest before t within
 // lookback (people ask a few minutes after the drop), else the nearest one
-// starting shortly after t (clocks and memories differ).
+// starting shortly after t (clocks and memories differ); incidents that took
+// something down first.
 func IncidentAt(incs []Incident, tunnelIP string, t time.Time, lookback time.Duration) *Incident {
 	ms := t.UnixMilli()
 	var best *Incident
@@ -269,9 +270,14 @@ func IncidentAt(incs []Incident, tunnelIP string, t time.Time, lookback time.Dur
 		default:
 			continue
 		}
-		// Prefer incidents that took something down over background noise.
+		// The question is why something dropped: an incident that took
+		// the tunnel or its session down anywhere in the look-back wins over
+		// one that took nothing down, however close (route denials that
+		// start when a session comes back would otherwise steal a question
+		// asked a few minutes after the drop). Those still answer when no
+		// drop is near.
 		if !in.Down {
-			score += 5 * 60 * 1000
+			score += lookback.Milliseconds() + 1
 		}
 		if score < bestScore || (score == bestScore && best != nil && in.StartMs < best.StartMs) {
 			best, bestScore = in, score
