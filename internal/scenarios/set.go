@@ -721,6 +721,31 @@ var specs = []spec{
 		return answer{tunnelArg: "2", at: minuteAfter(expiry, 3*mn), tz: "America/Los_Angeles", atForm: atClock, root: catProposal, rootAt: ikeTime(t2, first), rootTunnel: t2,
 			why: "Asked as a bare 22:48 in Los Angeles after midnight there: that is the previous local evening. The gateway's IKEv1 quick-mode rekey was refused (No proposal chosen: its phase 2 proposal had changed); the old SA expired 4.5 minutes later, then BGP timed out"}
 	}},
+	{name: "dpd-then-as-path-loop-after-recovery", format: fmtJSONLines, ike: v2v2, script: func(b *builder) answer {
+		t1, t2 := b.t1(), b.t2()
+		dpd := b.at(10, 5, 0, 0)
+		ike(t1, dpd, v.StDown, v.StDown, v.MsgDPDTimeoutV2)
+		hold := dpd.Add(19*sec + 640*time.Millisecond)
+		holdTimer(t1, hold)
+		b.failover(t2, hold.Add(2*sec))
+		re := dpd.Add(2*mn + 55*sec)
+		ike(t1, re, v.StNegotiating, v.StDown, "")
+		up := b.ikeRecover(t1, dpd, re.Add(sec), v.StDown, v.StDown)
+		est := b.bgpUp(t1, up.Add(5*sec))
+		// Back on tunnel 1, the gateway re-advertises the VPC routes it
+		// learned from AWS over tunnel 2 (no outbound filter): denied.
+		c := t1.Conn
+		looped := []v.Prefix{{CIDR: "10.0.0.0/16", ASPath: fmt.Sprintf("%d %d", c.CGWASN, c.AWSASN)}}
+		start := est.Add(30 * sec)
+		t1.ReceiveRoutes(b.r, start, "ADVERTISED", looped, t1.MED, v.DenyASLoop)
+		b.every(start.Add(4*mn), start.Add(40*mn), 4*mn, 5*sec, func(t time.Time) {
+			t1.ReceiveRoutes(b.r, t, "UPDATED", looped, t1.MED, v.DenyASLoop)
+		})
+		quiet(t1, dpd, start.Add(40*mn))
+		quiet(t2, dpd, est)
+		return answer{tunnelArg: "1", at: minuteAfter(dpd, 9*mn), root: catDPD, rootAt: ikeTime(t1, dpd), rootTunnel: t1,
+			why: "Asked why tunnel 1 dropped, 9 minutes after it did: the drop was DPD at 10:05 (BGP followed, back 3 minutes later); the as-path-loop denials that began after the session returned took nothing down and are a separate finding, not the answer to a drop question"}
+	}},
 	{name: "close-incidents-tunnel-1-sydney", same: "close-incidents", format: fmtJSONLines, ike: v2v2, script: closeIncidents(1)},
 	{name: "close-incidents-tunnel-2-sydney", same: "close-incidents", format: fmtJSONLines, ike: v2v2, script: closeIncidents(2)},
 	{name: "tokyo-clock-time-cgw-delete", format: fmtMixed, noInventory: true, ike: v1v1, script: func(b *builder) answer {
