@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +178,41 @@ func TestExtentsMatchLocal(t *testing.T) {
 	// One DescribeLogStreams per group and page (page size 1: one per stream).
 	if n := f.Counts()["DescribeLogStreams"]; n != 8 {
 		t.Errorf("DescribeLogStreams calls = %d, want 8 (4 groups of 2 streams, page size 1)", n)
+	}
+}
+
+// A stream whose name does not say IKE or BGP is told by its first record
+// (one GetLogEvents, remembered), and its records are read as that kind.
+func TestStreamKindByContent(t *testing.T) {
+	f := fakeaws.New(fakeaws.Options{})
+	defer f.Close()
+	inv, _ := os.ReadFile(demoDir + "/vpn-connections.json")
+	if err := f.LoadInventoryJSON(inv); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := local(t).Logs(context.Background(), source.LogQuery{VPNConnectionID: hq, TunnelIPs: []string{"203.0.113.10"}, Start: day, End: day.Add(24 * time.Hour)})
+	byKind := map[correlate.StreamKind][]correlate.Event{}
+	for _, ev := range want.Events {
+		byKind[ev.Stream] = append(byKind[ev.Stream], ev)
+	}
+	for kind, group := range map[correlate.StreamKind]string{correlate.StreamIKE: "/aws/vendedlogs/vpn/hq", correlate.StreamBGP: "/aws/vendedlogs/vpn/hq-bgp"} {
+		var times []int64
+		var msgs []string
+		for _, ev := range byKind[kind] {
+			times = append(times, ev.TimeMs)
+			msgs = append(msgs, ev.Raw)
+		}
+		f.AddStream(group, "vpn-0a1b2c3d4e5f60718_203.0.113.10", times, msgs) // no -IKE/-BGP suffix
+	}
+	src := newSource(t, f, nil)
+	for range 2 {
+		got, err := src.Logs(context.Background(), source.LogQuery{VPNConnectionID: hq, TunnelIPs: []string{"203.0.113.10"}, Start: day, End: day.Add(24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		diffKeys(t, "kind by content", eventKeys(got.Events), eventKeys(want.Events))
+	}
+	if n := f.Counts()["GetLogEvents"]; n != 2 {
+		t.Errorf("GetLogEvents calls %d, want one per stream, once", n)
 	}
 }
