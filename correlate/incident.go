@@ -100,9 +100,14 @@ func (t *tunnelTracker) apply(ev *Event) {
 	switch ev.Stream {
 	case StreamIKE:
 		switch ev.Category {
-		case IKEDPDTimeout, IKECGWDeleteIKESA, IKEPhase1Timeout:
+		case IKEDPDTimeout, IKEPhase1Timeout:
 			t.ike = stDown
 			return
+		case IKECGWDeleteIKESA:
+			if !routineDelete(ev) {
+				t.ike = stDown
+				return
+			}
 		}
 		if ev.Phase1State != IKEStateUnset {
 			p1 := ev.Phase1State == IKEStateEstablished || ev.Phase1State == IKEStateRekeying
@@ -136,23 +141,29 @@ func (t *tunnelTracker) apply(ev *Event) {
 	}
 }
 
-// troubling reports whether an event is trouble for an incident: an anomaly,
-// except the customer gateway deleting a phase 2 SA while the record itself
-// says phase 2 is still established (or rekeying). That is the old SA being
-// retired after a rekey the gateway started — routine on IKEv1 quick-mode
-// and IKEv2 CHILD_SA rekeys — and treating it as a failure opened incidents
-// that then swallowed unrelated drops up to QuietPeriod later and named the
-// routine DELETE as their cause. A DELETE with phase 2 down (or no state
-// logged) stays trouble.
+// troubling reports whether an event is trouble for an incident: an
+// anomaly, except a routine DELETE (see routineDelete).
 func troubling(ev *Event) bool {
-	if !ev.Anomaly {
-		return false
+	return ev.Anomaly && !routineDelete(ev)
+}
+
+// routineDelete: the customer gateway deleting an SA while the record itself
+// says that phase is still established (or rekeying). That is the old SA
+// being retired after a rekey the gateway started — routine for phase 2 on
+// IKEv1 quick mode and IKEv2 CHILD_SA rekeys, and for the ISAKMP SA when an
+// IKEv1 phase 1 lifetime runs out. Treated as a failure, it opened incidents
+// that swallowed unrelated drops up to QuietPeriod later and named the
+// DELETE as their cause, and a phase 1 one counted as a flap. A DELETE with
+// the phase down (or no state logged) stays trouble.
+func routineDelete(ev *Event) bool {
+	switch ev.Category {
+	case IKECGWDeleteChildSA:
+		return ev.Phase2State == IKEStateEstablished || ev.Phase2State == IKEStateRekeying
+	case IKECGWDeleteIKESA:
+		return (ev.Phase1State == IKEStateEstablished || ev.Phase1State == IKEStateRekeying) &&
+			(ev.Phase2State == IKEStateEstablished || ev.Phase2State == IKEStateRekeying)
 	}
-	if ev.Category == IKECGWDeleteChildSA &&
-		(ev.Phase2State == IKEStateEstablished || ev.Phase2State == IKEStateRekeying) {
-		return false
-	}
-	return true
+	return false
 }
 
 // contextEvent reports non-anomalies worth keeping in an incident's story.
