@@ -25,8 +25,8 @@ import (
 // data — must not change when
 //   - records that share a second arrive in another order,
 //   - healthy noise is added away from incidents (rekeys, rekey collisions,
-//     the gateway's routine DELETE of the old phase 2 SA, state snapshots,
-//     route refreshes),
+//     the gateway's routine DELETE of the old phase 2 SA or ISAKMP SA, state
+//     snapshots, route refreshes),
 //   - VPN connection ids and IP addresses are renamed consistently (in the
 //     records, the file names and folder names).
 // The diagnosis is run the way diagnose_tunnel_drop runs it: the
@@ -397,6 +397,10 @@ func propNoiseLines(h *propTunnelHealth, ms int64, kind int, r *rand.Rand) (ike,
 		ike = append(ike, ikeRec(t, "established", "rekeying", fmt.Sprintf("AWS tunnel is sending request (id=%d) for CREATE_CHILD_SA", id)),
 			ikeRec(t.Add(150*time.Millisecond), "established", "rekeying", "AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE"),
 			ikeRec(t.Add(600*time.Millisecond), "established", "established", "AWS tunnel (CHILD_SA) redundant SA is being deleted due to detected collision"))
+	case 5: // IKEv1 phase 1 rekey, the old ISAKMP SA deleted by the gateway
+		ike = append(ike, ikeRec(t, "rekeying", "established", ""),
+			ikeRec(t.Add(1200*time.Millisecond), "established", "established", ""),
+			ikeRec(t.Add(1900*time.Millisecond), "established", "established", "AWS tunnel received DELETE for IKE_SA from CGW"))
 	case 4: // route refresh
 		if h.neighbor == "" || len(h.prefixes) == 0 {
 			return nil, nil
@@ -433,7 +437,7 @@ func propAddNoise(t testing.TB, evs []Event, r *rand.Rand) ([]Event, int) {
 			if !h.healthy(ms) {
 				continue
 			}
-			i, b := propNoiseLines(h, ms, r.IntN(5), r)
+			i, b := propNoiseLines(h, ms, r.IntN(6), r)
 			ike, bgp = append(ike, i...), append(bgp, b...)
 		}
 		for kind, lines := range map[StreamKind][]string{StreamIKE: ike, StreamBGP: bgp} {

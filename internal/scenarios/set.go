@@ -746,6 +746,23 @@ var specs = []spec{
 		return answer{tunnelArg: "1", at: minuteAfter(dpd, 9*mn), root: catDPD, rootAt: ikeTime(t1, dpd), rootTunnel: t1,
 			why: "Asked why tunnel 1 dropped, 9 minutes after it did: the drop was DPD at 10:05 (BGP followed, back 3 minutes later); the as-path-loop denials that began after the session returned took nothing down and are a separate finding, not the answer to a drop question"}
 	}},
+	{name: "phase1-rekey-delete-then-hold-timer-ikev1", format: fmtFilterLogEvents, ike: v1v2, script: func(b *builder) answer {
+		t1 := b.t1()
+		// The 8-hour phase 1 lifetime runs out: main mode again, then the
+		// gateway deletes the old ISAKMP SA; phase 1 stays established.
+		r := b.at(10, 11, 3, 0)
+		ike(t1, r, v.StRekeying, v.StEstablished, "")
+		ike(t1, r.Add(1400*time.Millisecond), v.StEstablished, v.StEstablished, "")
+		ike(t1, r.Add(2100*time.Millisecond), v.StEstablished, v.StEstablished, v.MsgDeleteIKESA)
+		hold := b.at(10, 17, 48, 95)
+		ike(t1, hold.Add(-70*sec), v.StEstablished, v.StEstablished, "")
+		ike(t1, hold.Add(45*sec), v.StEstablished, v.StEstablished, "")
+		holdTimer(t1, hold)
+		est := b.bgpUp(t1, hold.Add(100*sec))
+		quiet(t1, r, est)
+		return answer{tunnelArg: "1", at: minuteAfter(hold, 3*mn), root: catHold, rootAt: hold, rootTunnel: t1,
+			why: "Six minutes before the drop the gateway deleted the old ISAKMP SA after a phase 1 rekey, with phase 1 established in that very record: rekey cleanup, not a teardown; the drop is BGP's hold timer with IKE established before and after it"}
+	}},
 	{name: "close-incidents-tunnel-1-sydney", same: "close-incidents", format: fmtJSONLines, ike: v2v2, script: closeIncidents(1)},
 	{name: "close-incidents-tunnel-2-sydney", same: "close-incidents", format: fmtJSONLines, ike: v2v2, script: closeIncidents(2)},
 	{name: "tokyo-clock-time-cgw-delete", format: fmtMixed, noInventory: true, ike: v1v1, script: func(b *builder) answer {
