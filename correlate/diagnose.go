@@ -149,58 +149,47 @@ func ikePhaseDown(e *Event) bool {
 	return e.Category == IKEStateReport && (e.Phase1State == IKEStateDown || e.Phase2State == IKEStateDown)
 }
 
-// ikeWasUpBefore: the tunnel's last IKE record with phase states before e
-// said it was up, so e is the moment it went down (not a snapshot of a
-// tunnel that had never come up).
-func ikeWasUpBefore(all []Event, e *Event) bool {
+// lastIKEState is the tunnel's last IKE record with phase states at or
+// before ms (strictly before when strict), or nil.
+func lastIKEState(all []Event, vpn, ip string, ms int64, strict bool) *Event {
 	var last *Event
 	for i := range all {
 		a := &all[i]
-		if a.TimeMs >= e.TimeMs {
-			break
-		}
-		if a.TunnelIP == e.TunnelIP && a.VPNConnectionID == e.VPNConnectionID && a.Stream == StreamIKE && a.Phase1State != IKEStateUnset {
-			last = a
-		}
-	}
-	return last != nil && ikeStateUp(last)
-}
-
-// ikeHealedBefore: between an IKE failure and ms the tunnel's IKE recovered:
-// its last IKE record at or before ms is a routine one (not a failure)
-// saying both phases are up. An IKE failure that healed does not explain a
-// BGP loss that came later.
-func ikeHealedBefore(all []Event, ike *Event, ms int64) bool {
-	var last *Event
-	for i := range all {
-		a := &all[i]
-		if a.TimeMs > ms {
-			break
-		}
-		if a.TimeMs < ike.TimeMs || a.TunnelIP != ike.TunnelIP || a.VPNConnectionID != ike.VPNConnectionID ||
-			a.Stream != StreamIKE || a.Phase1State == IKEStateUnset {
-			continue
-		}
-		last = a
-	}
-	return last != nil && last != ike && !(last.TimeMs == ike.TimeMs && last.Raw == ike.Raw) &&
-		!ikeFailure(last.Category) && ikeStateUp(last)
-}
-
-// ikeUpAt: the tunnel's last IKE record with phase states at or before ms
-// is a routine one saying both phases are up.
-func ikeUpAt(all []Event, vpn, ip string, ms int64) bool {
-	var last *Event
-	for i := range all {
-		a := &all[i]
-		if a.TimeMs > ms {
+		if a.TimeMs > ms || (strict && a.TimeMs == ms) {
 			break
 		}
 		if a.TunnelIP == ip && a.VPNConnectionID == vpn && a.Stream == StreamIKE && a.Phase1State != IKEStateUnset {
 			last = a
 		}
 	}
-	return last != nil && !ikeFailure(last.Category) && ikeStateUp(last)
+	return last
+}
+
+// routineUp: a record that is not an IKE failure and says both phases are
+// up (failure records may carry "established" while an old SA lives on).
+func routineUp(e *Event) bool { return e != nil && !ikeFailure(e.Category) && ikeStateUp(e) }
+
+// ikeWasUpBefore: the tunnel's last IKE record with phase states before e
+// said it was up, so e is the moment it went down (not a snapshot of a
+// tunnel that had never come up).
+func ikeWasUpBefore(all []Event, e *Event) bool {
+	last := lastIKEState(all, e.VPNConnectionID, e.TunnelIP, e.TimeMs, true)
+	return last != nil && ikeStateUp(last)
+}
+
+// ikeHealedBefore: between an IKE failure and ms the tunnel's IKE recovered:
+// its last IKE record at or before ms came after the failure and is a
+// routine one saying both phases are up. An IKE failure that healed does
+// not explain a BGP loss that came later.
+func ikeHealedBefore(all []Event, ike *Event, ms int64) bool {
+	last := lastIKEState(all, ike.VPNConnectionID, ike.TunnelIP, ms, false)
+	return routineUp(last) && last.TimeMs >= ike.TimeMs && !(last.TimeMs == ike.TimeMs && last.Raw == ike.Raw)
+}
+
+// ikeUpAt: the tunnel's last IKE record with phase states at or before ms
+// is a routine one saying both phases are up.
+func ikeUpAt(all []Event, vpn, ip string, ms int64) bool {
+	return routineUp(lastIKEState(all, vpn, ip, ms, false))
 }
 
 // ikeUpBetween: an IKE record of the tunnel strictly between from and to
@@ -214,7 +203,7 @@ func ikeUpBetween(all []Event, vpn, ip string, from, to int64) bool {
 		if a.TimeMs >= to {
 			break
 		}
-		if a.TunnelIP == ip && a.VPNConnectionID == vpn && ikeStateUp(a) && !ikeFailure(a.Category) {
+		if a.TunnelIP == ip && a.VPNConnectionID == vpn && routineUp(a) {
 			return true
 		}
 	}
