@@ -953,3 +953,45 @@ func TestShutdownFinishesInFlightCall(t *testing.T) {
 		t.Error("server still answers after shutdown")
 	}
 }
+
+// TestModernProtocolClient: a client of protocol 2026-07-28 (no sessions,
+// every request on its own) works behind the same gate, and holds no
+// session place.
+func TestModernProtocolClient(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger()})
+	ts, h := newTestHTTP(t, s, HTTPOptions{MaxSessions: 1, Token: testToken})
+	c, err := client.NewStreamableHttpClient(ts.URL+EndpointPath, transport.WithHTTPLogger(quietLogger()),
+		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + testToken}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var ir mcp.InitializeRequest // no version pinned: the client tries the modern protocol first
+	ir.Params.ClientInfo = mcp.Implementation{Name: "modern", Version: "0"}
+	res, err := c.Initialize(ctx, ir)
+	if err != nil {
+		t.Fatalf("initialize: %v", err)
+	}
+	if !mcp.IsModernProtocol(res.ProtocolVersion) {
+		t.Skipf("negotiated %s, not a modern protocol version", res.ProtocolVersion)
+	}
+	for range 3 {
+		r, err := c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "classify_vpn_message",
+			Arguments: map[string]any{"message": "AWS tunnel detected a pre-shared key mismatch with cgw: 198.51.100.7"}}})
+		if err != nil || r.IsError {
+			t.Fatalf("modern tools/call: %v %q", err, resultText(r))
+		}
+	}
+	if n := h.Sessions(); n != 0 {
+		t.Errorf("a modern client holds %d session places, want 0", n)
+	}
+	// A legacy client still gets the one session place.
+	if _, err := startClient(t, ctx, ts.URL+EndpointPath, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + testToken})); err != nil {
+		t.Errorf("legacy client next to a modern one: %v", err)
+	}
+}
