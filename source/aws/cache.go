@@ -196,8 +196,20 @@ func (c *cache) store(si *streamInfo, lo, hi int64, anomalies bool, evs []correl
 	if anomalies {
 		l = &sc.anom
 	}
-	l.insert(lo, hi, evs[:n], times[:n], kept)
-	c.total += n
+	// Two questions may have fetched the same gap at once: keep only what
+	// the layer does not hold yet, so no record is stored twice.
+	for _, m := range l.covered.missing(lo, hi) {
+		a := sort.Search(n, func(i int) bool { return times[i] >= m.lo })
+		b := sort.Search(n, func(i int) bool { return times[i] >= m.hi })
+		var bad []malformedAt
+		for _, x := range kept {
+			if x.ms >= m.lo && x.ms < m.hi {
+				bad = append(bad, x)
+			}
+		}
+		l.insert(m.lo, m.hi, evs[a:b], times[a:b], bad)
+		c.total += b - a
+	}
 }
 
 // read returns the cached events of [lo, hi): from the full layer where it

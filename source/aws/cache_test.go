@@ -115,3 +115,70 @@ func TestCacheRecentTailIsRefetched(t *testing.T) {
 	want, _ := local(t).Logs(context.Background(), q)
 	diffKeys(t, "live window", eventKeys(res.Events), eventKeys(want.Events))
 }
+
+// Parallel questions on the same window (MCP clients call tools
+// concurrently) may fetch the same gap twice; the cache keeps one copy.
+func TestCacheConcurrentReads(t *testing.T) {
+	f := newFake(t, fakeaws.Options{PageSize: 50, Latency: 5 * time.Millisecond})
+	src := newSource(t, f, nil)
+	want, _ := local(t).Logs(context.Background(), dayQuery(hq))
+	errs := make(chan error, 6)
+	for range 6 {
+		go func() {
+			res, err := src.Logs(context.Background(), dayQuery(hq))
+			if err == nil && len(res.Events) != len(want.Events) {
+				err = fmt.Errorf("%d events, want %d", len(res.Events), len(want.Events))
+			}
+			errs <- err
+		}()
+	}
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	f.ResetCalls()
+	got, err := src.Logs(context.Background(), dayQuery(hq))
+	if err != nil || f.Total() != 0 {
+		t.Fatalf("err %v, calls %s", err, counts(f))
+	}
+	diffKeys(t, "after concurrent reads", eventKeys(got.Events), eventKeys(want.Events))
+}
+
+// A long window that is mostly cached is completed with FilterLogEvents;
+// a long gap goes to Insights.
+func TestPathFollowsWhatIsMissing(t *testing.T) {
+	f := newFake(t, fakeaws.Options{})
+	src := newSource(t, f, func(c *awssource.Config) { c.InsightsWindow = 6 * time.Hour })
+	ctx := context.Background()
+	res, err := src.Logs(ctx, source.LogQuery{VPNConnectionID: hq, Start: day, End: day.Add(20 * time.Hour)})
+	if err != nil || res.Path != awssource.PathInsights {
+		t.Fatalf("20 h uncached: path %v, err %v", res.Path, err)
+	}
+	f.ResetCalls()
+	res, err = src.Logs(ctx, dayQuery(hq))
+	if err != nil || res.Path != awssource.PathFilter || f.Counts()["StartQuery"] != 0 {
+		t.Fatalf("24 h with 4 h missing: path %v, err %v, calls %s", res.Path, err, counts(f))
+	}
+	want, _ := local(t).Logs(ctx, dayQuery(hq))
+	diffKeys(t, "mixed paths", eventKeys(res.Events), eventKeys(want.Events))
+}
+
+// The standard endpoint variables reach the SDK: no Endpoint in Config.
+func TestEndpointFromEnvironment(t *testing.T) {
+	f := newFake(t, fakeaws.Options{})
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1") // the specific variables win
+	t.Setenv("AWS_ENDPOINT_URL_EC2", f.URL)
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", f.URL)
+	t.Setenv("AWS_REGION", "eu-central-1")
+	src := newSource(t, f, func(c *awssource.Config) { c.Endpoint, c.Region = "", "" })
+	if src.Region() != "eu-central-1" {
+		t.Errorf("region %q from AWS_REGION", src.Region())
+	}
+	if _, err := src.Logs(context.Background(), dayQuery(hq)); err != nil {
+		t.Fatal(err)
+	}
+	if f.Counts()["FilterLogEvents"] != 4 || f.Counts()["DescribeVpnConnections"] != 1 {
+		t.Errorf("calls %s", counts(f))
+	}
+}

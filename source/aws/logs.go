@@ -83,11 +83,17 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 	path := PathCache
 	var calls int
 	var results []*fetched
+	// The largest part still to fetch chooses the path: a long window that
+	// is mostly cached is completed with FilterLogEvents.
+	gapLo, gapHi, widest := hi, lo, int64(0)
+	for _, j := range jobs {
+		gapLo, gapHi, widest = min(gapLo, j.gap.lo), max(gapHi, j.gap.hi), max(widest, j.gap.hi-j.gap.lo)
+	}
 	switch {
 	case len(jobs) == 0:
-	case time.Duration(hi-lo)*time.Millisecond > s.cfg.InsightsWindow:
+	case time.Duration(widest)*time.Millisecond > s.cfg.InsightsWindow:
 		path = PathInsights
-		results, calls, err = s.insightsRecords(ctx, streams, lo, hi, q.AnomaliesOnly)
+		results, calls, err = s.insightsRecords(ctx, streams, gapLo, gapHi, q.AnomaliesOnly)
 	default:
 		path = PathFilter
 		results = make([]*fetched, len(jobs))
@@ -179,7 +185,7 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 	case PathFilter:
 		res.Notes = append(res.Notes, fmt.Sprintf("read %d part(s) of %d stream(s) with FilterLogEvents in %d call(s); the rest came from the cache", len(jobs), len(streams), calls))
 	case PathInsights:
-		res.Notes = append(res.Notes, fmt.Sprintf("the window is longer than %s, so it was read with Logs Insights in %d call(s)", s.cfg.InsightsWindow, calls))
+		res.Notes = append(res.Notes, fmt.Sprintf("more than %s of records were missing, so they were read with Logs Insights in %d call(s)", s.cfg.InsightsWindow, calls))
 	}
 	if q.AnomaliesOnly && path != PathCache {
 		res.Notes = append(res.Notes, "anomalies only: AWS filtered the records server-side, vpnlens classified what came back")
