@@ -2,8 +2,6 @@ package aws_test
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -161,10 +159,4 @@ func BenchmarkFleet30Days50Connections(b *testing.B) {
 	b.ReportMetric(float64(wall.Milliseconds()), "wall-ms")
 	b.ReportMetric(float64(wall)/float64(lower), "ratio")
 	b.Logf("%d anomalies in %d count rows, %s", n, len(got.Rows), counts(f))
-	var tl []string
-	t0 := f.Calls()[0].At
-	for _, c := range f.Calls() {
-		tl = append(tl, fmt.Sprintf("%s@%.2f%s", c.Op[:4], c.At.Sub(t0).Seconds(), c.Code))
-	}
-	b.Log(strings.Join(tl, " "))
 }
