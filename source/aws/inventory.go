@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -168,8 +167,6 @@ func intv(p *int32) int {
 	}
 	return int(*p)
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
