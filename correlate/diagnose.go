@@ -630,3 +630,32 @@ func summary(d *Diagnosis) string {
 	b.WriteString(".")
 	return b.String()
 }
+
+// Teardown reports classes that take a tunnel or its BGP session down (or
+// keep it from coming up): what counts as a flap when only counts are known.
+func Teardown(c Category) bool {
+	return ikeFailure(c) && c != IKECGWDeleteChildSA || bgpSpecificity(c) >= 1 && c != BGPCeaseCollision
+}
+
+// CauseRank orders classes by how well they explain an incident when only
+// their presence is known: the deepest layer's failure first, a specific
+// BGP reason before a bare state change, anything else last.
+func CauseRank(c Category) int {
+	switch {
+	case c == IKEDPDTimeout || c == IKECGWDeleteIKESA || c == IKECGWDeleteChildSA || c == IKEPhase2Failed:
+		return 31 // what tears a tunnel down, before what keeps it down
+	case ikeFailure(c):
+		return 30
+	case c == IKEStateReport:
+		return 25
+	case c == BGPPrefixLimitExceed || c == BGPBadOpenASN:
+		return 23 // the reason the Cease that follows gives
+	case bgpSpecificity(c) >= 0:
+		return 20 + bgpSpecificity(c)
+	case routeDenied(c):
+		return 10
+	case c == BGPPrefixLimitWarn:
+		return 5
+	}
+	return 0
+}

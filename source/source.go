@@ -160,3 +160,29 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 func (e *Error) Unwrap() error { return e.Err }
+
+// AnomalyCount is the number of anomalies of one category on one stream in
+// one hour.
+type AnomalyCount struct {
+	VPNConnectionID string             `json:"vpn_connection_id"`
+	TunnelIP        string             `json:"tunnel_ip"`
+	Stream          string             `json:"stream"` // IKE | BGP
+	Category        correlate.Category `json:"category"`
+	Hour            time.Time          `json:"hour"` // start of the hour, UTC
+	Count           int64              `json:"count"`
+}
+
+// AnomalyCounts is an AnomalyCounter's answer.
+type AnomalyCounts struct {
+	Rows  []AnomalyCount `json:"rows"`
+	Path  string         `json:"path"`  // how they were counted, e.g. "CloudWatch Logs Insights"
+	Calls int            `json:"calls"` // API calls made for it
+	Notes []string       `json:"notes,omitempty"`
+}
+
+// AnomalyCounter is a log source that can count anomalies per tunnel,
+// category and hour without returning raw records (AWS pushes the counting
+// into Logs Insights). Empty vpnIDs means every connection.
+type AnomalyCounter interface {
+	AnomalyCounts(ctx context.Context, vpnIDs []string, start, end time.Time) (*AnomalyCounts, error)
+}

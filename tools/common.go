@@ -216,10 +216,6 @@ func (d *Deps) resolveWindow(ctx context.Context, a args, vpn string, defaultSpa
 	if err != nil {
 		return window{}, &UserError{Msg: err.Error()}
 	}
-	_, last, _, err := d.extents(ctx, vpn)
-	if err != nil {
-		return window{}, err
-	}
 	startS, err := a.str("start")
 	if err != nil {
 		return window{}, err
@@ -227,6 +223,14 @@ func (d *Deps) resolveWindow(ctx context.Context, a args, vpn string, defaultSpa
 	endS, err := a.str("end")
 	if err != nil {
 		return window{}, err
+	}
+	// The newest record is only looked up when a default or a time form
+	// needs it: with AWS it costs API calls per connection.
+	var last time.Time
+	if endS == "" || needsLatest(startS) || needsLatest(endS) {
+		if _, last, _, err = d.extents(ctx, vpn); err != nil {
+			return window{}, err
+		}
 	}
 	w := window{Loc: loc}
 	if endS != "" {
@@ -252,6 +256,13 @@ func (d *Deps) resolveWindow(ctx context.Context, a args, vpn string, defaultSpa
 		return window{}, userErrorf("the window %s is longer than the maximum %s: narrow start/end (or use summarize_vpn_health for long periods)", w.End.Sub(w.Start), max)
 	}
 	return w, nil
+}
+
+// needsLatest reports time forms resolved against the newest record: a bare
+// wall-clock time and "latest-<d>".
+func needsLatest(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.HasPrefix(s, "latest") || (strings.Contains(s, ":") && !strings.ContainsAny(s, "-tz+"))
 }
 
 func (d *Deps) limits() Limits {

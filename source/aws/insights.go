@@ -247,24 +247,12 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 
 func firstOr(v string, _ bool) string { return v }
 
-// Count is the number of anomalies of one category on one stream of a
-// tunnel in one hour.
-type Count struct {
-	VPNConnectionID string             `json:"vpn_connection_id"`
-	TunnelIP        string             `json:"tunnel_ip"`
-	Stream          string             `json:"stream"` // IKE | BGP
-	Category        correlate.Category `json:"category"`
-	Hour            time.Time          `json:"hour"` // start of the hour, UTC
-	Count           int64              `json:"count"`
-}
-
-// Counts is AnomalyCounts's answer.
-type Counts struct {
-	Rows  []Count  `json:"rows"`
-	Path  string   `json:"path"`  // PathInsights, PathFilter or PathCache
-	Calls int      `json:"calls"` // AWS API calls made for it
-	Notes []string `json:"notes,omitempty"`
-}
+// Count and Counts are the source package's anomaly-count types (shared
+// with the tools, which must not import this package).
+type (
+	Count  = source.AnomalyCount
+	Counts = source.AnomalyCounts
+)
 
 // AnomalyCounts counts anomalies per tunnel, stream, category and hour for
 // the connections vpnIDs (all in the region when empty) in [start, end).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,4 +169,49 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// A month of a fleet is summarised from Insights counts alone: no raw
+// record is read, and the estimates follow the template day's incidents.
+func TestHealthFleetMonthThroughInsights(t *testing.T) {
+	f := newFake(t, fakeaws.Options{})
+	ids, err := f.AddFleet(hq, 6, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := newSource(t, f, nil)
+	c := mcpClient(t, src, src)
+	f.ResetCalls()
+	start := time.Date(2026, 6, 12, 0, 0, 0, 0, time.UTC)
+	got, errText := callJSON(t, c, "summarize_vpn_health", map[string]any{"start": start.Format(time.RFC3339), "end": start.Add(30 * 24 * time.Hour).Format(time.RFC3339)})
+	if errText != "" {
+		t.Fatal(errText)
+	}
+	if n := f.Counts()["FilterLogEvents"] + f.Counts()["GetLogEvents"]; n != 0 {
+		t.Errorf("the fleet summary read raw records: %d calls (%v)", n, f.Counts())
+	}
+	if path, _ := got["path"].(string); !strings.Contains(path, "Insights") {
+		t.Errorf("path = %q", path)
+	}
+	found := 0
+	for _, ci := range got["connections"].([]any) {
+		conn := ci.(map[string]any)
+		if conn["vpn_connection_id"] != ids[0] {
+			continue
+		}
+		found++
+		t2 := conn["tunnels"].([]any)[1].(map[string]any)
+		causes := t2["incidents_by_root_cause"].(map[string]any)
+		// The template's tunnel 2 drops twice a day: prefix limit (09:40)
+		// and a gateway DELETE followed by a PSK loop (20:25-21:40).
+		if t2["estimated"] != true || t2["flaps"] != float64(60) || causes["bgp.prefix_limit_exceeded"] != float64(30) || causes["ike.cgw_delete_ike_sa"] != float64(30) {
+			t.Errorf("fleet tunnel 2 = %v", t2)
+		}
+		if _, ok := t2["uptime_percent"]; ok {
+			t.Error("an uptime estimated from counts must not be stated")
+		}
+	}
+	if found != 1 {
+		t.Fatalf("fleet connection %s missing", ids[0])
+	}
 }
