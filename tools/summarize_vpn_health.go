@@ -122,8 +122,8 @@ func SummarizeVPNHealth(deps *Deps) Def[HealthResult] {
 // an AnomalyCounter (AWS: Logs Insights) for anomaly counts per tunnel and
 // hour, and reads raw records only around the hours that had trouble.
 const (
-	countsFleetConnections = 2
-	countsWindow           = 24 * time.Hour
+	countsFleetConnections = 10
+	countsWindow           = 7 * 24 * time.Hour
 )
 
 func (d *Deps) health(ctx context.Context, a args) (HealthResult, error) {
@@ -211,7 +211,7 @@ func (d *Deps) healthByCounts(ctx context.Context, counter source.AnomalyCounter
 	}
 	res.Path = fmt.Sprintf("hourly anomaly counts via %s (%d API calls); no raw records read", counts.Path, counts.Calls)
 	res.Hints = append(res.Hints, counts.Notes...)
-	res.Hints = append(res.Hints, "flaps, incidents and causes are estimated from hourly counts: for exact uptime and outages call summarize_vpn_health for one connection over at most 24 hours, or diagnose_tunnel_drop at a trouble hour")
+	res.Hints = append(res.Hints, "flaps, incidents and causes are estimated from hourly counts: for exact uptime and outages call summarize_vpn_health for one connection over at most 7 days, or diagnose_tunnel_drop at a trouble hour")
 	return res, nil
 }
 
