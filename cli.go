@@ -84,10 +84,10 @@ func runTool(name string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vpnlens %s: unexpected arguments %q\n", name, fset.Args())
 		return exitUsage
 	}
-	if !sf.demo && sf.logsDir == "" && sf.region == "" && sf.profile == "" {
-		// Until the AWS source lands, the terminal commands default to the
-		// embedded demo so they always show something real.
-		fmt.Fprintln(stderr, "vpnlens: no --logs-dir given: using the embedded demo data (--demo)")
+	if !sf.demo && sf.logsDir == "" && sf.region == "" && sf.profile == "" && os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_PROFILE") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
+		// With no source named and no AWS configuration in sight, the
+		// terminal commands show the embedded demo rather than fail.
+		fmt.Fprintln(stderr, "vpnlens: no --logs-dir, --demo or AWS region given: using the embedded demo data (--demo)")
 		sf.demo = true
 	}
 	deps, err := sf.open(logger)
