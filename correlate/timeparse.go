@@ -96,8 +96,10 @@ func parseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if n := len(s); n > 1 && (s[n-1] == 'd' || s[n-1] == 'w') {
 		v, err := strconv.ParseFloat(s[:n-1], 64)
-		if err != nil || v < 0 {
-			return 0, fmt.Errorf("bad duration %q", s)
+		// NaN, infinities and spans beyond a century are typing accidents,
+		// and would overflow time.Duration.
+		if err != nil || !(v >= 0 && v <= 36500) {
+			return 0, fmt.Errorf("bad duration %q: use e.g. 90m, 2h, 1d (at most 36500d)", s)
 		}
 		unit := 24 * time.Hour
 		if s[n-1] == 'w' {

@@ -44,7 +44,7 @@ func TestParseTimeArg(t *testing.T) {
 			t.Errorf("%q in %v = %s, want %s", c.in, c.loc, s, c.want)
 		}
 	}
-	for _, bad := range []string{"", "yesterday", "25:99", "now+2h", "now-xh", "latest+1d", "2026-13-01 10:00"} {
+	for _, bad := range []string{"", "yesterday", "25:99", "now+2h", "now-xh", "latest+1d", "now-NaNd", "now-Infd", "now-1e300d", "latest-106752d", "2026-13-01 10:00"} {
 		if _, err := ParseTimeArg(bad, time.UTC, latest, now); err == nil {
 			t.Errorf("%q: expected an error", bad)
 		}

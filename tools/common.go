@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
@@ -332,13 +334,31 @@ func eventView(e *correlate.Event, conn *source.Connection, loc *time.Location) 
 }
 
 // quoteLog renders untrusted log text for a text answer: one line, fenced
-// as data so a crafted details string cannot read as an instruction.
+// as data so a crafted details string cannot read as an instruction. Every
+// control character and Unicode line or paragraph separator becomes a space
+// (no line breaks, no terminal escapes), the fences cannot be forged, and a
+// long record is cut on a character boundary.
 func quoteLog(raw string) string {
-	raw = strings.ReplaceAll(raw, "\r", "")
-	raw = strings.ReplaceAll(raw, "\n", " ")
-	if len(raw) > 400 {
-		raw = raw[:400] + "…"
+	const maxRunes = 400
+	var b strings.Builder
+	b.WriteString("«log: ")
+	n := 0
+	for _, r := range raw {
+		if n == maxRunes {
+			b.WriteString("…")
+			break
+		}
+		n++
+		switch {
+		case r == '«':
+			r = '‹'
+		case r == '»':
+			r = '›'
+		case unicode.IsControl(r), r == '\u2028', r == '\u2029', r == '\u0085', r == utf8.RuneError:
+			r = ' '
+		}
+		b.WriteRune(r)
 	}
-	raw = strings.NewReplacer("«", "‹", "»", "›").Replace(raw)
-	return "«log: " + raw + "»"
+	b.WriteString("»")
+	return b.String()
 }
