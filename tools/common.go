@@ -120,6 +120,12 @@ func (a args) strings(name string) ([]string, error) {
 	return nil, userErrorf("argument %q must be a list of strings", name)
 }
 
+// ConnectionLookup is an inventory that can find one connection by id even
+// when it was not listed (AWS: a direct DescribeVpnConnections).
+type ConnectionLookup interface {
+	Connection(ctx context.Context, id string) (*source.Connection, error)
+}
+
 // connection resolves a VPN connection id argument.
 func (d *Deps) connection(ctx context.Context, id string) (*source.Connection, error) {
 	conns, err := d.Inventory.Connections(ctx)
@@ -139,6 +145,15 @@ func (d *Deps) connection(ctx context.Context, id string) (*source.Connection, e
 		if conns[i].ID == id || strings.EqualFold(conns[i].Name, id) {
 			return &conns[i], nil
 		}
+	}
+	// An inventory that can look one id up directly (AWS) tells a VPN in
+	// another region apart from a typo.
+	if lk, ok := d.Inventory.(ConnectionLookup); ok && strings.HasPrefix(id, "vpn-") {
+		c, err := lk.Connection(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
 	}
 	return nil, userErrorf("unknown VPN connection %q; known connections: %s (call list_vpn_connections)", id, connIDs(conns))
 }

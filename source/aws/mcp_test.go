@@ -215,3 +215,15 @@ func TestHealthFleetMonthThroughInsights(t *testing.T) {
 		t.Fatalf("fleet connection %s missing", ids[0])
 	}
 }
+
+// An id the region does not know reaches the assistant as "pass --region",
+// not as a generic unknown id.
+func TestUnknownVPNSaysRegion(t *testing.T) {
+	f := newFake(t, fakeaws.Options{})
+	src := newSource(t, f, nil)
+	c := mcpClient(t, src, src)
+	_, errText := callJSON(t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": "vpn-0123456789abcdef9", "at": "2026-06-12T20:25:00Z"})
+	if !strings.Contains(errText, "another region") || !strings.Contains(errText, "--region") {
+		t.Errorf("error = %q", errText)
+	}
+}
