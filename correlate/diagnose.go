@@ -215,7 +215,7 @@ func ikeUpBetween(all []Event, vpn, ip string, from, to int64) bool {
 // between, or it came later but within what its detection can lag behind
 // the tunnel's actual loss (ikeLagMs) with nothing showing the tunnel up in
 // between.
-func ikeExplainsBGP(all []Event, ike, bgp *Event) bool {
+func ikeExplainsBGP(all []Event, ike, bgp *Event, opts DiagnoseOptions) bool {
 	lag := ike.TimeMs - bgp.TimeMs
 	if lag <= 0 {
 		return !ikeHealedBefore(all, ike, bgp.TimeMs)
@@ -223,15 +223,33 @@ func ikeExplainsBGP(all []Event, ike, bgp *Event) bool {
 	if lag <= 2000 { // the IKE log often has whole seconds only
 		return true
 	}
-	if lag > ikeLagMs(ike.Category) {
+	limit := ikeLagMs(ike.Category)
+	if d := opts.DPDTimeout[ike.TunnelIP]; d > 0 && ike.Category == IKEDPDTimeout {
+		// The tunnel's own DPD timeout, plus the retransmissions' spread.
+		limit = (d + 30*time.Second).Milliseconds()
+	}
+	if lag > limit {
 		return false
 	}
 	return ikeTimerFailure(ike.Category) || !ikeUpBetween(all, ike.VPNConnectionID, ike.TunnelIP, bgp.TimeMs, ike.TimeMs)
 }
 
+// DiagnoseOptions are facts about the tunnels that sharpen a diagnosis.
+type DiagnoseOptions struct {
+	// DPDTimeout is each tunnel's configured DPD timeout (by outside IP):
+	// how late a DPD timeout may be logged after the BGP session fell and
+	// still explain it. Unknown tunnels allow three minutes.
+	DPDTimeout map[string]time.Duration
+}
+
 // Diagnose explains an incident. all is the connection's whole sorted
 // timeline for the window (every tunnel), incs its incidents.
 func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
+	return DiagnoseWith(in, all, incs, DiagnoseOptions{})
+}
+
+// DiagnoseWith is Diagnose with tunnel facts (see DiagnoseOptions).
+func DiagnoseWith(in *Incident, all []Event, incs []Incident, opts DiagnoseOptions) Diagnosis {
 	d := Diagnosis{Incident: in}
 	evs := in.Events
 	first := func(pred func(*Event) bool) *Event {
@@ -271,7 +289,7 @@ func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
 		default:
 			continue
 		}
-		if bgpDown == nil || ikeExplainsBGP(all, cand, bgpDown) {
+		if bgpDown == nil || ikeExplainsBGP(all, cand, bgpDown, opts) {
 			ike = cand
 			break
 		}

@@ -91,3 +91,15 @@ func (d *Deps) dataRangeHint(ctx context.Context, conn *source.Connection) strin
 	}
 	return fmt.Sprintf("logs for %s exist from %s to %s", conn.ID, correlate.FormatUTC(first), correlate.FormatUTC(last))
 }
+
+// diagnose explains one of the analysis's incidents with what the inventory
+// knows about the tunnels (their DPD timeouts).
+func (a *analysis) diagnose(in *correlate.Incident) correlate.Diagnosis {
+	opts := correlate.DiagnoseOptions{DPDTimeout: map[string]time.Duration{}}
+	for _, t := range a.conn.Tunnels {
+		if t.Options.DPDTimeoutSec > 0 {
+			opts.DPDTimeout[t.OutsideIP] = time.Duration(t.Options.DPDTimeoutSec) * time.Second
+		}
+	}
+	return correlate.DiagnoseWith(in, a.events, a.incidents, opts)
+}

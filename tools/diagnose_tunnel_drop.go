@@ -252,7 +252,7 @@ func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
 	if in == nil {
 		return res, d.noIncident(ctx, conn, tun, at, loc, lookback, an)
 	}
-	dg := correlate.Diagnose(in, an.events, an.incidents)
+	dg := an.diagnose(in)
 	res = DiagnoseResult{
 		VPNConnectionID: conn.ID, AskedAt: timeView(at, loc), Summary: dg.Summary,
 		RootCause: causeView(&dg.RootCause, conn, loc), Incident: incidentView(in, conn, loc),

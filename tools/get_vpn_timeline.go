@@ -186,7 +186,7 @@ func (d *Deps) buildTimeline(ctx context.Context, conn *source.Connection, w win
 			continue
 		}
 		v := incidentView(in, conn, w.Loc)
-		dg := correlate.Diagnose(in, an.events, an.incidents)
+		dg := an.diagnose(in)
 		v.RootCause = string(dg.RootCause.Category)
 		res.Incidents = append(res.Incidents, v)
 	}

@@ -306,7 +306,7 @@ func connectionHealth(c *source.Connection, an *analysis, w window) ConnectionHe
 				continue
 			}
 			th.Incidents++
-			dg := correlate.Diagnose(in, an.events, an.incidents)
+			dg := an.diagnose(in)
 			th.ByRootCause[string(dg.RootCause.Category)]++
 			if !in.Down {
 				continue
@@ -341,7 +341,7 @@ func connectionHealth(c *source.Connection, an *analysis, w window) ConnectionHe
 	}
 	for i := range an.incidents {
 		v := incidentView(&an.incidents[i], c, w.Loc)
-		v.RootCause = string(correlate.Diagnose(&an.incidents[i], an.events, an.incidents).RootCause.Category)
+		v.RootCause = string(an.diagnose(&an.incidents[i]).RootCause.Category)
 		ch.Incidents = append(ch.Incidents, v)
 	}
 	return ch
