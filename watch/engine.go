@@ -1,0 +1,722 @@
+// Package watch is `vpnlens watch`: it follows VPN connections' logs as
+// they are written, finds incidents with the same engine the MCP tools use,
+// and sends one consolidated report per incident (and an update when it
+// recovers or its root cause changes) to stdout, a signed webhook, Slack or
+// Amazon SNS. A small state file, written atomically, makes a restart lose
+// and repeat nothing.
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/tools"
+)
+
+// Defaults.
+const (
+	DefaultInterval     = 30 * time.Second
+	DefaultSettle       = 30 * time.Second
+	DefaultLookback     = time.Hour
+	DefaultRecent       = 24 * time.Hour
+	DefaultRetain       = 2 * time.Hour
+	DefaultInventoryTTL = 5 * time.Minute
+)
+
+// Config is what an Engine needs.
+type Config struct {
+	Feed Feed
+	// VPNs limits the watch to these connections (ids or Name tags);
+	// empty means every connection the feed sees.
+	VPNs []string
+	// Interval between polls (default 30 s).
+	Interval time.Duration
+	// Settle is how long an incident is watched before its first report,
+	// so that the BGP and IKE records of one event are all in (default
+	// 30 s). Zero means the default; negative means none.
+	Settle time.Duration
+	// Lookback is how far back a first run reads (default 1 h): incidents
+	// still under way there are reported, finished ones are history.
+	Lookback time.Duration
+	// Recent is how long finished incidents stay listed (default 24 h).
+	Recent time.Duration
+	// Retain is how much of the record history is kept in memory beyond
+	// what open incidents need (default 2 h).
+	Retain time.Duration
+	// InventoryTTL is how often the connection list is refreshed
+	// (default 5 min; local files: every poll).
+	InventoryTTL time.Duration
+	// StatePath is the state file; empty keeps state in memory only.
+	StatePath string
+	Sinks     []Sink
+	Delivery  DeliveryOptions
+	Clock     Clock
+	Logger    *slog.Logger
+	// Location is the zone reports give local times in (default UTC).
+	Location *time.Location
+	// Region is named in reports (AWS source).
+	Region string
+	// OnReport is called with every report once it is queued for
+	// delivery (serve mode turns it into MCP notifications). It must not
+	// block.
+	OnReport func(*Report)
+}
+
+// Engine follows the feed, keeps state and queues reports.
+type Engine struct {
+	cfg  Config
+	log  *slog.Logger
+	disp *dispatcher
+
+	mu        sync.Mutex
+	st        *State
+	conns     []source.Connection
+	connsAt   time.Time
+	bufs      map[string]*connBuf
+	stats     Stats
+	lastError string
+	// stepMu serialises Step: the serve-mode resource may ask for one
+	// while the loop runs another.
+	stepMu sync.Mutex
+}
+
+// Stats counts what the engine did.
+type Stats struct {
+	Polls        int            `json:"polls"`
+	PollErrors   int            `json:"poll_errors"`
+	Calls        map[string]int `json:"api_calls"`
+	Records      int64          `json:"records"`
+	Malformed    int64          `json:"malformed_records"`
+	Reports      int            `json:"reports"`
+	Delivered    int            `json:"delivered"`
+	DeliveryErrs int            `json:"delivery_errors"`
+}
+
+// connBuf is one connection's records in memory.
+type connBuf struct {
+	events []correlate.Event // sorted (see sortEvents)
+	// keys maps each record held to its arrival number: records of one
+	// stream with the same time keep the order they were logged in.
+	keys map[uint64]uint64
+	seq  uint64
+	// full: records are complete (not only anomalies) from fullFrom on.
+	full     bool
+	fullFrom int64
+	frontier int64
+	// seen: this process has polled the connection at least once.
+	seen bool
+}
+
+// New opens (or starts) the state and builds the engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Feed == nil {
+		return nil, errors.New("watch: no feed")
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultInterval
+	}
+	if cfg.Settle == 0 {
+		cfg.Settle = DefaultSettle
+	} else if cfg.Settle < 0 {
+		cfg.Settle = 0
+	}
+	if cfg.Lookback <= 0 {
+		cfg.Lookback = DefaultLookback
+	}
+	if cfg.Recent <= 0 {
+		cfg.Recent = DefaultRecent
+	}
+	if cfg.Retain <= 0 {
+		cfg.Retain = DefaultRetain
+	}
+	if cfg.InventoryTTL <= 0 {
+		cfg.InventoryTTL = DefaultInventoryTTL
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	cfg.Delivery = cfg.Delivery.withDefaults()
+	e := &Engine{cfg: cfg, log: cfg.Logger, bufs: map[string]*connBuf{}, stats: Stats{Calls: map[string]int{}}}
+	src := cfg.Feed.Describe()
+	if cfg.StatePath != "" {
+		st, fresh, err := LoadState(cfg.StatePath, src)
+		if err != nil {
+			return nil, err
+		}
+		e.st = st
+		if !fresh {
+			e.log.Info("watch state loaded", "file", cfg.StatePath, "streams", len(st.Streams), "incidents", len(st.Incidents), "undelivered", len(st.Outbox))
+		}
+	} else {
+		e.st = NewState(src)
+	}
+	e.disp = newDispatcher(e, cfg.Sinks, cfg.Delivery)
+	// Reports queued for a sink that is no longer configured would sit in
+	// the outbox for ever: say so and drop them.
+	kept := e.st.Outbox[:0]
+	for _, d := range e.st.Outbox {
+		if e.disp.sinks[d.Sink] == nil {
+			e.log.Warn("dropping a report queued for a sink that is not configured any more", "sink", d.Sink, "incident", d.Report.IncidentID, "event", d.Report.Event)
+			continue
+		}
+		kept = append(kept, d)
+	}
+	e.st.Outbox = kept
+	return e, nil
+}
+
+// Run polls every Interval until ctx ends, delivering in the background.
+// A poll that fails is logged and retried at the next interval.
+func (e *Engine) Run(ctx context.Context) error {
+	dctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := e.disp.start(dctx)
+	defer func() {
+		stop()
+		<-done
+		e.mu.Lock()
+		e.saveLocked()
+		e.mu.Unlock()
+	}()
+	for {
+		if err := e.Step(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("watch poll failed; retrying at the next interval", "err", err, "interval", e.cfg.Interval)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-e.cfg.Clock.After(e.cfg.Interval):
+		}
+	}
+}
+
+// Step is one poll: read what is new, update incidents, queue reports,
+// save the state.
+func (e *Engine) Step(ctx context.Context) error {
+	e.stepMu.Lock()
+	defer e.stepMu.Unlock()
+	now := e.cfg.Clock.Now()
+	conns, err := e.connections(ctx, now)
+	if err != nil {
+		e.noteError(err)
+		return err
+	}
+	e.mu.Lock()
+	wants := make([]Want, 0, len(conns))
+	for i := range conns {
+		c := &conns[i]
+		b := e.buf(c.ID)
+		wants = append(wants, Want{Conn: c, Full: b.full || e.cfg.Feed.Complete(), SinceMs: now.Add(-e.cfg.Lookback).UnixMilli()})
+	}
+	cursors := e.st.Streams
+	e.mu.Unlock()
+
+	batch, err := e.cfg.Feed.Poll(ctx, now, wants, cursors)
+	if err != nil {
+		e.mu.Lock()
+		e.stats.PollErrors++
+		e.mu.Unlock()
+		e.noteError(err)
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stats.Polls++
+	e.account(batch)
+	for _, n := range batch.Notes {
+		e.log.Warn("watch: " + n)
+	}
+	byConn := map[string][]correlate.Event{}
+	for i := range batch.Events {
+		ev := &batch.Events[i]
+		byConn[ev.VPNConnectionID] = append(byConn[ev.VPNConnectionID], *ev)
+	}
+	for i := range conns {
+		c := &conns[i]
+		if err := e.stepConn(ctx, c, byConn[c.ID], batch.Frontier[c.ID], now); err != nil {
+			e.noteErrorLocked(err)
+			e.saveLocked()
+			return err
+		}
+	}
+	e.pruneLocked()
+	e.lastError = ""
+	if err := e.saveLocked(); err != nil {
+		return err
+	}
+	e.disp.kick()
+	return nil
+}
+
+// connections refreshes the inventory when due and applies the filter.
+func (e *Engine) connections(ctx context.Context, now time.Time) ([]source.Connection, error) {
+	e.mu.Lock()
+	due := e.conns == nil || e.cfg.Feed.Complete() || now.Sub(e.connsAt) >= e.cfg.InventoryTTL
+	cached := e.conns
+	e.mu.Unlock()
+	if !due {
+		return cached, nil
+	}
+	all, err := e.cfg.Feed.Connections(ctx)
+	if err != nil {
+		if cached != nil {
+			e.log.Warn("watch: could not refresh the VPN connection list; using the previous one", "err", err)
+			return cached, nil
+		}
+		return nil, err
+	}
+	var out []source.Connection
+	if len(e.cfg.VPNs) == 0 {
+		out = all
+	} else {
+		for _, want := range e.cfg.VPNs {
+			found := false
+			for _, c := range all {
+				if c.ID == want || (c.Name != "" && strings.EqualFold(c.Name, want)) {
+					out = append(out, c)
+					found = true
+					break
+				}
+			}
+			if !found && !e.cfg.Feed.Complete() {
+				e.log.Warn("watch: VPN connection not found (yet)", "vpn", want)
+			}
+		}
+	}
+	e.mu.Lock()
+	e.conns, e.connsAt = out, now
+	e.mu.Unlock()
+	return out, nil
+}
+
+func (e *Engine) buf(vpn string) *connBuf {
+	b := e.bufs[vpn]
+	if b == nil {
+		b = &connBuf{keys: map[uint64]uint64{}}
+		if e.cfg.Feed.Complete() {
+			b.full = true
+		}
+		e.bufs[vpn] = b
+	}
+	return b
+}
+
+func (e *Engine) account(b *Batch) {
+	for op, n := range b.Calls {
+		e.stats.Calls[op] += n
+	}
+	e.stats.Records += int64(len(b.Events))
+	e.stats.Malformed += b.Report.MalformedCount
+	for _, m := range b.Report.Malformed {
+		e.log.Warn("watch: malformed record skipped", "file", m.File, "line", m.Line, "reason", m.Reason, "sample", m.Sample)
+	}
+	if n := b.Report.MalformedCount - int64(len(b.Report.Malformed)); n > 0 {
+		e.log.Warn("watch: more malformed records skipped", "count", n)
+	}
+}
+
+// eventKey identifies a record: its stream, time and text.
+func eventKey(ev *correlate.Event) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00", ev.VPNConnectionID, ev.TunnelIP, ev.Stream, ev.TimeMs)
+	h.Write([]byte(ev.Raw))
+	return h.Sum64()
+}
+
+// merge adds records not seen before; it reports the new ones.
+func (b *connBuf) merge(evs []correlate.Event) []correlate.Event {
+	var fresh []correlate.Event
+	for i := range evs {
+		k := eventKey(&evs[i])
+		if _, ok := b.keys[k]; ok {
+			continue
+		}
+		b.seq++
+		b.keys[k] = b.seq
+		fresh = append(fresh, evs[i])
+	}
+	if len(fresh) > 0 {
+		b.events = append(b.events, fresh...)
+		b.sort()
+	}
+	return fresh
+}
+
+// sort orders the records the same way whatever polls they arrived in:
+// by time, then stream, then (same stream, same time) the order they were
+// logged in; then as the timeline orders them (correlate.SortEvents).
+func (b *connBuf) sort() {
+	seqs := make([]uint64, len(b.events))
+	idx := make([]int, len(b.events))
+	for i := range b.events {
+		seqs[i] = b.keys[eventKey(&b.events[i])]
+		idx[i] = i
+	}
+	sort.Slice(idx, func(x, y int) bool {
+		a, c := &b.events[idx[x]], &b.events[idx[y]]
+		if a.TimeMs != c.TimeMs {
+			return a.TimeMs < c.TimeMs
+		}
+		if a.TunnelIP != c.TunnelIP {
+			return a.TunnelIP < c.TunnelIP
+		}
+		if a.Stream != c.Stream {
+			return a.Stream < c.Stream
+		}
+		return seqs[idx[x]] < seqs[idx[y]]
+	})
+	out := make([]correlate.Event, len(b.events))
+	for i, j := range idx {
+		out[i] = b.events[j]
+	}
+	correlate.SortEvents(out)
+	b.events = out
+}
+
+// trim drops records before cutoff.
+func (b *connBuf) trim(cutoff int64) {
+	i := sort.Search(len(b.events), func(i int) bool { return b.events[i].TimeMs >= cutoff })
+	if i == 0 {
+		return
+	}
+	keys := make(map[uint64]uint64, len(b.events)-i)
+	for j := i; j < len(b.events); j++ {
+		k := eventKey(&b.events[j])
+		keys[k] = b.keys[k]
+	}
+	b.events = append([]correlate.Event(nil), b.events[i:]...)
+	b.keys = keys
+	if b.fullFrom < cutoff {
+		b.fullFrom = cutoff
+	}
+}
+
+// finished: a down incident that recovered, or a session-up one that has
+// been quiet for correlate.QuietPeriod by frontier.
+func finished(in *correlate.Incident, frontier int64) bool {
+	if in.Down {
+		return in.Recovered
+	}
+	return frontier-in.EndMs > correlate.QuietPeriod.Milliseconds()
+}
+
+// unfinished lists the incidents of a connection still to be followed.
+func (e *Engine) unfinished(vpn string) []*IncidentState {
+	var out []*IncidentState
+	for _, s := range e.st.Incidents {
+		if s.VPNConnectionID == vpn && s.Status != StatusHistory && !s.Finished {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// stepConn folds one connection's new records in and acts on its incidents.
+func (e *Engine) stepConn(ctx context.Context, c *source.Connection, evs []correlate.Event, frontier int64, now time.Time) error {
+	b := e.buf(c.ID)
+	cs := e.st.Connections[c.ID]
+	initializing := cs == nil
+	if cs == nil {
+		cs = &ConnState{}
+		e.st.Connections[c.ID] = cs
+	}
+	fresh := b.merge(evs)
+	for i := range fresh {
+		b.frontier = max(b.frontier, fresh[i].TimeMs)
+	}
+	b.frontier = max(b.frontier, frontier)
+	open := e.unfinished(c.ID)
+
+	// Anomalies-only feeds: an incident needs every record around it.
+	if !b.full {
+		anchor := int64(-1)
+		if incs := correlate.FindIncidents(fresh); len(incs) > 0 {
+			anchor = incs[0].StartMs
+		}
+		for _, s := range open {
+			if anchor < 0 || s.StartMs < anchor {
+				anchor = s.StartMs
+			}
+		}
+		if anchor >= 0 {
+			from := time.UnixMilli(anchor).Add(-tools.QuietLead)
+			fb, err := e.cfg.Feed.Fetch(ctx, c, from, now)
+			if err != nil {
+				return err
+			}
+			e.account(fb)
+			b.merge(fb.Events)
+			b.full, b.fullFrom = true, from.UnixMilli()
+			e.log.Info("watch: trouble on a connection: reading all its records", "vpn", c.ID, "from", correlate.FormatUTC(from))
+		}
+	}
+	b.seen = true
+	if b.full {
+		if err := e.analyze(ctx, c, b, cs, initializing, now); err != nil {
+			return err
+		}
+	} else if initializing {
+		cs.DoneBeforeMs = max(cs.DoneBeforeMs, b.frontier-correlate.QuietPeriod.Milliseconds())
+	}
+	// Advance the watermark: everything before it is dealt with.
+	mark := b.frontier - correlate.QuietPeriod.Milliseconds()
+	for _, s := range e.unfinished(c.ID) {
+		mark = min(mark, s.StartMs)
+	}
+	cs.DoneBeforeMs = max(cs.DoneBeforeMs, mark)
+
+	// Keep what open incidents need, and Retain more.
+	cutoff := b.frontier - e.cfg.Retain.Milliseconds()
+	for _, s := range e.unfinished(c.ID) {
+		cutoff = min(cutoff, s.StartMs-tools.QuietLead.Milliseconds())
+	}
+	if b.full && !e.cfg.Feed.Complete() && len(e.unfinished(c.ID)) == 0 && !b.troubleSince(b.frontier-correlate.QuietPeriod.Milliseconds()) {
+		// Back to anomalies only: nothing is open on this connection.
+		b.full = false
+		e.log.Info("watch: connection healthy again: back to reading anomalies only", "vpn", c.ID)
+	}
+	b.trim(cutoff)
+	return nil
+}
+
+// troubleSince reports a troubling record at or after ms.
+func (b *connBuf) troubleSince(ms int64) bool {
+	i := sort.Search(len(b.events), func(i int) bool { return b.events[i].TimeMs >= ms })
+	return len(correlate.FindIncidents(b.events[i:])) > 0
+}
+
+// analyze finds the connection's incidents and says what is new.
+func (e *Engine) analyze(ctx context.Context, c *source.Connection, b *connBuf, cs *ConnState, initializing bool, now time.Time) error {
+	i := sort.Search(len(b.events), func(i int) bool { return b.events[i].TimeMs >= b.fullFrom })
+	evs := b.events[i:]
+	incs := correlate.FindIncidents(evs)
+	var deps *tools.Deps
+	for k := range incs {
+		in := &incs[k]
+		st := e.match(in)
+		if st == nil {
+			switch {
+			case initializing && finished(in, b.frontier):
+				e.st.Incidents[in.ID] = &IncidentState{ID: in.ID, VPNConnectionID: in.VPNConnectionID, TunnelIP: in.TunnelIP,
+					StartMs: in.StartMs, EndMs: in.EndMs, Status: StatusHistory, FirstSeen: now.UTC(), Down: in.Down, Recovered: in.Recovered}
+				continue
+			case cs.DoneBeforeMs > 0 && in.EndMs < cs.DoneBeforeMs && finished(in, cs.DoneBeforeMs):
+				continue // dealt with before a restart
+			}
+			st = &IncidentState{ID: in.ID, VPNConnectionID: in.VPNConnectionID, TunnelIP: in.TunnelIP, StartMs: in.StartMs, EndMs: in.EndMs,
+				Status: StatusPending, FirstSeen: now.UTC(), InProgress: initializing}
+			e.st.Incidents[in.ID] = st
+			e.log.Info("watch: incident seen; reporting after the settle delay", "incident", in.ID, "settle", e.cfg.Settle)
+		}
+		if st.Status == StatusHistory || st.Finished {
+			st.EndMs = max(st.EndMs, in.EndMs)
+			continue
+		}
+		if st.ID != in.ID {
+			// Earlier records arrived: the incident starts before where
+			// it was first seen, and its id (the start) moves with it.
+			delete(e.st.Incidents, st.ID)
+			if st.Status == StatusReported {
+				st.PreviousIDs = append(st.PreviousIDs, st.ID)
+			}
+			st.ID = in.ID
+			e.st.Incidents[in.ID] = st
+		}
+		st.StartMs, st.EndMs = in.StartMs, in.EndMs
+		if st.Status == StatusPending && now.Sub(st.FirstSeen) < e.cfg.Settle {
+			continue
+		}
+		if deps == nil {
+			deps = e.toolDeps(c, evs)
+		}
+		dg := e.diagnose(ctx, deps, in, evs)
+		done := finished(in, b.frontier)
+		var event string
+		switch {
+		case st.Status == StatusPending:
+			event = EventOpened
+		case in.Down && in.Recovered && !st.Recovered:
+			event = EventRecovered
+		case !in.Down && done && !st.Resolved:
+			event = EventResolved
+		case in.Down && !st.Down:
+			event = EventEscalated
+		case dg.RootCause.Category != st.RootCause:
+			event = EventRootCauseChanged
+		default:
+			continue
+		}
+		r := buildReport(event, in, dg, c, st, e.cfg.Region, e.cfg.Location, now, done)
+		if st.RootCause != "" && st.RootCause != dg.RootCause.Category {
+			r.PreviousRootCause = &PreviousCause{Category: st.RootCause, Confidence: st.Confidence}
+			r.Title = title(r, in, done)
+		}
+		r.PreviousIDs = append([]string(nil), st.PreviousIDs...)
+		st.Sequence++
+		r.Sequence = st.Sequence
+		st.Status = StatusReported
+		if st.ReportedAt.IsZero() {
+			st.ReportedAt = now.UTC()
+		}
+		st.RootCause, st.Confidence = dg.RootCause.Category, dg.RootCause.Confidence
+		st.Down, st.Recovered = in.Down, in.Down && in.Recovered
+		st.Resolved = !in.Down && done
+		st.Finished = done
+		st.Severity, st.Title = r.Severity, r.Title
+		e.queue(r, now)
+	}
+	return nil
+}
+
+// match finds what the state knows about an incident: the same id, or one
+// on the same tunnel whose time span overlaps (its start moved).
+func (e *Engine) match(in *correlate.Incident) *IncidentState {
+	if st := e.st.Incidents[in.ID]; st != nil {
+		return st
+	}
+	var best *IncidentState
+	for _, st := range e.st.Incidents {
+		if st.VPNConnectionID != in.VPNConnectionID || st.TunnelIP != in.TunnelIP {
+			continue
+		}
+		if in.StartMs <= st.EndMs && st.StartMs <= in.EndMs && (best == nil || st.StartMs < best.StartMs) {
+			best = st
+		}
+	}
+	return best
+}
+
+// toolDeps serves the buffered records to the tools' diagnosis. Tunnels
+// with records count as logged whatever the inventory says (--log-group
+// set-ups deliver logs the tunnel options do not name).
+func (e *Engine) toolDeps(c *source.Connection, evs []correlate.Event) *tools.Deps {
+	conn := *c
+	conn.Tunnels = append([]source.Tunnel(nil), c.Tunnels...)
+	has := map[string]map[correlate.StreamKind]bool{}
+	for i := range evs {
+		if has[evs[i].TunnelIP] == nil {
+			has[evs[i].TunnelIP] = map[correlate.StreamKind]bool{}
+		}
+		has[evs[i].TunnelIP][evs[i].Stream] = true
+	}
+	for i := range conn.Tunnels {
+		t := &conn.Tunnels[i]
+		t.Logging.IKEEnabled = t.Logging.IKEEnabled || has[t.OutsideIP][correlate.StreamIKE]
+		t.Logging.BGPEnabled = t.Logging.BGPEnabled || has[t.OutsideIP][correlate.StreamBGP]
+	}
+	ms := &memSource{conns: []source.Connection{conn}, events: evs}
+	quiet := slog.New(slog.DiscardHandler)
+	return &tools.Deps{Inventory: ms, Logs: ms, Now: e.cfg.Clock.Now, Limits: tools.DefaultLimits, Logger: quiet}
+}
+
+// diagnose asks diagnose_tunnel_drop's code about the incident. Should it
+// not find it (a window edge), the report is built from correlate's
+// diagnosis directly, so that no incident goes unreported.
+func (e *Engine) diagnose(ctx context.Context, deps *tools.Deps, in *correlate.Incident, evs []correlate.Event) *tools.DiagnoseResult {
+	res, err := deps.Incident(ctx, in.ID)
+	if err == nil {
+		return &res
+	}
+	e.log.Debug("watch: diagnosis through the tool failed; using the engine's own", "incident", in.ID, "err", err)
+	incs := correlate.FindIncidents(evs)
+	dg := correlate.Diagnose(in, evs, incs)
+	rc := tools.CauseView{Category: string(dg.RootCause.Category), Tunnel: in.TunnelIP, At: correlate.FormatMs(dg.RootCause.AtMs),
+		Confidence: dg.RootCause.Confidence, Explanation: dg.RootCause.Explanation, Count: dg.RootCause.Count, Evidence: []tools.EvidenceView{}}
+	if ce, ok := correlate.LookupCategory(dg.RootCause.Category); ok {
+		rc.Meaning, rc.ActingSide = ce.Meaning, ce.ActingSide
+	}
+	for i := range dg.RootCause.Evidence {
+		ev := &dg.RootCause.Evidence[i]
+		rc.Evidence = append(rc.Evidence, tools.EvidenceView{At: correlate.FormatMs(ev.TimeMs), Category: string(ev.Category), Stream: streamKey(ev), Raw: ev.Raw})
+	}
+	out := &tools.DiagnoseResult{VPNConnectionID: in.VPNConnectionID, Summary: dg.Summary, RootCause: rc,
+		Incident: tools.IncidentView{ID: in.ID, ResourceURI: tools.IncidentURI(in.ID), VPNConnectionID: in.VPNConnectionID, Tunnel: in.TunnelIP,
+			Down: in.Down, Recovered: in.Down && in.Recovered, Open: in.Open, Anomalies: in.Anomalies, RootCause: string(dg.RootCause.Category)},
+		Impact: tools.ImpactView{Down: dg.Impact.Down, DowntimeSeconds: dg.Impact.DowntimeMs / 1000, Recovered: dg.Impact.Recovered,
+			RoutesWithdrawn: dg.Impact.RoutesWithdrawn, WithdrawnPrefixes: dg.Impact.Withdrawn, RoutesDenied: dg.Impact.RoutesDenied, DeniedRoutes: dg.Impact.Denied},
+		SharedCause: dg.SharedCause, Notes: []string{"diagnosis made by the watch engine directly: " + err.Error()}}
+	for _, o := range dg.OtherTunnels {
+		out.OtherTunnels = append(out.OtherTunnels, tools.OtherTunnelView{Tunnel: o.TunnelIP, State: o.State, RouteUpdates: o.RouteUpdates, IncidentID: o.IncidentID})
+	}
+	if ce, ok := correlate.LookupCategory(dg.RootCause.Category); ok {
+		out.RecommendedActions = ce.Checks
+	}
+	return out
+}
+
+// queue puts a report in the outbox, one delivery per sink.
+func (e *Engine) queue(r *Report, now time.Time) {
+	e.stats.Reports++
+	for _, name := range e.disp.order {
+		e.st.Outbox = append(e.st.Outbox, &Delivery{ID: fmt.Sprintf("%s#%d", r.IncidentID, r.Sequence), Sink: name, Report: r,
+			CreatedAt: now.UTC(), NextAttemptAt: now.UTC()})
+	}
+	e.log.Info("watch: report", "event", r.Event, "incident", r.IncidentID, "severity", r.Severity, "root_cause", r.RootCause.Category, "title", r.Title)
+	if e.cfg.OnReport != nil {
+		e.cfg.OnReport(r)
+	}
+}
+
+// pruneLocked forgets finished incidents once they are older than Recent
+// and behind their connection's watermark (which keeps them from being
+// reported again).
+func (e *Engine) pruneLocked() {
+	for id, s := range e.st.Incidents {
+		if s.Status != StatusHistory && !s.Finished {
+			continue
+		}
+		b := e.bufs[s.VPNConnectionID]
+		cs := e.st.Connections[s.VPNConnectionID]
+		if b == nil || cs == nil {
+			continue
+		}
+		if s.EndMs < b.frontier-e.cfg.Recent.Milliseconds() && s.EndMs < cs.DoneBeforeMs {
+			delete(e.st.Incidents, id)
+		}
+	}
+}
+
+func (e *Engine) saveLocked() error {
+	if e.cfg.StatePath == "" {
+		return nil
+	}
+	if err := e.st.Save(e.cfg.StatePath, e.cfg.Clock.Now()); err != nil {
+		e.log.Error("watch: could not save the state file", "file", e.cfg.StatePath, "err", err)
+		return err
+	}
+	return nil
+}
+
+func (e *Engine) noteError(err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.noteErrorLocked(err)
+}
+
+func (e *Engine) noteErrorLocked(err error) { e.lastError = err.Error() }
+
+// Stats returns what the engine did so far.
+func (e *Engine) Stats() Stats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.stats
+	s.Calls = map[string]int{}
+	for k, v := range e.stats.Calls {
+		s.Calls[k] = v
+	}
+	return s
+}

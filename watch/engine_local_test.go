@@ -1,0 +1,208 @@
+package watch
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// replay writes the demo day into dir as if it were being logged: lines up
+// to the clock are appended before each poll. rotateAt, when set, rotates
+// every file (rename to .1, one more line into the old file, a new file)
+// at that time.
+type replay struct {
+	t        testing.TB
+	dir      string
+	lines    []demoLine
+	next     int
+	rotateAt time.Time
+	rotated  bool
+}
+
+func newReplay(t testing.TB, dir string) *replay {
+	copyFile(t, filepath.Join(demoDir, "vpn-connections.json"), filepath.Join(dir, "vpn-connections.json"))
+	return &replay{t: t, dir: dir, lines: demoLines(t)}
+}
+
+// until appends every line dated before now.
+func (r *replay) until(now time.Time) {
+	byFile := map[string][]string{}
+	var order []string
+	for r.next < len(r.lines) && r.lines[r.next].ms < now.UnixMilli() {
+		l := r.lines[r.next]
+		if !r.rotateAt.IsZero() && !r.rotated && l.ms >= r.rotateAt.UnixMilli() {
+			r.flush(byFile, order)
+			byFile, order = map[string][]string{}, nil
+			r.rotate(l)
+		}
+		if _, ok := byFile[l.file]; !ok {
+			order = append(order, l.file)
+		}
+		byFile[l.file] = append(byFile[l.file], l.raw)
+		r.next++
+	}
+	r.flush(byFile, order)
+}
+
+func (r *replay) flush(byFile map[string][]string, order []string) {
+	for _, f := range order {
+		appendFile(r.t, filepath.Join(r.dir, f), byFile[f]...)
+	}
+}
+
+// rotate renames every stream file away; the line l (the first after the
+// rotation time) goes into the old file of its stream, as a writer that
+// has not reopened yet would put it.
+func (r *replay) rotate(l demoLine) {
+	ents, _ := os.ReadDir(r.dir)
+	for _, e := range ents {
+		if filepath.Ext(e.Name()) == ".log" {
+			p := filepath.Join(r.dir, e.Name())
+			if err := os.Rename(p, p+".1"); err != nil {
+				r.t.Fatal(err)
+			}
+		}
+	}
+	appendFile(r.t, filepath.Join(r.dir, l.file+".1"), l.raw)
+	r.next++
+	r.rotated = true
+}
+
+func (r *replay) done() bool { return r.next >= len(r.lines) }
+
+// TestWatchLocalDemoDay replays the demo day into a growing directory and
+// polls it every 30 s with the default settle delay: every labelled
+// incident is reported exactly once with the expected root cause, then
+// once more when it recovers; records straddle polls all day and every
+// file is rotated at noon.
+func TestWatchLocalDemoDay(t *testing.T) {
+	dir := t.TempDir()
+	rp := newReplay(t, dir)
+	rp.rotateAt = time.Date(2026, 6, 12, 12, 0, 0, 0, time.UTC)
+	clock := NewFakeClock(time.Date(2026, 6, 12, 1, 0, 0, 0, time.UTC))
+	rp.until(clock.Now())
+	feed, err := NewLocalFeed(dir, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &syncBuffer{}
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	e, err := New(Config{Feed: feed, Clock: clock, Logger: quietLogger(), StatePath: statePath, Sinks: []Sink{NewStdoutSink(out)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	end := time.Date(2026, 6, 13, 0, 30, 0, 0, time.UTC)
+	for clock.Now().Before(end) {
+		rp.until(clock.Now())
+		if err := e.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.DeliverDue(ctx)
+		clock.Advance(DefaultInterval)
+	}
+	if !rp.done() {
+		t.Fatal("replay did not finish")
+	}
+	for _, r := range reports(t, out.String()) {
+		t.Logf("%s #%d %s %s", r.GeneratedAt, r.Sequence, r.Event, r.Title)
+	}
+	checkDemoReports(t, reports(t, out.String()), true)
+	if st := e.Stats(); st.Malformed != 0 {
+		t.Fatalf("malformed records: %d", st.Malformed)
+	}
+}
+
+// checkDemoReports: one opened report per labelled incident with its root
+// cause, one recovered update each, nothing else opened.
+func checkDemoReports(t *testing.T, rs []Report, wantRecovery bool) {
+	t.Helper()
+	exp := demoExpected(t)
+	opened := map[string][]Report{}
+	recovered := map[string][]Report{}
+	for _, r := range rs {
+		key := r.VPNConnectionID + "|" + r.Tunnel
+		switch r.Event {
+		case EventOpened:
+			opened[key] = append(opened[key], r)
+		case EventRecovered, EventResolved:
+			recovered[key] = append(recovered[key], r)
+		}
+		if r.Continue.Tool != "diagnose_tunnel_drop" || r.Continue.Arguments["vpn_connection_id"] != r.VPNConnectionID {
+			t.Errorf("%s: continue %+v", r.IncidentID, r.Continue)
+		}
+	}
+	total := 0
+	for _, x := range exp {
+		key := x.VPNConnectionID + "|" + x.TunnelIP
+		var match *Report
+		for i := range opened[key] {
+			r := &opened[key][i]
+			at, _ := time.Parse(time.RFC3339, x.RootCauseAt)
+			start, _ := time.Parse(time.RFC3339, r.When.Start.UTC)
+			if !start.After(at.Add(time.Minute)) && !start.Before(at.Add(-20*time.Minute)) {
+				if match != nil {
+					t.Errorf("%s: reported twice: %s and %s", x.ID, match.IncidentID, r.IncidentID)
+				}
+				match = r
+			}
+		}
+		if match == nil {
+			t.Errorf("%s: not reported", x.ID)
+			continue
+		}
+		total++
+		// The root cause said last: an early report may name a warning
+		// that later became a drop (prefix-limit warnings, then exceeded).
+		last := *match
+		for _, r := range rs {
+			if r.IncidentID == match.IncidentID || contains(r.PreviousIDs, match.IncidentID) {
+				last = r
+			}
+		}
+		if last.RootCause.Category != x.RootCause {
+			t.Errorf("%s: root cause %s, want %s", x.ID, last.RootCause.Category, x.RootCause)
+		}
+		if match.Sequence != 1 || match.Severity == "" || match.Title == "" || len(match.RootCause.Evidence) == 0 {
+			t.Errorf("%s: report %+v", x.ID, match)
+		}
+		if !wantRecovery {
+			continue
+		}
+		n := 0
+		for _, r := range recovered[key] {
+			if r.IncidentID == match.IncidentID {
+				n++
+				if r.Event == EventRecovered && (r.When.RecoveredAt == nil || r.When.RecoveredAt.UTC != x.RecoveredAt || r.When.TimeToRecoverSeconds <= 0) {
+					t.Errorf("%s: recovery update %+v, want recovered at %s", x.ID, r.When, x.RecoveredAt)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d recovery updates, want 1", x.ID, n)
+		}
+	}
+	n := 0
+	for _, rs := range opened {
+		n += len(rs)
+	}
+	if n != total {
+		for _, rs := range opened {
+			for _, r := range rs {
+				t.Logf("opened: %s %s %s", r.IncidentID, r.RootCause.Category, r.Title)
+			}
+		}
+		t.Errorf("%d incidents opened, want %d", n, total)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

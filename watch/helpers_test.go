@@ -1,0 +1,150 @@
+package watch
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vpnlens/vpnlens/correlate"
+)
+
+const demoDir = "../testdata/demo"
+
+// demoLine is one record of the demo data set with its stream file.
+type demoLine struct {
+	file string // base name, e.g. vpn-..._203.0.113.10-IKE.log
+	ms   int64
+	raw  string
+}
+
+// demoLines reads the demo data set, every stream file, in time order.
+func demoLines(t testing.TB) []demoLine {
+	t.Helper()
+	ents, err := os.ReadDir(demoDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []demoLine
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".log") {
+			continue
+		}
+		f, err := os.Open(filepath.Join(demoDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		id, _ := correlate.ParseStreamName(e.Name())
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			ev, err := correlate.ParseRecord([]byte(line), id)
+			if err != nil {
+				t.Fatalf("%s: %v", e.Name(), err)
+			}
+			out = append(out, demoLine{file: e.Name(), ms: ev.TimeMs, raw: line})
+		}
+		f.Close()
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ms < out[j].ms })
+	return out
+}
+
+// expectedIncident is one entry of testdata/demo/expected.json.
+type expectedIncident struct {
+	ID              string `json:"id"`
+	VPNConnectionID string `json:"vpn_connection_id"`
+	TunnelIP        string `json:"tunnel_ip"`
+	RootCause       string `json:"root_cause"`
+	RootCauseAt     string `json:"root_cause_at"`
+	Recovered       bool   `json:"recovered"`
+	RecoveredAt     string `json:"recovered_at"`
+}
+
+func demoExpected(t testing.TB) []expectedIncident {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(demoDir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []expectedIncident
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// reports decodes the JSON lines a stdout sink wrote (other line types,
+// such as delivery_failed notices, are skipped).
+func reports(t testing.TB, out string) []Report {
+	t.Helper()
+	var rs []Report
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var r Report
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("bad JSON line %q: %v", line, err)
+		}
+		if r.Type == ReportType {
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}
+
+func appendFile(t testing.TB, path string, lines ...string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, l := range lines {
+		if _, err := f.WriteString(l + "\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func copyFile(t testing.TB, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
