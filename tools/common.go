@@ -171,6 +171,24 @@ func connIDs(conns []source.Connection) string {
 	return strings.Join(ids, ", ")
 }
 
+// connectionArg resolves the vpn_connection_id argument.
+func (d *Deps) connectionArg(ctx context.Context, a args) (*source.Connection, error) {
+	id, err := a.str("vpn_connection_id")
+	if err != nil {
+		return nil, err
+	}
+	return d.connection(ctx, id)
+}
+
+// tunnelArg resolves the tunnel argument of conn; absent → nil (both).
+func tunnelArg(conn *source.Connection, a args) (*source.Tunnel, error) {
+	ts, err := a.str("tunnel")
+	if err != nil {
+		return nil, err
+	}
+	return tunnelOf(conn, ts)
+}
+
 // tunnel resolves "1", "2" or an outside IP to a tunnel of conn; "" → nil.
 func tunnelOf(conn *source.Connection, arg string) (*source.Tunnel, error) {
 	arg = strings.TrimSpace(strings.TrimPrefix(strings.ToLower(arg), "tunnel"))

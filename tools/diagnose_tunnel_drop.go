@@ -191,19 +191,11 @@ func DiagnoseTunnelDrop(deps *Deps) Def[DiagnoseResult] {
 
 func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
 	var res DiagnoseResult
-	id, err := a.str("vpn_connection_id")
+	conn, err := d.connectionArg(ctx, a)
 	if err != nil {
 		return res, err
 	}
-	conn, err := d.connection(ctx, id)
-	if err != nil {
-		return res, err
-	}
-	tunnelArg, err := a.str("tunnel")
-	if err != nil {
-		return res, err
-	}
-	tun, err := tunnelOf(conn, tunnelArg)
+	tun, err := tunnelArg(conn, a)
 	if err != nil {
 		return res, err
 	}

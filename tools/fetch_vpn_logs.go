@@ -76,11 +76,7 @@ func FetchVPNLogs(deps *Deps) Def[FetchLogsResult] {
 
 func (d *Deps) fetch(ctx context.Context, a args) (FetchLogsResult, error) {
 	var res FetchLogsResult
-	id, err := a.str("vpn_connection_id")
-	if err != nil {
-		return res, err
-	}
-	conn, err := d.connection(ctx, id)
+	conn, err := d.connectionArg(ctx, a)
 	if err != nil {
 		return res, err
 	}
@@ -88,11 +84,7 @@ func (d *Deps) fetch(ctx context.Context, a args) (FetchLogsResult, error) {
 	if err != nil {
 		return res, err
 	}
-	ts, err := a.str("tunnel")
-	if err != nil {
-		return res, err
-	}
-	tun, err := tunnelOf(conn, ts)
+	tun, err := tunnelArg(conn, a)
 	if err != nil {
 		return res, err
 	}

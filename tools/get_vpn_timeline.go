@@ -105,11 +105,7 @@ func GetVPNTimeline(deps *Deps) Def[TimelineResult] {
 
 func (d *Deps) timeline(ctx context.Context, a args) (TimelineResult, error) {
 	var res TimelineResult
-	id, err := a.str("vpn_connection_id")
-	if err != nil {
-		return res, err
-	}
-	conn, err := d.connection(ctx, id)
+	conn, err := d.connectionArg(ctx, a)
 	if err != nil {
 		return res, err
 	}
@@ -117,11 +113,7 @@ func (d *Deps) timeline(ctx context.Context, a args) (TimelineResult, error) {
 	if err != nil {
 		return res, err
 	}
-	ts, err := a.str("tunnel")
-	if err != nil {
-		return res, err
-	}
-	tun, err := tunnelOf(conn, ts)
+	tun, err := tunnelArg(conn, a)
 	if err != nil {
 		return res, err
 	}
