@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/vpnlens/vpnlens/internal/mcptestutil"
 	"github.com/vpnlens/vpnlens/resources"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
@@ -29,22 +30,7 @@ func demoClient(t *testing.T) *client.Client {
 	s := server.NewMCPServer("vpnlens-test", "0", append(resources.ServerOptions(deps), server.WithResourceCapabilities(false, false), server.WithPromptCapabilities(false))...)
 	s.AddTools(tools.All(deps)...)
 	resources.Register(s, deps)
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var ir mcp.InitializeRequest
-	ir.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	ir.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "0"}
-	if _, err := c.Initialize(ctx, ir); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return mcptestutil.Client(t, s)
 }
 
 func read(t *testing.T, c *client.Client, uri string) string {

@@ -180,6 +180,24 @@ func (d *Deps) connectionArg(ctx context.Context, a args) (*source.Connection, e
 	return d.connection(ctx, id)
 }
 
+// scope resolves what windowed tools share: the connection, the window
+// (defaultSpan back from the newest record unless given) and the tunnel.
+func (d *Deps) scope(ctx context.Context, a args, defaultSpan time.Duration) (*source.Connection, window, *source.Tunnel, error) {
+	conn, err := d.connectionArg(ctx, a)
+	if err != nil {
+		return nil, window{}, nil, err
+	}
+	w, err := d.resolveWindow(ctx, a, conn.ID, defaultSpan)
+	if err != nil {
+		return nil, window{}, nil, err
+	}
+	tun, err := tunnelArg(conn, a)
+	if err != nil {
+		return nil, window{}, nil, err
+	}
+	return conn, w, tun, nil
+}
+
 // tunnelArg resolves the tunnel argument of conn; absent → nil (both).
 func tunnelArg(conn *source.Connection, a args) (*source.Tunnel, error) {
 	ts, err := a.str("tunnel")

@@ -76,15 +76,7 @@ func FetchVPNLogs(deps *Deps) Def[FetchLogsResult] {
 
 func (d *Deps) fetch(ctx context.Context, a args) (FetchLogsResult, error) {
 	var res FetchLogsResult
-	conn, err := d.connectionArg(ctx, a)
-	if err != nil {
-		return res, err
-	}
-	w, err := d.resolveWindow(ctx, a, conn.ID, 24*time.Hour)
-	if err != nil {
-		return res, err
-	}
-	tun, err := tunnelArg(conn, a)
+	conn, w, tun, err := d.scope(ctx, a, 24*time.Hour)
 	if err != nil {
 		return res, err
 	}

@@ -105,15 +105,7 @@ func GetVPNTimeline(deps *Deps) Def[TimelineResult] {
 
 func (d *Deps) timeline(ctx context.Context, a args) (TimelineResult, error) {
 	var res TimelineResult
-	conn, err := d.connectionArg(ctx, a)
-	if err != nil {
-		return res, err
-	}
-	w, err := d.resolveWindow(ctx, a, conn.ID, 24*time.Hour)
-	if err != nil {
-		return res, err
-	}
-	tun, err := tunnelArg(conn, a)
+	conn, w, tun, err := d.scope(ctx, a, 24*time.Hour)
 	if err != nil {
 		return res, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/vpnlens/vpnlens/internal/mcptestutil"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
 )
@@ -37,22 +38,7 @@ func mcpClient(t testing.TB, deps *tools.Deps) *client.Client {
 	t.Helper()
 	s := server.NewMCPServer("vpnlens-test", "0")
 	s.AddTools(tools.All(deps)...)
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var ir mcp.InitializeRequest
-	ir.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	ir.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "0"}
-	if _, err := c.Initialize(ctx, ir); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return mcptestutil.Client(t, s)
 }
 
 // call invokes a tool through MCP and decodes its structured content.

@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/vpnlens/vpnlens/internal/fakeaws"
+	"github.com/vpnlens/vpnlens/internal/mcptestutil"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
 )
@@ -23,22 +24,7 @@ func mcpClient(t testing.TB, inv source.Inventory, logs source.LogSource) *clien
 	deps := &tools.Deps{Inventory: inv, Logs: logs, Limits: tools.DefaultLimits, Logger: quiet, Now: func() time.Time { return now }}
 	s := server.NewMCPServer("vpnlens-test", "0")
 	s.AddTools(tools.All(deps)...)
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var ir mcp.InitializeRequest
-	ir.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	ir.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "0"}
-	if _, err := c.Initialize(ctx, ir); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return mcptestutil.Client(t, s)
 }
 
 // callJSON calls a tool and returns its structured content (or error text).

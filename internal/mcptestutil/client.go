@@ -1,0 +1,34 @@
+// Package mcptestutil starts initialized in-process MCP clients for tests,
+// so every package tests its MCP surface the same way.
+package mcptestutil
+
+import (
+	"context"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Client starts an in-process client on s, initializes it and closes it
+// when the test ends.
+func Client(t testing.TB, s *server.MCPServer) *client.Client {
+	t.Helper()
+	c, err := client.NewInProcessClient(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var ir mcp.InitializeRequest
+	ir.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	ir.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "0"}
+	if _, err := c.Initialize(ctx, ir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
