@@ -544,6 +544,7 @@ func (e *Engine) analyze(ctx context.Context, c *source.Connection, b *connBuf, 
 			deps = e.toolDeps(c, evs)
 		}
 		dg := e.diagnose(ctx, deps, in, evs)
+		openFailover(dg, in, c, evs)
 		done := finished(in, b.frontier)
 		var event string
 		switch {
@@ -719,4 +720,33 @@ func (e *Engine) Stats() Stats {
 		s.Calls[k] = v
 	}
 	return s
+}
+
+// openFailover completes the failover verdict of an incident still under
+// way: the diagnosis counts the other tunnel's route updates up to this
+// tunnel's last record, which, while it is down and silent, leaves out the
+// failover happening right now. Route updates on the other tunnel since
+// this one went down show it carrying the traffic.
+func openFailover(dg *tools.DiagnoseResult, in *correlate.Incident, c *source.Connection, evs []correlate.Event) {
+	if !in.Down || in.Recovered || !strings.HasPrefix(dg.Impact.Failover, "likely") {
+		return
+	}
+	for i := range dg.OtherTunnels {
+		o := &dg.OtherTunnels[i]
+		if o.State == "down" {
+			continue
+		}
+		n := 0
+		for j := range evs {
+			ev := &evs[j]
+			if ev.TunnelIP == o.Tunnel && ev.TimeMs >= in.DownMs &&
+				(ev.Category == correlate.RouteAdvertised || ev.Category == correlate.RouteUpdated || ev.Category == correlate.BGPUpdateReceived) {
+				n++
+			}
+		}
+		if n > o.RouteUpdates {
+			o.RouteUpdates = n
+			dg.Impact.Failover = fmt.Sprintf("worked: tunnel %d (%s) stayed up and kept exchanging routes (%d route updates)", o.TunnelNumber, o.Tunnel, n)
+		}
+	}
 }
