@@ -231,13 +231,13 @@ func TestWatchLocalRestart(t *testing.T) {
 		return e
 	}
 	kills := map[time.Time]string{
-		time.Date(2026, 6, 12, 3, 10, 30, 0, time.UTC):  "incident seen, settle delay running",
-		time.Date(2026, 6, 12, 3, 11, 0, 0, time.UTC):   "report queued, not delivered",
-		time.Date(2026, 6, 12, 3, 12, 0, 0, time.UTC):   "reported, not recovered",
-		time.Date(2026, 6, 12, 9, 50, 30, 0, time.UTC):  "escalation queued",
-		time.Date(2026, 6, 12, 18, 2, 30, 0, time.UTC):  "two incidents at once",
-		time.Date(2026, 6, 12, 18, 9, 30, 0, time.UTC):  "one recovery queued, the other not seen yet",
-		time.Date(2026, 6, 12, 20, 40, 0, 0, time.UTC):  "long outage under way",
+		time.Date(2026, 6, 12, 3, 10, 30, 0, time.UTC): "incident seen, settle delay running",
+		time.Date(2026, 6, 12, 3, 11, 0, 0, time.UTC):  "report queued, not delivered",
+		time.Date(2026, 6, 12, 3, 12, 0, 0, time.UTC):  "reported, not recovered",
+		time.Date(2026, 6, 12, 9, 50, 30, 0, time.UTC): "escalation queued",
+		time.Date(2026, 6, 12, 18, 2, 30, 0, time.UTC): "two incidents at once",
+		time.Date(2026, 6, 12, 18, 9, 30, 0, time.UTC): "one recovery queued, the other not seen yet",
+		time.Date(2026, 6, 12, 20, 40, 0, 0, time.UTC): "long outage under way",
 	}
 	e := start()
 	ctx := context.Background()
