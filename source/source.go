@@ -186,3 +186,34 @@ type AnomalyCounts struct {
 type AnomalyCounter interface {
 	AnomalyCounts(ctx context.Context, vpnIDs []string, start, end time.Time) (*AnomalyCounts, error)
 }
+
+// Progress receives the progress of a long read: done steps of total (0 =
+// not known yet) and what is being done. The MCP layer turns it into
+// notifications/progress when the client asked for them; it must not block.
+type Progress func(done, total int, message string)
+
+type progressKey struct{}
+
+// WithProgress returns a context whose long reads report to p.
+func WithProgress(ctx context.Context, p Progress) context.Context {
+	if p == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, progressKey{}, p)
+}
+
+// ReportProgress tells the context's Progress, if any, that done of total
+// steps are finished. Sources call it per page, stream or query poll; with
+// no Progress in ctx it does nothing.
+func ReportProgress(ctx context.Context, done, total int, message string) {
+	if p, ok := ctx.Value(progressKey{}).(Progress); ok {
+		p(done, total, message)
+	}
+}
+
+// HasProgress reports whether ctx carries a Progress, so a source can skip
+// building messages nobody reads.
+func HasProgress(ctx context.Context) bool {
+	_, ok := ctx.Value(progressKey{}).(Progress)
+	return ok
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -79,6 +80,9 @@ type Def[R Renderer] struct {
 func (d Def[R]) ServerTool(deps *Deps) server.ServerTool {
 	name := d.Tool.Name
 	return server.ServerTool{Tool: d.Tool, Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if req.Params.Meta != nil && req.Params.Meta.ProgressToken != nil {
+			ctx = source.WithProgress(ctx, progressNotifier(ctx, req.Params.Meta.ProgressToken, deps.logger()))
+		}
 		res, err := d.Handle(ctx, req.GetArguments())
 		if err != nil {
 			var ue *UserError
@@ -91,6 +95,53 @@ func (d Def[R]) ServerTool(deps *Deps) server.ServerTool {
 		}
 		return mcp.NewToolResultStructured(res, res.Text()), nil
 	}}
+}
+
+// progressNotifier turns a source's progress reports into
+// notifications/progress for the request's token. A tool call may make
+// several long reads, each counting its own steps from 1: a report whose
+// count goes back starts a new phase, added on top of the steps already
+// announced, so what the client sees only ever increases (as the MCP spec
+// requires). Sending is best effort: a lost notification never fails the
+// call, and mcp-go's send does not block.
+func progressNotifier(ctx context.Context, token mcp.ProgressToken, logger *slog.Logger) source.Progress {
+	srv := server.ServerFromContext(ctx)
+	var (
+		mu           sync.Mutex
+		base, last   int // steps of finished phases; last count in this one
+		sent, warned bool
+		lastProgress int
+	)
+	return func(done, total int, message string) {
+		if srv == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if done < last {
+			base += last
+		}
+		last = done
+		progress := base + done
+		if sent && progress <= lastProgress {
+			return
+		}
+		params := map[string]any{"progressToken": token, "progress": progress}
+		if total > 0 && base+total >= progress {
+			params["total"] = base + total
+		}
+		if message != "" {
+			params["message"] = message
+		}
+		if err := srv.SendNotificationToClient(ctx, "notifications/progress", params); err != nil {
+			if !warned {
+				logger.Debug("progress notification not sent", "err", err)
+				warned = true
+			}
+			return
+		}
+		sent, lastProgress = true, progress
+	}
 }
 
 // isSourceError reports errors the log source or inventory explains to the

@@ -8,6 +8,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -17,9 +18,11 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/smithy-go"
 
 	"github.com/vpnlens/vpnlens/source"
 )
@@ -74,6 +77,15 @@ type Config struct {
 	// PollInitial and PollMax bound the GetQueryResults backoff (defaults
 	// 250 ms and 5 s; the wait grows by half each time).
 	PollInitial, PollMax time.Duration
+	// QueryTimeout is how long one Logs Insights query may stay Scheduled
+	// or Running before vpnlens stops it and says so (default 15 min; AWS
+	// itself gives up after 60).
+	QueryTimeout time.Duration
+	// AttemptTimeout bounds one HTTP attempt, response body included, when
+	// HTTPClient is nil (default 30 s): an answer that does not come is
+	// retried like a 5xx instead of holding the question until the call's
+	// own deadline.
+	AttemptTimeout time.Duration
 
 	// InventoryTTL and StreamsTTL are how long the connection list and the
 	// log-stream listings are reused (default 5 min each). Settle is how
@@ -157,6 +169,12 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 	if cfg.PollMax <= 0 {
 		cfg.PollMax = 5 * time.Second
 	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = 15 * time.Minute
+	}
+	if cfg.AttemptTimeout <= 0 {
+		cfg.AttemptTimeout = 30 * time.Second
+	}
 	if cfg.InventoryTTL <= 0 {
 		cfg.InventoryTTL = 5 * time.Minute
 	}
@@ -184,6 +202,9 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 					if cfg.NoRetryQuota {
 						so.RateLimiter = ratelimit.None
 					}
+					// Every call vpnlens makes only reads, so a response
+					// cut short or garbled on the way is asked for again.
+					so.Retryables = append(so.Retryables, retry.IsErrorRetryableFunc(retryUnreadable))
 				})
 			})
 		}),
@@ -199,6 +220,8 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 	}
 	if cfg.HTTPClient != nil {
 		opts = append(opts, config.WithHTTPClient(cfg.HTTPClient))
+	} else {
+		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(cfg.AttemptTimeout)))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
@@ -252,6 +275,19 @@ func (s *Source) Forget() {
 }
 
 func (s *Source) now() time.Time { return s.cfg.Now() }
+
+// retryUnreadable marks a response that could not be decoded (truncated or
+// invalid JSON or XML, a body cut off by the attempt timeout) as worth
+// another attempt. StartQuery is the one call that is not a pure read: a
+// retried one whose first answer was lost leaves that first query to run
+// out on its own in AWS.
+func retryUnreadable(err error) sdkaws.Ternary {
+	var de *smithy.DeserializationError
+	if errors.As(err, &de) {
+		return sdkaws.TrueTernary
+	}
+	return sdkaws.UnknownTernary
+}
 
 var (
 	_ source.Inventory = (*Source)(nil)

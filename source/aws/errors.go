@@ -98,8 +98,20 @@ func (s *Source) mapError(cc callContext, err error) error {
 		}
 		return mk(code, fmt.Sprintf("AWS %s failed: %s: %s", cc.op, code, msg))
 	}
+	attempts := s.cfg.MaxAttempts
 	var me *retry.MaxAttemptsError
 	if errors.As(err, &me) {
+		attempts = me.Attempt
+	}
+	var de *smithy.DeserializationError
+	if errors.As(err, &de) {
+		return mk("BadResponse", fmt.Sprintf("AWS %s answered with a response vpnlens could not read (truncated or invalid) on each of %d attempts: %s; try again in a minute, and check any proxy between vpnlens and AWS", cc.op, attempts, shortErr(err)))
+	}
+	var te interface{ Timeout() bool }
+	if errors.As(err, &te) && te.Timeout() {
+		return mk("Timeout", fmt.Sprintf("AWS %s did not answer within %s on each of %d attempts (region %s): AWS or the network is slow; try again in a minute, or narrow the window or pick one tunnel", cc.op, s.cfg.AttemptTimeout, attempts, s.region))
+	}
+	if me != nil {
 		return mk("Unavailable", fmt.Sprintf("AWS %s kept failing after %d attempts: %v; try again in a minute", cc.op, me.Attempt, me.Err))
 	}
 	text := err.Error()

@@ -30,7 +30,21 @@ var errQueryFull = errors.New("query result reached the row cap")
 // FilterLogEvents), polls GetQueryResults with backoff until it is done, and
 // stops it with StopQuery when ctx is cancelled first, so that an abandoned
 // question does not keep scanning (and billing) in AWS.
-func (s *Source) runQuery(ctx context.Context, groups []string, startS, endS int64, query string) (rows [][]cwtypes.ResultField, calls int, err error) {
+func (s *Source) runQuery(ctx context.Context, groups []string, startS, endS int64, query string, pr *progress) (rows [][]cwtypes.ResultField, calls int, err error) {
+	rows, calls, err = s.runQueryOnce(ctx, groups, startS, endS, query, pr)
+	var se *source.Error
+	if errors.As(err, &se) && se.Cause == "QueryFailed" && ctx.Err() == nil {
+		// A query that failed inside AWS is often a passing fault of the
+		// engine: one more try before the question fails.
+		s.logger.Info("Logs Insights query failed, starting it again", "groups", strings.Join(groups, ", "), "err", se.Msg)
+		var n int
+		rows, n, err = s.runQueryOnce(ctx, groups, startS, endS, query, pr)
+		calls += n
+	}
+	return rows, calls, err
+}
+
+func (s *Source) runQueryOnce(ctx context.Context, groups []string, startS, endS int64, query string, pr *progress) (rows [][]cwtypes.ResultField, calls int, err error) {
 	cc := callContext{op: "StartQuery", group: strings.Join(groups, ", "), groupWhy: "from the tunnels' log options"}
 	if s.cfg.LogGroup != "" {
 		cc.groupWhy = "from --log-group"
@@ -42,40 +56,67 @@ func (s *Source) runQuery(ctx context.Context, groups []string, startS, endS int
 		return nil, calls, s.mapError(cc, err)
 	}
 	id := start.QueryId
+	span := time.Unix(startS, 0).UTC().Format(time.RFC3339) + " to " + time.Unix(endS, 0).UTC().Format(time.RFC3339)
+	pr.step("Logs Insights: query %s started (%s)", str(id), span)
+	stop := func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		_, serr := s.logs.StopQuery(stopCtx, &cloudwatchlogs.StopQueryInput{QueryId: id})
+		cancel()
+		calls++
+		if serr != nil {
+			s.logger.Warn("could not stop a Logs Insights query", "query_id", str(id), "err", serr)
+		}
+	}
+	deadline := time.NewTimer(s.cfg.QueryTimeout)
+	defer deadline.Stop()
 	wait := s.cfg.PollInitial
+	polls := 0
 	for {
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			_, serr := s.logs.StopQuery(stopCtx, &cloudwatchlogs.StopQueryInput{QueryId: id})
-			cancel()
-			calls++
-			if serr != nil {
-				s.logger.Warn("could not stop a cancelled Logs Insights query", "query_id", str(id), "err", serr)
-			}
+			stop()
 			return nil, calls, ctx.Err()
+		case <-deadline.C:
+			t.Stop()
+			stop()
+			return nil, calls, &source.Error{Op: "GetQueryResults", Cause: "QueryTimeout",
+				Msg: fmt.Sprintf("the Logs Insights query on %s for %s was still not finished after %s, so vpnlens stopped it: narrow the window or the set of connections and ask again", strings.Join(groups, ", "), span, s.cfg.QueryTimeout)}
 		case <-t.C:
 		}
 		wait = min(wait*3/2, s.cfg.PollMax)
 		out, err := s.logs.GetQueryResults(ctx, &cloudwatchlogs.GetQueryResultsInput{QueryId: id})
 		calls++
+		polls++
 		if err != nil {
 			if ctx.Err() != nil {
 				continue // the select above stops the query
 			}
+			stop() // polling gave up: the query would run on unread
 			return nil, calls, s.mapError(callContext{op: "GetQueryResults"}, err)
 		}
 		switch out.Status {
 		case cwtypes.QueryStatusComplete:
+			pr.step("Logs Insights: query %s complete, %d row(s)", str(id), len(out.Results))
 			return out.Results, calls, nil
 		case cwtypes.QueryStatusScheduled, cwtypes.QueryStatusRunning:
+			pr.step("Logs Insights: query %s %s (poll %d)", str(id), out.Status, polls)
+		case cwtypes.QueryStatusTimeout:
+			return nil, calls, &source.Error{Op: "GetQueryResults", Cause: "QueryTimeout",
+				Msg: fmt.Sprintf("the Logs Insights query on %s for %s timed out inside AWS (queries time out after 60 minutes): narrow the window or the set of connections and ask again", strings.Join(groups, ", "), span)}
 		default:
 			return nil, calls, &source.Error{Op: "GetQueryResults", Cause: "QueryFailed",
-				Msg: fmt.Sprintf("the Logs Insights query on %s ended with status %s (queries time out after 60 minutes): narrow the window or the set of connections and ask again", strings.Join(groups, ", "), out.Status)}
+				Msg: fmt.Sprintf("the Logs Insights query on %s for %s ended with status %s: narrow the window or the set of connections and ask again", strings.Join(groups, ", "), span, out.Status)}
 		}
 	}
+}
+
+// isQueryEnd reports a query that AWS ended without an answer (failed or
+// timed out) or that vpnlens gave up waiting for.
+func isQueryEnd(err error) bool {
+	var se *source.Error
+	return errors.As(err, &se) && (se.Cause == "QueryFailed" || se.Cause == "QueryTimeout")
 }
 
 func field(row []cwtypes.ResultField, name string) (string, bool) {
@@ -142,6 +183,7 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 		}
 	}
 	calls := 0
+	pr := newProgress(ctx, 0)
 	for _, batch := range groupBatches(groups) {
 		byName := map[string]*streamInfo{}
 		var names []string
@@ -163,7 +205,7 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 		q += fmt.Sprintf("\n| sort @timestamp asc\n| limit %d", s.cfg.MaxQueryRows)
 		startS, endS := lo/1000, (hi+999)/1000
 		for {
-			rows, n, err := s.runQuery(ctx, batch, startS, endS, q)
+			rows, n, err := s.runQuery(ctx, batch, startS, endS, q, pr)
 			calls += n
 			if err != nil {
 				return nil, calls, err
@@ -182,7 +224,7 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 							if a >= b {
 								continue
 							}
-							part, err := s.filterStream(ctx, si, a, b, anomalies)
+							part, err := s.filterStream(ctx, si, a, b, anomalies, pr)
 							if err != nil {
 								return nil, calls, err
 							}
@@ -428,7 +470,12 @@ func (s *Source) countByInsights(ctx context.Context, conns []source.Connection,
 		calls   int
 		queries int
 		firstEr error
+		answered int
+		failed  []error
+		missing []string
 	)
+	pr := newProgress(ctx, 0)
+	pr.step("Logs Insights: counting anomalies of %d connection(s) in %d quer(ies)", len(conns), len(jobs))
 	sem := make(chan struct{}, s.cfg.QueryConcurrency)
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -440,19 +487,28 @@ func (s *Source) countByInsights(ctx context.Context, conns []source.Connection,
 		case <-qctx.Done():
 			return
 		}
-		r, n, err := s.runQuery(qctx, j.groups, j.lo, j.hi, s.countQuery(j.vpns))
+		r, n, err := s.runQuery(qctx, j.groups, j.lo, j.hi, s.countQuery(j.vpns), pr)
 		<-sem
 		mu.Lock()
 		defer mu.Unlock()
 		calls += n
 		queries++
 		if err != nil {
+			if qctx.Err() == nil && (partialOK(err) || isQueryEnd(err)) {
+				// The other queries go on; the answer names the hours
+				// this one could not count.
+				failed = append(failed, err)
+				missing = append(missing, fmt.Sprintf("INCOMPLETE: the counts of %s from %s to %s are missing (%s); ask again for that window",
+					strings.Join(j.vpns, ", "), time.Unix(j.lo, 0).UTC().Format(time.RFC3339), time.Unix(j.hi+1, 0).UTC().Format(time.RFC3339), err.Error()))
+				return
+			}
 			if firstEr == nil {
 				firstEr = err
 				cancel()
 			}
 			return
 		}
+		answered++
 		if len(r) >= s.cfg.MaxQueryRows {
 			// The cap cut groups off: split the window at an hour
 			// boundary (so no hour is counted twice), or the connections.
@@ -490,6 +546,12 @@ func (s *Source) countByInsights(ctx context.Context, conns []source.Connection,
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if len(failed) > 0 && answered == 0 {
+		// No count at all: an empty summary would read as "no trouble".
+		return nil, failed[0]
+	}
+	sort.Strings(missing)
+	out.Notes = append(out.Notes, missing...)
 	agg := map[Count]int64{}
 	memo := map[[4]string]correlate.Event{}
 	for _, row := range rows {

@@ -30,6 +30,10 @@ type fetched struct {
 	times  []int64
 	bad    []malformedAt
 	calls  int
+	// A read that failed part-way: err is why, and the records before
+	// readTo (ms) were all returned; the rest of [lo, hi) was not read.
+	err    error
+	readTo int64
 }
 
 // Logs implements source.LogSource. Windows up to InsightsWindow are read
@@ -82,7 +86,7 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 	}
 	path := PathCache
 	var calls int
-	var results []*fetched
+	var results, failed []*fetched
 	// The largest part still to fetch chooses the path: a long window that
 	// is mostly cached is completed with FilterLogEvents.
 	gapLo, gapHi, widest := hi, lo, int64(0)
@@ -96,9 +100,12 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 		results, calls, err = s.insightsRecords(ctx, streams, gapLo, gapHi, q.AnomaliesOnly)
 	default:
 		path = PathFilter
+		pr := newProgress(ctx, 0)
+		pr.step("listed %d log stream(s); reading %d part(s) with FilterLogEvents", len(streams), len(jobs))
 		results = make([]*fetched, len(jobs))
 		var wg sync.WaitGroup
 		var mu sync.Mutex
+		partsDone := 0
 		sem := make(chan struct{}, s.cfg.Concurrency)
 		fctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -112,10 +119,20 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 					return
 				}
 				defer func() { <-sem }()
-				f, ferr := s.filterStream(fctx, j.si, j.gap.lo, j.gap.hi, q.AnomaliesOnly)
+				f, ferr := s.filterStream(fctx, j.si, j.gap.lo, j.gap.hi, q.AnomaliesOnly, pr)
 				mu.Lock()
 				defer mu.Unlock()
+				if f != nil {
+					calls += f.calls
+				}
 				if ferr != nil {
+					if f != nil && partialOK(ferr) && fctx.Err() == nil {
+						// The other streams go on: the answer says
+						// what this one is missing.
+						failed = append(failed, f)
+						f.err = ferr
+						return
+					}
 					if err == nil {
 						err = ferr
 						cancel()
@@ -123,12 +140,18 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 					return
 				}
 				results[i] = f
-				calls += f.calls
+				partsDone++
+				pr.step("FilterLogEvents: %d of %d part(s) read (%s)", partsDone, len(jobs), j.si.name)
 			}()
 		}
 		wg.Wait()
 		if err == nil {
 			err = ctx.Err()
+		}
+		if err == nil && len(failed) == len(jobs) {
+			// Nothing new could be read: an answer made of the cache
+			// alone would hide that, so the cause is the answer.
+			err = failed[0].err
 		}
 	}
 	if err != nil {
@@ -159,6 +182,25 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 		}
 	}
 	res.Events = append(res.Events, tail...)
+	var missing []string
+	for _, f := range failed {
+		// What a failed stream returned before failing is in the answer
+		// but not cached: the next question reads the whole part again.
+		for i, t := range f.times {
+			if t < f.readTo && (!q.AnomaliesOnly || f.events[i].Anomaly) {
+				res.Events = append(res.Events, f.events[i])
+			}
+		}
+		for _, m := range f.bad {
+			if m.ms < f.readTo && m.ms >= lo && m.ms < hi {
+				res.Report.MalformedCount++
+				if len(res.Report.Malformed) < 100 {
+					res.Report.Malformed = append(res.Report.Malformed, m.m)
+				}
+			}
+		}
+		missing = append(missing, missingNote(f))
+	}
 	// The window is on the records' own times, as for local files (the
 	// CloudWatch timestamp is the ingestion-side time of the same record).
 	startMs, endMs := lo, hi
@@ -194,7 +236,42 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 		res.Notes = append(res.Notes, fmt.Sprintf("%d record(s) in the window could not be read; they are listed in the report", res.Report.MalformedCount))
 	}
 	res.Notes = append(res.Notes, notes...)
+	if len(missing) > 0 {
+		res.Notes = append(missing, res.Notes...)
+	}
 	return res, nil
+}
+
+// partialOK reports failures after which the other streams' records still
+// make a useful answer, with the missing part named: AWS slow, throttling
+// or failing on its side. Failures the user must fix first (access,
+// credentials, a missing log group) fail the whole question.
+func partialOK(err error) bool {
+	var se *source.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Cause {
+	case "Throttled", "Unavailable", "Timeout", "BadResponse", "Unreachable", "AWSError":
+		return true
+	}
+	return false
+}
+
+// missingNote names what a failed stream read did not return.
+func missingNote(f *fetched) string {
+	from := max(f.readTo, f.lo)
+	what := "no records of it were read"
+	if f.readTo > f.lo {
+		what = fmt.Sprintf("records up to %s were read", correlate.FormatMs(f.readTo))
+	}
+	cause := f.err.Error()
+	var se *source.Error
+	if errors.As(f.err, &se) {
+		cause = se.Cause + ": " + se.Msg
+	}
+	return fmt.Sprintf("INCOMPLETE: stream %s (log group %s) is missing records from %s to %s (%s; %s); ask again to read them",
+		f.si.name, f.si.group, correlate.FormatMs(from), correlate.FormatMs(f.hi), what, cause)
 }
 
 // tunnelIPOf takes the "(ip)" out of a disabled-logging note.
@@ -227,22 +304,26 @@ func decode(si *streamInfo, msg string, cwMs int64) (correlate.Event, *correlate
 
 // filterStream reads [lo, hi) of one stream with FilterLogEvents, every
 // page. FilterLogEvents's end time is inclusive, hence hi-1.
-func (s *Source) filterStream(ctx context.Context, si *streamInfo, lo, hi int64, anomalies bool) (*fetched, error) {
+func (s *Source) filterStream(ctx context.Context, si *streamInfo, lo, hi int64, anomalies bool, pr *progress) (*fetched, error) {
 	in := &cloudwatchlogs.FilterLogEventsInput{LogGroupName: sdkaws.String(si.group), LogStreamNames: []string{si.name},
 		StartTime: sdkaws.Int64(lo), EndTime: sdkaws.Int64(hi - 1)}
 	if anomalies {
 		in.FilterPattern = sdkaws.String(AnomalyFilterPattern())
 	}
-	f := &fetched{si: si, lo: lo, hi: hi}
+	f := &fetched{si: si, lo: lo, hi: hi, readTo: lo}
 	p := cloudwatchlogs.NewFilterLogEventsPaginator(s.logs, in, func(o *cloudwatchlogs.FilterLogEventsPaginatorOptions) { o.StopOnDuplicateToken = true })
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		f.calls++
 		if err != nil {
-			return nil, s.mapError(callContext{op: "FilterLogEvents", group: si.group, groupWhy: "stream " + si.name}, err)
+			// f holds the pages read so far, for a partial answer.
+			return f, s.mapError(callContext{op: "FilterLogEvents", group: si.group, groupWhy: "stream " + si.name}, err)
 		}
 		for _, e := range page.Events {
 			ts := sdkaws.ToInt64(e.Timestamp)
+			// Pages come in time order: everything before the latest
+			// time seen has been returned.
+			f.readTo = max(f.readTo, ts)
 			ev, bad := decode(si, str(e.Message), ts)
 			if bad != nil {
 				f.bad = append(f.bad, malformedAt{ms: ts, m: *bad})
@@ -254,6 +335,10 @@ func (s *Source) filterStream(ctx context.Context, si *streamInfo, lo, hi int64,
 			f.events = append(f.events, ev)
 			f.times = append(f.times, ts)
 		}
+		if p.HasMorePages() {
+			pr.step("FilterLogEvents: %s, page %d read (up to %s)", si.name, f.calls, correlate.FormatMs(f.readTo))
+		}
 	}
+	f.readTo = hi
 	return f, nil
 }
