@@ -233,6 +233,14 @@ func (e *Engine) Step(ctx context.Context) error {
 		e.noteError(err)
 		return err
 	}
+	if e.cfg.Feed.Complete() {
+		// Local files: the connection list grows with the streams the
+		// poll just found (when there is no vpn-connections.json).
+		if conns, err = e.connections(ctx, now); err != nil {
+			e.noteError(err)
+			return err
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.stats.Polls++

@@ -78,6 +78,7 @@ func (r *replay) done() bool { return r.next >= len(r.lines) }
 // once more when it recovers; records straddle polls all day and every
 // file is rotated at noon.
 func TestWatchLocalDemoDay(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	rp := newReplay(t, dir)
 	rp.rotateAt = time.Date(2026, 6, 12, 12, 0, 0, 0, time.UTC)
@@ -213,6 +214,7 @@ func contains(list []string, s string) bool {
 // starts a new one on the same state file each time. The reports are the
 // same as without the kills: nothing lost, nothing repeated.
 func TestWatchLocalRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	rp := newReplay(t, dir)
 	clock := NewFakeClock(time.Date(2026, 6, 12, 1, 0, 0, 0, time.UTC))

@@ -112,6 +112,7 @@ func awsFeed(t testing.TB, fake *fakeaws.Server, clock Clock) *AWSFeed {
 // with its root cause, even though its records straddle polls (and reach
 // the fake 5 s late), and once more when it recovers.
 func TestWatchAWSDemoDay(t *testing.T) {
+	t.Parallel()
 	rp := newAWSReplay(t)
 	clock := NewFakeClock(time.Date(2026, 6, 12, 1, 0, 0, 0, time.UTC))
 	rp.until(clock.Now())
@@ -150,6 +151,7 @@ func TestWatchAWSDemoDay(t *testing.T) {
 // the new process picks up from the state file and the reports are those
 // of an uninterrupted run, none lost, none repeated.
 func TestWatchAWSRestart(t *testing.T) {
+	t.Parallel()
 	rp := newAWSReplay(t)
 	clock := NewFakeClock(time.Date(2026, 6, 12, 2, 0, 0, 0, time.UTC))
 	rp.until(clock.Now())

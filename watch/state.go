@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +37,9 @@ type State struct {
 	// Outbox holds every report not yet delivered to every sink, failed
 	// ones included: they are retried, and said, until delivered.
 	Outbox []*Delivery `json:"outbox,omitempty"`
+
+	lastSum  [32]byte // of the last state written, to skip unchanged saves
+	lastPath string
 }
 
 // StreamCursor is how far one stream has been read.
@@ -146,13 +150,29 @@ func LoadState(path, src string) (st *State, fresh bool, err error) {
 // synced, renamed over the old one, and the folder synced. A reader (or a
 // crash) sees the old state or the new one, never half of one.
 func (st *State) Save(path string, now time.Time) error {
-	st.SavedAt = now.UTC()
-	sort.Slice(st.Outbox, func(i, j int) bool { return st.Outbox[i].CreatedAt.Before(st.Outbox[j].CreatedAt) })
-	b, err := json.MarshalIndent(st, "", " ")
+	sort.SliceStable(st.Outbox, func(i, j int) bool { return st.Outbox[i].CreatedAt.Before(st.Outbox[j].CreatedAt) })
+	// Unchanged since the last save (a quiet poll): nothing to write.
+	saved := st.SavedAt
+	st.SavedAt = time.Time{}
+	b, err := json.Marshal(st)
+	st.SavedAt = saved
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
 	}
-	return writeFileAtomic(path, append(b, '\n'))
+	sum := sha256.Sum256(b)
+	if sum == st.lastSum && st.lastPath == path {
+		return nil
+	}
+	st.SavedAt = now.UTC()
+	out, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return fmt.Errorf("encoding state: %w", err)
+	}
+	if err := writeFileAtomic(path, append(out, '\n')); err != nil {
+		return err
+	}
+	st.lastSum, st.lastPath = sum, path
+	return nil
 }
 
 func writeFileAtomic(path string, data []byte) error {
