@@ -138,9 +138,13 @@ type ec2ErrorResponse struct {
 
 func (s *Server) serveEC2(ctx context.Context, w http.ResponseWriter, form url.Values) {
 	op := form.Get("Action")
-	if e := s.admit(ctx, op, Call{}); e != nil {
+	e, sp := s.admit(ctx, op, Call{})
+	if e != nil {
 		writeEC2Error(w, e)
 		return
+	}
+	if ctx.Err() != nil {
+		return // the client gave up waiting
 	}
 	switch op {
 	case "DescribeVpnConnections":
@@ -149,9 +153,8 @@ func (s *Server) serveEC2(ctx context.Context, w http.ResponseWriter, form url.V
 			writeEC2Error(w, e)
 			return
 		}
-		w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
-		w.Write([]byte(xml.Header))
-		xml.NewEncoder(w).Encode(resp)
+		body, _ := xml.Marshal(resp)
+		writeSpoiled(w, "text/xml;charset=UTF-8", append([]byte(xml.Header), body...), sp)
 	default:
 		writeEC2Error(w, errorf(400, "InvalidAction", "The action %s is not valid for this web service.", op))
 	}

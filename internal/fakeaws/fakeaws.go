@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -60,8 +61,44 @@ type Fault struct {
 	After     int
 	Times     int
 	OnlyPaged bool
+	// Stream restricts the fault to requests naming this log stream
+	// (logStreamNames), so one stream can fail while the others answer.
+	Stream string
+	// Kind is what the fault does; the zero value answers with the error
+	// Code/Status/Message. The other kinds answer the request and spoil
+	// the answer (Code and Status are ignored).
+	Kind FaultKind
+	// Delay is how long a FaultSlow request waits before it is answered
+	// (it gives up early when the client goes away).
+	Delay time.Duration
 
 	seen, fired int
+}
+
+// FaultKind says what an injected fault does to a request.
+type FaultKind string
+
+const (
+	FaultError FaultKind = "" // an AWS error answer (Code, Status, Message)
+	// FaultTruncated answers 200 with the body cut off halfway, as a
+	// connection dropped mid-response would leave it.
+	FaultTruncated FaultKind = "truncated"
+	// FaultInvalidJSON answers 200 with a body that is not JSON (EC2: not
+	// XML), as a proxy's error page would.
+	FaultInvalidJSON FaultKind = "invalid-json"
+	// FaultSlow answers after Delay, beyond a client's timeout.
+	FaultSlow FaultKind = "slow"
+	// On StartQuery: the query starts, then GetQueryResults reports it
+	// Failed, Timeout, or Running forever.
+	FaultQueryFailed  FaultKind = "query-failed"
+	FaultQueryTimeout FaultKind = "query-timeout"
+	FaultQueryStuck   FaultKind = "query-stuck"
+)
+
+// spoil is what a non-error fault does to one answer.
+type spoil struct {
+	kind  FaultKind
+	delay time.Duration
 }
 
 // Call is one recorded request.
@@ -248,8 +285,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // admit applies latency, throttling and faults to one request and records
-// it. A non-nil error is the answer to send instead of the operation's.
-func (s *Server) admit(ctx context.Context, op string, call Call) *apiError {
+// it. A non-nil error is the answer to send instead of the operation's; sp
+// says how to spoil the operation's answer (FaultSlow has already waited).
+func (s *Server) admit(ctx context.Context, op string, call Call) (fail *apiError, sp spoil) {
 	s.mu.Lock()
 	lat := s.opt.Latency
 	if l, ok := s.opt.OpLatency[op]; ok {
@@ -264,11 +302,20 @@ func (s *Server) admit(ctx context.Context, op string, call Call) *apiError {
 			t.Stop()
 		}
 	}
+	defer func() {
+		if sp.kind == FaultSlow && sp.delay > 0 {
+			t := time.NewTimer(sp.delay)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+			}
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	call.Op, call.At, call.Status = op, time.Now(), 200
 	paged := call.Paged
-	var fail *apiError
 	if tps, ok := s.opt.Throttle[op]; ok && tps > 0 {
 		b := s.buckets[op]
 		if b == nil {
@@ -285,7 +332,7 @@ func (s *Server) admit(ctx context.Context, op string, call Call) *apiError {
 	}
 	if fail == nil {
 		for _, f := range s.faults {
-			if f.Op != "" && f.Op != op || f.OnlyPaged && !paged {
+			if f.Op != "" && f.Op != op || f.OnlyPaged && !paged || f.Stream != "" && !slices.Contains(call.Streams, f.Stream) {
 				continue
 			}
 			f.seen++
@@ -293,6 +340,11 @@ func (s *Server) admit(ctx context.Context, op string, call Call) *apiError {
 				continue
 			}
 			f.fired++
+			if f.Kind != FaultError {
+				sp = spoil{kind: f.Kind, delay: f.Delay}
+				call.Code = string(f.Kind)
+				break
+			}
 			fail = errorf(f.Status, f.Code, "%s", f.Message)
 			break
 		}
@@ -301,7 +353,20 @@ func (s *Server) admit(ctx context.Context, op string, call Call) *apiError {
 		call.Status, call.Code = fail.status, fail.code
 	}
 	s.calls = append(s.calls, call)
-	return fail
+	return fail, sp
+}
+
+// writeSpoiled writes body (a correct answer) as sp spoils it.
+func writeSpoiled(w http.ResponseWriter, contentType string, body []byte, sp spoil) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Amzn-RequestId", "fake-request")
+	switch sp.kind {
+	case FaultTruncated:
+		body = body[:len(body)/2]
+	case FaultInvalidJSON:
+		body = []byte("<html><body>502 Bad Gateway</body></html> {not json")
+	}
+	w.Write(body)
 }
 
 // bucket is a token bucket refilled at rate per second, holding at most
@@ -328,10 +393,9 @@ func (b *bucket) take(now time.Time) bool {
 	return true
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-RequestId", "fake-request")
-	json.NewEncoder(w).Encode(v)
+func writeJSON(w http.ResponseWriter, v any, sp spoil) {
+	body, _ := json.Marshal(v)
+	writeSpoiled(w, "application/x-amz-json-1.1", append(body, '\n'), sp)
 }
 
 func writeJSONError(w http.ResponseWriter, e *apiError) {

@@ -349,7 +349,8 @@ type resultField struct {
 type query struct {
 	id      string
 	started time.Time
-	status  string // Running until evaluated and QueryDuration has passed, then Complete
+	status  string    // Running until evaluated and QueryDuration has passed, then Complete
+	fate    FaultKind // an injected end: Failed, Timeout, or Running forever
 	done    bool
 	rows    [][]resultField
 	stats   map[string]float64
@@ -535,7 +536,7 @@ func (s *Server) run(pq *parsedQuery, groups []*logGroup, startMs, endMs int64, 
 	return rows, map[string]float64{"recordsMatched": float64(matched), "recordsScanned": float64(scanned), "bytesScanned": float64(bytes), "logGroupsScanned": float64(len(groups))}
 }
 
-func (s *Server) startQuery(req *logsRequest) (any, *apiError) {
+func (s *Server) startQuery(req *logsRequest, fate FaultKind) (any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var names []string
@@ -580,7 +581,7 @@ func (s *Server) startQuery(req *logsRequest) (any, *apiError) {
 		maxRows = int(*req.Limit)
 	}
 	s.querySeq++
-	q := &query{id: fmt.Sprintf("q-%06d", s.querySeq), started: time.Now(), status: "Running"}
+	q := &query{id: fmt.Sprintf("q-%06d", s.querySeq), started: time.Now(), status: "Running", fate: fate}
 	s.queries[q.id] = q
 	startMs, endMs := *req.StartTime*1000, *req.EndTime*1000
 	// The query runs in the background, as in AWS: the engine's time is
@@ -601,9 +602,7 @@ func (s *Server) getQueryResults(req *logsRequest) (any, *apiError) {
 	if q == nil {
 		return nil, errorf(400, "ResourceNotFoundException", "Query %s does not exist", deref(req.QueryID))
 	}
-	if q.status == "Running" && q.done && time.Since(q.started) >= s.opt.QueryDuration {
-		q.status = "Complete"
-	}
+	s.settle(q)
 	out := struct {
 		Status     string             `json:"status"`
 		Results    [][]resultField    `json:"results"`
@@ -622,14 +621,29 @@ func (s *Server) stopQuery(req *logsRequest) (any, *apiError) {
 	if q == nil {
 		return nil, errorf(400, "ResourceNotFoundException", "Query %s does not exist", deref(req.QueryID))
 	}
-	if q.status == "Running" && q.done && time.Since(q.started) >= s.opt.QueryDuration {
-		q.status = "Complete"
-	}
+	s.settle(q)
 	if q.status != "Running" {
 		return map[string]bool{"success": false}, nil
 	}
 	q.status = "Cancelled"
 	return map[string]bool{"success": true}, nil
+}
+
+// settle moves a Running query on to its end once it is evaluated and
+// QueryDuration has passed. Callers hold s.mu.
+func (s *Server) settle(q *query) {
+	if q.status != "Running" || !q.done || time.Since(q.started) < s.opt.QueryDuration {
+		return
+	}
+	switch q.fate {
+	case FaultQueryStuck:
+	case FaultQueryFailed:
+		q.status = "Failed"
+	case FaultQueryTimeout:
+		q.status = "Timeout"
+	default:
+		q.status = "Complete"
+	}
 }
 
 // QueryStatus reports a Logs Insights query's status ("" if unknown).

@@ -39,12 +39,15 @@ func (s *Server) serveLogs(ctx context.Context, w http.ResponseWriter, op string
 		}
 	}
 	call := Call{Paged: req.NextToken != nil && *req.NextToken != "", Start: deref(req.StartTime), End: deref(req.EndTime), Streams: req.LogStreamNames}
-	if e := s.admit(ctx, op, call); e != nil {
+	e, sp := s.admit(ctx, op, call)
+	if e != nil {
 		writeJSONError(w, e)
 		return
 	}
+	if ctx.Err() != nil {
+		return // the client gave up waiting
+	}
 	var out any
-	var e *apiError
 	switch op {
 	case "DescribeLogStreams":
 		out, e = s.describeLogStreams(&req)
@@ -53,7 +56,7 @@ func (s *Server) serveLogs(ctx context.Context, w http.ResponseWriter, op string
 	case "GetLogEvents":
 		out, e = s.getLogEvents(&req)
 	case "StartQuery":
-		out, e = s.startQuery(&req)
+		out, e = s.startQuery(&req, sp.kind)
 	case "GetQueryResults":
 		out, e = s.getQueryResults(&req)
 	case "StopQuery":
@@ -65,7 +68,7 @@ func (s *Server) serveLogs(ctx context.Context, w http.ResponseWriter, op string
 		writeJSONError(w, e)
 		return
 	}
-	writeJSON(w, out)
+	writeJSON(w, out, sp)
 }
 
 // lookupGroup resolves logGroupName / logGroupIdentifier (a name or an ARN).

@@ -56,7 +56,14 @@ func (s *Source) mapError(cc callContext, err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	// The attempt timeout (AttemptTimeout) also ends in
+	// context.DeadlineExceeded; only the caller's cancellation or deadline
+	// passes through, the attempt timeout is explained below. A caller's
+	// deadline stops the retries at once, so a deadline after every
+	// attempt was used up is the attempts'.
+	var maxed *retry.MaxAttemptsError
+	clientTimeout := strings.Contains(err.Error(), "Client.Timeout") || errors.As(err, &maxed) && errors.Is(err, context.DeadlineExceeded)
+	if !clientTimeout && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return err
 	}
 	mk := func(cause, msg string) error {
@@ -108,7 +115,7 @@ func (s *Source) mapError(cc callContext, err error) error {
 		return mk("BadResponse", fmt.Sprintf("AWS %s answered with a response vpnlens could not read (truncated or invalid) on each of %d attempts: %s; try again in a minute, and check any proxy between vpnlens and AWS", cc.op, attempts, shortErr(err)))
 	}
 	var te interface{ Timeout() bool }
-	if errors.As(err, &te) && te.Timeout() {
+	if clientTimeout || errors.As(err, &te) && te.Timeout() {
 		return mk("Timeout", fmt.Sprintf("AWS %s did not answer within %s on each of %d attempts (region %s): AWS or the network is slow; try again in a minute, or narrow the window or pick one tunnel", cc.op, s.cfg.AttemptTimeout, attempts, s.region))
 	}
 	if me != nil {

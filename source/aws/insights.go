@@ -464,15 +464,15 @@ func (s *Source) countByInsights(ctx context.Context, conns []source.Connection,
 		}
 	}
 	var (
-		mu      sync.Mutex
-		wg      sync.WaitGroup
-		rows    [][]cwtypes.ResultField
-		calls   int
-		queries int
-		firstEr error
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		rows     [][]cwtypes.ResultField
+		calls    int
+		queries  int
+		firstEr  error
 		answered int
-		failed  []error
-		missing []string
+		failed   []error
+		missing  []string
 	)
 	pr := newProgress(ctx, 0)
 	pr.step("Logs Insights: counting anomalies of %d connection(s) in %d quer(ies)", len(conns), len(jobs))
