@@ -519,8 +519,16 @@ func (e *Engine) analyze(ctx context.Context, c *source.Connection, b *connBuf, 
 		if st == nil {
 			switch {
 			case initializing && finished(in, b.frontier):
+				// Over before watching began: listed (vpn://incidents),
+				// never reported.
+				if deps == nil {
+					deps = e.toolDeps(c, evs)
+				}
+				dg := e.diagnose(ctx, deps, in, evs)
+				r := buildReport(EventOpened, in, dg, c, nil, e.cfg.Region, e.cfg.Location, now, true)
 				e.st.Incidents[in.ID] = &IncidentState{ID: in.ID, VPNConnectionID: in.VPNConnectionID, TunnelIP: in.TunnelIP,
-					StartMs: in.StartMs, EndMs: in.EndMs, Status: StatusHistory, FirstSeen: now.UTC(), Down: in.Down, Recovered: in.Recovered}
+					StartMs: in.StartMs, EndMs: in.EndMs, Status: StatusHistory, FirstSeen: now.UTC(), Down: in.Down, Recovered: in.Down && in.Recovered,
+					Resolved: !in.Down, RootCause: dg.RootCause.Category, Confidence: dg.RootCause.Confidence, Severity: r.Severity, Title: r.Title}
 				continue
 			case cs.DoneBeforeMs > 0 && in.EndMs < cs.DoneBeforeMs && finished(in, cs.DoneBeforeMs):
 				continue // dealt with before a restart

@@ -212,11 +212,3 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
-
-// clone deep-copies the state (the parts a snapshot reader looks at).
-func (st *State) clone() *State {
-	b, _ := json.Marshal(st)
-	out := &State{}
-	json.Unmarshal(b, out)
-	return out
-}

@@ -1,0 +1,112 @@
+package watch
+
+import (
+	"context"
+	"time"
+
+	"github.com/vpnlens/vpnlens/source"
+)
+
+// SourceFeed polls any vpnlens source (the AWS source, a logs directory
+// loaded once, the demo) through its LogSource interface: one windowed
+// read per connection per poll, anomalies only while healthy. It is what
+// `vpnlens serve` uses for vpn://incidents, where the source is already
+// open; `vpnlens watch` uses the cheaper AWSFeed against AWS.
+type SourceFeed struct {
+	Name      string
+	Inventory source.Inventory
+	Logs      source.LogSource
+	// Overlap re-reads the end of the previous window, for records
+	// ingested late (default 2 min).
+	Overlap time.Duration
+}
+
+// Describe implements Feed.
+func (f *SourceFeed) Describe() string { return f.Name }
+
+// Complete implements Feed.
+func (f *SourceFeed) Complete() bool { return false }
+
+// Connections implements Feed.
+func (f *SourceFeed) Connections(ctx context.Context) ([]source.Connection, error) {
+	return f.Inventory.Connections(ctx)
+}
+
+func (f *SourceFeed) overlap() time.Duration {
+	if f.Overlap <= 0 {
+		return 2 * time.Minute
+	}
+	return f.Overlap
+}
+
+// connKey is the cursor of a whole connection (this feed reads
+// connection-wide windows).
+func connKey(vpn string) string { return "connection " + vpn }
+
+// Poll implements Feed. A source whose newest record is older than the
+// look-back (exported logs, the demo) is read up to its newest record:
+// its "now" is the end of its data.
+func (f *SourceFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors map[string]*StreamCursor) (*Batch, error) {
+	b := newBatch()
+	for _, w := range wants {
+		end := now
+		start := time.UnixMilli(w.SinceMs)
+		c := cursors[connKey(w.Conn.ID)]
+		if c != nil && c.PolledToMs > 0 {
+			start = time.UnixMilli(c.PolledToMs).Add(-f.overlap())
+		}
+		// A source whose newest record is older than the look-back
+		// (exported logs, the demo) does not grow: read it up to its
+		// newest record, which is its "now".
+		if exts, err := f.Logs.Extents(ctx, w.Conn.ID); err == nil {
+			var newest time.Time
+			for _, x := range exts {
+				if x.Last.After(newest) {
+					newest = x.Last
+				}
+			}
+			if !newest.IsZero() && newest.UnixMilli() < w.SinceMs {
+				end = newest.Add(time.Millisecond)
+				if c == nil || c.PolledToMs == 0 {
+					start = end.Add(-now.Sub(time.UnixMilli(w.SinceMs)))
+				}
+			}
+		}
+		res, err := f.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: w.Conn.ID, Start: start, End: end, AnomaliesOnly: !w.Full})
+		if err != nil {
+			return nil, err
+		}
+		b.Events = append(b.Events, res.Events...)
+		if c == nil {
+			// A loaded source reports its whole load on every read: say
+			// it once.
+			b.Report.Merge(&res.Report)
+			b.Notes = append(b.Notes, res.Notes...)
+			c = &StreamCursor{}
+			cursors[connKey(w.Conn.ID)] = c
+		}
+		c.PolledToMs = end.UnixMilli()
+		frontier := end.UnixMilli() - f.overlap().Milliseconds()
+		if end.Before(now) {
+			frontier = end.UnixMilli() // static data: complete up to its end
+		}
+		b.Frontier[w.Conn.ID] = frontier
+	}
+	for i := range b.Events {
+		advance(cursors, &b.Events[i])
+	}
+	return b, nil
+}
+
+// Fetch implements Feed.
+func (f *SourceFeed) Fetch(ctx context.Context, c *source.Connection, from, to time.Time) (*Batch, error) {
+	b := newBatch()
+	if cur := to; cur.After(from) {
+		res, err := f.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: c.ID, Start: from, End: to})
+		if err != nil {
+			return nil, err
+		}
+		b.Events = res.Events
+	}
+	return b, nil
+}
