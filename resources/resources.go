@@ -65,6 +65,7 @@ func Register(s *server.MCPServer, deps *tools.Deps) {
 			}
 			return jsonContents(r.Params.URI, res)
 		})
+	registerIncidents(s, deps)
 	registerPrompts(s)
 }
 

@@ -49,7 +49,7 @@ func TestResources(t *testing.T) {
 	c := demoClient(t)
 	ctx := context.Background()
 	list, err := c.ListResources(ctx, mcp.ListResourcesRequest{})
-	if err != nil || len(list.Resources) != 2 {
+	if err != nil || len(list.Resources) != 3 { // connections, catalogue, incidents
 		t.Fatalf("resources: %v %+v", err, list)
 	}
 	tpls, err := c.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})

@@ -54,7 +54,9 @@ func New(cfg Config) *mcpserver.MCPServer {
 		mcpserver.WithTitle("vpnlens: AWS Site-to-Site VPN log diagnosis"),
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithResourceCapabilities(false, false),
+		// vpn://incidents can be subscribed to; the hooks track who did.
+		mcpserver.WithResourceCapabilities(true, false),
+		mcpserver.WithHooks(&mcpserver.Hooks{}),
 		mcpserver.WithPromptCapabilities(false),
 		mcpserver.WithLogging(),
 		// A panicking handler becomes an error answer for that call
