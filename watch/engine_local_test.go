@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -272,5 +273,58 @@ func TestWatchLocalRestart(t *testing.T) {
 			t.Errorf("report %s delivered twice", k)
 		}
 		seen[k] = true
+	}
+}
+
+// TestLateEarlierRecord: the BGP record of a drop arrives first and is
+// reported; the IKE record that caused it, logged a few seconds earlier,
+// arrives at the next poll. The incident keeps being one: no second
+// "opened", an update names the deeper root cause and the id the incident
+// was first reported under.
+func TestLateEarlierRecord(t *testing.T) {
+	dir := t.TempDir()
+	ike := filepath.Join(dir, "vpn-0abc1234_203.0.113.10-IKE.log")
+	bgp := filepath.Join(dir, "vpn-0abc1234_203.0.113.10-BGP.log")
+	at := func(sec int) time.Time { return time.Date(2026, 6, 12, 10, 0, sec, 0, time.UTC) }
+	bgpLine := func(sec int, status, details string) string {
+		ts := at(sec)
+		return `{"resource_id":"vpn-0abc1234_203.0.113.10","event_timestamp":` + itoa(ts.UnixMilli()) + `,"timestamp":"` + ts.Format("2006-01-02 15:04:05.000Z") +
+			`","type":"BGPStatus","status":"` + status + `","message":{"details":"` + details + `"}}`
+	}
+	appendFile(t, ike, ikeLine(0, ""))
+	appendFile(t, bgp, bgpLine(1, "UP", "AWS-side peer BGP session state has changed from OpenConfirm to Established with neighbor 169.254.10.2"))
+	feed, _ := NewLocalFeed(dir, quietLogger())
+	out := &syncBuffer{}
+	clock := NewFakeClock(at(0))
+	e, err := New(Config{Feed: feed, Clock: clock, Logger: quietLogger(), Sinks: []Sink{NewStdoutSink(out)}, Settle: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	step := func() {
+		if err := e.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.DeliverDue(ctx)
+		clock.Advance(DefaultInterval)
+	}
+	step()
+	appendFile(t, bgp, bgpLine(40, "DOWN", "AWS-side peer sent a Hold Timer Expired notification to neighbor 169.254.10.2"),
+		bgpLine(40, "DOWN", "AWS-side peer BGP session state has changed from Established to Idle with neighbor 169.254.10.2"))
+	step()
+	down := strings.NewReplacer(`"ike_phase1_state":"established"`, `"ike_phase1_state":"down"`, `"ike_phase2_state":"established"`, `"ike_phase2_state":"down"`)
+	appendFile(t, ike, down.Replace(ikeLine(12, "AWS tunnel received DELETE for IKE_SA from CGW")))
+	step()
+	rs := reports(t, out.String())
+	if len(rs) != 2 {
+		t.Fatalf("%d reports: %+v", len(rs), rs)
+	}
+	if rs[0].Event != EventOpened || rs[0].RootCause.Category != "bgp.hold_timer_expired" {
+		t.Fatalf("first report: %s %s", rs[0].Event, rs[0].RootCause.Category)
+	}
+	u := rs[1]
+	if u.Event != EventRootCauseChanged || u.RootCause.Category != "ike.cgw_delete_ike_sa" || u.PreviousRootCause == nil ||
+		u.PreviousRootCause.Category != "bgp.hold_timer_expired" || len(u.PreviousIDs) != 1 || u.PreviousIDs[0] != rs[0].IncidentID || u.Sequence != 2 {
+		t.Fatalf("update: %s %s prev %+v ids %v seq %d", u.Event, u.RootCause.Category, u.PreviousRootCause, u.PreviousIDs, u.Sequence)
 	}
 }
