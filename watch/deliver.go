@@ -165,11 +165,19 @@ func (d *dispatcher) deliverDue(ctx context.Context, sink string) time.Time {
 			if dl.Sink != sink {
 				continue
 			}
-			inc := dl.Report.IncidentID
-			if blocked[inc] {
+			// An update waits for the earlier reports of its incident
+			// (under its current id or one it had before).
+			ids := append([]string{dl.Report.IncidentID}, dl.Report.PreviousIDs...)
+			wait := false
+			for _, id := range ids {
+				wait = wait || blocked[id]
+			}
+			for _, id := range ids {
+				blocked[id] = true
+			}
+			if wait {
 				continue
 			}
-			blocked[inc] = true
 			if dl.NextAttemptAt.After(now) {
 				if next.IsZero() || dl.NextAttemptAt.Before(next) {
 					next = dl.NextAttemptAt

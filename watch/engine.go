@@ -84,6 +84,7 @@ type Engine struct {
 	bufs      map[string]*connBuf
 	stats     Stats
 	lastError string
+	said      map[string]bool
 	// stepMu serialises Step: the serve-mode resource may ask for one
 	// while the loop runs another.
 	stepMu sync.Mutex
@@ -151,7 +152,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Location = time.UTC
 	}
 	cfg.Delivery = cfg.Delivery.withDefaults()
-	e := &Engine{cfg: cfg, log: cfg.Logger, bufs: map[string]*connBuf{}, stats: Stats{Calls: map[string]int{}}}
+	e := &Engine{cfg: cfg, log: cfg.Logger, bufs: map[string]*connBuf{}, stats: Stats{Calls: map[string]int{}}, said: map[string]bool{}}
 	src := cfg.Feed.Describe()
 	if cfg.StatePath != "" {
 		st, fresh, err := LoadState(cfg.StatePath, src)
@@ -192,9 +193,19 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.saveLocked()
 		e.mu.Unlock()
 	}()
+	var lastErr string
+	var lastSaid time.Time
 	for {
 		if err := e.Step(ctx); err != nil && ctx.Err() == nil {
-			e.log.Error("watch poll failed; retrying at the next interval", "err", err, "interval", e.cfg.Interval)
+			// A standing failure (access denied, no network) is said
+			// when it changes and every 10 minutes, not every poll.
+			if now := time.Now(); err.Error() != lastErr || now.Sub(lastSaid) >= 10*time.Minute {
+				e.log.Error("watch poll failed; retrying at the next interval", "err", err, "interval", e.cfg.Interval)
+				lastErr, lastSaid = err.Error(), now
+			}
+		} else if err == nil && lastErr != "" {
+			e.log.Info("watch polls work again")
+			lastErr = ""
 		}
 		select {
 		case <-ctx.Done():
@@ -246,7 +257,10 @@ func (e *Engine) Step(ctx context.Context) error {
 	e.stats.Polls++
 	e.account(batch)
 	for _, n := range batch.Notes {
-		e.log.Warn("watch: " + n)
+		if !e.said[n] { // a standing condition (logging disabled) is said once
+			e.said[n] = true
+			e.log.Warn("watch: " + n)
+		}
 	}
 	byConn := map[string][]correlate.Event{}
 	for i := range batch.Events {

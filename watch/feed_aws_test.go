@@ -205,3 +205,47 @@ func TestWatchAWSRestart(t *testing.T) {
 		seen[k] = true
 	}
 }
+
+// TestWatchAWSOutage: CloudWatch Logs fails (HTTP 500 on every attempt)
+// for several polls while a tunnel goes down. The polls fail and are
+// retried at the next interval; once AWS answers again the records of the
+// outage window are read from the cursors, and the incident is reported
+// once, then its recovery.
+func TestWatchAWSOutage(t *testing.T) {
+	t.Parallel()
+	rp := newAWSReplay(t)
+	clock := NewFakeClock(time.Date(2026, 6, 12, 2, 50, 0, 0, time.UTC))
+	rp.until(clock.Now())
+	out := &syncBuffer{}
+	e, err := New(Config{Feed: awsFeed(t, rp.fake, clock), Clock: clock, Logger: quietLogger(), Sinks: []Sink{NewStdoutSink(out)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	failed := 0
+	var fault *fakeaws.Fault
+	for clock.Now().Before(time.Date(2026, 6, 12, 3, 30, 0, 0, time.UTC)) {
+		if clock.Now().Equal(time.Date(2026, 6, 12, 3, 9, 0, 0, time.UTC)) {
+			fault = rp.fake.AddFault(fakeaws.Fault{Op: "FilterLogEvents", Code: "ServiceUnavailableException", Status: 500, Times: 40})
+		}
+		rp.until(clock.Now())
+		if err := e.Step(ctx); err != nil {
+			failed++
+		}
+		e.DeliverDue(ctx)
+		clock.Advance(DefaultInterval)
+	}
+	if failed < 3 || rp.fake.Fired(fault) != 40 {
+		t.Fatalf("%d failed polls, fault fired %d times: the outage did not span several polls", failed, rp.fake.Fired(fault))
+	}
+	var events []string
+	for _, r := range reports(t, out.String()) {
+		if r.Tunnel == "203.0.113.10" {
+			events = append(events, r.Event+" "+r.RootCause.Category)
+		}
+	}
+	if len(events) != 2 || events[0] != "opened ike.dpd_timeout" || events[1] != "recovered ike.dpd_timeout" {
+		t.Fatalf("reports: %q", events)
+	}
+	t.Logf("%d polls failed during the outage", failed)
+}
