@@ -2,7 +2,6 @@ package watch
 
 import (
 	"sort"
-	"time"
 
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/tools"
@@ -97,6 +96,3 @@ func (e *Engine) Snapshot() IncidentsView {
 	}
 	return v
 }
-
-// Interval is the configured poll interval.
-func (e *Engine) Interval() time.Duration { return e.cfg.Interval }
