@@ -191,7 +191,7 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 	}
 	res := &LogResult{Path: "local files (" + l.name + ")"}
 	for id, evs := range l.streams {
-		if id.VPNConnectionID != q.VPNConnectionID || !wantTunnel(q.TunnelIPs, id.TunnelIP) || !wantKind(q.Kinds, id.Kind) {
+		if !q.Wants(id) {
 			continue
 		}
 		lo := sort.Search(len(evs), func(i int) bool { return evs[i].TimeMs >= startMs })
@@ -226,28 +226,4 @@ func (l *Local) Extents(ctx context.Context, vpn string) ([]Extent, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Stream.String() < out[j].Stream.String() })
 	return out, nil
-}
-
-func wantTunnel(ips []string, ip string) bool {
-	if len(ips) == 0 {
-		return true
-	}
-	for _, x := range ips {
-		if x == ip {
-			return true
-		}
-	}
-	return false
-}
-
-func wantKind(kinds []correlate.StreamKind, k correlate.StreamKind) bool {
-	if len(kinds) == 0 {
-		return true
-	}
-	for _, x := range kinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/vpnlens/vpnlens/correlate"
@@ -112,6 +113,15 @@ type LogQuery struct {
 	Kinds           []correlate.StreamKind // empty = IKE and BGP
 	Start, End      time.Time              // [Start, End)
 	AnomaliesOnly   bool                   // the source may filter server-side
+}
+
+// Wants reports whether the stream id is one the query asks for.
+func (q *LogQuery) Wants(id correlate.StreamID) bool {
+	if id.VPNConnectionID != q.VPNConnectionID {
+		return false
+	}
+	return (len(q.TunnelIPs) == 0 || slices.Contains(q.TunnelIPs, id.TunnelIP)) &&
+		(len(q.Kinds) == 0 || slices.Contains(q.Kinds, id.Kind))
 }
 
 // LogResult is what a log source returns: classified events in time order

@@ -97,7 +97,7 @@ func (m *memSource) Logs(ctx context.Context, q source.LogQuery) (*source.LogRes
 	i := sort.Search(len(m.events), func(i int) bool { return m.events[i].TimeMs >= lo })
 	for ; i < len(m.events) && m.events[i].TimeMs < hi; i++ {
 		ev := &m.events[i]
-		if ev.VPNConnectionID != q.VPNConnectionID || !wantIP(q.TunnelIPs, ev.TunnelIP) || !wantKind(q.Kinds, ev.Stream) {
+		if !q.Wants(correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}) {
 			continue
 		}
 		if q.AnomaliesOnly && !ev.Anomaly {
@@ -134,28 +134,4 @@ func (m *memSource) Extents(ctx context.Context, vpn string) ([]source.Extent, e
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Stream.String() < out[j].Stream.String() })
 	return out, nil
-}
-
-func wantIP(ips []string, ip string) bool {
-	if len(ips) == 0 {
-		return true
-	}
-	for _, x := range ips {
-		if x == ip {
-			return true
-		}
-	}
-	return false
-}
-
-func wantKind(kinds []correlate.StreamKind, k correlate.StreamKind) bool {
-	if len(kinds) == 0 {
-		return true
-	}
-	for _, x := range kinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }
