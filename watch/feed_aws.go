@@ -70,7 +70,7 @@ type AWSFeed struct {
 	cfg   AWSFeedConfig
 	logs  LogsAPI
 	log   *slog.Logger
-	limit *rateLimiter
+	limit *awssource.Limiter
 
 	mu      sync.Mutex
 	streams map[string]*groupListing // by log group
@@ -104,7 +104,7 @@ func NewAWSFeed(ctx context.Context, cfg AWSFeedConfig) (*AWSFeed, error) {
 	if cfg.Inventory == nil {
 		return nil, errors.New("watch: the AWS feed needs an inventory")
 	}
-	f := &AWSFeed{cfg: cfg, logs: cfg.Logs, log: cfg.Logger, limit: newRateLimiter(cfg.Rate), streams: map[string]*groupListing{}}
+	f := &AWSFeed{cfg: cfg, logs: cfg.Logs, log: cfg.Logger, limit: awssource.NewLimiter(cfg.Rate), streams: map[string]*groupListing{}}
 	if f.logs == nil {
 		opts := []func(*config.LoadOptions) error{
 			config.WithRetryer(func() sdkaws.Retryer {
@@ -200,7 +200,7 @@ func (f *AWSFeed) listGroup(ctx context.Context, group string, now time.Time, ca
 	var out []awsStream
 	var token *string
 	for {
-		if err := f.limit.wait(ctx); err != nil {
+		if err := f.limit.Wait(ctx); err != nil {
 			return nil, err
 		}
 		page, err := f.logs.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: sdkaws.String(group),
@@ -378,7 +378,7 @@ func (f *AWSFeed) filter(ctx context.Context, group string, names []string, byNa
 	}
 	var prev string
 	for {
-		if err := f.limit.wait(ctx); err != nil {
+		if err := f.limit.Wait(ctx); err != nil {
 			return err
 		}
 		page, err := f.logs.FilterLogEvents(ctx, in)
@@ -441,38 +441,4 @@ func (f *AWSFeed) mapError(op, group string, err error) error {
 		return &source.Error{Op: op, Cause: code, Err: err, Msg: fmt.Sprintf("AWS %s on %s failed: %s: %s", op, group, code, msg)}
 	}
 	return &source.Error{Op: op, Cause: "Unavailable", Err: err, Msg: fmt.Sprintf("AWS %s on %s failed: %v", op, group, err)}
-}
-
-// rateLimiter spaces requests at most rate per second apart.
-type rateLimiter struct {
-	mu       sync.Mutex
-	interval time.Duration
-	next     time.Time
-}
-
-func newRateLimiter(rate float64) *rateLimiter {
-	return &rateLimiter{interval: time.Duration(float64(time.Second) / rate)}
-}
-
-func (l *rateLimiter) wait(ctx context.Context) error {
-	l.mu.Lock()
-	now := time.Now()
-	if l.next.Before(now) {
-		l.next = now
-	}
-	at := l.next
-	l.next = l.next.Add(l.interval)
-	l.mu.Unlock()
-	d := time.Until(at)
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -122,7 +122,7 @@ type Source struct {
 	logs   *cloudwatchlogs.Client
 	ec2    *ec2.Client
 	logger *slog.Logger
-	limits map[string]*limiter
+	limits map[string]*Limiter
 	calls  *callCounter
 
 	invMu sync.Mutex
@@ -232,13 +232,13 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 		return nil, &source.Error{Op: "load AWS configuration", Cause: "NoRegion",
 			Msg: "no AWS region: pass --region (the region of your VPN connections, e.g. --region eu-central-1) or set AWS_REGION"}
 	}
-	s := &Source{cfg: cfg, region: awsCfg.Region, logger: cfg.Logger, limits: map[string]*limiter{}, calls: &callCounter{n: map[string]int{}},
+	s := &Source{cfg: cfg, region: awsCfg.Region, logger: cfg.Logger, limits: map[string]*Limiter{}, calls: &callCounter{n: map[string]int{}},
 		streams: map[string]*listing{}, kinds: map[string]kindGuess{}, cache: newCache(cfg.MaxCachedEvents)}
 	for op, r := range DefaultRateLimits {
-		s.limits[op] = newLimiter(r)
+		s.limits[op] = NewLimiter(r)
 	}
 	for op, r := range cfg.RateLimits {
-		s.limits[op] = newLimiter(r)
+		s.limits[op] = NewLimiter(r)
 	}
 	mw := s.middleware()
 	s.logs = cloudwatchlogs.NewFromConfig(awsCfg, func(o *cloudwatchlogs.Options) {

@@ -9,22 +9,25 @@ import (
 	"github.com/aws/smithy-go/middleware"
 )
 
-// limiter spaces requests at most rate per second apart. It runs per
-// attempt (inside the SDK's retry loop), so retries count against it too.
-type limiter struct {
+// Limiter spaces requests at most rate per second apart. The source runs it
+// per attempt (inside the SDK's retry loop), so retries count against it too;
+// the watch feed shares it for its own CloudWatch client.
+type Limiter struct {
 	mu       sync.Mutex
 	interval time.Duration
 	next     time.Time
 }
 
-func newLimiter(rate float64) *limiter {
+// NewLimiter allows rate requests per second; rate <= 0 means no limit.
+func NewLimiter(rate float64) *Limiter {
 	if rate <= 0 {
-		return &limiter{}
+		return &Limiter{}
 	}
-	return &limiter{interval: time.Duration(float64(time.Second) / rate)}
+	return &Limiter{interval: time.Duration(float64(time.Second) / rate)}
 }
 
-func (l *limiter) wait(ctx context.Context) error {
+// Wait blocks until the next request may go, or ctx ends.
+func (l *Limiter) Wait(ctx context.Context) error {
 	if l == nil || l.interval == 0 {
 		return nil
 	}
@@ -77,7 +80,7 @@ func (s *Source) middleware() func(*middleware.Stack) error {
 		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("vpnlensRateLimit",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				op := awsmiddleware.GetOperationName(ctx)
-				if err := s.limits[op].wait(ctx); err != nil {
+				if err := s.limits[op].Wait(ctx); err != nil {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}
 				s.calls.add(op)
