@@ -169,22 +169,7 @@ func TestIncidentsSubscription(t *testing.T) {
 // with resources/subscribe and logging/setLevel (2025-11-25).
 func legacyClient(t *testing.T, s *server.MCPServer) *client.Client {
 	t.Helper()
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var ir mcp.InitializeRequest
-	ir.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	ir.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "0"}
-	if _, err := c.Initialize(ctx, ir); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return mcptestutil.ClientAt(t, s, mcp.LATEST_LEGACY_PROTOCOL_VERSION)
 }
 
 func waitUntil(t *testing.T, cond func() bool) {

@@ -11,9 +11,15 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// Client starts an in-process client on s, initializes it and closes it
-// when the test ends.
+// Client starts an in-process client on s, initializes it at the latest
+// protocol version and closes it when the test ends.
 func Client(t testing.TB, s *server.MCPServer) *client.Client {
+	t.Helper()
+	return ClientAt(t, s, mcp.LATEST_PROTOCOL_VERSION)
+}
+
+// ClientAt is Client initialized at the given protocol version.
+func ClientAt(t testing.TB, s *server.MCPServer, version string) *client.Client {
 	t.Helper()
 	c, err := client.NewInProcessClient(s)
 	if err != nil {
@@ -24,7 +30,7 @@ func Client(t testing.TB, s *server.MCPServer) *client.Client {
 		t.Fatal(err)
 	}
 	var ir mcp.InitializeRequest
-	ir.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	ir.Params.ProtocolVersion = version
 	ir.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "0"}
 	if _, err := c.Initialize(ctx, ir); err != nil {
 		t.Fatal(err)
