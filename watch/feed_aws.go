@@ -133,6 +133,7 @@ func NewAWSFeed(ctx context.Context, cfg AWSFeedConfig) (*AWSFeed, error) {
 			return nil, &source.Error{Op: "load AWS configuration", Cause: "NoRegion", Msg: "no AWS region: pass --region or set AWS_REGION"}
 		}
 		f.cfg.Region = awsCfg.Region
+		awsCfg.HTTPClient = awssource.WholeBodyClient(awsCfg.HTTPClient)
 		f.logs = cloudwatchlogs.NewFromConfig(awsCfg, func(o *cloudwatchlogs.Options) {
 			if cfg.Endpoint != "" {
 				o.BaseEndpoint = sdkaws.String(cfg.Endpoint)

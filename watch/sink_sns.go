@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
+
+	awssource "github.com/vpnlens/vpnlens/source/aws"
 )
 
 // SNSAPI is the part of the SNS client the sink uses.
@@ -83,6 +85,7 @@ func NewSNSSink(ctx context.Context, cfg SNSSinkConfig) (*SNSSink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SNS: cannot load the AWS configuration: %w", err)
 	}
+	awsCfg.HTTPClient = awssource.WholeBodyClient(awsCfg.HTTPClient)
 	s.client = sns.NewFromConfig(awsCfg, func(o *sns.Options) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = sdkaws.String(cfg.Endpoint)

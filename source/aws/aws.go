@@ -232,6 +232,7 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 		return nil, &source.Error{Op: "load AWS configuration", Cause: "NoRegion",
 			Msg: "no AWS region: pass --region (the region of your VPN connections, e.g. --region eu-central-1) or set AWS_REGION"}
 	}
+	awsCfg.HTTPClient = WholeBodyClient(awsCfg.HTTPClient)
 	s := &Source{cfg: cfg, region: awsCfg.Region, logger: cfg.Logger, limits: map[string]*Limiter{}, calls: &callCounter{n: map[string]int{}},
 		streams: map[string]*listing{}, kinds: map[string]kindGuess{}, cache: newCache(cfg.MaxCachedEvents)}
 	for op, r := range DefaultRateLimits {
