@@ -149,22 +149,6 @@ func ikePhaseDown(e *Event) bool {
 	return e.Category == IKEStateReport && (e.Phase1State == IKEStateDown || e.Phase2State == IKEStateDown)
 }
 
-// lastIKEState is the tunnel's last IKE record with phase states at or
-// before ms (strictly before when strict), or nil.
-func lastIKEState(all []Event, vpn, ip string, ms int64, strict bool) *Event {
-	var last *Event
-	for i := range all {
-		a := &all[i]
-		if a.TimeMs > ms || (strict && a.TimeMs == ms) {
-			break
-		}
-		if a.TunnelIP == ip && a.VPNConnectionID == vpn && a.Stream == StreamIKE && a.Phase1State != IKEStateUnset {
-			last = a
-		}
-	}
-	return last
-}
-
 // routineUp: a record that is not an IKE failure and says both phases are
 // up (failure records may carry "established" while an old SA lives on).
 func routineUp(e *Event) bool { return e != nil && !ikeFailure(e.Category) && ikeStateUp(e) }
@@ -172,8 +156,8 @@ func routineUp(e *Event) bool { return e != nil && !ikeFailure(e.Category) && ik
 // ikeWasUpBefore: the tunnel's last IKE record with phase states before e
 // said it was up, so e is the moment it went down (not a snapshot of a
 // tunnel that had never come up).
-func ikeWasUpBefore(all []Event, e *Event) bool {
-	last := lastIKEState(all, e.VPNConnectionID, e.TunnelIP, e.TimeMs, true)
+func ikeWasUpBefore(ix *timelineIndex, e *Event) bool {
+	last := ix.lastIKEState(e.VPNConnectionID, e.TunnelIP, e.TimeMs, true)
 	return last != nil && ikeStateUp(last)
 }
 
@@ -181,33 +165,15 @@ func ikeWasUpBefore(all []Event, e *Event) bool {
 // its last IKE record at or before ms came after the failure and is a
 // routine one saying both phases are up. An IKE failure that healed does
 // not explain a BGP loss that came later.
-func ikeHealedBefore(all []Event, ike *Event, ms int64) bool {
-	last := lastIKEState(all, ike.VPNConnectionID, ike.TunnelIP, ms, false)
+func ikeHealedBefore(ix *timelineIndex, ike *Event, ms int64) bool {
+	last := ix.lastIKEState(ike.VPNConnectionID, ike.TunnelIP, ms, false)
 	return routineUp(last) && last.TimeMs >= ike.TimeMs && !(last.TimeMs == ike.TimeMs && last.Raw == ike.Raw)
 }
 
 // ikeUpAt: the tunnel's last IKE record with phase states at or before ms
 // is a routine one saying both phases are up.
-func ikeUpAt(all []Event, vpn, ip string, ms int64) bool {
-	return routineUp(lastIKEState(all, vpn, ip, ms, false))
-}
-
-// ikeUpBetween: an IKE record of the tunnel strictly between from and to
-// says both phases were up.
-func ikeUpBetween(all []Event, vpn, ip string, from, to int64) bool {
-	for i := range all {
-		a := &all[i]
-		if a.TimeMs <= from {
-			continue
-		}
-		if a.TimeMs >= to {
-			break
-		}
-		if a.TunnelIP == ip && a.VPNConnectionID == vpn && routineUp(a) {
-			return true
-		}
-	}
-	return false
+func ikeUpAt(ix *timelineIndex, vpn, ip string, ms int64) bool {
+	return routineUp(ix.lastIKEState(vpn, ip, ms, false))
 }
 
 // ikeExplainsBGP reports whether an IKE-layer failure explains the BGP
@@ -215,10 +181,10 @@ func ikeUpBetween(all []Event, vpn, ip string, from, to int64) bool {
 // between, or it came later but within what its detection can lag behind
 // the tunnel's actual loss (ikeLagMs) with nothing showing the tunnel up in
 // between.
-func ikeExplainsBGP(all []Event, ike, bgp *Event, opts DiagnoseOptions) bool {
+func ikeExplainsBGP(ix *timelineIndex, ike, bgp *Event, opts DiagnoseOptions) bool {
 	lag := ike.TimeMs - bgp.TimeMs
 	if lag <= 0 {
-		return !ikeHealedBefore(all, ike, bgp.TimeMs)
+		return !ikeHealedBefore(ix, ike, bgp.TimeMs)
 	}
 	if lag <= 2000 { // the IKE log often has whole seconds only
 		return true
@@ -231,7 +197,7 @@ func ikeExplainsBGP(all []Event, ike, bgp *Event, opts DiagnoseOptions) bool {
 	if lag > limit {
 		return false
 	}
-	return ikeTimerFailure(ike.Category) || !ikeUpBetween(all, ike.VPNConnectionID, ike.TunnelIP, bgp.TimeMs, ike.TimeMs)
+	return ikeTimerFailure(ike.Category) || !ix.ikeUpBetween(ike.VPNConnectionID, ike.TunnelIP, bgp.TimeMs, ike.TimeMs)
 }
 
 // DiagnoseOptions are facts about the tunnels that sharpen a diagnosis.
@@ -243,13 +209,34 @@ type DiagnoseOptions struct {
 }
 
 // Diagnose explains an incident. all is the connection's whole sorted
-// timeline for the window (every tunnel), incs its incidents.
+// timeline for the window (every tunnel), incs its incidents. To explain
+// several incidents of one timeline, use a Diagnoser: it indexes the
+// timeline once.
 func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
 	return DiagnoseWith(in, all, incs, DiagnoseOptions{})
 }
 
-// DiagnoseWith is Diagnose with tunnel facts (see DiagnoseOptions).
+// DiagnoseWith is Diagnose with facts about the tunnels.
 func DiagnoseWith(in *Incident, all []Event, incs []Incident, opts DiagnoseOptions) Diagnosis {
+	return NewDiagnoser(all, incs, opts).Diagnose(in)
+}
+
+// Diagnoser explains the incidents of one timeline. It is safe for
+// concurrent use once made; all and incs must not change while it is used.
+type Diagnoser struct {
+	ix   *timelineIndex
+	incs []Incident
+	opts DiagnoseOptions
+}
+
+// NewDiagnoser indexes a sorted timeline (all) and its incidents.
+func NewDiagnoser(all []Event, incs []Incident, opts DiagnoseOptions) *Diagnoser {
+	return &Diagnoser{ix: newTimelineIndex(all, incs), incs: incs, opts: opts}
+}
+
+// Diagnose explains one incident of the timeline.
+func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
+	ix, opts := dg.ix, dg.opts
 	d := Diagnosis{Incident: in}
 	evs := in.Events
 	first := func(pred func(*Event) bool) *Event {
@@ -279,7 +266,7 @@ func DiagnoseWith(in *Incident, all []Event, incs []Incident, opts DiagnoseOptio
 		cand := e
 		switch {
 		case ikeFailure(e.Category):
-		case ikePhaseDown(e) && ikeWasUpBefore(all, e):
+		case ikePhaseDown(e) && ikeWasUpBefore(ix, e):
 			for j := i + 1; j < len(evs) && evs[j].TimeMs <= e.TimeMs+5000; j++ {
 				if troubling(&evs[j]) && ikeFailure(evs[j].Category) && evs[j].TunnelIP == e.TunnelIP {
 					cand = &evs[j]
@@ -289,7 +276,7 @@ func DiagnoseWith(in *Incident, all []Event, incs []Incident, opts DiagnoseOptio
 		default:
 			continue
 		}
-		if bgpDown == nil || ikeExplainsBGP(all, cand, bgpDown, opts) {
+		if bgpDown == nil || ikeExplainsBGP(ix, cand, bgpDown, opts) {
 			ike = cand
 			break
 		}
@@ -343,7 +330,7 @@ func DiagnoseWith(in *Incident, all []Event, incs []Incident, opts DiagnoseOptio
 		case best.Category == BGPPrefixLimitExceed || best.Category == BGPBadOpenASN:
 			conf = 0.95
 		case best.Category == BGPHoldTimerExpired:
-			if ikeUpAround(all, in.TunnelIP, best.TimeMs) {
+			if ikeUpAround(ix, in.VPNConnectionID, in.TunnelIP, best.TimeMs) {
 				conf = 0.85
 				why = "BGP keepalives stopped arriving while IKE phase 1 and 2 stayed established: the tunnel carried traffic but not the BGP session (gateway CPU, MTU/fragmentation, an ACL or firewall on TCP 179, asymmetric routing)."
 			} else {
@@ -415,7 +402,7 @@ func DiagnoseWith(in *Incident, all []Event, incs []Incident, opts DiagnoseOptio
 		// keeps the session down.
 		eligible := func(c Category) bool {
 			return ikeFailure(c) || layerDepth(c) >= layerDepth(root.Category) ||
-				ikeUpAt(all, in.VPNConnectionID, in.TunnelIP, firstAt[c])
+				ikeUpAt(ix, in.VPNConnectionID, in.TunnelIP, firstAt[c])
 		}
 		var loop Category
 		for c, n := range counts {
@@ -474,8 +461,8 @@ func DiagnoseWith(in *Incident, all []Event, incs []Incident, opts DiagnoseOptio
 		d.Alternatives = append(d.Alternatives, a)
 	}
 
-	d.Impact = impact(in, all)
-	d.OtherTunnels, d.SharedCause = otherTunnels(in, all, incs)
+	d.Impact = impact(in)
+	d.OtherTunnels, d.SharedCause = otherTunnels(ix, in, dg.incs)
 	d.Summary = summary(&d)
 	return d
 }
@@ -508,19 +495,10 @@ func evidence(evs []Event, root *Event) []Event {
 	return out
 }
 
-func ikeUpAround(all []Event, tunnelIP string, ms int64) bool {
-	var before, after *Event
-	for i := range all {
-		e := &all[i]
-		if e.TunnelIP != tunnelIP || e.Stream != StreamIKE || e.Phase1State == IKEStateUnset {
-			continue
-		}
-		if e.TimeMs <= ms {
-			before = e
-		} else if after == nil {
-			after = e
-		}
-	}
+// ikeUpAround: the tunnel's IKE records with phase states on either side
+// of ms both say the tunnel was up (the later one may be missing).
+func ikeUpAround(ix *timelineIndex, vpn, ip string, ms int64) bool {
+	before, after := ix.ikeStatesAround(vpn, ip, ms)
 	ok := func(e *Event) bool {
 		return e != nil && (e.Phase1State == IKEStateEstablished || e.Phase1State == IKEStateRekeying) &&
 			(e.Phase2State == IKEStateEstablished || e.Phase2State == IKEStateRekeying)
@@ -528,7 +506,7 @@ func ikeUpAround(all []Event, tunnelIP string, ms int64) bool {
 	return ok(before) && (after == nil || ok(after))
 }
 
-func impact(in *Incident, all []Event) Impact {
+func impact(in *Incident) Impact {
 	im := Impact{Down: in.Down, DownMs: in.DownMs, Recovered: in.Recovered}
 	if in.Down {
 		end := in.EndMs
@@ -568,26 +546,20 @@ func impact(in *Incident, all []Event) Impact {
 	return im
 }
 
-func otherTunnels(in *Incident, all []Event, incs []Incident) ([]TunnelState, string) {
-	ips := map[string]bool{}
-	for i := range all {
-		if all[i].VPNConnectionID == in.VPNConnectionID && all[i].TunnelIP != in.TunnelIP {
-			ips[all[i].TunnelIP] = true
-		}
-	}
+func otherTunnels(ix *timelineIndex, in *Incident, incs []Incident) ([]TunnelState, string) {
 	var out []TunnelState
-	allDown := in.Down && len(ips) > 0
-	for ip := range ips {
+	allDown := in.Down
+	for _, ip := range ix.tunnels[in.VPNConnectionID] {
+		if ip == in.TunnelIP {
+			continue
+		}
 		ts := TunnelState{TunnelIP: ip, State: "up"}
 		winStart, winEnd := in.StartMs, in.EndMs
 		if in.Down {
 			winStart = in.DownMs
 		}
-		for j := range incs {
+		for _, j := range ix.downIncs[tunnelKey{in.VPNConnectionID, ip}] {
 			o := &incs[j]
-			if o.TunnelIP != ip || o.VPNConnectionID != in.VPNConnectionID || !o.Down {
-				continue
-			}
 			// Overlapping outage, or one that began within 5 minutes of ours.
 			if o.DownMs <= winEnd && o.EndMs >= winStart || abs64(o.DownMs-in.DownMs) <= 5*60*1000 {
 				ts.State, ts.IncidentID, ts.DownMs = "down", o.ID, o.DownMs
@@ -595,16 +567,12 @@ func otherTunnels(in *Incident, all []Event, incs []Incident) ([]TunnelState, st
 			}
 		}
 		seenAny := false
-		for i := range all {
-			e := &all[i]
-			if e.TunnelIP != ip || e.TimeMs < winStart || e.TimeMs > winEnd {
-				continue
-			}
+		ix.window(in.VPNConnectionID, ip, winStart, winEnd, func(e *Event) {
 			seenAny = true
 			if e.Category == RouteAdvertised || e.Category == RouteUpdated || e.Category == BGPUpdateReceived {
 				ts.RouteUpdates++
 			}
-		}
+		})
 		if !seenAny && ts.State == "up" {
 			ts.State = "up (no records during the incident)"
 		}
@@ -613,9 +581,8 @@ func otherTunnels(in *Incident, all []Event, incs []Incident) ([]TunnelState, st
 		}
 		out = append(out, ts)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].TunnelIP < out[j].TunnelIP })
 	shared := ""
-	if allDown {
+	if allDown && len(out) > 0 {
 		shared = "Every tunnel of this connection went down within minutes: look for a cause they share — the customer gateway device itself, its internet uplink or NAT, or a configuration push to it."
 	}
 	return out, shared

@@ -281,8 +281,9 @@ func diagnoseAll(conn []Event, buf []Event) ([]Event, int) {
 	buf = append(buf[:0], conn...)
 	SortEvents(buf)
 	incs := FindIncidents(buf)
+	dg := NewDiagnoser(buf, incs, DiagnoseOptions{})
 	for i := range incs {
-		d := Diagnose(&incs[i], buf, incs)
+		d := dg.Diagnose(&incs[i])
 		if d.RootCause.Category == "" {
 			panic("incident without a root cause: " + incs[i].ID)
 		}

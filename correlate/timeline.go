@@ -1,7 +1,8 @@
 package correlate
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 )
 
 // causalRank orders records that share a second when at least one of them
@@ -36,43 +37,70 @@ func causalRank(c Category) int {
 // is ordered by causal plausibility (then by logged time); otherwise the
 // logged milliseconds decide. Grouping by second keeps the order transitive,
 // and the sort is stable so records of one stream keep their file order.
+//
+// The records are large, and a stable sort moves each many times over; so
+// the positions are sorted and every record is then moved once.
 func SortEvents(evs []Event) {
-	sort.SliceStable(evs, func(i, j int) bool {
-		si, sj := floorSec(evs[i].TimeMs), floorSec(evs[j].TimeMs)
-		if si != sj {
-			return si < sj
-		}
-		return false
-	})
+	if len(evs) < 2 {
+		return
+	}
+	keys := make([]sortKey, len(evs))
+	for i := range evs {
+		keys[i] = sortKey{sec: floorSec(evs[i].TimeMs), ms: evs[i].TimeMs, pos: int32(i)}
+	}
+	slices.SortStableFunc(keys, func(a, b sortKey) int { return cmp.Compare(a.sec, b.sec) })
 	// Now each second is contiguous; order inside it.
-	for lo := 0; lo < len(evs); {
+	for lo := 0; lo < len(keys); {
 		hi := lo + 1
-		sec := floorSec(evs[lo].TimeMs)
-		coarse := evs[lo].Precision == PrecisionSeconds
-		for hi < len(evs) && floorSec(evs[hi].TimeMs) == sec {
-			coarse = coarse || evs[hi].Precision == PrecisionSeconds
+		coarse := evs[keys[lo].pos].Precision == PrecisionSeconds
+		for hi < len(keys) && keys[hi].sec == keys[lo].sec {
+			coarse = coarse || evs[keys[hi].pos].Precision == PrecisionSeconds
 			hi++
 		}
 		if hi-lo > 1 {
-			g := evs[lo:hi]
+			g := keys[lo:hi]
+			for k := range g {
+				g[k].rank = causalRank(evs[g[k].pos].Category)
+			}
 			if coarse {
-				sort.SliceStable(g, func(i, j int) bool {
-					ri, rj := causalRank(g[i].Category), causalRank(g[j].Category)
-					if ri != rj {
-						return ri < rj
-					}
-					return g[i].TimeMs < g[j].TimeMs
-				})
+				slices.SortStableFunc(g, func(a, b sortKey) int { return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.ms, b.ms)) })
 			} else {
-				sort.SliceStable(g, func(i, j int) bool {
-					if g[i].TimeMs != g[j].TimeMs {
-						return g[i].TimeMs < g[j].TimeMs
-					}
-					return causalRank(g[i].Category) < causalRank(g[j].Category)
-				})
+				slices.SortStableFunc(g, func(a, b sortKey) int { return cmp.Or(cmp.Compare(a.ms, b.ms), cmp.Compare(a.rank, b.rank)) })
 			}
 		}
 		lo = hi
+	}
+	permute(evs, keys)
+}
+
+// sortKey is a record's place in SortEvents's order and its position
+// before.
+type sortKey struct {
+	sec, ms int64
+	rank    int
+	pos     int32
+}
+
+// permute moves evs[keys[i].pos] to evs[i] for every i, following each
+// cycle of the permutation so that every record moves once. keys is used
+// up as the marks of what has moved.
+func permute(evs []Event, keys []sortKey) {
+	for i := range keys {
+		if keys[i].pos < 0 || int(keys[i].pos) == i {
+			continue
+		}
+		held := evs[i]
+		j := i
+		for {
+			from := int(keys[j].pos)
+			keys[j].pos = -1
+			if from == i {
+				evs[j] = held
+				break
+			}
+			evs[j] = evs[from]
+			j = from
+		}
 	}
 }
 

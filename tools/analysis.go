@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/vpnlens/vpnlens/correlate"
@@ -18,6 +19,9 @@ type analysis struct {
 	res       *source.LogResult
 	events    []correlate.Event
 	incidents []correlate.Incident
+
+	diagnoserOnce sync.Once
+	diagnoser     *correlate.Diagnoser
 }
 
 func (d *Deps) analyze(ctx context.Context, conn *source.Connection, start, end time.Time) (*analysis, error) {
@@ -94,12 +98,16 @@ func (d *Deps) dataRangeHint(ctx context.Context, conn *source.Connection) strin
 
 // diagnose explains one of the analysis's incidents with what the inventory
 // knows about the tunnels (their DPD timeouts).
+// The timeline is indexed once, on the first question, for all of them.
 func (a *analysis) diagnose(in *correlate.Incident) correlate.Diagnosis {
-	opts := correlate.DiagnoseOptions{DPDTimeout: map[string]time.Duration{}}
-	for _, t := range a.conn.Tunnels {
-		if t.Options.DPDTimeoutSec > 0 {
-			opts.DPDTimeout[t.OutsideIP] = time.Duration(t.Options.DPDTimeoutSec) * time.Second
+	a.diagnoserOnce.Do(func() {
+		opts := correlate.DiagnoseOptions{DPDTimeout: map[string]time.Duration{}}
+		for _, t := range a.conn.Tunnels {
+			if t.Options.DPDTimeoutSec > 0 {
+				opts.DPDTimeout[t.OutsideIP] = time.Duration(t.Options.DPDTimeoutSec) * time.Second
+			}
 		}
-	}
-	return correlate.DiagnoseWith(in, a.events, a.incidents, opts)
+		a.diagnoser = correlate.NewDiagnoser(a.events, a.incidents, opts)
+	})
+	return a.diagnoser.Diagnose(in)
 }
