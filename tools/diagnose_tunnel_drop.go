@@ -230,26 +230,46 @@ func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
 		return res, userErrorf("logging is disabled on tunnel %d (%s) of %s, so there is nothing to diagnose; %s", tun.Number, tun.OutsideIP, conn.ID, enableLoggingHint(conn.ID, tun.OutsideIP))
 	}
 	lookback := time.Duration(winMin) * time.Minute
-	// Read well past `at`: recovery (or the retry loop that prevents it) is
-	// part of the answer.
-	an, err := d.analyze(ctx, conn, at.Add(-lookback-QuietLead), at.Add(6*time.Hour))
-	if err != nil {
-		return res, err
-	}
 	ip := ""
 	if tun != nil {
 		ip = tun.OutsideIP
 	}
+	// Read well past `at`: recovery (or the retry loop that prevents it) is
+	// part of the answer. An incident still open where the read ends, with
+	// logs beyond it, is read further, the span doubling each time: a loop
+	// that kept the tunnel down overnight is one incident, and when it
+	// ended belongs in the answer.
+	start, follow := at.Add(-lookback-QuietLead), FollowFirst
+	an, err := d.analyze(ctx, conn, start, at.Add(follow))
+	if err != nil {
+		return res, err
+	}
 	in := correlate.IncidentAt(an.incidents, ip, at, lookback)
 	if in == nil {
 		return res, d.noIncident(ctx, conn, tun, at, loc, lookback, an)
+	}
+	for in.Open && follow < FollowMax && at.Add(follow).Before(last) {
+		follow = min(2*follow, FollowMax)
+		wider, err := d.analyze(ctx, conn, start, at.Add(follow))
+		if err != nil {
+			return res, err
+		}
+		same := correlate.IncidentAt(wider.incidents, ip, at, lookback)
+		if same == nil || same.ID != in.ID {
+			break // cannot happen with the same records; keep the first answer
+		}
+		an, in = wider, same
 	}
 	dg := an.diagnose(in)
 	res = DiagnoseResult{
 		VPNConnectionID: conn.ID, AskedAt: timeView(at, loc), Summary: dg.Summary,
 		RootCause: causeView(&dg.RootCause, conn, loc), Incident: incidentView(in, conn, loc),
 		Alternatives: []AlternativeView{}, OtherTunnels: []OtherTunnelView{}, RecommendedActions: []string{}, NextSteps: []string{},
-		SharedCause: dg.SharedCause, Notes: an.res.Notes,
+		SharedCause: dg.SharedCause, Notes: append([]string(nil), an.res.Notes...),
+	}
+	if in.Open && at.Add(follow).Before(last) {
+		res.Notes = append(res.Notes, fmt.Sprintf("the incident was still open %s after the time asked about, where this diagnosis stopped reading; logs go on to %s: call get_vpn_timeline from %s to see how it ended",
+			follow, correlate.FormatUTC(last), correlate.FormatUTC(at.Add(follow))))
 	}
 	res.Incident.RootCause = string(dg.RootCause.Category)
 	if dg.StaysDownBecause != nil {
@@ -292,6 +312,14 @@ func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
 // QuietLead widens a diagnosis read before the lookback, so an incident that
 // began just before the window is seen from its first record.
 const QuietLead = 30 * time.Minute
+
+// FollowFirst is how far past `at` a diagnosis reads first; FollowMax is
+// how far it follows an incident that is still open (a week: a tunnel down
+// since Friday is one incident on Monday).
+const (
+	FollowFirst = 6 * time.Hour
+	FollowMax   = 7 * 24 * time.Hour
+)
 
 func nextSteps(conn *source.Connection, in *correlate.Incident, dg *correlate.Diagnosis, loc *time.Location) []string {
 	start := time.UnixMilli(in.StartMs).Add(-10 * time.Minute).UTC().Format(time.RFC3339)

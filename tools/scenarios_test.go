@@ -28,6 +28,7 @@ type scenarioExpected struct {
 	RootCauseTunnel  string `json:"root_cause_tunnel"`
 	StaysDownBecause string `json:"stays_down_because"`
 	SharedCause      bool   `json:"shared_cause"`
+	RecoveredAt      string `json:"recovered_at"`
 	Format           string `json:"format"`
 	Why              string `json:"why"`
 }
@@ -142,6 +143,14 @@ func TestDiagnoseScenarios(t *testing.T) {
 					wrong = append(wrong, fmt.Sprintf("stays_down_because %s, want %s", got.StaysDownBecause.Category, exp.StaysDownBecause))
 				default:
 					gotDesc += " / " + got.StaysDownBecause.Category
+				}
+			}
+			if exp.RecoveredAt != "" {
+				switch r := got.Incident.RecoveredAt; {
+				case r == nil:
+					wrong = append(wrong, fmt.Sprintf("not recovered (open=%v, end %s), want recovered at %s", got.Incident.Open, got.Incident.End.UTC, exp.RecoveredAt))
+				case !sameInstant(r.UTC, exp.RecoveredAt):
+					wrong = append(wrong, fmt.Sprintf("recovered at %s, want %s", r.UTC, exp.RecoveredAt))
 				}
 			}
 			if exp.SharedCause && got.SharedCause == "" {

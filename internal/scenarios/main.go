@@ -150,7 +150,12 @@ func expectedOf(sp *spec, b *builder, a *answer) (expected, error) {
 	if !a.at.Equal(a.at.Truncate(time.Minute)) && a.atForm != atRFC3339 {
 		return expected{}, fmt.Errorf("question time %s has seconds its form cannot carry", a.at)
 	}
+	recovered := ""
+	if !a.recoveredAt.IsZero() {
+		recovered = formatUTC(a.recoveredAt)
+	}
 	return expected{
+		RecoveredAt:     recovered,
 		VPNConnectionID: b.conns[0].ID, Tunnel: a.tunnelArg, At: at, Timezone: a.tz, WindowMinutes: a.window,
 		RootCause: a.root, RootCauseAt: formatUTC(a.rootAt), RootCauseTunnel: a.rootTunnel.IP,
 		StaysDownBecause: a.staysDown, SharedCause: a.shared, Format: string(sp.format), IKEVersion: a.rootTunnel.IKEVersion, Why: a.why,
@@ -165,7 +170,8 @@ func renderREADME(set []scenarioOut) []byte {
 	w("Each directory is one incident in the `--logs-dir` layout (log files, usually `vpn-connections.json`)\n")
 	w("with `expected.json` beside the logs: the question for `diagnose_tunnel_drop` (`vpn_connection_id`,\n")
 	w("`tunnel`, `at`, `timezone`) and the answer an experienced network engineer would give (`root_cause`,\n")
-	w("`root_cause_at` — the first causal record —, `root_cause_tunnel`, `stays_down_because`, `shared_cause`),\n")
+	w("`root_cause_at` — the first causal record —, `root_cause_tunnel`, `stays_down_because`, `shared_cause`,\n")
+	w("and for long incidents `recovered_at`, the record that brought the tunnel back),\n")
 	w("with the reasoning in `why`. `tools/scenarios_test.go` asks every question through MCP and requires every\n")
 	w("answer; `correlate/property_test.go` checks that shuffling, noise and renaming never change them.\n\n")
 	w("Generated, do not edit: `go run ./internal/scenarios -out testdata/scenarios` (seeded per scenario,\n")

@@ -36,7 +36,10 @@ type answer struct {
 	rootTunnel *vpnlog.Tunnel
 	staysDown  string
 	shared     bool // every tunnel went down together: a shared cause must be named
-	why        string
+	// recoveredAt, when set, is the record that brought the tunnel back
+	// (its BGP session Established): the incident must end there.
+	recoveredAt time.Time
+	why         string
 }
 
 // atForm is how the question writes its time.
@@ -60,6 +63,7 @@ type expected struct {
 	RootCauseTunnel  string `json:"root_cause_tunnel"`
 	StaysDownBecause string `json:"stays_down_because,omitempty"`
 	SharedCause      bool   `json:"shared_cause,omitempty"`
+	RecoveredAt      string `json:"recovered_at,omitempty"`
 	Format           string `json:"format"`
 	IKEVersion       string `json:"ike_version"`
 	Why              string `json:"why"`

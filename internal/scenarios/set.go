@@ -779,6 +779,25 @@ var specs = []spec{
 		return answer{tunnelArg: t1.IP, at: minuteAfter(del, 4*mn), tz: "Asia/Tokyo", atForm: atClock, root: catDelIKE, rootAt: ikeTime(t1, del), rootTunnel: t1,
 			why: "Asked as a bare wall-clock time in Tokyo: the gateway deleted the IKEv1 IKE_SA (an administrator cleared it); BGP fell 2 s later as a consequence; back after 10 minutes"}
 	}},
+	{name: "overnight-psk-loop-recovered-next-morning", format: fmtJSONLines, ike: v2v2, script: func(b *builder) answer {
+		// An evening change window: the gateway is re-keyed with a new
+		// pre-shared key that nobody entered on the AWS side, and the
+		// tunnel stays down all night until the key is fixed at 07:42.
+		t1, t2 := b.t1(), b.t2()
+		b.from, b.to = b.at(19, 30, 0, 0), b.at(33, 0, 0, 0)
+		del := b.at(21, 4, 17, 0)
+		ike(t1, del, v.StDown, v.StDown, v.MsgDeleteIKESA)
+		sessionLost(t1, del.Add(900*time.Millisecond), "")
+		b.failover(t2, del.Add(4*sec))
+		fixed := b.at(31, 42, 5, 0)
+		b.every(del.Add(20*sec), fixed, 30*sec, 2*sec, func(t time.Time) { ike(t1, t, v.StNegotiating, v.StDown, v.MsgPSKMismatch(b.conns[0].CGWIP)) })
+		up := b.ikeRecover(t1, del, fixed.Add(15*sec), v.StNegotiating, v.StDown)
+		est := b.bgpUp(t1, up.Add(6*sec))
+		quiet(t1, del, est)
+		quiet(t2, del, est)
+		return answer{tunnelArg: "1", at: minuteAfter(del, 8*mn), root: catDelIKE, rootAt: ikeTime(t1, del), rootTunnel: t1, staysDown: catPSK, recoveredAt: est,
+			why: "The gateway deleted its IKE_SA for a change and came back with a pre-shared key AWS does not have: every retry all night failed on authentication until the key was fixed at 07:42 the next morning; one incident of 10 h 38 min, recovered, not one that is still open 6 hours after the question"}
+	}},
 }
 
 // vms is a duration of n milliseconds.
