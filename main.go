@@ -99,7 +99,7 @@ Serve flags:
   --tls-cert, --tls-key  serve HTTPS with this certificate and key (PEM)
   --max-body BYTES     largest request body (default 1MiB)
   --max-sessions N     most concurrent MCP sessions (default 100)
-  --call-timeout D     longest tool call, e.g. 60s (default 60s; 0: none)
+  --call-timeout D     longest tool call or resource read, e.g. 60s (default 60s; 0: none)
   --demo               serve the embedded demo data (two VPN connections, one day)
   --logs-dir DIR       serve exported VPN logs from DIR
   --region, --profile  AWS region and profile (AWS source)
@@ -291,7 +291,7 @@ func runServe(args []string, stderr io.Writer) int {
 		return err
 	})
 	fset.IntVar(&httpOpts.MaxSessions, "max-sessions", server.DefaultMaxSessions, "most concurrent MCP sessions over HTTP; new ones beyond get 503")
-	fset.DurationVar(&callTimeout, "call-timeout", server.DefaultCallTimeout, "longest a tool call may run (`duration`, 0: no limit)")
+	fset.DurationVar(&callTimeout, "call-timeout", server.DefaultCallTimeout, "longest a tool call or resource read may run (`duration`, 0: no limit)")
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK

@@ -299,6 +299,48 @@ func callTimeout(d time.Duration, logger *slog.Logger) mcpserver.ToolHandlerMidd
 	}
 }
 
+// readTimeout bounds every resource read as callTimeout bounds tool calls:
+// a timeline or incident resource reads logs too. A read has no isError
+// result, so the deadline is a JSON-RPC error that says what to read
+// instead.
+func readTimeout(d time.Duration, logger *slog.Logger) mcpserver.ResourceHandlerMiddleware {
+	return func(next mcpserver.ResourceHandlerFunc) mcpserver.ResourceHandlerFunc {
+		return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+			parent := ctx
+			ctx, cancel := context.WithTimeout(ctx, d)
+			defer cancel()
+			type outcome struct {
+				contents []mcp.ResourceContents
+				err      error
+			}
+			done := make(chan outcome, 1)
+			go func() {
+				var o outcome
+				defer func() {
+					if p := recover(); p != nil {
+						o = outcome{err: fmt.Errorf("panic recovered reading %s: %v", req.Params.URI, p)}
+					}
+					done <- o
+				}()
+				o.contents, o.err = next(ctx, req)
+			}()
+			select {
+			case o := <-done:
+				if o.err == nil || parent.Err() != nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+					return o.contents, o.err
+				}
+			case <-ctx.Done():
+				if err := parent.Err(); err != nil {
+					logger.Info("resource read cancelled by the client", "uri", req.Params.URI, "reason", context.Cause(parent))
+					return nil, err
+				}
+			}
+			logger.Warn("resource read timed out", "uri", req.Params.URI, "timeout", d.String())
+			return nil, fmt.Errorf("reading %s took longer than %s and was stopped: read a shorter timeline (vpn://timeline/{vpn}/{start}/{end} with a narrower span), or call get_vpn_timeline with tunnel or anomalies_only=true", req.Params.URI, d)
+		}
+	}
+}
+
 // timeoutResult tells the model the call took too long and which of the
 // tool's own arguments make it cheaper.
 func timeoutResult(ctx context.Context, tool string, d time.Duration) *mcp.CallToolResult {

@@ -32,7 +32,7 @@ type Config struct {
 	// Logger receives one line per request and per tool call (mcp-go's
 	// request logging). Nil turns request logging off.
 	Logger *slog.Logger
-	// CallTimeout bounds each tool call (DefaultCallTimeout when zero;
+	// CallTimeout bounds each tool call and resource read (DefaultCallTimeout when zero;
 	// negative: no limit).
 	CallTimeout time.Duration
 }
@@ -76,7 +76,8 @@ func New(cfg Config) *mcpserver.MCPServer {
 		if logger == nil {
 			logger = slog.Default()
 		}
-		opts = append(opts, mcpserver.WithToolHandlerMiddleware(callTimeout(callLimit, logger)))
+		opts = append(opts, mcpserver.WithToolHandlerMiddleware(callTimeout(callLimit, logger)),
+			mcpserver.WithResourceHandlerMiddleware(readTimeout(callLimit, logger)))
 	}
 	// Completions of template and prompt arguments (known VPN ids).
 	opts = append(opts, resources.ServerOptions(deps)...)
