@@ -165,7 +165,9 @@ Flags:
 			return exitFail
 		}
 		region = src.Region()
-		af, err := watch.NewAWSFeed(ctx, watch.AWSFeedConfig{Inventory: src, Region: region, Profile: wf.sf.profile, LogGroup: wf.sf.logGroup,
+		// The feed reads through the source's own CloudWatch Logs client:
+		// one set of credentials, retries and request-rate limits.
+		af, err := watch.NewAWSFeed(ctx, watch.AWSFeedConfig{Inventory: src, Logs: src.LogsClient(), ClientPaced: true, Region: region, LogGroup: wf.sf.logGroup,
 			IngestDelay: max(wf.ingestDelay, time.Millisecond), Logger: logger})
 		if err != nil {
 			fmt.Fprintln(stderr, "vpnlens watch:", err)

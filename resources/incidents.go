@@ -103,8 +103,12 @@ func (r *incidents) engineLocked() (*watch.Engine, error) {
 	if r.engine != nil {
 		return r.engine, nil
 	}
+	feed, err := watch.FeedFor(context.Background(), "serve", r.deps.Inventory, r.deps.Logs, r.log)
+	if err != nil {
+		return nil, err
+	}
 	e, err := watch.New(watch.Config{
-		Feed:     &watch.SourceFeed{Name: "serve", Inventory: r.deps.Inventory, Logs: r.deps.Logs},
+		Feed:     feed,
 		Interval: incidentsInterval, Settle: incidentsSettle, Lookback: incidentsLookback, Logger: r.log,
 		OnReport: r.onReport,
 	})

@@ -139,10 +139,11 @@ func healthyFleet(tb testing.TB, fake *fakeaws.Server, n int, start time.Time, h
 // connections (200 streams in one log group) for an hour with the default
 // interval: AWS requests per hour by operation, after the first hour (the
 // start-up reads excluded), for the watch's AWS feed and, for comparison,
-// for a watch polling through the general AWS source (one anomalies-only
-// FilterLogEvents series per stream, as serve's vpn://incidents does).
+// for serve's vpn://incidents (FeedFor: the same feed on the AWS source's
+// own client) and for a watch polling through the general AWS source (one
+// anomalies-only FilterLogEvents series per stream).
 func BenchmarkAPICallsHealthyFleet(b *testing.B) {
-	for _, mode := range []string{"watch-feed", "source-feed"} {
+	for _, mode := range []string{"watch-feed", "serve-feed", "source-feed"} {
 		b.Run(mode, func(b *testing.B) {
 			var perHour map[string]int
 			for i := 0; i < b.N; i++ {
@@ -176,6 +177,13 @@ func fleetCalls(tb testing.TB, mode string, n int) map[string]int {
 			tb.Fatal(err)
 		}
 		feed = &SourceFeed{Name: "aws", Inventory: src, Logs: src}
+		if mode == "serve-feed" {
+			// What serve's vpn://incidents watches through: FeedFor on
+			// the source, sharing its client.
+			if feed, err = FeedFor(context.Background(), "serve", src, src, quietLogger()); err != nil {
+				tb.Fatal(err)
+			}
+		}
 	}
 	out := &syncBuffer{}
 	e, err := New(Config{Feed: feed, Clock: clock, Logger: quietLogger(), Sinks: []Sink{NewStdoutSink(out)}})

@@ -55,8 +55,12 @@ type AWSFeedConfig struct {
 	// Rate caps FilterLogEvents and DescribeLogStreams requests per
 	// second (default 5: the smallest regional FilterLogEvents quota,
 	// shared with everything else in the account).
-	Rate   float64
-	Logger *slog.Logger
+	Rate float64
+	// ClientPaced says Logs already paces its requests (the AWS source's
+	// client: see awssource.Source.LogsClient): the feed adds no limit of
+	// its own.
+	ClientPaced bool
+	Logger      *slog.Logger
 }
 
 // AWSFeed polls CloudWatch Logs incrementally: every interval, one
@@ -104,7 +108,11 @@ func NewAWSFeed(ctx context.Context, cfg AWSFeedConfig) (*AWSFeed, error) {
 	if cfg.Inventory == nil {
 		return nil, errors.New("watch: the AWS feed needs an inventory")
 	}
-	f := &AWSFeed{cfg: cfg, logs: cfg.Logs, log: cfg.Logger, limit: awssource.NewLimiter(cfg.Rate), streams: map[string]*groupListing{}}
+	limit := awssource.NewLimiter(cfg.Rate)
+	if cfg.ClientPaced {
+		limit = awssource.NewLimiter(0)
+	}
+	f := &AWSFeed{cfg: cfg, logs: cfg.Logs, log: cfg.Logger, limit: limit, streams: map[string]*groupListing{}}
 	if f.logs == nil {
 		opts := []func(*config.LoadOptions) error{
 			config.WithRetryer(func() sdkaws.Retryer {

@@ -2,16 +2,17 @@ package watch
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/vpnlens/vpnlens/source"
+	awssource "github.com/vpnlens/vpnlens/source/aws"
 )
 
-// SourceFeed polls any vpnlens source (the AWS source, a logs directory
-// loaded once, the demo) through its LogSource interface: one windowed
-// read per connection per poll, anomalies only while healthy. It is what
-// `vpnlens serve` uses for vpn://incidents, where the source is already
-// open; `vpnlens watch` uses the cheaper AWSFeed against AWS.
+// SourceFeed polls any vpnlens source (a logs directory loaded once, the
+// demo, any LogSource) through its LogSource interface: one windowed read
+// per connection per poll, anomalies only while healthy. On AWS, FeedFor
+// picks the AWSFeed instead, which reads whole log groups per request.
 type SourceFeed struct {
 	Name      string
 	Inventory source.Inventory
@@ -19,6 +20,18 @@ type SourceFeed struct {
 	// Overlap re-reads the end of the previous window, for records
 	// ingested late (default 2 min).
 	Overlap time.Duration
+}
+
+// FeedFor is the cheapest feed that watches a source: on the AWS source,
+// an AWSFeed on the source's own CloudWatch Logs client (a few
+// group-wide requests per poll for the whole fleet, where a SourceFeed
+// makes one per stream); on anything else, a SourceFeed.
+func FeedFor(ctx context.Context, name string, inv source.Inventory, logs source.LogSource, logger *slog.Logger) (Feed, error) {
+	if src, ok := logs.(*awssource.Source); ok {
+		return NewAWSFeed(ctx, AWSFeedConfig{Inventory: inv, Logs: src.LogsClient(), ClientPaced: true,
+			Region: src.Region(), LogGroup: src.LogGroup(), Logger: logger})
+	}
+	return &SourceFeed{Name: name, Inventory: inv, Logs: logs}, nil
 }
 
 // Describe implements Feed.

@@ -260,6 +260,16 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 // Region is the region the source reads.
 func (s *Source) Region() string { return s.region }
 
+// LogGroup is the --log-group override ("" when the tunnels' own log
+// options name the groups).
+func (s *Source) LogGroup() string { return s.cfg.LogGroup }
+
+// LogsClient is the source's CloudWatch Logs client, for the watch feed:
+// its requests share the source's credentials, endpoint, retries, per-call
+// rate limits and call counts, so that watching and answering questions
+// draw on one request budget.
+func (s *Source) LogsClient() *cloudwatchlogs.Client { return s.logs }
+
 // Calls returns the API requests this source sent, per operation (retries
 // included).
 func (s *Source) Calls() map[string]int { return s.calls.snapshot() }
