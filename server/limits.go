@@ -250,51 +250,73 @@ func jsonRPCMethod(body []byte) string {
 	return m.Method
 }
 
+// bounded is how a handler run under a deadline ended.
+type bounded int
+
+const (
+	finished      bounded = iota // it returned in time (its results hold)
+	deadlineFirst                // the deadline passed: it is stopped or its results are dropped
+	clientGone                   // the client cancelled or went away: nobody reads the answer
+)
+
+// runBounded runs fn with a context that ends after d. fn runs in its own
+// goroutine so that the answer comes on time even from a handler that does
+// not watch its context (it finishes in the background, its result
+// dropped); a panic in fn becomes an error. A handler that returned failed
+// because the deadline passed counts as deadlineFirst: the timeout is the
+// better explanation.
+func runBounded[T any](ctx context.Context, d time.Duration, what string, fn func(context.Context) (T, error), failed func(T, error) bool) (T, bounded, error) {
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	type outcome struct {
+		v   T
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		defer func() {
+			if p := recover(); p != nil {
+				o = outcome{err: fmt.Errorf("panic recovered in %s: %v", what, p)}
+			}
+			done <- o
+		}()
+		o.v, o.err = fn(ctx)
+	}()
+	var zero T
+	select {
+	case o := <-done:
+		if parent.Err() != nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) || !failed(o.v, o.err) {
+			return o.v, finished, o.err
+		}
+		return zero, deadlineFirst, nil
+	case <-ctx.Done():
+	}
+	if err := parent.Err(); err != nil {
+		return zero, clientGone, err
+	}
+	return zero, deadlineFirst, nil
+}
+
 // callTimeout bounds every tool call: the handler's context is cancelled
 // at the deadline and the caller gets an isError result saying how to ask
-// for less. The handler runs in its own goroutine so that the answer comes
-// on time even from a handler that does not watch its context; such a
-// handler finishes in the background and its result is dropped. The same
-// path answers promptly when the client cancels (notifications/cancelled)
-// or disconnects.
+// for less. The same path answers promptly when the client cancels
+// (notifications/cancelled) or disconnects.
 func callTimeout(d time.Duration, logger *slog.Logger) mcpserver.ToolHandlerMiddleware {
 	return func(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			parent := ctx
-			ctx, cancel := context.WithTimeout(ctx, d)
-			defer cancel()
-			type outcome struct {
-				res *mcp.CallToolResult
-				err error
+			res, how, err := runBounded(ctx, d, req.Params.Name+" tool handler",
+				func(ctx context.Context) (*mcp.CallToolResult, error) { return next(ctx, req) },
+				func(res *mcp.CallToolResult, err error) bool { return err != nil || (res != nil && res.IsError) })
+			switch how {
+			case clientGone:
+				logger.Info("tool call cancelled by the client", "tool", req.Params.Name, "reason", context.Cause(ctx))
+			case deadlineFirst:
+				logger.Warn("tool call timed out", "tool", req.Params.Name, "timeout", d.String())
+				return timeoutResult(ctx, req.Params.Name, d), nil
 			}
-			done := make(chan outcome, 1)
-			go func() {
-				var o outcome
-				defer func() {
-					if p := recover(); p != nil {
-						o = outcome{err: fmt.Errorf("panic recovered in %s tool handler: %v", req.Params.Name, p)}
-					}
-					done <- o
-				}()
-				o.res, o.err = next(ctx, req)
-			}()
-			select {
-			case o := <-done:
-				// A handler that noticed the deadline returns an error or a
-				// partial failure; the timeout is the better explanation.
-				if parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && (o.err != nil || (o.res != nil && o.res.IsError)) {
-					return timeoutResult(ctx, req.Params.Name, d), nil
-				}
-				return o.res, o.err
-			case <-ctx.Done():
-			}
-			if err := parent.Err(); err != nil {
-				// The client cancelled or went away: nobody reads the answer.
-				logger.Info("tool call cancelled by the client", "tool", req.Params.Name, "reason", context.Cause(parent))
-				return nil, err
-			}
-			logger.Warn("tool call timed out", "tool", req.Params.Name, "timeout", d.String())
-			return timeoutResult(ctx, req.Params.Name, d), nil
+			return res, err
 		}
 	}
 }
@@ -306,37 +328,17 @@ func callTimeout(d time.Duration, logger *slog.Logger) mcpserver.ToolHandlerMidd
 func readTimeout(d time.Duration, logger *slog.Logger) mcpserver.ResourceHandlerMiddleware {
 	return func(next mcpserver.ResourceHandlerFunc) mcpserver.ResourceHandlerFunc {
 		return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-			parent := ctx
-			ctx, cancel := context.WithTimeout(ctx, d)
-			defer cancel()
-			type outcome struct {
-				contents []mcp.ResourceContents
-				err      error
+			contents, how, err := runBounded(ctx, d, "reading "+req.Params.URI,
+				func(ctx context.Context) ([]mcp.ResourceContents, error) { return next(ctx, req) },
+				func(_ []mcp.ResourceContents, err error) bool { return err != nil })
+			switch how {
+			case clientGone:
+				logger.Info("resource read cancelled by the client", "uri", req.Params.URI, "reason", context.Cause(ctx))
+			case deadlineFirst:
+				logger.Warn("resource read timed out", "uri", req.Params.URI, "timeout", d.String())
+				return nil, fmt.Errorf("reading %s took longer than %s and was stopped: read a shorter timeline (vpn://timeline/{vpn}/{start}/{end} with a narrower span), or call get_vpn_timeline with tunnel or anomalies_only=true", req.Params.URI, d)
 			}
-			done := make(chan outcome, 1)
-			go func() {
-				var o outcome
-				defer func() {
-					if p := recover(); p != nil {
-						o = outcome{err: fmt.Errorf("panic recovered reading %s: %v", req.Params.URI, p)}
-					}
-					done <- o
-				}()
-				o.contents, o.err = next(ctx, req)
-			}()
-			select {
-			case o := <-done:
-				if o.err == nil || parent.Err() != nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-					return o.contents, o.err
-				}
-			case <-ctx.Done():
-				if err := parent.Err(); err != nil {
-					logger.Info("resource read cancelled by the client", "uri", req.Params.URI, "reason", context.Cause(parent))
-					return nil, err
-				}
-			}
-			logger.Warn("resource read timed out", "uri", req.Params.URI, "timeout", d.String())
-			return nil, fmt.Errorf("reading %s took longer than %s and was stopped: read a shorter timeline (vpn://timeline/{vpn}/{start}/{end} with a narrower span), or call get_vpn_timeline with tunnel or anomalies_only=true", req.Params.URI, d)
+			return contents, err
 		}
 	}
 }
