@@ -291,6 +291,10 @@ func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
 				res.Impact.Failover = fmt.Sprintf("none: tunnel %d (%s) was down too", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP)
 			case ot.RouteUpdates > 0:
 				res.Impact.Failover = fmt.Sprintf("worked: tunnel %d (%s) stayed up and kept exchanging routes (%d route updates)", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP, ot.RouteUpdates)
+			case ot.State != "up":
+				// Nothing logged on the other tunnel while this one was
+				// down: no evidence either way.
+				res.Impact.Failover = fmt.Sprintf("unknown: tunnel %d (%s) logged nothing during the incident; get_tunnel_options shows its current status", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP)
 			default:
 				res.Impact.Failover = fmt.Sprintf("likely: tunnel %d (%s) stayed up", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP)
 			}
