@@ -30,7 +30,7 @@ func faultSource(t *testing.T, f *fakeaws.Server, mod func(*awssource.Config)) *
 		c.AttemptTimeout = 300 * time.Millisecond
 		c.MaxAttempts = 4
 		c.NoRetryQuota = true
-		c.QueryTimeout = 2 * time.Second
+		c.QueryTimeout = 20 * time.Second // only "never finishes" waits it out, with its own
 		if mod != nil {
 			mod(c)
 		}
