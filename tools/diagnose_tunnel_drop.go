@@ -218,7 +218,7 @@ func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
 	if atS == "" {
 		return res, userErrorf("argument \"at\" is required: when did the tunnel drop? e.g. \"20:25\" or \"2026-06-12T20:25:00Z\"")
 	}
-	_, last, _, err := d.extents(ctx, conn.ID)
+	first, last, _, err := d.extents(ctx, conn.ID)
 	if err != nil {
 		return res, err
 	}
@@ -247,6 +247,23 @@ func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
 	in := correlate.IncidentAt(an.incidents, ip, at, lookback)
 	if in == nil {
 		return res, d.noIncident(ctx, conn, tun, at, loc, lookback, an)
+	}
+	// The question may come long after the drop ("why is it still
+	// down?"): an incident that starts right where the read starts may have
+	// begun earlier, so read further back, the span doubling each time,
+	// until the incident begins well inside the read or the logs begin.
+	for back := at.Sub(start); in.StartMs-start.UnixMilli() < QuietLead.Milliseconds() && start.After(first) && back < FollowMax; {
+		back = min(2*back, FollowMax)
+		start = at.Add(-back)
+		earlier, err := d.analyze(ctx, conn, start, at.Add(follow))
+		if err != nil {
+			return res, err
+		}
+		same := correlate.IncidentAt(earlier.incidents, ip, time.UnixMilli(in.StartMs), lookback)
+		if same == nil || same.StartMs > in.StartMs {
+			break // cannot happen with more records; keep the first answer
+		}
+		an, in = earlier, same
 	}
 	for in.Open && follow < FollowMax && at.Add(follow).Before(last) {
 		follow = min(2*follow, FollowMax)
@@ -294,7 +311,7 @@ func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
 			case ot.State != "up":
 				// Nothing logged on the other tunnel while this one was
 				// down: no evidence either way.
-				res.Impact.Failover = fmt.Sprintf("unknown: tunnel %d (%s) logged nothing during the incident; get_tunnel_options shows its current status", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP)
+				res.Impact.Failover = fmt.Sprintf("unknown: tunnel %d (%s) logged nothing during the incident; list_vpn_connections shows its current telemetry status", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP)
 			default:
 				res.Impact.Failover = fmt.Sprintf("likely: tunnel %d (%s) stayed up", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP)
 			}
