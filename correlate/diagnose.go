@@ -44,10 +44,11 @@ type Impact struct {
 	DownMs          int64
 	DowntimeMs      int64 // until recovery, or until the end of the data
 	Recovered       bool
-	RoutesWithdrawn int
+	RoutesWithdrawn int      // distinct prefixes withdrawn (not counting denied ones the gateway took back)
 	Withdrawn       []string // prefixes, first few
-	RoutesDenied    int
+	RoutesDenied    int      // distinct routes (prefix and AS path) denied
 	Denied          []string // "prefix (as-path)"
+	DenialRecords   int      // denial records: the same route is denied again at every update
 	PrefixCount     int64    // prefix-limit: the highest count seen
 	PrefixLimit     int64
 	PrefixGrowth    string // e.g. "82 → 104 in 9m40s"
@@ -463,6 +464,11 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 
 	d.Impact = impact(in)
 	d.OtherTunnels, d.SharedCause = otherTunnels(ix, in, dg.incs)
+	if d.SharedCause != "" && !ikeFailure(d.RootCause.Category) && d.RootCause.Category != IKEStateReport &&
+		ikeUpAround(ix, in.VPNConnectionID, in.TunnelIP, d.RootCause.AtMs) {
+		// Both sessions fell with IPsec still up: the paths were fine.
+		d.SharedCause = "Every tunnel's BGP session went down within minutes while IKE stayed established: the internet path and IPsec were fine, so look at what the sessions share on the customer gateway — its BGP process (CPU, a crash or restart), or a routing-policy or configuration push to it."
+	}
 	d.Summary = summary(&d)
 	return d
 }
@@ -517,18 +523,45 @@ func impact(in *Incident) Impact {
 	}
 	var firstWarnMs int64
 	var firstWarnCount int64
+	// Routes are counted once each: AWS logs a denial again at every
+	// update of the route, and the gateway withdrawing a route AWS had
+	// denied is the fix, not lost reachability.
+	denied, withdrawn := map[string]bool{}, map[string]bool{}
+	for i := range in.Events {
+		if e := &in.Events[i]; routeDenied(e.Category) && e.Route != nil {
+			denied[e.Route.Prefix] = true
+		}
+	}
+	deniedRoute := map[string]bool{}
 	for i := range in.Events {
 		e := &in.Events[i]
 		switch {
 		case e.Category == RouteWithdrawn:
+			if e.Route != nil && (denied[e.Route.Prefix] || withdrawn[e.Route.Prefix]) {
+				continue
+			}
 			im.RoutesWithdrawn++
-			if e.Route != nil && len(im.Withdrawn) < 20 {
-				im.Withdrawn = append(im.Withdrawn, e.Route.Prefix)
+			if e.Route != nil {
+				withdrawn[e.Route.Prefix] = true
+				if len(im.Withdrawn) < 20 {
+					im.Withdrawn = append(im.Withdrawn, e.Route.Prefix)
+				}
 			}
 		case routeDenied(e.Category):
+			im.DenialRecords++
+			key := ""
+			if e.Route != nil {
+				key = fmt.Sprintf("%s (as-path %s)", e.Route.Prefix, e.Route.ASPath)
+			}
+			if key != "" && deniedRoute[key] {
+				continue
+			}
 			im.RoutesDenied++
-			if e.Route != nil && len(im.Denied) < 20 {
-				im.Denied = append(im.Denied, fmt.Sprintf("%s (as-path %s)", e.Route.Prefix, e.Route.ASPath))
+			if key != "" {
+				deniedRoute[key] = true
+				if len(im.Denied) < 20 {
+					im.Denied = append(im.Denied, key)
+				}
 			}
 		case e.Category == BGPPrefixLimitWarn || e.Category == BGPPrefixLimitExceed:
 			if firstWarnMs == 0 {
@@ -574,7 +607,14 @@ func otherTunnels(ix *timelineIndex, in *Incident, incs []Incident) ([]TunnelSta
 			}
 		})
 		if !seenAny && ts.State == "up" {
-			ts.State = "up (no records during the incident)"
+			// Nothing logged during a short incident (IKE status comes
+			// every ~10 minutes): its IKE state on both sides of the
+			// window still says whether it stayed up.
+			before := ix.lastIKEState(in.VPNConnectionID, ip, winStart, false)
+			_, after := ix.ikeStatesAround(in.VPNConnectionID, ip, winEnd)
+			if !(routineUp(before) && routineUp(after)) {
+				ts.State = "up (no records during the incident)"
+			}
 		}
 		if ts.State != "down" {
 			allDown = false

@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -20,18 +21,21 @@ func ikeLine(at time.Time, p1, p2, details string) string {
 }
 
 // What the answer says about failover depends on what the other tunnel
-// logged while this one was down: records there mean it stayed up
-// ("likely"), none at all mean nobody can tell ("unknown").
+// logged while this one was down: records there, or IKE established on
+// both sides of a short outage, mean it stayed up ("likely"); silence with
+// nothing saying it was up means nobody can tell ("unknown").
 func TestDiagnoseFailoverEvidence(t *testing.T) {
 	const vpn, down, other = "vpn-0f00dfa11a0e00001", "203.0.113.10", "203.0.113.20"
 	drop := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name        string
 		otherDuring bool
+		otherAfter  string // the other tunnel's phase 1 state in its first record after the outage
 		want        string
 	}{
-		{"other tunnel logged during the outage", true, "likely: tunnel"},
-		{"other tunnel silent during the outage", false, "unknown: tunnel"},
+		{"other tunnel logged during the outage", true, "established", "likely: tunnel"},
+		{"other tunnel silent, established before and after", false, "established", "likely: tunnel"},
+		{"other tunnel silent, down after", false, "down", "unknown: tunnel"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -48,7 +52,7 @@ func TestDiagnoseFailoverEvidence(t *testing.T) {
 				}
 			}
 			a.WriteString(ikeLine(drop.Add(20*time.Minute), "established", "established", ""))
-			b.WriteString(ikeLine(drop.Add(40*time.Minute), "established", "established", ""))
+			b.WriteString(ikeLine(drop.Add(40*time.Minute), tc.otherAfter, tc.otherAfter, ""))
 			for ip, body := range map[string]string{down: a.String(), other: b.String()} {
 				if err := os.WriteFile(filepath.Join(dir, vpn+"_"+ip+"-IKE.log"), []byte(body), 0o644); err != nil {
 					t.Fatal(err)
@@ -70,6 +74,37 @@ func TestDiagnoseFailoverEvidence(t *testing.T) {
 			}
 			if !strings.HasPrefix(got.Impact.Failover, tc.want) {
 				t.Errorf("failover %q, want it to start with %q", got.Impact.Failover, tc.want)
+			}
+		})
+	}
+}
+
+// The shared cause named when both tunnels fell together follows what
+// failed: lost IPsec points at the gateway's uplink; BGP lost on both with
+// IKE established points at the gateway's BGP process, not the path.
+func TestDiagnoseSharedCauseFollowsTheLayer(t *testing.T) {
+	for name, want := range map[string]struct{ has, hasNot string }{
+		"both-tunnels-down-cgw-uplink":   {"internet uplink", "BGP process"},
+		"both-tunnels-hold-timer-ike-up": {"BGP process", "internet uplink"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(scenariosDir, name)
+			b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var exp scenarioExpected
+			if err := json.Unmarshal(b, &exp); err != nil {
+				t.Fatal(err)
+			}
+			deps, _ := scenarioDeps(t, dir)
+			got, res := call[tools.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop",
+				map[string]any{"vpn_connection_id": exp.VPNConnectionID, "tunnel": exp.Tunnel, "at": exp.At})
+			if res.IsError {
+				t.Fatalf("isError: %s", resultText(res))
+			}
+			if !strings.Contains(got.SharedCause, want.has) || strings.Contains(got.SharedCause, want.hasNot) {
+				t.Errorf("shared cause %q: want it to name %q, not %q", got.SharedCause, want.has, want.hasNot)
 			}
 		})
 	}

@@ -1,0 +1,35 @@
+package tools_test
+
+import (
+	"testing"
+
+	"github.com/vpnlens/vpnlens/tools"
+)
+
+// Route impact counts routes, not records: the demo's AS-path loop denies
+// three prefixes, each logged again at every update, and the gateway
+// withdrawing them afterwards is the fix, not lost routes.
+func TestDiagnoseImpactCountsRoutesOnce(t *testing.T) {
+	got, res := call[tools.DiagnoseResult](t, mcpClient(t, demoDeps(t)), "diagnose_tunnel_drop",
+		map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "1", "at": "2026-06-12T14:10:00Z"})
+	if res.IsError {
+		t.Fatalf("isError: %s", resultText(res))
+	}
+	if got.RootCause.Category != "route.denied.as_path_loop" {
+		t.Fatalf("root cause %s, want route.denied.as_path_loop", got.RootCause.Category)
+	}
+	im := got.Impact
+	if im.RoutesDenied != 3 || len(im.DeniedRoutes) != 3 {
+		t.Errorf("routes denied %d %v, want the 3 distinct prefixes", im.RoutesDenied, im.DeniedRoutes)
+	}
+	seen := map[string]bool{}
+	for _, r := range im.DeniedRoutes {
+		if seen[r] {
+			t.Errorf("denied route %s listed twice", r)
+		}
+		seen[r] = true
+	}
+	if im.RoutesWithdrawn != 0 {
+		t.Errorf("routes withdrawn %d %v: the gateway taking back the denied prefixes is the fix, not lost routes", im.RoutesWithdrawn, im.WithdrawnPrefixes)
+	}
+}
