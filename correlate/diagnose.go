@@ -177,6 +177,16 @@ func ikeUpAt(ix *timelineIndex, vpn, ip string, ms int64) bool {
 	return routineUp(ix.lastIKEState(vpn, ip, ms, false))
 }
 
+// tookDown says how an IKE failure brought the tunnel down: at once, or
+// (a failed rekey) by leaving the SA in use to expire, the tunnel going
+// down only then.
+func tookDown(in *Incident, ike *Event) string {
+	if in.Down && in.DownMs > ike.TimeMs+2000 {
+		return fmt.Sprintf("began the failure: the SA in use carried traffic until it ran out and the tunnel went down at %s", FormatMs(in.DownMs))
+	}
+	return "took the IPsec tunnel down"
+}
+
 // ikeExplainsBGP reports whether an IKE-layer failure explains the BGP
 // session falling at bgp: it came first and the tunnel did not recover in
 // between, or it came later but within what its detection can lag behind
@@ -302,11 +312,11 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 				ike.Category, FormatMs(ike.TimeMs), bgpDown.Category, FormatMs(bgpDown.TimeMs))
 		case bgpDown != nil:
 			conf = 0.9
-			why = fmt.Sprintf("%s at %s took the IPsec tunnel down; the BGP session inside it fell as a consequence (%s at %s).",
-				ike.Category, FormatMs(ike.TimeMs), bgpDown.Category, FormatMs(bgpDown.TimeMs))
+			why = fmt.Sprintf("%s at %s %s; the BGP session inside it fell as a consequence (%s at %s).",
+				ike.Category, FormatMs(ike.TimeMs), tookDown(in, ike), bgpDown.Category, FormatMs(bgpDown.TimeMs))
 		case in.Down:
 			conf = 0.85
-			why = fmt.Sprintf("%s at %s took the IPsec tunnel down.", ike.Category, FormatMs(ike.TimeMs))
+			why = fmt.Sprintf("%s at %s %s.", ike.Category, FormatMs(ike.TimeMs), tookDown(in, ike))
 		default:
 			conf = 0.7
 			why = fmt.Sprintf("%s at %s; the tunnel stayed up.", ike.Category, FormatMs(ike.TimeMs))

@@ -1,6 +1,8 @@
 package tools_test
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vpnlens/vpnlens/tools"
@@ -31,5 +33,23 @@ func TestDiagnoseImpactCountsRoutesOnce(t *testing.T) {
 	}
 	if im.RoutesWithdrawn != 0 {
 		t.Errorf("routes withdrawn %d %v: the gateway taking back the denied prefixes is the fix, not lost routes", im.RoutesWithdrawn, im.WithdrawnPrefixes)
+	}
+}
+
+// A failed phase 2 rekey does not take the tunnel down at once: the SA in
+// use carries traffic until it expires, and the explanation must say when
+// the tunnel actually went down.
+func TestDiagnoseFailedRekeyExplainsWhenTheTunnelWentDown(t *testing.T) {
+	deps, _ := scenarioDeps(t, filepath.Join(scenariosDir, "los-angeles-evening-phase2-ikev1"))
+	got, res := call[tools.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop",
+		map[string]any{"vpn_connection_id": "vpn-024a4f097fc4c77e1", "tunnel": "2", "at": "2026-08-20T05:50:00Z"})
+	if res.IsError {
+		t.Fatalf("isError: %s", resultText(res))
+	}
+	if got.RootCause.Category != "ike.proposal_mismatch" {
+		t.Fatalf("root cause %s", got.RootCause.Category)
+	}
+	if e := got.RootCause.Explanation; strings.Contains(e, "took the IPsec tunnel down") || !strings.Contains(e, "went down at 2026-08-20T05:45:40Z") {
+		t.Errorf("explanation %q: the tunnel went down at 05:45:40, when the old SA ran out", e)
 	}
 }
