@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -213,6 +214,10 @@ func ikeExplainsBGP(ix *timelineIndex, ike, bgp *Event, opts DiagnoseOptions) bo
 
 // DiagnoseOptions are facts about the tunnels that sharpen a diagnosis.
 type DiagnoseOptions struct {
+	// InsideCIDR is each tunnel's inside /30 (by outside IP): AWS's inside
+	// address is its first host, the customer gateway's the second. It
+	// tells a gateway peering from a wrong address.
+	InsideCIDR map[string]string
 	// DPDTimeout is each tunnel's configured DPD timeout (by outside IP):
 	// how late a DPD timeout may be logged after the BGP session fell and
 	// still explain it. Unknown tunnels allow three minutes.
@@ -384,6 +389,11 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	}
 	if root == nil {
 		return d
+	}
+	if root.Category == BGPCeaseConnRejected && root.Direction == DirSent {
+		if wrong := wrongNeighbor(root, in.TunnelIP, opts.InsideCIDR); wrong != "" {
+			why, conf = strings.TrimSpace(why+" "+wrong), 0.95
+		}
 	}
 	d.RootCause = Cause{Category: root.Category, TunnelIP: in.TunnelIP, AtMs: root.TimeMs, Confidence: conf,
 		Direction: root.Direction, Explanation: why, Count: in.Categories[root.Category]}
@@ -693,4 +703,34 @@ func CauseRank(c Category) int {
 		return 5
 	}
 	return 0
+}
+
+// wrongNeighbor explains a Cease 6/5 AWS sent to a neighbour address that
+// is not the tunnel's customer-gateway inside address, or returns "".
+func wrongNeighbor(e *Event, tunnelIP string, cidrs map[string]string) string {
+	got := e.Fields.NeighborIP
+	want, ok := cgwInside(cidrs[tunnelIP])
+	if got == "" || !ok || got == want.String() {
+		return ""
+	}
+	msg := fmt.Sprintf("AWS rejected a BGP connection from %s, but this tunnel's customer-gateway inside address is %s (inside CIDR %s): the gateway peers from the wrong address.", got, want, cidrs[tunnelIP])
+	if addr, err := netip.ParseAddr(got); err == nil {
+		for other, c := range cidrs {
+			if p, err := netip.ParsePrefix(c); err == nil && other != tunnelIP && p.Contains(addr) {
+				msg += fmt.Sprintf(" %s belongs to the tunnel with outside IP %s: the gateway's BGP neighbour or tunnel interface addresses are crossed between its two tunnels.", got, other)
+			}
+		}
+	}
+	return msg + fmt.Sprintf(" Make it peer from %s (the tunnel interface address / update-source) to AWS's %s.", want, want.Prev())
+}
+
+// cgwInside is the customer gateway's inside address of a tunnel's inside
+// /30: the second host.
+func cgwInside(cidr string) (netip.Addr, bool) {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil || !p.Addr().Is4() {
+		return netip.Addr{}, false
+	}
+	a := p.Masked().Addr().Next().Next()
+	return a, p.Contains(a)
 }
