@@ -23,6 +23,31 @@ func LoadZone(name string) (*time.Location, error) {
 // TimeFormatsHelp lists the accepted time forms, for error messages.
 const TimeFormatsHelp = `RFC 3339 ("2026-06-12T20:25:00Z"), "YYYY-MM-DD HH:MM[:SS]", "HH:MM[:SS]" (that time on the most recent day that has logs), "now-2h" (from the clock) or "latest-7d" (from the newest record)`
 
+// Anchor names what a relative time argument counts back from: "now" (the
+// clock) or "latest" (the newest record); "" for every other form. Tools
+// use it to tell a window that missed exported logs because it was counted
+// from the clock, and to suggest the "latest" form instead.
+func Anchor(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, w := range []string{"now", "latest"} {
+		if strings.HasPrefix(s, w) {
+			return w
+		}
+	}
+	return ""
+}
+
+// Reanchor rewrites a relative time argument to count back from anchor
+// instead: Reanchor("now-2h", "latest") is "latest-2h". Other forms come
+// back unchanged.
+func Reanchor(s, anchor string) string {
+	s = strings.TrimSpace(s)
+	if a := Anchor(s); a != "" {
+		return anchor + s[len(a):]
+	}
+	return s
+}
+
 // ParseTimeArg parses a time the way a person types it during an incident.
 // Times without a zone are in loc. "HH:MM[:SS]" means that time on the
 // calendar day (in loc) of latest — the most recent day that has logs — so
@@ -47,7 +72,7 @@ func ParseTimeArg(s string, loc *time.Location, latest, now time.Time) (time.Tim
 			continue
 		}
 		if anchor.at.IsZero() {
-			return time.Time{}, fmt.Errorf("%q: there are no logs to count back from", s)
+			return time.Time{}, fmt.Errorf("%q: there are no logs to count back from: give a full date (e.g. \"2026-06-12 20:25\") or count back from the clock (\"now%s\")", s, s[len(anchor.word):])
 		}
 		rest := strings.TrimSpace(s[len(anchor.word):])
 		if rest == "" {

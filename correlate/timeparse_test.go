@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,5 +55,38 @@ func TestParseTimeArg(t *testing.T) {
 	}
 	if _, err := LoadZone("Mars/Olympus"); err == nil {
 		t.Error("unknown zone must fail")
+	}
+}
+
+// A "latest" time with no logs at all says what to pass instead.
+func TestParseTimeArgLatestWithoutLogs(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	_, err := ParseTimeArg("latest-24h", time.UTC, time.Time{}, now)
+	if err == nil {
+		t.Fatal("latest-24h without logs must fail")
+	}
+	for _, want := range []string{"no logs to count back from", `"now-24h"`, "full date"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+func TestAnchorAndReanchor(t *testing.T) {
+	for in, want := range map[string]string{"now-2h": "now", " NOW": "now", "latest-7d": "latest", "Latest": "latest", "20:25": "", "2026-06-12": "", "": ""} {
+		if got := Anchor(in); got != want {
+			t.Errorf("Anchor(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"now-2h": "latest-2h", "now": "latest", " now - 90m": "latest - 90m", "latest-1d": "latest-1d", "20:25": "20:25"} {
+		if got := Reanchor(in, "latest"); got != want {
+			t.Errorf("Reanchor(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// The rewritten form parses and counts back from the newest record.
+	latest := time.Date(2026, 6, 12, 23, 53, 52, 0, time.UTC)
+	got, err := ParseTimeArg(Reanchor("now-2h", "latest"), time.UTC, latest, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	if err != nil || !got.Equal(latest.Add(-2*time.Hour)) {
+		t.Errorf("latest-2h = %v, %v", got, err)
 	}
 }

@@ -258,9 +258,77 @@ func (d *Deps) extents(ctx context.Context, vpn string) (first, last time.Time, 
 	return
 }
 
-// resolveWindow reads start/end/timezone arguments with the defaults every
-// windowed tool shares, and enforces the maximum window.
+// dataRange is where the logs of the connections in a window's scope lie.
+// "latest" is the newest record of any of them: a connection without logs
+// (logging disabled) neither fails the window nor moves it.
+type dataRange struct {
+	first, last time.Time
+	lastVPN     string   // the connection holding the newest record
+	withLogs    []string // connections that have any record
+	vpns        []string // every connection in scope
+}
+
+func (d *Deps) dataRangeOf(ctx context.Context, vpns []string) (dataRange, error) {
+	r := dataRange{vpns: vpns}
+	for _, vpn := range vpns {
+		first, last, _, err := d.extents(ctx, vpn)
+		if err != nil {
+			return r, err
+		}
+		if last.IsZero() {
+			continue
+		}
+		r.withLogs = append(r.withLogs, vpn)
+		if r.first.IsZero() || first.Before(r.first) {
+			r.first = first
+		}
+		if last.After(r.last) {
+			r.last, r.lastVPN = last, vpn
+		}
+	}
+	return r, nil
+}
+
+// where says where the logs are, for messages about a window that missed them.
+func (r dataRange) where(loc *time.Location) string {
+	if r.last.IsZero() {
+		if len(r.vpns) == 1 {
+			return fmt.Sprintf("%s has no logs at all (is its tunnel logging enabled? list_vpn_connections shows it)", r.vpns[0])
+		}
+		return fmt.Sprintf("none of %s has any logs (is tunnel logging enabled? list_vpn_connections shows it)", strings.Join(r.vpns, ", "))
+	}
+	of := r.lastVPN
+	if len(r.withLogs) > 1 {
+		of = strings.Join(r.withLogs, " and ")
+	}
+	return fmt.Sprintf("the logs of %s run from %s to %s", of, timeView(r.first, loc).withLocal(), timeView(r.last, loc).withLocal())
+}
+
+// extentLag is how far the newest record an Extents call reports may trail
+// the real one: CloudWatch updates a stream's lastEventTimestamp eventually,
+// typically within an hour. A window starting later than that after the
+// newest record cannot hold any of it.
+const extentLag = time.Hour
+
+// longWindowHint tells how to get a period longer than the maximum window,
+// in the words of the tool that was asked.
+type longWindowHint func(max time.Duration) string
+
+// longWindowRecords is the hint of tools that read records (timeline, logs).
+func longWindowRecords(max time.Duration) string {
+	return fmt.Sprintf("narrow start/end to at most %s; for an overview of a longer period call summarize_vpn_health once per part of at most %s", spanText(max), spanText(max))
+}
+
+// resolveWindow reads start/end/timezone arguments for one connection with
+// the defaults every windowed tool shares, and enforces the maximum window.
 func (d *Deps) resolveWindow(ctx context.Context, a args, vpn string, defaultSpan time.Duration) (window, error) {
+	return d.resolveWindowFor(ctx, a, []string{vpn}, defaultSpan, longWindowRecords)
+}
+
+// resolveWindowFor resolves one window for every connection in vpns:
+// "latest", bare wall-clock times and the default end count from the newest
+// record of any of them, so all are summarised over the same, stated window.
+func (d *Deps) resolveWindowFor(ctx context.Context, a args, vpns []string, defaultSpan time.Duration, long longWindowHint) (window, error) {
 	tz, err := a.str("timezone")
 	if err != nil {
 		return window{}, err
@@ -277,38 +345,115 @@ func (d *Deps) resolveWindow(ctx context.Context, a args, vpn string, defaultSpa
 	if err != nil {
 		return window{}, err
 	}
+	fromClock := correlate.Anchor(startS) == "now" || correlate.Anchor(endS) == "now"
 	// The newest record is only looked up when a default or a time form
-	// needs it: with AWS it costs API calls per connection.
-	var last time.Time
-	if endS == "" || needsLatest(startS) || needsLatest(endS) {
-		if _, last, _, err = d.extents(ctx, vpn); err != nil {
+	// needs it, or to check that a window counted from the clock meets the
+	// logs: with AWS it costs API calls per connection.
+	var rng dataRange
+	haveRange := false
+	lookup := func() error {
+		if haveRange {
+			return nil
+		}
+		r, err := d.dataRangeOf(ctx, vpns)
+		if err != nil {
+			return err
+		}
+		rng, haveRange = r, true
+		return nil
+	}
+	if endS == "" || needsLatest(startS) || needsLatest(endS) || fromClock {
+		if err := lookup(); err != nil {
 			return window{}, err
 		}
 	}
 	w := window{Loc: loc}
 	if endS != "" {
-		if w.End, err = correlate.ParseTimeArg(endS, loc, last, d.now()); err != nil {
-			return window{}, &UserError{Msg: "end: " + err.Error()}
+		if w.End, err = correlate.ParseTimeArg(endS, loc, rng.last, d.now()); err != nil {
+			return window{}, &UserError{Msg: "end: " + err.Error() + noLogsWhy(rng, loc)}
 		}
-	} else if !last.IsZero() {
-		w.End = last.Add(time.Second)
+	} else if !rng.last.IsZero() {
+		w.End = rng.last.Add(time.Second)
 	} else {
 		w.End = d.now()
 	}
 	if startS != "" {
-		if w.Start, err = correlate.ParseTimeArg(startS, loc, last, d.now()); err != nil {
-			return window{}, &UserError{Msg: "start: " + err.Error()}
+		if w.Start, err = correlate.ParseTimeArg(startS, loc, rng.last, d.now()); err != nil {
+			return window{}, &UserError{Msg: "start: " + err.Error() + noLogsWhy(rng, loc)}
 		}
 	} else {
 		w.Start = w.End.Add(-defaultSpan)
 	}
+	// A window counted from the clock on logs that end in the past (an
+	// export, a tunnel whose logging was switched off) misses them: say
+	// where they are and how to count from the newest record instead.
+	if fromClock && !rng.last.IsZero() && w.Start.After(rng.last.Add(extentLag)) {
+		return window{}, userErrorf("the window %s – %s starts %s after the newest record, so it holds no logs: %s, and \"now\" counts back from the clock (%s). %s",
+			timeView(w.Start, loc).withLocal(), timeView(w.End, loc).withLocal(), spanText(w.Start.Sub(rng.last)), rng.where(loc), timeView(d.now(), loc).withLocal(), latestSuggestion(startS, endS))
+	}
 	if !w.End.After(w.Start) {
-		return window{}, userErrorf("the window is empty: start %s is not before end %s", correlate.FormatUTC(w.Start), correlate.FormatUTC(w.End))
+		msg := fmt.Sprintf("the window is empty: start %s is not before end %s", timeView(w.Start, loc).withLocal(), timeView(w.End, loc).withLocal())
+		if endS == "" && !rng.last.IsZero() {
+			msg += " (the default end: the newest record plus one second)"
+		}
+		msg += ": pass a start before the end"
+		if lookup() == nil {
+			msg += "; " + rng.where(loc)
+			if fromClock && !rng.last.IsZero() {
+				msg += ". " + latestSuggestion(startS, endS)
+			}
+		}
+		return window{}, &UserError{Msg: msg}
 	}
 	if max := d.limits().MaxWindow; max > 0 && w.End.Sub(w.Start) > max {
-		return window{}, userErrorf("the window %s is longer than the maximum %s: narrow start/end (or use summarize_vpn_health for long periods)", w.End.Sub(w.Start), max)
+		return window{}, userErrorf("the window %s – %s is %s long, more than the maximum %s: %s",
+			correlate.FormatUTC(w.Start), correlate.FormatUTC(w.End), spanText(w.End.Sub(w.Start)), spanText(max), long(max))
 	}
 	return w, nil
+}
+
+// noLogsWhy completes a time error when no connection in scope has logs.
+func noLogsWhy(r dataRange, loc *time.Location) string {
+	if len(r.vpns) == 0 || !r.last.IsZero() {
+		return ""
+	}
+	return "; " + r.where(loc)
+}
+
+// latestSuggestion rewrites the clock-relative arguments to count back from
+// the newest record.
+func latestSuggestion(startS, endS string) string {
+	var parts []string
+	if correlate.Anchor(startS) == "now" {
+		parts = append(parts, fmt.Sprintf("start %q instead of %q", correlate.Reanchor(startS, "latest"), startS))
+	}
+	if correlate.Anchor(endS) == "now" {
+		parts = append(parts, fmt.Sprintf("end %q (or omit end) instead of %q", correlate.Reanchor(endS, "latest"), endS))
+	}
+	return "To count back from the newest record pass " + strings.Join(parts, " and ") + ", or pass times inside the logs"
+}
+
+// spanText renders a duration in days, hours, minutes and seconds
+// ("31d", "165d22h38m13s", "2h"), the way the time arguments write spans.
+func spanText(d time.Duration) string {
+	if d < 0 {
+		return "-" + spanText(-d)
+	}
+	d = d.Round(time.Second)
+	if d == 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if n := d / u.unit; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.name)
+			d -= n * u.unit
+		}
+	}
+	return b.String()
 }
 
 // needsLatest reports time forms resolved against the newest record: a bare
@@ -338,6 +483,15 @@ func timeView(t time.Time, loc *time.Location) TimeView {
 		v.Local = t.In(loc).Format("2006-01-02 15:04:05 MST")
 	}
 	return v
+}
+
+// withLocal renders a time for a text answer: UTC, and next to it the
+// local time in the zone the question was asked in, when one was given.
+func (t TimeView) withLocal() string {
+	if t.Local == "" {
+		return t.UTC
+	}
+	return t.UTC + " (" + t.Local + ")"
 }
 
 func msView(ms int64, loc *time.Location) TimeView { return timeView(time.UnixMilli(ms), loc) }
