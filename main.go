@@ -100,7 +100,8 @@ Serve flags:
   --max-body BYTES     largest request body (default 1MiB)
   --max-sessions N     most concurrent MCP sessions (default 100)
   --call-timeout D     longest tool call or resource read, e.g. 60s (default 60s; 0: none)
-  --demo               serve the embedded demo data (two VPN connections, one day)
+  --demo               serve the embedded demo data: one day (2026-06-12) of three
+                       VPN connections, one of them with logging off
   --logs-dir DIR       serve exported VPN logs from DIR
   --region, --profile  AWS region and profile (AWS source)
   --log-group NAME     CloudWatch log group (AWS source)
