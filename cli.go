@@ -42,7 +42,7 @@ func runTool(name string, args []string, stdout, stderr io.Writer) int {
 		start = fset.String("start", "", "window start (default: 24h before the newest record)")
 		end = fset.String("end", "", "window end (default: the newest record)")
 		collapse = fset.Bool("collapse", true, "collapse repeated records into one line with a count")
-		anomalies = fset.Bool("anomalies-only", false, "only records that mark trouble")
+		anomalies = fset.Bool("anomalies-only", false, "true: only records that mark trouble; false: every record (default: trouble, state changes and incidents listed, routine records counted)")
 	}
 	if name != "classify" {
 		sf.register(fset)
@@ -109,7 +109,14 @@ func runTool(name string, args []string, stdout, stderr io.Writer) int {
 		res, err := tools.DiagnoseTunnelDrop(deps).Handle(ctx, raw)
 		return printResult(stdout, stderr, res, err, asJSON)
 	default:
-		raw["start"], raw["end"], raw["collapse"], raw["anomalies_only"] = *start, *end, *collapse, *anomalies
+		raw["start"], raw["end"], raw["collapse"] = *start, *end, *collapse
+		// Only a flag given is an argument: left out, the tool's default
+		// view lists trouble and state changes and counts routine records.
+		fset.Visit(func(f *flag.Flag) {
+			if f.Name == "anomalies-only" {
+				raw["anomalies_only"] = *anomalies
+			}
+		})
 		res, err := tools.GetVPNTimeline(deps).Handle(ctx, raw)
 		return printResult(stdout, stderr, res, err, asJSON)
 	}
