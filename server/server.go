@@ -63,9 +63,11 @@ func New(cfg Config) *mcpserver.MCPServer {
 		// instead of taking the whole server (and the user's session) down.
 		mcpserver.WithRecovery(),
 		mcpserver.WithResourceRecovery(),
-		// Arguments that do not match a tool's schema come back as an
-		// isError result naming the problem, so the model can fix its call.
-		mcpserver.WithInputSchemaValidation(),
+		// No mcpserver.WithInputSchemaValidation(): its messages are Go
+		// struct dumps ("/tunnel: &{Got:number Want:[string]}") and it lets
+		// unknown arguments through. The tools check their arguments
+		// themselves against their own schemas (tools/argcheck.go), with
+		// messages a model can act on.
 	}
 	callLimit := cfg.CallTimeout
 	if callLimit == 0 {

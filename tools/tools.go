@@ -76,10 +76,18 @@ type Def[R Renderer] struct {
 	Handle func(ctx context.Context, args map[string]any) (R, error)
 }
 
-// ServerTool adapts a Def to mcp-go.
+// ServerTool adapts a Def to mcp-go. The call's arguments are checked
+// against the tool's declared input schema first (argcheck.go): unknown,
+// missing, mistyped or out-of-range arguments come back as one isError
+// answer saying how to fix the call, before the handler runs.
 func (d Def[R]) ServerTool(deps *Deps) server.ServerTool {
 	name := d.Tool.Name
+	spec := newArgSpec(d.Tool)
 	return server.ServerTool{Tool: d.Tool, Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if err := spec.check(req.Params.Arguments); err != nil {
+			deps.logger().Info("tool call refused", "tool", name, "reason", err.Error())
+			return mcp.NewToolResultError(err.Error()), nil
+		}
 		if req.Params.Meta != nil && req.Params.Meta.ProgressToken != nil {
 			ctx = source.WithProgress(ctx, progressNotifier(ctx, req.Params.Meta.ProgressToken, deps.logger()))
 		}
