@@ -159,7 +159,7 @@ func (s argSpec) check(raw any) error {
 		takes = s.tool + " takes no arguments"
 	}
 	for _, name := range unknown {
-		msg := fmt.Sprintf("unknown argument %q", name)
+		msg := fmt.Sprintf("unknown argument %q", cut(name, 60))
 		if len(unknown) == 1 {
 			msg += ": " + takes
 		}
@@ -398,7 +398,7 @@ func (p propSpec) notInEnum(value string, enum []string) string {
 			return ""
 		}
 	}
-	head := fmt.Sprintf("%q is not one of the values of %q", v, p.name)
+	head := fmt.Sprintf("%q is not one of the values of %q", cut(v, 60), p.name)
 	if len(enum) <= maxCloseValues {
 		return fmt.Sprintf("%s: use one of %s", head, strings.Join(enum, ", "))
 	}

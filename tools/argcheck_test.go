@@ -261,3 +261,14 @@ func TestServerChecksArgumentsWithTheToolsWording(t *testing.T) {
 		t.Errorf("window_minutes 100000: got %v %s", res.IsError, text)
 	}
 }
+
+// A huge unknown name or enum value is echoed cut short, not whole.
+func TestArgCheckEchoesLongValuesCut(t *testing.T) {
+	c := mcpClient(t, demoDeps(t))
+	long := strings.Repeat("x", 100000)
+	_, res := call[map[string]any](t, c, "fetch_vpn_logs", map[string]any{long: 1, "stream": long})
+	text := resultText(res)
+	if !res.IsError || len(text) > 2000 || !strings.Contains(text, `unknown argument "xxxx`) || !strings.Contains(text, `…" is not one of the values of "stream"`) {
+		t.Errorf("got %d bytes: %.300s", len(text), text)
+	}
+}
