@@ -16,9 +16,10 @@ import (
 // incidents: the shared ground of the timeline, diagnosis and health tools.
 //
 // events holds the window's records only. After analyzeSettled, an
-// incident still open at the window's end has been followed into the logs
-// after it, so its status, end, recovery and time to recover are the real
-// ones, not the window's cut-off; the diagnoser sees those records too.
+// incident running at either edge of the window has been followed into
+// the logs beyond it, so its id, start, root cause, status, end, recovery
+// and time to recover are the real ones, not the window's cut-offs; the
+// diagnoser sees those records too.
 type analysis struct {
 	conn      *source.Connection
 	start     time.Time
@@ -27,13 +28,13 @@ type analysis struct {
 	events    []correlate.Event
 	incidents []correlate.Incident
 
-	// all is events plus the records read after the window to follow
-	// its open incidents, up to readEnd.
-	all     []correlate.Event
-	readEnd time.Time
-	// logsEnd is the newest record of the connection when following
-	// needed it (zero otherwise).
-	logsEnd time.Time
+	// all is events plus the records read before and after the window to
+	// settle its incidents, from readStart to readEnd.
+	all                []correlate.Event
+	readStart, readEnd time.Time
+	// logsStart and logsEnd are the oldest and newest records of the
+	// connection when settling needed them (zero otherwise).
+	logsStart, logsEnd time.Time
 
 	diagnoserOnce sync.Once
 	diagnoser     *correlate.Diagnoser
@@ -44,74 +45,122 @@ func (d *Deps) analyze(ctx context.Context, conn *source.Connection, start, end 
 	if err != nil {
 		return nil, err
 	}
-	a := &analysis{conn: conn, start: start, end: end, res: res, events: res.Events, all: res.Events, readEnd: end}
+	a := &analysis{conn: conn, start: start, end: end, res: res, events: res.Events, all: res.Events, readStart: start, readEnd: end}
 	a.incidents = correlate.FindIncidents(a.events)
 	return a, nil
 }
 
 // analyzeSettled is analyze for answers that present a window's incidents
-// (the timeline): an incident still open at the window's end is followed
-// (see follow) so its status is the real one. Figures bounded by the
-// window (uptime, recoveries within it) want analyze's cut-off instead.
+// (the timeline): incidents running at the window's edges are followed
+// (see settle) so they are the real ones. Figures bounded by the window
+// (uptime, recoveries within it) want analyze's cut-offs instead.
 func (d *Deps) analyzeSettled(ctx context.Context, conn *source.Connection, start, end time.Time) (*analysis, error) {
 	a, err := d.analyze(ctx, conn, start, end)
 	if err != nil {
 		return nil, err
 	}
-	if err := d.follow(ctx, a); err != nil {
+	if err := d.settle(ctx, a); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-// follow reads on after the window while one of its incidents is still
-// open where the read ends and the connection has logs beyond it, the span
-// doubling each time up to FollowMax (as diagnose_tunnel_drop does): a
-// window that ends inside an outage must not present the outage as
-// unresolved when the logs say it recovered an hour later. Records after
-// the window only settle the incidents; they never become the window's
-// events.
-func (d *Deps) follow(ctx context.Context, a *analysis) error {
-	if !a.openAtReadEnd() {
+// settleBackFirst is the first span read before a window to find where an
+// incident running at its start began; it doubles up to FollowMax.
+const settleBackFirst = time.Hour
+
+// settle reads beyond the window's edges, the span doubling each time up
+// to FollowMax (as diagnose_tunnel_drop does), while the logs go on:
+//
+//   - back, while an incident of the window begins within QuietPeriod of
+//     where the read begins: it may have begun earlier, and a window that
+//     starts inside an outage must not present its first record in the
+//     window as the outage's start and cause (nor give it an id no other
+//     answer knows);
+//   - on, while an incident of the window is still open where the read
+//     ends: a window that ends inside an outage must not present it as
+//     unresolved when the logs say it recovered an hour later.
+//
+// Records outside the window only settle the incidents; they never become
+// the window's events.
+func (d *Deps) settle(ctx context.Context, a *analysis) error {
+	if !a.beganNearReadStart() && !a.openAtReadEnd() {
 		return nil
 	}
-	_, last, _, err := d.extents(ctx, a.conn.ID)
+	first, last, _, err := d.extents(ctx, a.conn.ID)
 	if err != nil {
 		return err
 	}
-	a.logsEnd = last
-	var extra []string
-	for span := time.Duration(0); a.openAtReadEnd() && span < FollowMax && a.readEnd.Before(last); {
-		if span == 0 {
-			span = FollowFirst
-		} else {
-			span = min(2*span, FollowMax)
+	a.logsStart, a.logsEnd = first, last
+	var before, after []string
+	read := func(from, to time.Time, notes *[]string) ([]correlate.Event, error) {
+		more, err := d.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: a.conn.ID, Start: from, End: to})
+		if err != nil {
+			return nil, err
 		}
-		to := a.end.Add(span)
-		more, err := d.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: a.conn.ID, Start: a.readEnd, End: to})
+		for _, n := range more.Notes {
+			if !slices.Contains(a.res.Notes, n) && !slices.Contains(*notes, n) {
+				*notes = append(*notes, n)
+			}
+		}
+		return more.Events, nil
+	}
+	// Records read before the window all precede its records, and those
+	// read after it follow them: the sorted runs make one sorted timeline.
+	for span := time.Duration(0); a.beganNearReadStart() && span < FollowMax && a.readStart.After(first); {
+		span = nextSpan(span, settleBackFirst)
+		from := a.start.Add(-span)
+		evs, err := read(from, a.readStart, &before)
 		if err != nil {
 			return err
 		}
-		for _, n := range more.Notes {
-			if !slices.Contains(a.res.Notes, n) && !slices.Contains(extra, n) {
-				extra = append(extra, n)
-			}
-		}
-		// The window's records all precede the ones read after it, so
-		// the two sorted runs make one sorted timeline.
-		a.all = append(slices.Clip(a.all), more.Events...)
-		a.readEnd = to
-		a.incidents = windowIncidents(correlate.FindIncidents(a.all), a.end)
+		a.all = append(evs, a.all...)
+		a.readStart = from
+		a.incidents = a.windowIncidents(correlate.FindIncidents(a.all))
 	}
-	if len(extra) > 0 {
+	for span := time.Duration(0); a.openAtReadEnd() && span < FollowMax && a.readEnd.Before(last); {
+		span = nextSpan(span, FollowFirst)
+		to := a.end.Add(span)
+		evs, err := read(a.readEnd, to, &after)
+		if err != nil {
+			return err
+		}
+		a.all = append(slices.Clip(a.all), evs...)
+		a.readEnd = to
+		a.incidents = a.windowIncidents(correlate.FindIncidents(a.all))
+	}
+	if len(before)+len(after) > 0 {
 		r := *a.res
 		r.Notes = slices.Clone(r.Notes)
-		for _, n := range extra {
+		for _, n := range before {
+			r.Notes = append(r.Notes, "reading before the window start to see how its incidents began: "+n)
+		}
+		for _, n := range after {
 			r.Notes = append(r.Notes, "reading after the window end to see how its incidents ended: "+n)
 		}
 		a.res = &r
 	}
 	return nil
+}
+
+// nextSpan is first, then twice the span before, up to FollowMax.
+func nextSpan(span, first time.Duration) time.Duration {
+	if span == 0 {
+		return first
+	}
+	return min(2*span, FollowMax)
+}
+
+// beganNearReadStart reports an incident of the window that begins so
+// close to where the read begins that it may have begun before.
+func (a *analysis) beganNearReadStart() bool {
+	lim := a.readStart.Add(correlate.QuietPeriod).UnixMilli()
+	for i := range a.incidents {
+		if a.incidents[i].StartMs < lim {
+			return true
+		}
+	}
+	return false
 }
 
 // openAtReadEnd reports an incident of the window that is still open
@@ -125,11 +174,18 @@ func (a *analysis) openAtReadEnd() bool {
 	return false
 }
 
-// windowIncidents keeps the incidents that began before end: those of the
-// window, with what was read after it.
-func windowIncidents(ins []correlate.Incident, end time.Time) []correlate.Incident {
-	endMs := end.UnixMilli()
-	return slices.DeleteFunc(ins, func(in correlate.Incident) bool { return in.StartMs >= endMs })
+// windowIncidents keeps the incidents that run during the window: begun
+// before its end, and ended (or still open) after its start.
+func (a *analysis) windowIncidents(ins []correlate.Incident) []correlate.Incident {
+	startMs, endMs := a.start.UnixMilli(), a.end.UnixMilli()
+	return slices.DeleteFunc(ins, func(in correlate.Incident) bool {
+		return in.StartMs >= endMs || (in.EndMs < startMs && !in.Open)
+	})
+}
+
+// beforeWindow reports an incident that began before the window's start.
+func (a *analysis) beforeWindow(in *correlate.Incident) bool {
+	return in.StartMs < a.start.UnixMilli()
 }
 
 // pastWindow reports an incident that goes on after the window's end.

@@ -41,11 +41,14 @@ type TimelineEntry struct {
 	IncidentID string `json:"incident_id,omitempty"`
 }
 
-// TimelineIncident is an incident of the window. Its end, recovery and
-// time to recover are the real ones even when it goes on after the window:
-// the logs after the window are read until it ends (up to a week).
+// TimelineIncident is an incident running during the window. It is the
+// real one even when it runs over the window's edges: the logs beyond them
+// are read until it begins and ends (up to a week each way), so its id,
+// start, root cause, end, recovery and time to recover are those the other
+// tools give.
 type TimelineIncident struct {
 	IncidentView
+	BeganBeforeWindow   bool   `json:"began_before_window" jsonschema:"the incident began before the window start: its id, start and root cause come from the logs before the window, while the entries start at the window start"`
 	ContinuesPastWindow bool   `json:"continues_past_window" jsonschema:"the incident goes on after the window end: its end, recovery and time to recover come from the logs after the window, while the entries stop at the window end"`
 	Status              string `json:"status" jsonschema:"how the incident stands: recovered (when, after how long), still open at the end of the logs, or the tunnel stayed up"`
 }
@@ -109,7 +112,12 @@ func (r TimelineResult) Text() string {
 	for i, in := range r.Incidents {
 		num[in.ID] = i + 1
 		fmt.Fprintf(&b, "Incident #%d %s on tunnel %d (%s): root cause %s; started %s; %s", i+1, in.ID, in.TunnelNumber, in.Tunnel, orDash(in.RootCause), in.Start.withLocal(), in.Status)
-		if in.ContinuesPastWindow {
+		switch {
+		case in.BeganBeforeWindow && in.ContinuesPastWindow:
+			fmt.Fprintf(&b, " — it runs over the whole window: the entries below show only %s to %s", r.Start.withLocal(), r.End.withLocal())
+		case in.BeganBeforeWindow:
+			fmt.Fprintf(&b, " — it began before the window start (%s), where the entries below begin", r.Start.withLocal())
+		case in.ContinuesPastWindow:
 			fmt.Fprintf(&b, " — it continues past the window end (%s), where the entries below stop", r.End.withLocal())
 		}
 		b.WriteString(".\n")
@@ -348,7 +356,7 @@ func (d *Deps) buildTimeline(ctx context.Context, conn *source.Connection, w win
 		if tun != nil && in.TunnelIP != tun.OutsideIP {
 			continue
 		}
-		v := TimelineIncident{IncidentView: incidentView(in, conn, w.Loc), ContinuesPastWindow: an.pastWindow(in)}
+		v := TimelineIncident{IncidentView: incidentView(in, conn, w.Loc), BeganBeforeWindow: an.beforeWindow(in), ContinuesPastWindow: an.pastWindow(in)}
 		v.RootCause = string(an.diagnose(in).RootCause.Category)
 		v.Status = incidentStatus(in, an, w.Loc)
 		res.Incidents = append(res.Incidents, v)

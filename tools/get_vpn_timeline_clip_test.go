@@ -48,7 +48,7 @@ func TestTimelineIncidentPastWindowEnd(t *testing.T) {
 		t.Error("continues_past_window is false for an incident that recovered after the window end")
 	}
 	for _, e := range got.Entries {
-		if e.At >= "2026-06-12T20:30:00Z" || e.At < "2026-06-12T20:15:00Z" || (e.LastAt != "" && e.LastAt >= "2026-06-12T20:30:00Z") {
+		if !within(t, e.At, "2026-06-12T20:15:00Z", "2026-06-12T20:30:00Z") || (e.LastAt != "" && !within(t, e.LastAt, "2026-06-12T20:15:00Z", "2026-06-12T20:30:00Z")) {
 			t.Errorf("entry outside the window: %s … %s %s", e.At, e.LastAt, e.Category)
 		}
 	}
@@ -56,6 +56,39 @@ func TestTimelineIncidentPastWindowEnd(t *testing.T) {
 	if strings.Contains(text, "not recovered") || strings.Contains(text, "still open") ||
 		!strings.Contains(text, "recovered at 2026-06-12T21:40:12.149Z after 1h14m59s") || !strings.Contains(text, "continues past the window end") {
 		t.Errorf("text misstates how the incident ended:\n%s", text)
+	}
+}
+
+// A window that starts inside an outage shows the outage as the other
+// tools know it: its real id, start and root cause (the DELETE at
+// 20:25:12, not the first PSK mismatch in the window) and its real time to
+// recover, read from the logs before the window.
+func TestTimelineIncidentBeforeWindowStart(t *testing.T) {
+	c := mcpClient(t, demoDeps(t))
+	got, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 21:00", "end": "2026-06-12 21:30"})
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if len(got.Incidents) != 1 {
+		t.Fatalf("incidents = %+v", got.Incidents)
+	}
+	in := got.Incidents[0]
+	if in.ID != clipIncident || in.RootCause != "ike.cgw_delete_ike_sa" || in.Start.UTC != "2026-06-12T20:25:12.418Z" || !in.BeganBeforeWindow {
+		t.Errorf("incident %s root cause %s start %s (began before %v), want %s ike.cgw_delete_ike_sa from 20:25:12.418", in.ID, in.RootCause, in.Start.UTC, in.BeganBeforeWindow, clipIncident)
+	}
+	if in.TimeToRecoverSeconds != 4499 || in.RecoveredAt == nil || in.RecoveredAt.UTC != "2026-06-12T21:40:12.149Z" || !in.ContinuesPastWindow {
+		t.Errorf("recovery %+v after %ds (continues %v), want 21:40:12.149 after 4499 s", in.RecoveredAt, in.TimeToRecoverSeconds, in.ContinuesPastWindow)
+	}
+	for _, e := range got.Entries {
+		if !within(t, e.At, "2026-06-12T21:00:00Z", "2026-06-12T21:30:00Z") || (e.LastAt != "" && !within(t, e.LastAt, "2026-06-12T21:00:00Z", "2026-06-12T21:30:00Z")) {
+			t.Errorf("entry outside the window: %s %s", e.At, e.Category)
+		}
+		if e.Category == "ike.psk_mismatch" && e.IncidentID != clipIncident {
+			t.Errorf("PSK entry marked with %q", e.IncidentID)
+		}
+	}
+	if text := resultText(res); !strings.Contains(text, "Incident #1 "+clipIncident) || !strings.Contains(text, "it runs over the whole window") {
+		t.Errorf("text:\n%s", text)
 	}
 }
 
@@ -279,4 +312,17 @@ func fsDeps(t *testing.T, fsys fs.FS) *tools.Deps {
 	}
 	return &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet,
 		Now: func() time.Time { return time.Date(2026, 6, 13, 8, 0, 0, 0, time.UTC) }}
+}
+
+// within reports whether the RFC 3339 time at lies in [start, end).
+func within(t *testing.T, at, start, end string) bool {
+	t.Helper()
+	var ts [3]time.Time
+	for i, v := range []string{at, start, end} {
+		var err error
+		if ts[i], err = time.Parse(time.RFC3339Nano, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return !ts[0].Before(ts[1]) && ts[0].Before(ts[2])
 }
