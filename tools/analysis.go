@@ -273,10 +273,13 @@ func (d *Deps) dataRangeHint(ctx context.Context, conn *source.Connection) strin
 // The timeline is indexed once, on the first question, for all of them.
 func (a *analysis) diagnose(in *correlate.Incident) correlate.Diagnosis {
 	a.diagnoserOnce.Do(func() {
-		opts := correlate.DiagnoseOptions{DPDTimeout: map[string]time.Duration{}}
+		opts := correlate.DiagnoseOptions{DPDTimeout: map[string]time.Duration{}, InsideCIDR: map[string]string{}}
 		for _, t := range a.conn.Tunnels {
 			if t.Options.DPDTimeoutSec > 0 {
 				opts.DPDTimeout[t.OutsideIP] = time.Duration(t.Options.DPDTimeoutSec) * time.Second
+			}
+			if t.InsideCIDR != "" {
+				opts.InsideCIDR[t.OutsideIP] = t.InsideCIDR
 			}
 		}
 		a.diagnoser = correlate.NewDiagnoser(a.all, a.incidents, opts)

@@ -53,3 +53,20 @@ func TestDiagnoseFailedRekeyExplainsWhenTheTunnelWentDown(t *testing.T) {
 		t.Errorf("explanation %q: the tunnel went down at 05:45:40, when the old SA ran out", e)
 	}
 }
+
+// A Cease 6/5 AWS sends to a gateway that opens BGP from another tunnel's
+// inside address: the answer names the wrong address and the right one.
+func TestDiagnoseWrongBGPNeighbourAddress(t *testing.T) {
+	deps, _ := scenarioDeps(t, filepath.Join(scenariosDir, "bgp-cease-6-5-sent"))
+	got, res := call[tools.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop",
+		map[string]any{"vpn_connection_id": "vpn-0641b13745ca239ac", "tunnel": "203.0.113.76", "at": "2026-07-23T11:40:00Z"})
+	if res.IsError {
+		t.Fatalf("isError: %s", resultText(res))
+	}
+	e := got.RootCause.Explanation
+	for _, want := range []string{"from 169.254.11.170", "peers from the wrong address", "crossed"} {
+		if !strings.Contains(e, want) {
+			t.Errorf("explanation lacks %q: %s", want, e)
+		}
+	}
+}
