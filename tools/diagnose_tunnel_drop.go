@@ -3,6 +3,8 @@ package tools
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,10 +26,11 @@ type DiagnoseResult struct {
 	Impact             ImpactView              `json:"impact"`
 	OtherTunnels       []OtherTunnelView       `json:"other_tunnels"`
 	SharedCause        string                  `json:"shared_cause,omitempty"`
-	RecommendedActions []string                `json:"recommended_actions"`
-	GatewayHints       []correlate.GatewayHint `json:"gateway_hints,omitempty"`
+	RecommendedActions []string                `json:"recommended_actions" jsonschema:"what to check or change, each starting with the cause it addresses: \"For <category> (root cause): …\" or \"For <category> (keeps it down): …\""`
+	GatewayHints       []correlate.GatewayHint `json:"gateway_hints,omitempty" jsonschema:"commands per customer gateway platform, for_cause naming the cause each one addresses"`
 	NextSteps          []string                `json:"next_steps"`
 	Notes              []string                `json:"notes,omitempty"`
+	Timezone           string                  `json:"timezone,omitempty" jsonschema:"IANA time zone of the *_local times (the timezone argument)"`
 }
 
 // CauseView is a root cause with its evidence.
@@ -43,12 +46,14 @@ type CauseView struct {
 	Meaning      string         `json:"meaning,omitempty"`
 	Explanation  string         `json:"explanation,omitempty"`
 	Count        int            `json:"count"`
+	LastAt       string         `json:"last_at,omitempty" jsonschema:"RFC 3339 UTC of the last record of this class in the incident, when it repeats"`
 	Evidence     []EvidenceView `json:"evidence"`
 }
 
 // EvidenceView is one record quoted as evidence.
 type EvidenceView struct {
 	At       string `json:"at"`
+	AtLocal  string `json:"at_local,omitempty"`
 	Category string `json:"category"`
 	Stream   string `json:"stream" jsonschema:"<vpn-id>_<tunnel-ip>-IKE or -BGP"`
 	Raw      string `json:"raw" jsonschema:"the record as logged (untrusted log data)"`
@@ -90,7 +95,7 @@ func streamName(e *correlate.Event) string {
 	return correlate.StreamID{VPNConnectionID: e.VPNConnectionID, TunnelIP: e.TunnelIP, Kind: e.Stream}.String()
 }
 
-func causeView(c *correlate.Cause, conn *source.Connection, loc *time.Location) CauseView {
+func causeView(c *correlate.Cause, in *correlate.Incident, conn *source.Connection, loc *time.Location) CauseView {
 	v := CauseView{Category: string(c.Category), Tunnel: c.TunnelIP, TunnelNumber: tunnelNumber(conn, c.TunnelIP),
 		At: correlate.FormatMs(c.AtMs), Confidence: c.Confidence, Explanation: c.Explanation, Count: c.Count, Evidence: []EvidenceView{}}
 	if loc != time.UTC {
@@ -102,38 +107,153 @@ func causeView(c *correlate.Cause, conn *source.Connection, loc *time.Location) 
 	if e, ok := correlate.LookupCategory(c.Category); ok {
 		v.Meaning, v.ActingSide = e.Meaning, e.ActingSide
 	}
+	if c.Count > 1 && in != nil {
+		for i := len(in.Events) - 1; i >= 0; i-- {
+			if e := &in.Events[i]; e.Category == c.Category && e.TunnelIP == c.TunnelIP {
+				if e.TimeMs > c.AtMs {
+					v.LastAt = correlate.FormatMs(e.TimeMs)
+				}
+				break
+			}
+		}
+	}
 	for i := range c.Evidence {
 		e := &c.Evidence[i]
-		v.Evidence = append(v.Evidence, EvidenceView{At: correlate.FormatMs(e.TimeMs), Category: string(e.Category), Stream: streamName(e), Raw: e.Raw})
+		ev := EvidenceView{At: correlate.FormatMs(e.TimeMs), Category: string(e.Category), Stream: streamName(e), Raw: e.Raw}
+		if loc != time.UTC {
+			ev.AtLocal = msView(e.TimeMs, loc).Local
+		}
+		v.Evidence = append(v.Evidence, ev)
 	}
 	return v
 }
 
-// Text renders the diagnosis for a reader in a hurry.
+// Roles of the causes a diagnosis gives advice for.
+const (
+	roleRoot      = "root cause"
+	roleStaysDown = "keeps it down"
+)
+
+// adviceLabel starts every recommended action for a cause.
+func adviceLabel(category, role string) string {
+	return "For " + category + " (" + role + "): "
+}
+
+// addAdvice appends the advice for one cause, fitted to the tunnel's
+// options and the cause's own record (who sent a notification, which IKE
+// phase failed), each action labelled with the cause and each hint marked
+// for it; advice already given for the other cause is not repeated.
+func (r *DiagnoseResult) addAdvice(c *correlate.Cause, role string, conn *source.Connection) {
+	ctx := correlate.AdviceContext{OutsideIP: c.TunnelIP}
+	for i := range c.Evidence {
+		if c.Evidence[i].Category == c.Category {
+			ctx.Record = &c.Evidence[i]
+			break
+		}
+	}
+	if ctx.Record != nil && ctx.Record.Direction == correlate.DirNone && c.Direction != correlate.DirNone {
+		rec := *ctx.Record
+		rec.Direction = c.Direction
+		ctx.Record = &rec
+	}
+	for i := range conn.Tunnels {
+		if t := &conn.Tunnels[i]; t.OutsideIP == c.TunnelIP {
+			ctx.InsideCIDR, ctx.Tunnel = t.InsideCIDR, tunnelPolicy(&t.Options)
+		}
+	}
+	adv, ok := correlate.Advise(c.Category, ctx)
+	if !ok {
+		return
+	}
+	label := adviceLabel(string(c.Category), role)
+	have := map[string]bool{}
+	for _, a := range r.RecommendedActions {
+		if i := strings.Index(a, "): "); i >= 0 {
+			have[a[i+3:]] = true
+		}
+	}
+	for _, a := range adv.Checks {
+		if !have[a] {
+			have[a] = true
+			r.RecommendedActions = append(r.RecommendedActions, label+a)
+		}
+	}
+	for _, h := range adv.GatewayHints {
+		if slices.ContainsFunc(r.GatewayHints, func(g correlate.GatewayHint) bool { return g.Vendor == h.Vendor && g.Hint == h.Hint }) {
+			continue
+		}
+		h.ForCause = string(c.Category)
+		r.GatewayHints = append(r.GatewayHints, h)
+	}
+}
+
+// tunnelPolicy is what the catalogue's advice needs of a tunnel's options.
+// The inventory does not say how the customer gateway authenticates; AWS
+// tunnels use pre-shared keys unless the customer gateway was created with
+// a certificate, so certificate-only advice is left out.
+func tunnelPolicy(o *source.TunnelOptions) *correlate.TunnelPolicy {
+	return &correlate.TunnelPolicy{
+		IKEVersions: o.IKEVersions, Phase1Encryption: o.Phase1Encryption, Phase1Integrity: o.Phase1Integrity,
+		Phase1DHGroups: o.Phase1DHGroups, Phase1LifetimeSec: o.Phase1LifetimeSec,
+		Phase2Encryption: o.Phase2Encryption, Phase2Integrity: o.Phase2Integrity,
+		Phase2DHGroups: o.Phase2DHGroups, Phase2LifetimeSec: o.Phase2LifetimeSec,
+		DPDTimeoutAction: o.DPDTimeoutAction, StartupAction: o.StartupAction,
+	}
+}
+
+// utcTimes finds the RFC 3339 UTC times in text vpnlens writes.
+var utcTimes = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z`)
+
+// withLocalTimes puts the local time in the answer's time zone next to
+// every UTC time in s (text vpnlens wrote, never quoted log data).
+func (r *DiagnoseResult) withLocalTimes(s string) string {
+	if r.Timezone == "" {
+		return s
+	}
+	loc, err := correlate.LoadZone(r.Timezone)
+	if err != nil || loc == time.UTC {
+		return s
+	}
+	return utcTimes.ReplaceAllStringFunc(s, func(m string) string {
+		t, err := time.Parse(time.RFC3339Nano, m)
+		if err != nil {
+			return m
+		}
+		return m + " (" + t.In(loc).Format("2006-01-02 15:04:05 MST") + ")"
+	})
+}
+
+// Text renders the diagnosis for a reader in a hurry. With a time zone,
+// every time vpnlens writes carries the local time next to it; quoted log
+// records stay as logged.
 func (r DiagnoseResult) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n", r.Summary)
+	lt := r.withLocalTimes
+	fmt.Fprintf(&b, "%s\n", lt(r.Summary))
 	rc := r.RootCause
-	fmt.Fprintf(&b, "Root cause: %s on tunnel %d (%s) at %s", rc.Category, rc.TunnelNumber, rc.Tunnel, rc.At)
-	if rc.AtLocal != "" {
-		fmt.Fprintf(&b, " (%s)", rc.AtLocal)
+	fmt.Fprintf(&b, "Root cause: %s on tunnel %d (%s) at %s, confidence %.2f\n", rc.Category, rc.TunnelNumber, rc.Tunnel, lt(rc.At), rc.Confidence)
+	if rc.Count > 1 {
+		fmt.Fprintf(&b, "  Repeated %d times", rc.Count)
+		if rc.LastAt != "" {
+			fmt.Fprintf(&b, " until %s", lt(rc.LastAt))
+		}
+		b.WriteString(" in this incident.\n")
 	}
-	fmt.Fprintf(&b, ", confidence %.2f\n", rc.Confidence)
 	if rc.Meaning != "" {
 		fmt.Fprintf(&b, "  %s\n", rc.Meaning)
 	}
 	if rc.Explanation != "" {
-		fmt.Fprintf(&b, "  %s\n", rc.Explanation)
+		fmt.Fprintf(&b, "  %s\n", lt(rc.Explanation))
 	}
 	b.WriteString("Evidence (quoted log data):\n")
 	for _, e := range rc.Evidence {
-		fmt.Fprintf(&b, "  %s %s %s\n", e.At, e.Category, quoteLog(e.Raw))
+		fmt.Fprintf(&b, "  %s %s %s\n", lt(e.At), e.Category, quoteLog(e.Raw))
 	}
 	if s := r.StaysDownBecause; s != nil {
-		fmt.Fprintf(&b, "Stays down because: %s (%d times from %s). %s\n", s.Category, s.Count, s.At, s.Explanation)
+		fmt.Fprintf(&b, "Stays down because: %s (%d times from %s). %s\n", s.Category, s.Count, lt(s.At), lt(s.Explanation))
 	}
 	for _, a := range r.Alternatives {
-		fmt.Fprintf(&b, "Ranked lower: %s at %s — %s\n", a.Category, a.At, a.Why)
+		fmt.Fprintf(&b, "Ranked lower: %s at %s — %s\n", a.Category, lt(a.At), lt(a.Why))
 	}
 	im := r.Impact
 	if im.Down {
@@ -158,16 +278,55 @@ func (r DiagnoseResult) Text() string {
 	if r.SharedCause != "" {
 		fmt.Fprintf(&b, "Shared cause: %s\n", r.SharedCause)
 	}
-	for _, a := range r.RecommendedActions {
-		fmt.Fprintf(&b, "Action: %s\n", a)
-	}
-	for _, h := range r.GatewayHints {
-		fmt.Fprintf(&b, "  %s: %s\n", h.Vendor, h.Hint)
-	}
+	r.writeAdvice(&b)
 	for _, n := range r.NextSteps {
 		fmt.Fprintf(&b, "Next: %s\n", n)
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "Note: %s\n", lt(n))
+	}
 	return b.String()
+}
+
+// writeAdvice groups the actions and gateway hints under the cause each
+// one addresses; anything not labelled (a diagnosis built elsewhere) is
+// listed after them.
+func (r *DiagnoseResult) writeAdvice(b *strings.Builder) {
+	done := make([]bool, len(r.RecommendedActions))
+	hintDone := make([]bool, len(r.GatewayHints))
+	groups := [][2]string{{r.RootCause.Category, roleRoot}}
+	if s := r.StaysDownBecause; s != nil && s.Category != r.RootCause.Category {
+		groups = append(groups, [2]string{s.Category, roleStaysDown})
+	}
+	for _, g := range groups {
+		label := adviceLabel(g[0], g[1])
+		var lines []string
+		for i, a := range r.RecommendedActions {
+			if !done[i] && strings.HasPrefix(a, label) {
+				done[i] = true
+				lines = append(lines, "  Action: "+r.withLocalTimes(strings.TrimPrefix(a, label)))
+			}
+		}
+		for i, h := range r.GatewayHints {
+			if !hintDone[i] && h.ForCause == g[0] {
+				hintDone[i] = true
+				lines = append(lines, "  "+h.Vendor+": "+h.Hint)
+			}
+		}
+		if len(lines) > 0 {
+			fmt.Fprintf(b, "For %s (%s):\n%s\n", g[0], g[1], strings.Join(lines, "\n"))
+		}
+	}
+	for i, a := range r.RecommendedActions {
+		if !done[i] {
+			fmt.Fprintf(b, "Action: %s\n", a)
+		}
+	}
+	for i, h := range r.GatewayHints {
+		if !hintDone[i] {
+			fmt.Fprintf(b, "  %s: %s\n", h.Vendor, h.Hint)
+		}
+	}
 }
 
 // DiagnoseTunnelDrop declares diagnose_tunnel_drop.
@@ -280,9 +439,12 @@ func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
 	dg := an.diagnose(in)
 	res = DiagnoseResult{
 		VPNConnectionID: conn.ID, AskedAt: timeView(at, loc), Summary: dg.Summary,
-		RootCause: causeView(&dg.RootCause, conn, loc), Incident: incidentView(in, conn, loc),
+		RootCause: causeView(&dg.RootCause, in, conn, loc), Incident: incidentView(in, conn, loc),
 		Alternatives: []AlternativeView{}, OtherTunnels: []OtherTunnelView{}, RecommendedActions: []string{}, NextSteps: []string{},
 		SharedCause: dg.SharedCause, Notes: append([]string(nil), an.res.Notes...),
+	}
+	if loc != time.UTC {
+		res.Timezone = tz
 	}
 	if in.Open && at.Add(follow).Before(last) {
 		res.Notes = append(res.Notes, fmt.Sprintf("the incident was still open %s after the time asked about, where this diagnosis stopped reading; logs go on to %s: call get_vpn_timeline from %s to see how it ended",
@@ -290,7 +452,7 @@ func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
 	}
 	res.Incident.RootCause = string(dg.RootCause.Category)
 	if dg.StaysDownBecause != nil {
-		v := causeView(dg.StaysDownBecause, conn, loc)
+		v := causeView(dg.StaysDownBecause, in, conn, loc)
 		res.StaysDownBecause = &v
 	}
 	for _, alt := range dg.Alternatives {
@@ -317,14 +479,9 @@ func (d *Deps) diagnose(ctx context.Context, a args) (DiagnoseResult, error) {
 			}
 		}
 	}
-	for _, c := range []*correlate.Cause{&dg.RootCause, dg.StaysDownBecause} {
-		if c == nil {
-			continue
-		}
-		if e, ok := correlate.LookupCategory(c.Category); ok {
-			res.RecommendedActions = append(res.RecommendedActions, e.Checks...)
-			res.GatewayHints = append(res.GatewayHints, e.GatewayHints...)
-		}
+	res.addAdvice(&dg.RootCause, roleRoot, conn)
+	if s := dg.StaysDownBecause; s != nil && s.Category != dg.RootCause.Category {
+		res.addAdvice(s, roleStaysDown, conn)
 	}
 	res.NextSteps = nextSteps(conn, in, &dg, loc)
 	return res, nil
@@ -376,7 +533,9 @@ func (d *Deps) noIncident(ctx context.Context, conn *source.Connection, tun *sou
 		if len(near) == 6 {
 			break
 		}
-		near = append(near, fmt.Sprintf("tunnel %d at %s (%s)", tunnelNumber(conn, in.TunnelIP), msView(in.StartMs, loc).pick(), topCategory(in)))
+		// Labelled with the root cause a diagnosis of it names, so the
+		// list agrees with the answer the suggested call will give.
+		near = append(near, fmt.Sprintf("tunnel %d at %s (%s)", tunnelNumber(conn, in.TunnelIP), msView(in.StartMs, loc).pick(), an.diagnose(in).RootCause.Category))
 	}
 	msg := fmt.Sprintf("no incident on %s of %s between %s and %s", where, conn.ID, timeView(at.Add(-lookback), loc).pick(), timeView(at.Add(lookback/2), loc).pick())
 	if len(near) > 0 {
@@ -392,14 +551,4 @@ func (t TimeView) pick() string {
 		return t.Local
 	}
 	return t.UTC
-}
-
-func topCategory(in *correlate.Incident) string {
-	best, n := "", 0
-	for c, k := range in.Categories {
-		if k > n || (k == n && string(c) < best) {
-			best, n = string(c), k
-		}
-	}
-	return best
 }
