@@ -513,7 +513,11 @@ func nextSteps(conn *source.Connection, in *correlate.Incident, dg *correlate.Di
 	case dg.StaysDownBecause != nil:
 		steps = append(steps, fmt.Sprintf("Ask the user whether the customer gateway's configuration was changed around %s (the retry loop of %s started then).", correlate.FormatMs(dg.StaysDownBecause.AtMs), dg.StaysDownBecause.Category))
 	case dg.SharedCause != "":
-		steps = append(steps, "Ask the user about the customer gateway's internet uplink and any maintenance at that time: both tunnels failed together.")
+		if strings.Contains(dg.SharedCause, "BGP process") {
+			steps = append(steps, "Ask the user what happened on the customer gateway's BGP process at that time (CPU, a restart or crash, a routing-policy or configuration push): both sessions fell together while IPsec stayed up.")
+		} else {
+			steps = append(steps, "Ask the user about the customer gateway's internet uplink and any maintenance at that time: both tunnels failed together.")
+		}
 	case strings.HasPrefix(string(dg.RootCause.Category), "bgp.cease.") && dg.RootCause.Direction == correlate.DirReceived:
 		steps = append(steps, "Ask the user what the customer gateway's BGP log says about this session at that time: it closed the session.")
 	}

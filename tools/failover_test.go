@@ -106,6 +106,10 @@ func TestDiagnoseSharedCauseFollowsTheLayer(t *testing.T) {
 			if !strings.Contains(got.SharedCause, want.has) || strings.Contains(got.SharedCause, want.hasNot) {
 				t.Errorf("shared cause %q: want it to name %q, not %q", got.SharedCause, want.has, want.hasNot)
 			}
+			steps := strings.Join(got.NextSteps, "\n")
+			if !strings.Contains(steps, want.has) || strings.Contains(steps, want.hasNot) {
+				t.Errorf("next steps %q: want them to name %q, not %q", steps, want.has, want.hasNot)
+			}
 		})
 	}
 }
