@@ -32,17 +32,7 @@ func diagnoseScenario(t *testing.T, name string) (tools.DiagnoseResult, string) 
 		t.Fatal(err)
 	}
 	deps, _ := scenarioDeps(t, dir)
-	args := map[string]any{"vpn_connection_id": exp.VPNConnectionID, "at": exp.At}
-	if exp.Tunnel != "" {
-		args["tunnel"] = exp.Tunnel
-	}
-	if exp.Timezone != "" {
-		args["timezone"] = exp.Timezone
-	}
-	if exp.WindowMinutes != 0 {
-		args["window_minutes"] = exp.WindowMinutes
-	}
-	return diagnoseVia(t, deps, args)
+	return diagnoseVia(t, deps, exp.question())
 }
 
 func diagnoseVia(t *testing.T, deps *tools.Deps, args map[string]any) (tools.DiagnoseResult, string) {

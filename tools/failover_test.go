@@ -1,7 +1,6 @@
 package tools_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -88,21 +87,7 @@ func TestDiagnoseSharedCauseFollowsTheLayer(t *testing.T) {
 		"both-tunnels-hold-timer-ike-up": {"BGP process", "internet uplink"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join(scenariosDir, name)
-			b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var exp scenarioExpected
-			if err := json.Unmarshal(b, &exp); err != nil {
-				t.Fatal(err)
-			}
-			deps, _ := scenarioDeps(t, dir)
-			got, res := call[tools.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop",
-				map[string]any{"vpn_connection_id": exp.VPNConnectionID, "tunnel": exp.Tunnel, "at": exp.At})
-			if res.IsError {
-				t.Fatalf("isError: %s", resultText(res))
-			}
+			got, _ := diagnoseScenario(t, name)
 			if !strings.Contains(got.SharedCause, want.has) || strings.Contains(got.SharedCause, want.hasNot) {
 				t.Errorf("shared cause %q: want it to name %q, not %q", got.SharedCause, want.has, want.hasNot)
 			}

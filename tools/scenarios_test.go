@@ -35,6 +35,21 @@ type scenarioExpected struct {
 
 const scenariosDir = "../testdata/scenarios"
 
+// question is the scenario's question as diagnose_tunnel_drop arguments.
+func (exp *scenarioExpected) question() map[string]any {
+	args := map[string]any{"vpn_connection_id": exp.VPNConnectionID, "at": exp.At}
+	if exp.Tunnel != "" {
+		args["tunnel"] = exp.Tunnel
+	}
+	if exp.Timezone != "" {
+		args["timezone"] = exp.Timezone
+	}
+	if exp.WindowMinutes != 0 {
+		args["window_minutes"] = exp.WindowMinutes
+	}
+	return args
+}
+
 func loadScenarios(t *testing.T) []string {
 	t.Helper()
 	entries, err := os.ReadDir(scenariosDir)
@@ -104,17 +119,7 @@ func TestDiagnoseScenarios(t *testing.T) {
 			t.Errorf("%s: the logs did not read cleanly: %s", name, note)
 		}
 		c := mcpClient(t, deps)
-		args := map[string]any{"vpn_connection_id": exp.VPNConnectionID, "at": exp.At}
-		if exp.Tunnel != "" {
-			args["tunnel"] = exp.Tunnel
-		}
-		if exp.Timezone != "" {
-			args["timezone"] = exp.Timezone
-		}
-		if exp.WindowMinutes != 0 {
-			args["window_minutes"] = exp.WindowMinutes
-		}
-		got, res := call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", args)
+		got, res := call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", exp.question())
 		layer := strings.SplitN(exp.RootCause, ".", 2)[0]
 		tally := byLayer[layer]
 		tally[1]++
