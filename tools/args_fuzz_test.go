@@ -11,9 +11,11 @@ import (
 	"github.com/vpnlens/vpnlens/tools"
 )
 
-// FuzzToolArguments calls every tool handler on the demo data with any JSON
-// object as arguments, bypassing mcp-go's schema validation (so handlers
-// see the worst a client can send). For every input: no panic, no protocol
+// FuzzToolArguments calls every tool on the demo data with any JSON object
+// as arguments, through the tools' own argument check (which lets through
+// whatever the handlers accept: numbers for strings, strings for numbers,
+// out-of-range values are refused, so the seeds' known keys with mutated
+// values reach the handlers). For every input: no panic, no protocol
 // error, and either structured content with a text rendering or an isError
 // result that says what is wrong.
 func FuzzToolArguments(f *testing.F) {
