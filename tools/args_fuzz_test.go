@@ -12,10 +12,10 @@ import (
 )
 
 // FuzzToolArguments calls every tool on the demo data with any JSON object
-// as arguments, through the tools' own argument check (which lets through
-// whatever the handlers accept: numbers for strings, strings for numbers,
-// out-of-range values are refused, so the seeds' known keys with mutated
-// values reach the handlers). For every input: no panic, no protocol
+// as arguments, through the tools' own argument check. The check lets
+// through what the handlers accept (numbers for strings, numeric strings
+// for numbers), so the seeds' known arguments with mutated values still
+// reach the handlers. For every input: no panic, no protocol
 // error, and either structured content with a text rendering or an isError
 // result that says what is wrong.
 func FuzzToolArguments(f *testing.F) {
