@@ -222,7 +222,9 @@ func (d *Deps) health(ctx context.Context, a args) (HealthResult, error) {
 	records := 0
 	for i := range conns {
 		c := &conns[i]
-		an, err := d.analyze(ctx, c, w.Start, w.End)
+		// Incidents at the window's edges are followed, so the list says
+		// how they really went; uptime and downtime stay within the window.
+		an, err := d.analyzeSettled(ctx, c, w.Start, w.End)
 		if err != nil {
 			return res, err
 		}
