@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/smithy-go"
 
@@ -33,15 +30,12 @@ type AWSFeedConfig struct {
 	// Inventory lists the VPN connections (the AWS source: EC2
 	// DescribeVpnConnections with its cache).
 	Inventory source.Inventory
-	// Logs is the CloudWatch Logs client; nil builds one from Region,
-	// Profile and Endpoint with the standard credential chain.
-	Logs     LogsAPI
-	Region   string
-	Profile  string
-	Endpoint string
-	// Credentials and HTTPClient are for tests.
-	Credentials sdkaws.CredentialsProvider
-	HTTPClient  *http.Client
+	// Logs is the CloudWatch Logs client: the AWS source's own
+	// (awssource.Source.LogsClient, with ClientPaced), so that one set of
+	// credentials, endpoints, retries and rate limits serves both.
+	Logs LogsAPI
+	// Region names the region in Describe.
+	Region string
 	// LogGroup overrides the groups the tunnels' log options name.
 	LogGroup string
 	// IngestDelay is how far behind its end a poll re-reads, for records
@@ -112,42 +106,10 @@ func NewAWSFeed(ctx context.Context, cfg AWSFeedConfig) (*AWSFeed, error) {
 	if cfg.ClientPaced {
 		limit = awssource.NewLimiter(0)
 	}
-	f := &AWSFeed{cfg: cfg, logs: cfg.Logs, log: cfg.Logger, limit: limit, streams: map[string]*groupListing{}}
-	if f.logs == nil {
-		opts := []func(*config.LoadOptions) error{
-			config.WithRetryer(func() sdkaws.Retryer {
-				return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-					o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) { so.MaxAttempts = 5 })
-				})
-			}),
-		}
-		if cfg.Region != "" {
-			opts = append(opts, config.WithRegion(cfg.Region))
-		}
-		if cfg.Profile != "" {
-			opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
-		}
-		if cfg.Credentials != nil {
-			opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
-		}
-		if cfg.HTTPClient != nil {
-			opts = append(opts, config.WithHTTPClient(cfg.HTTPClient))
-		}
-		awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
-		if err != nil {
-			return nil, &source.Error{Op: "load AWS configuration", Cause: "Config", Err: err, Msg: fmt.Sprintf("cannot load the AWS configuration: %v", err)}
-		}
-		if awsCfg.Region == "" {
-			return nil, &source.Error{Op: "load AWS configuration", Cause: "NoRegion", Msg: "no AWS region: pass --region or set AWS_REGION"}
-		}
-		f.cfg.Region = awsCfg.Region
-		awsCfg.HTTPClient = awssource.WholeBodyClient(awsCfg.HTTPClient)
-		f.logs = cloudwatchlogs.NewFromConfig(awsCfg, func(o *cloudwatchlogs.Options) {
-			if cfg.Endpoint != "" {
-				o.BaseEndpoint = sdkaws.String(cfg.Endpoint)
-			}
-		})
+	if cfg.Logs == nil {
+		return nil, errors.New("watch: the AWS feed needs a CloudWatch Logs client (the AWS source's LogsClient)")
 	}
+	f := &AWSFeed{cfg: cfg, logs: cfg.Logs, log: cfg.Logger, limit: limit, streams: map[string]*groupListing{}}
 	return f, nil
 }
 

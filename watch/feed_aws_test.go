@@ -96,11 +96,16 @@ func awsFeed(t testing.TB, fake *fakeaws.Server, clock Clock) *AWSFeed {
 	t.Helper()
 	ctx := context.Background()
 	creds := credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")
-	src, err := awssource.New(ctx, awssource.Config{Region: fake.Region(), Endpoint: fake.URL, Credentials: creds, Now: clock.Now, Logger: quietLogger(), MaxAttempts: 2})
+	fast := map[string]float64{}
+	for op := range awssource.DefaultRateLimits {
+		fast[op] = 100000
+	}
+	src, err := awssource.New(ctx, awssource.Config{Region: fake.Region(), Endpoint: fake.URL, Credentials: creds, Now: clock.Now, Logger: quietLogger(),
+		MaxAttempts: 5, RateLimits: fast})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := NewAWSFeed(ctx, AWSFeedConfig{Inventory: src, Region: fake.Region(), Endpoint: fake.URL, Credentials: creds, Rate: 10000, Logger: quietLogger()})
+	f, err := NewAWSFeed(ctx, AWSFeedConfig{Inventory: src, Logs: src.LogsClient(), ClientPaced: true, Region: src.Region(), Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
