@@ -120,19 +120,24 @@ func (l *Local) load(fsys fs.FS) error {
 	}
 	l.report = rep
 	if !l.inventoryOK {
-		l.conns = l.synthesizeInventory()
+		ids := make([]correlate.StreamID, 0, len(l.streams))
+		for id := range l.streams {
+			ids = append(ids, id)
+		}
+		l.conns = InferConnections(ids)
 	}
 	l.logger.Info("logs loaded", "source", l.name, "records", rep.Records, "malformed", rep.MalformedCount,
 		"unknown", rep.UnknownCount, "streams", len(l.streams), "connections", len(l.conns), "unplaced", l.unplaced)
 	return nil
 }
 
-// synthesizeInventory describes the connections seen in the logs when no
-// vpn-connections.json was supplied. Without it the tunnel numbering is a
-// guess (sorted by outside IP), which the connection's note says.
-func (l *Local) synthesizeInventory() []Connection {
+// InferConnections describes the connections whose log streams are seen,
+// for when no vpn-connections.json was supplied. Without it the tunnel
+// numbering is a guess (sorted by outside IP), which the connection's note
+// says.
+func InferConnections(streams []correlate.StreamID) []Connection {
 	byVPN := map[string]map[string]*LogSettings{}
-	for id := range l.streams {
+	for _, id := range streams {
 		if byVPN[id.VPNConnectionID] == nil {
 			byVPN[id.VPNConnectionID] = map[string]*LogSettings{}
 		}

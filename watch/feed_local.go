@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -120,47 +119,11 @@ func (f *LocalFeed) loadInventory() error {
 }
 
 func (f *LocalFeed) synthesize() []source.Connection {
-	byVPN := map[string]map[string]*source.LogSettings{}
+	ids := make([]correlate.StreamID, 0, len(f.streams))
 	for id := range f.streams {
-		if byVPN[id.VPNConnectionID] == nil {
-			byVPN[id.VPNConnectionID] = map[string]*source.LogSettings{}
-		}
-		ls := byVPN[id.VPNConnectionID][id.TunnelIP]
-		if ls == nil {
-			ls = &source.LogSettings{}
-			byVPN[id.VPNConnectionID][id.TunnelIP] = ls
-		}
-		switch id.Kind {
-		case correlate.StreamIKE:
-			ls.IKEEnabled = true
-		case correlate.StreamBGP:
-			ls.BGPEnabled = true
-		}
+		ids = append(ids, id)
 	}
-	var out []source.Connection
-	for vpn, tunnels := range byVPN {
-		c := source.Connection{ID: vpn, State: "unknown", Tags: map[string]string{"vpnlens:note": "inventory inferred from log files; tunnel numbers follow outside IP order"}}
-		ips := make([]string, 0, len(tunnels))
-		for ip := range tunnels {
-			ips = append(ips, ip)
-		}
-		sort.Slice(ips, func(i, j int) bool { return ipLess(ips[i], ips[j]) })
-		for i, ip := range ips {
-			c.Tunnels = append(c.Tunnels, source.Tunnel{Number: i + 1, OutsideIP: ip, Logging: *tunnels[ip]})
-		}
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}
-
-func ipLess(a, b string) bool {
-	pa, ea := netip.ParseAddr(a)
-	pb, eb := netip.ParseAddr(b)
-	if ea == nil && eb == nil {
-		return pa.Less(pb)
-	}
-	return a < b
+	return source.InferConnections(ids)
 }
 
 // Poll implements Feed: it reads what was appended since the last poll.
