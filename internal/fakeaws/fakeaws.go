@@ -127,6 +127,9 @@ type Server struct {
 	conns    []VpnConnection
 	queries  map[string]*query
 	querySeq int
+	// running counts the Insights queries still computing in the
+	// background, so that Close returns only once none is left.
+	running sync.WaitGroup
 }
 
 // New starts a fake with no data; load data with LoadDir or Add*.
@@ -137,6 +140,14 @@ func New(opt Options) *Server {
 	s := &Server{opt: opt, buckets: map[string]*bucket{}, groups: map[string]*logGroup{}, queries: map[string]*query{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
+}
+
+// Close stops the server and waits for the Insights queries it started
+// to finish computing (a query outlives its StartQuery request, as in AWS,
+// but not the fake).
+func (s *Server) Close() {
+	s.Server.Close()
+	s.running.Wait()
 }
 
 // Region is the region the fake pretends to be.

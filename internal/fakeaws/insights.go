@@ -586,7 +586,9 @@ func (s *Server) startQuery(req *logsRequest, fate FaultKind) (any, *apiError) {
 	startMs, endMs := *req.StartTime*1000, *req.EndTime*1000
 	// The query runs in the background, as in AWS: the engine's time is
 	// not the StartQuery call's.
+	s.running.Add(1)
 	go func() {
+		defer s.running.Done()
 		rows, stats := s.run(pq, groups, startMs, endMs, maxRows)
 		s.mu.Lock()
 		q.rows, q.stats, q.done = rows, stats, true
