@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/tools"
 )
 
@@ -77,7 +78,7 @@ func runTool(name string, args []string, stdout, stderr io.Writer) int {
 			fset.Usage()
 			return exitUsage
 		}
-		res, err := tools.ClassifyMessage(fset.Arg(0))
+		res, err := investigate.ClassifyMessage(fset.Arg(0))
 		return printResult(stdout, stderr, res, err, asJSON)
 	}
 	if fset.NArg() > 0 {
@@ -106,7 +107,7 @@ func runTool(name string, args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		raw["at"], raw["window_minutes"] = *at, strconv.Itoa(*window)
-		res, err := tools.DiagnoseTunnelDrop(deps).Handle(ctx, raw)
+		res, err := tools.DiagnoseTunnelDrop(deps).Call(ctx, raw)
 		return printResult(stdout, stderr, res, err, asJSON)
 	default:
 		raw["start"], raw["end"], raw["collapse"] = *start, *end, *collapse
@@ -117,12 +118,12 @@ func runTool(name string, args []string, stdout, stderr io.Writer) int {
 				raw["anomalies_only"] = *anomalies
 			}
 		})
-		res, err := tools.GetVPNTimeline(deps).Handle(ctx, raw)
+		res, err := tools.GetVPNTimeline(deps).Call(ctx, raw)
 		return printResult(stdout, stderr, res, err, asJSON)
 	}
 }
 
-func printResult(stdout, stderr io.Writer, res tools.Renderer, err error, asJSON bool) int {
+func printResult(stdout, stderr io.Writer, res investigate.Renderer, err error, asJSON bool) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "vpnlens:", err)
 		return exitFail

@@ -23,10 +23,10 @@ import (
 
 	"github.com/lmittmann/tint"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/server"
 	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 // version is set at link time (-ldflags "-X main.version=v1.2.3"); when
@@ -191,7 +191,7 @@ func isUsageError(err error) bool {
 }
 
 // open builds the tool dependencies for the chosen source.
-func (sf *sourceFlags) open(logger *slog.Logger) (*tools.Deps, error) {
+func (sf *sourceFlags) open(logger *slog.Logger) (*investigate.Service, error) {
 	if sf.demo && sf.logsDir != "" {
 		return nil, usageError{errors.New("--demo and --logs-dir exclude each other: pick one")}
 	}
@@ -225,13 +225,13 @@ func (sf *sourceFlags) open(logger *slog.Logger) (*tools.Deps, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &tools.Deps{Inventory: src, Logs: src, Now: time.Now, Limits: tools.DefaultLimits, Logger: logger}, nil
+		return &investigate.Service{Inventory: src, Logs: src, Now: time.Now, Limits: investigate.DefaultLimits, Logger: logger}, nil
 	}
-	return &tools.Deps{
+	return &investigate.Service{
 		Inventory: local,
 		Logs:      local,
 		Now:       time.Now,
-		Limits:    tools.DefaultLimits,
+		Limits:    investigate.DefaultLimits,
 		Logger:    logger,
 	}, nil
 }
@@ -359,7 +359,7 @@ func runServe(args []string, stderr io.Writer) int {
 		return exitFail
 	}
 	ver := buildVersion()
-	s := server.New(server.Config{Version: ver, Deps: deps, Logger: logger, CallTimeout: callTimeout})
+	s := server.New(server.Config{Version: ver, Service: deps, Logger: logger, CallTimeout: callTimeout})
 	logger.Info("vpnlens starting", "version", ver, "source", sourceName(&sf))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

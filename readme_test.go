@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/tools"
 )
 
@@ -17,7 +18,7 @@ import (
 func TestReadmeToolList(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("<!-- tools:start -->\n| tool | what it answers | arguments |\n| --- | --- | --- |\n")
-	for _, st := range tools.All(&tools.Deps{Limits: tools.DefaultLimits}) {
+	for _, st := range tools.All(&investigate.Service{Limits: investigate.DefaultLimits}) {
 		desc := st.Tool.Description
 		if i := strings.Index(desc, ". "); i > 0 {
 			desc = desc[:i+1]

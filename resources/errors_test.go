@@ -15,10 +15,10 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/vpnlens/vpnlens/internal/mcptestutil"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/resources"
 	vpnserver "github.com/vpnlens/vpnlens/server"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 const (
@@ -38,8 +38,8 @@ func servedClient(t *testing.T, version string) *client.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet, Now: time.Now}
-	return mcptestutil.ClientAt(t, vpnserver.New(vpnserver.Config{Deps: deps}), version)
+	svc := &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quiet, Now: time.Now}
+	return mcptestutil.ClientAt(t, vpnserver.New(vpnserver.Config{Service: svc}), version)
 }
 
 func readErr(t *testing.T, c *client.Client, uri string) error {
@@ -111,7 +111,7 @@ func TestMissingIncidentListsNearbyAddresses(t *testing.T) {
 func TestIncidentReadsThroughHook(t *testing.T) {
 	c := servedClient(t, legacy)
 	for i := 0; i < 2; i++ {
-		var inc tools.DiagnoseResult
+		var inc investigate.DiagnoseResult
 		if err := json.Unmarshal([]byte(read(t, c, hqDPD)), &inc); err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestIncidentReadsThroughHook(t *testing.T) {
 // read as the compact form they stand for.
 func TestTimelineAddressTakesRFC3339(t *testing.T) {
 	c := servedClient(t, legacy)
-	var compact, rfc tools.TimelineResult
+	var compact, rfc investigate.TimelineResult
 	if err := json.Unmarshal([]byte(read(t, c, "vpn://timeline/"+hq+"/20260612T201512Z/20260612T203000Z")), &compact); err != nil {
 		t.Fatal(err)
 	}

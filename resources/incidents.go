@@ -11,7 +11,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/vpnlens/vpnlens/tools"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/watch"
 )
 
@@ -37,9 +37,9 @@ var (
 // subscription polls once (if the last poll is older than half an
 // interval) and answers.
 type incidents struct {
-	s    *server.MCPServer
-	deps *tools.Deps
-	log  *slog.Logger
+	s   *server.MCPServer
+	svc *investigate.Service
+	log *slog.Logger
 
 	mu       sync.Mutex
 	engine   *watch.Engine
@@ -51,8 +51,8 @@ type incidents struct {
 	done     chan struct{}
 }
 
-func registerIncidents(s *server.MCPServer, deps *tools.Deps) {
-	r := &incidents{s: s, deps: deps, log: deps.Logger, subs: map[server.ClientSession]any{}, sessions: map[string]server.ClientSession{}}
+func registerIncidents(s *server.MCPServer, svc *investigate.Service) {
+	r := &incidents{s: s, svc: svc, log: svc.Logger, subs: map[server.ClientSession]any{}, sessions: map[string]server.ClientSession{}}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -103,7 +103,7 @@ func (r *incidents) engineLocked() (*watch.Engine, error) {
 	if r.engine != nil {
 		return r.engine, nil
 	}
-	feed, err := watch.FeedFor(context.Background(), "serve", r.deps.Inventory, r.deps.Logs, r.log)
+	feed, err := watch.FeedFor(context.Background(), "serve", r.svc.Inventory, r.svc.Logs, r.log)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (r *incidents) onReport(rep *watch.Report) {
 	}
 	r.mu.Unlock()
 	data := map[string]any{"message": rep.Title, "incident_id": rep.IncidentID, "event": rep.Event, "severity": rep.Severity,
-		"resource": tools.IncidentURI(rep.IncidentID)}
+		"resource": investigate.IncidentURI(rep.IncidentID)}
 	for _, id := range ids {
 		r.s.SendLogMessageToSpecificClient(id, mcp.NewLoggingMessageNotification(mcp.LoggingLevelWarning, "vpnlens.watch", data))
 	}

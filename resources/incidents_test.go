@@ -17,8 +17,8 @@ import (
 
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/internal/mcptestutil"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 	"github.com/vpnlens/vpnlens/watch"
 )
 
@@ -86,9 +86,9 @@ func TestIncidentsSubscription(t *testing.T) {
 	g.add(t, "203.0.113.10", now.Add(-10*time.Minute), "established", "established", "")
 	g.add(t, "203.0.113.11", now.Add(-10*time.Minute), "established", "established", "")
 	quiet := slog.New(slog.DiscardHandler)
-	deps := &tools.Deps{Inventory: g, Logs: g, Limits: tools.DefaultLimits, Logger: quiet, Now: time.Now}
+	svc := &investigate.Service{Inventory: g, Logs: g, Limits: investigate.DefaultLimits, Logger: quiet, Now: time.Now}
 	s := server.NewMCPServer("vpnlens-test", "0", server.WithResourceCapabilities(true, false), server.WithHooks(&server.Hooks{}), server.WithLogging())
-	Register(s, deps)
+	Register(s, svc)
 	c := legacyClient(t, s)
 	ctx := context.Background()
 
@@ -191,9 +191,9 @@ func TestIncidentsWithoutSubscription(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet, Now: time.Now}
+	svc := &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quiet, Now: time.Now}
 	s := server.NewMCPServer("vpnlens-test", "0", server.WithResourceCapabilities(true, false), server.WithHooks(&server.Hooks{}))
-	Register(s, deps)
+	Register(s, svc)
 	c := mcptestutil.Client(t, s)
 	res, err := c.ReadResource(context.Background(), mcp.ReadResourceRequest{Params: mcp.ReadResourceParams{URI: IncidentsURI}})
 	if err != nil {
@@ -228,9 +228,9 @@ func TestIncidentsListen(t *testing.T) {
 		{Number: 1, OutsideIP: "203.0.113.10", Logging: source.LogSettings{IKEEnabled: true}}}}}
 	g.add(t, "203.0.113.10", now.Add(-10*time.Minute), "established", "established", "")
 	quiet := slog.New(slog.DiscardHandler)
-	deps := &tools.Deps{Inventory: g, Logs: g, Limits: tools.DefaultLimits, Logger: quiet, Now: time.Now}
+	svc := &investigate.Service{Inventory: g, Logs: g, Limits: investigate.DefaultLimits, Logger: quiet, Now: time.Now}
 	s := server.NewMCPServer("vpnlens-test", "0", server.WithResourceCapabilities(true, false), server.WithHooks(&server.Hooks{}), server.WithLogging())
-	Register(s, deps)
+	Register(s, svc)
 	c := mcptestutil.Client(t, s)
 	ctx := context.Background()
 	var mu sync.Mutex

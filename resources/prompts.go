@@ -9,8 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
-
-	"github.com/vpnlens/vpnlens/tools"
+	"github.com/vpnlens/vpnlens/investigate"
 )
 
 // promptChecks check a prompt's arguments. The before-get-prompt hook runs
@@ -90,7 +89,7 @@ func invalidPrompt(prompt string, err error) error {
 	return fmt.Errorf("invalid arguments for prompt %s: %w", prompt, err)
 }
 
-func registerPrompts(s *server.MCPServer, deps *tools.Deps) {
+func registerPrompts(s *server.MCPServer, svc *investigate.Service) {
 	s.AddPrompt(mcp.NewPrompt("triage_tunnel_drop",
 		mcp.WithPromptDescription("Triage a Site-to-Site VPN tunnel drop: diagnose, show the evidence, recommend gateway changes."),
 		mcp.WithArgument("vpn_connection_id", mcp.ArgumentDescription("VPN connection id, e.g. vpn-0a1b2c3d4e5f60718"), mcp.RequiredArgument()),
@@ -130,7 +129,7 @@ func registerPrompts(s *server.MCPServer, deps *tools.Deps) {
 		target := "every VPN connection"
 		step1 := fmt.Sprintf(`Call summarize_vpn_health with {"start": "latest-%s"}`, window) +
 			" (`latest` is the newest record, so this works on exported logs too)." +
-			fmt.Sprintf(` If that call fails for one connection (for example one without logs), summarize each connection on its own instead: call summarize_vpn_health with {"vpn_connection_id": "<id>", "start": "latest-%s"} once for each connection whose tunnels log%s.`, window, loggingConnections(ctx, deps))
+			fmt.Sprintf(` If that call fails for one connection (for example one without logs), summarize each connection on its own instead: call summarize_vpn_health with {"vpn_connection_id": "<id>", "start": "latest-%s"} once for each connection whose tunnels log%s.`, window, loggingConnections(ctx, svc))
 		if vpn != "" {
 			target = vpn
 			step1 = fmt.Sprintf(`Call summarize_vpn_health with {"vpn_connection_id": %q, "start": "latest-%s"}`, vpn, window) +
@@ -150,13 +149,13 @@ func registerPrompts(s *server.MCPServer, deps *tools.Deps) {
 // loggingConnections names the connections with at least one logging
 // tunnel, for the health prompt's fallback (" (…)"), or says where to look
 // when the inventory cannot be read or is too long to list.
-func loggingConnections(ctx context.Context, deps *tools.Deps) string {
+func loggingConnections(ctx context.Context, svc *investigate.Service) string {
 	const most = 10
 	fallback := " (list_vpn_connections shows which)"
-	if deps == nil || deps.Inventory == nil {
+	if svc == nil || svc.Inventory == nil {
 		return fallback
 	}
-	conns, err := deps.Inventory.Connections(ctx)
+	conns, err := svc.Inventory.Connections(ctx)
 	if err != nil {
 		return fallback
 	}

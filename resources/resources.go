@@ -19,8 +19,8 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 // URIs and templates.
@@ -32,13 +32,13 @@ const (
 )
 
 // Register adds resources, templates and prompts to s.
-func Register(s *server.MCPServer, deps *tools.Deps) {
-	a := &addresses{deps: deps, diagnosed: &diagnoses{m: map[string]diagnosis{}}}
+func Register(s *server.MCPServer, svc *investigate.Service) {
+	a := &addresses{svc: svc, diagnosed: &diagnoses{m: map[string]diagnosis{}}}
 	s.AddResource(mcp.NewResource(ConnectionsURI, "VPN connections",
 		mcp.WithResourceDescription("Every Site-to-Site VPN connection with its tunnels, telemetry and log settings (the output of list_vpn_connections)."),
 		mcp.WithMIMEType("application/json")),
 		func(ctx context.Context, r mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-			res, err := deps.Connections(ctx)
+			res, err := svc.ListConnections(ctx, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -55,7 +55,7 @@ func Register(s *server.MCPServer, deps *tools.Deps) {
 		if err != nil {
 			return nil, err
 		}
-		res, err := deps.Timeline(ctx, t.vpn, t.start, t.end)
+		res, err := a.timelineOf(ctx, t.vpn, t.start, t.end)
 		if err != nil {
 			return nil, err
 		}
@@ -71,8 +71,8 @@ func Register(s *server.MCPServer, deps *tools.Deps) {
 		}
 		return jsonContents(r.Params.URI, res)
 	})
-	registerIncidents(s, deps)
-	registerPrompts(s, deps)
+	registerIncidents(s, svc)
+	registerPrompts(s, svc)
 	a.checkBeforeDispatch(s)
 }
 
@@ -95,13 +95,13 @@ func jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
 
 // Completions offers known VPN connection ids (and tunnel numbers) for
 // resource template and prompt arguments.
-type Completions struct{ Deps *tools.Deps }
+type Completions struct{ Service *investigate.Service }
 
 func (c Completions) complete(ctx context.Context, arg mcp.CompleteArgument) (*mcp.Completion, error) {
 	var vals []string
 	switch arg.Name {
 	case "vpn_connection_id":
-		for _, id := range c.Deps.ConnectionIDs(ctx) {
+		for _, id := range c.Service.ConnectionIDs(ctx) {
 			if strings.HasPrefix(id, arg.Value) {
 				vals = append(vals, id)
 			}
@@ -129,8 +129,8 @@ func (c Completions) CompletePromptArgument(ctx context.Context, prompt string, 
 }
 
 // ServerOptions returns the options that wire completions into a server.
-func ServerOptions(deps *tools.Deps) []server.ServerOption {
-	c := Completions{Deps: deps}
+func ServerOptions(svc *investigate.Service) []server.ServerOption {
+	c := Completions{Service: svc}
 	return []server.ServerOption{server.WithCompletions(), server.WithResourceCompletionProvider(c), server.WithPromptCompletionProvider(c)}
 }
 
@@ -181,7 +181,7 @@ func addressErrorf(format string, a ...any) error {
 
 // addresses parses and checks vpnlens resource URIs.
 type addresses struct {
-	deps      *tools.Deps
+	svc       *investigate.Service
 	diagnosed *diagnoses // incidents the hook diagnosed, for the handler
 }
 
@@ -194,13 +194,13 @@ type diagnoses struct {
 }
 
 type diagnosis struct {
-	res tools.DiagnoseResult
+	res investigate.DiagnoseResult
 	at  time.Time
 }
 
 const diagnosisTTL = time.Minute
 
-func (d *diagnoses) put(uri string, res tools.DiagnoseResult) {
+func (d *diagnoses) put(uri string, res investigate.DiagnoseResult) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for k, v := range d.m {
@@ -211,7 +211,7 @@ func (d *diagnoses) put(uri string, res tools.DiagnoseResult) {
 	d.m[uri] = diagnosis{res: res, at: time.Now()}
 }
 
-func (d *diagnoses) take(uri string) (tools.DiagnoseResult, bool) {
+func (d *diagnoses) take(uri string) (investigate.DiagnoseResult, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	v, ok := d.m[uri]
@@ -368,7 +368,7 @@ func (a *addresses) incident(ctx context.Context, uri string) (incidentAddress, 
 // inventory that looks ids up directly (AWS) is asked about an id it did not
 // list; only its definite "not in this region" counts as not found.
 func (a *addresses) connection(ctx context.Context, id string) (*source.Connection, error) {
-	conns, err := a.deps.Inventory.Connections(ctx)
+	conns, err := a.svc.Inventory.Connections(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +377,7 @@ func (a *addresses) connection(ctx context.Context, id string) (*source.Connecti
 			return &conns[i], nil
 		}
 	}
-	if lk, ok := a.deps.Inventory.(tools.ConnectionLookup); ok && strings.HasPrefix(id, "vpn-") {
+	if lk, ok := a.svc.Inventory.(investigate.ConnectionLookup); ok && strings.HasPrefix(id, "vpn-") {
 		c, err := lk.Connection(ctx, id)
 		var se *source.Error
 		if errors.As(err, &se) && se.Cause == "RegionMismatch" {
@@ -393,15 +393,29 @@ func (a *addresses) connection(ctx context.Context, id string) (*source.Connecti
 	return nil, addressErrorf("unknown VPN connection %q; known connections: %s (read %s or call list_vpn_connections)", id, strings.Join(ids, ", "), ConnectionsURI)
 }
 
+// timelineOf is the timeline a vpn://timeline address names, as
+// get_vpn_timeline gives it with the same window.
+func (a *addresses) timelineOf(ctx context.Context, vpn, start, end string) (investigate.TimelineResult, error) {
+	conn, err := a.svc.Connection(ctx, vpn)
+	if err != nil {
+		return investigate.TimelineResult{}, err
+	}
+	w, err := a.svc.ResolveWindow(ctx, investigate.WindowSpec{Start: start, End: end}, conn.ID, investigate.DefaultSpan)
+	if err != nil {
+		return investigate.TimelineResult{}, err
+	}
+	return a.svc.Timeline(ctx, investigate.TimelineQuestion{Conn: conn, Window: w, Collapse: true, View: investigate.ViewDefault})
+}
+
 // diagnose reads the incident an address names; an incident that does
 // not exist is an *addressError listing the ones nearby.
-func (a *addresses) diagnose(ctx context.Context, uri string) (tools.DiagnoseResult, error) {
+func (a *addresses) diagnose(ctx context.Context, uri string) (investigate.DiagnoseResult, error) {
 	in, err := a.incident(ctx, uri)
 	if err != nil {
-		return tools.DiagnoseResult{}, err
+		return investigate.DiagnoseResult{}, err
 	}
-	res, err := a.deps.Incident(ctx, in.id)
-	var ue *tools.UserError
+	res, err := a.svc.Incident(ctx, in.conn, in.tunnel, in.start)
+	var ue *investigate.UserError
 	if errors.As(err, &ue) {
 		// The connection and tunnel exist and log (checked above), so what
 		// the diagnosis refuses is the time: no incident starts there.
@@ -415,7 +429,8 @@ func (a *addresses) diagnose(ctx context.Context, uri string) (tools.DiagnoseRes
 // the incidents around it.
 func (a *addresses) noIncident(ctx context.Context, in incidentAddress) error {
 	msg := fmt.Sprintf("no incident on tunnel %d (%s) of %s starts at %s", in.tunnel.Number, in.tunnel.OutsideIP, in.conn.ID, correlate.FormatUTC(in.start))
-	tl, err := a.deps.Timeline(ctx, in.conn.ID, in.start.Add(-nearbySpan).Format(compactLayout), in.start.Add(nearbySpan).Format(compactLayout))
+	tl, err := a.svc.Timeline(ctx, investigate.TimelineQuestion{Conn: in.conn, Collapse: true,
+		Window: investigate.Window{Start: in.start.Add(-nearbySpan), End: in.start.Add(nearbySpan), Loc: time.UTC}})
 	if err != nil {
 		return addressErrorf("%s; call get_vpn_timeline or summarize_vpn_health for %s to find incident ids", msg, in.conn.ID)
 	}
@@ -476,7 +491,7 @@ func (a *addresses) checkBeforeDispatch(s *server.MCPServer) {
 			// gets the result instead of diagnosing again.
 			ctx, cancel := context.WithTimeout(ctx, diagnoseCheckTimeout)
 			defer cancel()
-			var res tools.DiagnoseResult
+			var res investigate.DiagnoseResult
 			if res, err = a.diagnose(ctx, uri); err == nil {
 				a.diagnosed.put(uri, res)
 			}

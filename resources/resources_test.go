@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/vpnlens/vpnlens/internal/mcptestutil"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/resources"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
@@ -26,10 +27,10 @@ func demoClient(t *testing.T) *client.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet, Now: time.Now}
-	s := server.NewMCPServer("vpnlens-test", "0", append(resources.ServerOptions(deps), server.WithResourceCapabilities(false, false), server.WithPromptCapabilities(false))...)
-	s.AddTools(tools.All(deps)...)
-	resources.Register(s, deps)
+	svc := &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quiet, Now: time.Now}
+	s := server.NewMCPServer("vpnlens-test", "0", append(resources.ServerOptions(svc), server.WithResourceCapabilities(false, false), server.WithPromptCapabilities(false))...)
+	s.AddTools(tools.All(svc)...)
+	resources.Register(s, svc)
 	return mcptestutil.Client(t, s)
 }
 
@@ -62,7 +63,7 @@ func TestResources(t *testing.T) {
 			t.Errorf("catalogue lacks %s", id)
 		}
 	}
-	var conns tools.ListVPNConnectionsResult
+	var conns investigate.ListVPNConnectionsResult
 	if err := json.Unmarshal([]byte(read(t, c, resources.ConnectionsURI)), &conns); err != nil || len(conns.Connections) != 3 {
 		t.Fatalf("connections: %v %d", err, len(conns.Connections))
 	}
@@ -72,9 +73,9 @@ func TestResources(t *testing.T) {
 		t.Fatalf("timeline tool: %v %+v", err, res)
 	}
 	b, _ := json.Marshal(res.StructuredContent)
-	var viaTool tools.TimelineResult
+	var viaTool investigate.TimelineResult
 	_ = json.Unmarshal(b, &viaTool)
-	var viaRes tools.TimelineResult
+	var viaRes investigate.TimelineResult
 	if err := json.Unmarshal([]byte(read(t, c, viaTool.ResourceURI)), &viaRes); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func TestResources(t *testing.T) {
 	if len(viaTool.Incidents) != 1 {
 		t.Fatalf("incidents in 09:30-10:30: %+v", viaTool.Incidents)
 	}
-	var inc tools.DiagnoseResult
+	var inc investigate.DiagnoseResult
 	if err := json.Unmarshal([]byte(read(t, c, viaTool.Incidents[0].ResourceURI)), &inc); err != nil {
 		t.Fatal(err)
 	}

@@ -106,7 +106,7 @@ func drain(resp *http.Response) string {
 func TestBearerToken(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
 	ts, _ := newTestHTTP(t, s, HTTPOptions{Token: testToken})
 	url := ts.URL + EndpointPath
 
@@ -168,7 +168,7 @@ func TestBearerToken(t *testing.T) {
 func TestOriginValidation(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
 	ts, _ := newTestHTTP(t, s, HTTPOptions{AllowOrigins: []string{"https://chat.example.com", " http://tools.example:8443 ,https://ide.example"}})
 	url := ts.URL + EndpointPath
 	for _, tc := range []struct {
@@ -334,7 +334,7 @@ func serveInBackground(t *testing.T, s *mcpserver.MCPServer, addr string, o HTTP
 }
 
 func TestServeHTTPNonLoopbackNeedsToken(t *testing.T) {
-	s := New(Config{Deps: testDeps(t), Logger: quietLogger()})
+	s := New(Config{Service: testDeps(t), Logger: quietLogger()})
 	for _, addr := range []string{"0.0.0.0:0", "[::]:0", "192.0.2.1:0", "vpnlens.example:0"} {
 		start := time.Now()
 		err := ServeHTTP(context.Background(), s, addr, HTTPOptions{Logger: quietLogger()})
@@ -414,7 +414,7 @@ func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string, pool *x
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSignedCert(t, dir)
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
 
 	for name, o := range map[string]HTTPOptions{
 		"cert without key": {TLSCertFile: certFile},
@@ -472,7 +472,7 @@ func TestTLS(t *testing.T) {
 func TestBodyLimit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
 	ts, _ := newTestHTTP(t, s, HTTPOptions{MaxBodyBytes: 1024})
 	url := ts.URL + EndpointPath
 
@@ -511,7 +511,7 @@ func TestBodyLimit(t *testing.T) {
 func TestSessionLimit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
 	ts, h := newTestHTTP(t, s, HTTPOptions{MaxSessions: 2})
 	url := ts.URL + EndpointPath
 
@@ -569,7 +569,7 @@ func TestSessionLimit(t *testing.T) {
 func TestSessionLimitConcurrent(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
 	ts, h := newTestHTTP(t, s, HTTPOptions{MaxSessions: 3})
 	var ok, refused atomic.Int32
 	var wg sync.WaitGroup
@@ -644,7 +644,7 @@ func TestSessionTableIdleExpiry(t *testing.T) {
 func TestHTTPHandlerStopsSweeper(t *testing.T) {
 	// goleak in TestMain checks the sweeper goroutine is gone; this test
 	// only makes sure a handler that is closed at once is fine.
-	h, err := NewHTTPHandler(New(Config{Deps: testDeps(t)}), HTTPOptions{Logger: quietLogger()})
+	h, err := NewHTTPHandler(New(Config{Service: testDeps(t)}), HTTPOptions{Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -698,7 +698,7 @@ func waitFor[T any](t *testing.T, ch <-chan T, what string) T {
 func TestCallTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger(), CallTimeout: 200 * time.Millisecond})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger(), CallTimeout: 200 * time.Millisecond})
 	bt := newBlockingTool()
 	s.AddTools(bt.serverTool())
 	// A tool that ignores its context still gets an answer on time.
@@ -804,7 +804,7 @@ func rawSession(t *testing.T, ctx context.Context, url string) string {
 func TestCancellation(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
 	bt := newBlockingTool()
 	s.AddTools(bt.serverTool())
 	ts, _ := newTestHTTP(t, s, HTTPOptions{})
@@ -911,7 +911,7 @@ func TestCancellation(t *testing.T) {
 // TestShutdownFinishesInFlightCall: SIGTERM (ctx cancel) while a call runs
 // lets the call finish and answer before the server stops.
 func TestShutdownFinishesInFlightCall(t *testing.T) {
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
 	bt := newBlockingTool()
 	s.AddTools(bt.serverTool())
 	addr, stop := serveInBackground(t, s, "127.0.0.1:0", HTTPOptions{})
@@ -960,7 +960,7 @@ func TestShutdownFinishesInFlightCall(t *testing.T) {
 func TestModernProtocolClient(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
 	ts, h := newTestHTTP(t, s, HTTPOptions{MaxSessions: 1, Token: testToken})
 	c, err := client.NewStreamableHttpClient(ts.URL+EndpointPath, transport.WithHTTPLogger(quietLogger()),
 		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + testToken}))

@@ -16,7 +16,7 @@ import (
 func TestResourceReadTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger(), CallTimeout: 200 * time.Millisecond})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger(), CallTimeout: 200 * time.Millisecond})
 	stopped := make(chan error, 1)
 	s.AddResource(mcp.NewResource("test://slow", "slow"), func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		<-ctx.Done()

@@ -9,6 +9,7 @@ import (
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/resources"
 	"github.com/vpnlens/vpnlens/tools"
 )
@@ -28,7 +29,8 @@ func Instructions() string { return instructions }
 // Config is what New needs.
 type Config struct {
 	Version string
-	Deps    *tools.Deps
+	// Service answers the tools, resources and prompts (an empty one when nil).
+	Service *investigate.Service
 	// Logger receives one line per request and per tool call (mcp-go's
 	// request logging). Nil turns request logging off.
 	Logger *slog.Logger
@@ -39,12 +41,12 @@ type Config struct {
 
 // New builds the MCP server with every vpnlens tool, resource and prompt.
 func New(cfg Config) *mcpserver.MCPServer {
-	deps := cfg.Deps
-	if deps == nil {
-		deps = &tools.Deps{Limits: tools.DefaultLimits}
+	svc := cfg.Service
+	if svc == nil {
+		svc = &investigate.Service{Limits: investigate.DefaultLimits}
 	}
-	if deps.Logger == nil && cfg.Logger != nil {
-		deps.Logger = cfg.Logger
+	if svc.Logger == nil && cfg.Logger != nil {
+		svc.Logger = cfg.Logger
 	}
 	version := cfg.Version
 	if version == "" {
@@ -74,7 +76,7 @@ func New(cfg Config) *mcpserver.MCPServer {
 		callLimit = DefaultCallTimeout
 	}
 	if callLimit > 0 {
-		logger := deps.Logger
+		logger := svc.Logger
 		if logger == nil {
 			logger = slog.Default()
 		}
@@ -82,12 +84,12 @@ func New(cfg Config) *mcpserver.MCPServer {
 			mcpserver.WithResourceHandlerMiddleware(readTimeout(callLimit, logger)))
 	}
 	// Completions of template and prompt arguments (known VPN ids).
-	opts = append(opts, resources.ServerOptions(deps)...)
+	opts = append(opts, resources.ServerOptions(svc)...)
 	if cfg.Logger != nil {
 		opts = append(opts, mcpserver.WithLogger(cfg.Logger))
 	}
 	s := mcpserver.NewMCPServer(Name, version, opts...)
-	s.AddTools(tools.All(deps)...)
-	resources.Register(s, deps)
+	s.AddTools(tools.All(svc)...)
+	resources.Register(s, svc)
 	return s
 }

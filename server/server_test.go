@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
 )
@@ -26,9 +27,9 @@ const demoDir = "../testdata/demo"
 
 // testDeps serves the demo data when it is there; protocol tests that list
 // and ping need no data, so they run on empty deps otherwise.
-func testDeps(t *testing.T) *tools.Deps {
+func testDeps(t *testing.T) *investigate.Service {
 	t.Helper()
-	deps := &tools.Deps{Limits: tools.DefaultLimits, Logger: quietLogger()}
+	deps := &investigate.Service{Limits: investigate.DefaultLimits, Logger: quietLogger()}
 	if _, err := os.Stat(demoDir); err != nil {
 		return deps
 	}
@@ -52,7 +53,7 @@ func initRequest() mcp.InitializeRequest {
 // checkSession runs initialize, tools/list and ping over c and checks what
 // every client relies on: server identity, instructions, capabilities and
 // the tool list matching tools.All.
-func checkSession(t *testing.T, ctx context.Context, c *client.Client, deps *tools.Deps) {
+func checkSession(t *testing.T, ctx context.Context, c *client.Client, deps *investigate.Service) {
 	t.Helper()
 	res, err := c.Initialize(ctx, initRequest())
 	if err != nil {
@@ -100,7 +101,7 @@ func TestInProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	deps := testDeps(t)
-	s := New(Config{Version: "test-version", Deps: deps, Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: deps, Logger: quietLogger()})
 	c, err := client.NewInProcessClient(s)
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +142,7 @@ func TestHTTP(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	deps := testDeps(t)
-	s := New(Config{Version: "test-version", Deps: deps, Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: deps, Logger: quietLogger()})
 	ts, _ := newTestHTTP(t, s, HTTPOptions{})
 
 	t.Run("healthz", func(t *testing.T) {
@@ -204,7 +205,7 @@ func TestHTTP(t *testing.T) {
 // TestServeHTTPShutdown checks that cancelling the context (what SIGINT and
 // SIGTERM do) stops the server cleanly even with an SSE stream open.
 func TestServeHTTPShutdown(t *testing.T) {
-	s := New(Config{Version: "test-version", Deps: testDeps(t), Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
 	ctx, cancel := context.WithCancel(context.Background())
 	addrCh := make(chan string, 1)
 	done := make(chan error, 1)
@@ -256,7 +257,7 @@ func TestServeHTTPShutdown(t *testing.T) {
 }
 
 func TestServeHTTPBadAddr(t *testing.T) {
-	s := New(Config{Deps: testDeps(t)})
+	s := New(Config{Service: testDeps(t)})
 	err := ServeHTTP(context.Background(), s, "127.0.0.1:99999", HTTPOptions{Logger: quietLogger()})
 	if err == nil || !strings.Contains(err.Error(), "listen on") {
 		t.Errorf("ServeHTTP on a bad address = %v, want a listen error", err)

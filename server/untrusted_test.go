@@ -13,8 +13,8 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 // Log text is data. A record's details are written by whoever controls the
@@ -68,19 +68,19 @@ func craftedFS(t *testing.T) fstest.MapFS {
 	}
 }
 
-func craftedDeps(t *testing.T) *tools.Deps {
+func craftedDeps(t *testing.T) *investigate.Service {
 	t.Helper()
 	local, err := source.OpenFS(craftedFS(t), "crafted", quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quietLogger(),
+	return &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quietLogger(),
 		Now: func() time.Time { return time.Date(2026, 6, 13, 8, 0, 0, 0, time.UTC) }}
 }
 
-func inProcessClient(t *testing.T, deps *tools.Deps) *client.Client {
+func inProcessClient(t *testing.T, deps *investigate.Service) *client.Client {
 	t.Helper()
-	s := New(Config{Version: "test-version", Deps: deps, Logger: quietLogger()})
+	s := New(Config{Version: "test-version", Service: deps, Logger: quietLogger()})
 	c, err := client.NewInProcessClient(s)
 	if err != nil {
 		t.Fatal(err)
@@ -159,8 +159,8 @@ func TestLogTextIsQuotedOnOneLine(t *testing.T) {
 func TestDescriptionsIndependentOfLogs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	surface := func(deps *tools.Deps) string {
-		s := New(Config{Version: "test-version", Deps: deps, Logger: quietLogger()})
+	surface := func(deps *investigate.Service) string {
+		s := New(Config{Version: "test-version", Service: deps, Logger: quietLogger()})
 		var b strings.Builder
 		for i, req := range []string{
 			`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`,
@@ -180,7 +180,7 @@ func TestDescriptionsIndependentOfLogs(t *testing.T) {
 		}
 		return b.String()
 	}
-	empty := surface(&tools.Deps{Limits: tools.DefaultLimits, Logger: quietLogger()})
+	empty := surface(&investigate.Service{Limits: investigate.DefaultLimits, Logger: quietLogger()})
 	crafted := surface(craftedDeps(t))
 	demo := surface(testDeps(t))
 	if crafted != empty {

@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/investigate"
 )
 
 // The tools check a call's arguments against their own declared input
@@ -131,20 +132,34 @@ func number(v any) *float64 {
 	return &f
 }
 
-// check returns a UserError naming every problem of the arguments, or nil.
-func (s argSpec) check(raw any) error {
+// checked is what the schema check found in a call's arguments: every
+// problem, and which arguments it refused (the handler reads those as
+// absent, so it can still name the problems of the others).
+type checked struct {
+	args     map[string]any
+	problems []string
+	refused  map[string]bool
+	fatal    bool // the arguments are not an object: nothing to read
+	unknown  int
+}
+
+// check reads the arguments against the schema, naming every problem.
+func (s argSpec) check(raw any) checked {
+	c := checked{refused: map[string]bool{}}
 	if s.skip {
-		return nil
+		c.args, _ = raw.(map[string]any)
+		return c
 	}
-	var in map[string]any
 	switch t := raw.(type) {
 	case nil:
 	case map[string]any:
-		in = t
+		c.args = t
 	default:
-		return userErrorf("the arguments of %s must be a JSON object of named arguments (%s), got %s", s.tool, s.takes(), describeValue(raw))
+		c.fatal = true
+		c.problems = append(c.problems, fmt.Sprintf("the arguments of %s must be a JSON object of named arguments (%s), got %s", s.tool, s.takes(), describeValue(raw)))
+		return c
 	}
-	var problems []string
+	in := c.args
 	unknown := make([]string, 0)
 	for name := range in {
 		if _, ok := s.props[name]; !ok {
@@ -152,21 +167,18 @@ func (s argSpec) check(raw any) error {
 		}
 	}
 	sort.Strings(unknown)
+	c.unknown = len(unknown)
 	// One unknown argument: one line saying what the tool takes. Several:
 	// a line each with its likely meaning, and what the tool takes once.
-	takes := fmt.Sprintf("%s takes %s", s.tool, s.takes())
-	if len(s.names) == 0 {
-		takes = s.tool + " takes no arguments"
-	}
 	for _, name := range unknown {
 		msg := fmt.Sprintf("unknown argument %q", cut(name, 60))
 		if len(unknown) == 1 {
-			msg += ": " + takes
+			msg += ": " + s.takesLine()
 		}
 		if guess := s.closestName(name); guess != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", guess)
 		}
-		problems = append(problems, msg)
+		c.problems = append(c.problems, msg)
 	}
 	for _, name := range s.required {
 		if v, ok := in[name]; !ok || v == nil {
@@ -174,7 +186,8 @@ func (s argSpec) check(raw any) error {
 			if d := s.props[name].desc; d != "" {
 				msg += ": " + d
 			}
-			problems = append(problems, msg)
+			c.problems = append(c.problems, msg)
+			c.refused[name] = true
 		}
 	}
 	for _, name := range s.names {
@@ -182,19 +195,36 @@ func (s argSpec) check(raw any) error {
 		if !ok || v == nil { // absent and null both mean "use the default", as in the getters
 			continue
 		}
-		problems = append(problems, s.props[name].check(v)...)
+		if p := s.props[name].check(v); len(p) > 0 {
+			c.problems = append(c.problems, p...)
+			c.refused[name] = true
+		}
 	}
+	return c
+}
+
+// takesLine says what the tool takes, for messages about unknown names.
+func (s argSpec) takesLine() string {
+	if len(s.names) == 0 {
+		return s.tool + " takes no arguments"
+	}
+	return fmt.Sprintf("%s takes %s", s.tool, s.takes())
+}
+
+// problemsError is one UserError naming every problem of a call: those the
+// schema check found and those the handler found reading the rest.
+func (s argSpec) problemsError(problems []string, unknown int) error {
 	switch len(problems) {
 	case 0:
 		return nil
 	case 1:
-		return &UserError{Msg: problems[0]}
+		return &investigate.UserError{Msg: problems[0]}
 	}
 	msg := fmt.Sprintf("%d problems with the arguments of %s:\n- %s", len(problems), s.tool, strings.Join(problems, "\n- "))
-	if len(unknown) > 1 {
-		msg += "\n" + takes
+	if unknown > 1 {
+		msg += "\n" + s.takesLine()
 	}
-	return &UserError{Msg: msg}
+	return &investigate.UserError{Msg: msg}
 }
 
 // takes lists the tool's arguments, required ones marked.

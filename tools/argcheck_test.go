@@ -8,6 +8,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/vpnlens/vpnlens/internal/mcptestutil"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/server"
 	"github.com/vpnlens/vpnlens/tools"
 )
@@ -122,8 +123,11 @@ func TestArgCheckNamesEveryProblem(t *testing.T) {
 		t.Fatalf("want isError, got %s", text)
 	}
 	for _, w := range []string{
-		"4 problems with the arguments of diagnose_tunnel_drop",
+		// The misspelt id leaves no connection named, and the demo has three:
+		// that is a problem of the call too.
+		"5 problems with the arguments of diagnose_tunnel_drop",
 		`unknown argument "vpnConnectionId" (did you mean "vpn_connection_id"?)`,
+		"there are 3 VPN connections; pass vpn_connection_id",
 		`unknown argument "time" (did you mean "at"?)`,
 		`unknown argument "tz" (did you mean "timezone"?)`,
 		`argument "at" is required`,
@@ -177,18 +181,18 @@ func TestArgCheckArgumentsMustBeAnObject(t *testing.T) {
 // string for a list, null for an absent argument.
 func TestArgCheckLenientAsTheHandlers(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	asString, res := call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": "2", "at": "2026-06-12 20:29"})
+	asString, res := call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": "2", "at": "2026-06-12 20:29"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
-	asNumber, res := call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": 2, "at": "2026-06-12 20:29", "window_minutes": "90", "timezone": nil})
+	asNumber, res := call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": 2, "at": "2026-06-12 20:29", "window_minutes": "90", "timezone": nil})
 	if res.IsError {
 		t.Fatalf("tunnel 2 as a number: %s", resultText(res))
 	}
 	if asNumber.RootCause.Category != "ike.cgw_delete_ike_sa" || asNumber.RootCause.TunnelNumber != 2 || asNumber.RootCause.At != asString.RootCause.At || asNumber.Summary != asString.Summary {
 		t.Errorf("tunnel 2 as a number: root cause %+v, as a string %+v", asNumber.RootCause, asString.RootCause)
 	}
-	got, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", map[string]any{
+	got, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", map[string]any{
 		"vpn_connection_id": hqVPN, "tunnel": 2, "stream": "IKE", "start": "2026-06-12 20:00", "end": "2026-06-12 21:00",
 		"categories": "ike.psk_mismatch, ike.cgw_delete_ike_sa", "anomalies_only": "true", "limit": "5",
 	})
@@ -198,7 +202,7 @@ func TestArgCheckLenientAsTheHandlers(t *testing.T) {
 	if got.Returned != 5 || got.TotalMatching < 100 {
 		t.Errorf("lenient fetch_vpn_logs: %d of %d records, want 5 of the 100+ PSK mismatches", got.Returned, got.TotalMatching)
 	}
-	if _, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": hqVPN, "start": "2026-06-12 20:00", "end": "2026-06-12 21:00", "collapse": "false", "anomalies_only": false}); res.IsError {
+	if _, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": hqVPN, "start": "2026-06-12 20:00", "end": "2026-06-12 21:00", "collapse": "false", "anomalies_only": false}); res.IsError {
 		t.Errorf("lenient get_vpn_timeline: %s", resultText(res))
 	}
 }
@@ -209,7 +213,7 @@ func TestArgCheckValidCallsOfEveryTool(t *testing.T) {
 	c := mcpClient(t, deps)
 	fetch := map[string]any{"vpn_connection_id": hqVPN, "tunnel": "2", "stream": "both", "start": "2026-06-12 20:00", "end": "2026-06-12 21:00", "timezone": "UTC",
 		"categories": []any{"ike.psk_mismatch", "bgp.hold_timer_expired"}, "anomalies_only": true, "limit": 3}
-	first, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetch)
+	first, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetch)
 	if res.IsError || first.NextCursor == "" {
 		t.Fatalf("fetch_vpn_logs first page: %s", resultText(res))
 	}
@@ -246,17 +250,17 @@ func TestArgCheckValidCallsOfEveryTool(t *testing.T) {
 // schema validation would refuse tunnel 2 as a number and let
 // tunnel_number through.
 func TestServerChecksArgumentsWithTheToolsWording(t *testing.T) {
-	s := server.New(server.Config{Deps: demoDeps(t), CallTimeout: -1})
+	s := server.New(server.Config{Service: demoDeps(t), CallTimeout: -1})
 	c := mcptestutil.Client(t, s)
-	got, res := call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": 2, "at": "2026-06-12 20:29"})
+	got, res := call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": 2, "at": "2026-06-12 20:29"})
 	if res.IsError || got.RootCause.TunnelNumber != 2 {
 		t.Errorf("tunnel 2 as a number: %s", resultText(res))
 	}
-	_, res = call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel_number": "1", "at": "2026-06-12 20:29"})
+	_, res = call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel_number": "1", "at": "2026-06-12 20:29"})
 	if text := resultText(res); !res.IsError || !strings.Contains(text, `(did you mean "tunnel"?)`) {
 		t.Errorf("tunnel_number: got %v %s", res.IsError, text)
 	}
-	_, res = call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": "2", "at": "2026-06-12 20:29", "window_minutes": 100000})
+	_, res = call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": "2", "at": "2026-06-12 20:29", "window_minutes": 100000})
 	if text := resultText(res); !res.IsError || text != `argument "window_minutes" must be between 1 and 1440, got 100000` {
 		t.Errorf("window_minutes 100000: got %v %s", res.IsError, text)
 	}
@@ -270,5 +274,53 @@ func TestArgCheckEchoesLongValuesCut(t *testing.T) {
 	text := resultText(res)
 	if !res.IsError || len(text) > 2000 || !strings.Contains(text, `unknown argument "xxxx`) || !strings.Contains(text, `…" is not one of the values of "stream"`) {
 		t.Errorf("got %d bytes: %.300s", len(text), text)
+	}
+}
+
+// Problems the schema check cannot see (an unknown VPN, a tunnel the
+// connection lacks, a time that does not parse) are named in the same
+// answer as the ones it can.
+func TestArgumentProblemsNamedTogether(t *testing.T) {
+	c := mcpClient(t, demoDeps(t))
+	_, res := call[map[string]any](t, c, "diagnose_tunnel_drop", map[string]any{
+		"vpn_connection_id": hqVPN, "tunnel": "7", "at": "yesterday-ish", "window_minutes": "abc",
+	})
+	text := resultText(res)
+	for _, w := range []string{
+		"3 problems with the arguments of diagnose_tunnel_drop",
+		`argument "window_minutes" must be`,
+		`has no tunnel "7"`,
+		"at: ",
+	} {
+		if !res.IsError || !strings.Contains(text, w) {
+			t.Errorf("answer lacks %q:\n%s", w, text)
+		}
+	}
+
+	// An unknown connection: the tunnel and time can only be checked for
+	// their form, and are.
+	_, res = call[map[string]any](t, c, "diagnose_tunnel_drop", map[string]any{
+		"vpn_connection_id": "vpn-nope", "tunnel": "7", "at": "garbage",
+	})
+	text = resultText(res)
+	for _, w := range []string{
+		"3 problems with the arguments of diagnose_tunnel_drop",
+		`unknown VPN connection "vpn-nope"`,
+		`argument "tunnel" must be "1", "2" or a tunnel's outside IP address, got "7"`,
+		"at: ",
+	} {
+		if !res.IsError || !strings.Contains(text, w) {
+			t.Errorf("answer lacks %q:\n%s", w, text)
+		}
+	}
+
+	_, res = call[map[string]any](t, c, "get_vpn_timeline", map[string]any{
+		"vpn_connection_id": hqVPN, "tunnel": "3", "start": "soon", "timezone": "Mars/Olympus",
+	})
+	text = resultText(res)
+	for _, w := range []string{"3 problems with the arguments of get_vpn_timeline", `has no tunnel "3"`, "Mars/Olympus", "start: "} {
+		if !res.IsError || !strings.Contains(text, w) {
+			t.Errorf("answer lacks %q:\n%s", w, text)
+		}
 	}
 }

@@ -2,143 +2,25 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
-
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/investigate"
 )
 
-// ClassifyResult is the answer of classify_vpn_message.
-type ClassifyResult struct {
-	Category     string                  `json:"category"`
-	Layer        string                  `json:"layer"`
-	Title        string                  `json:"title"`
-	Meaning      string                  `json:"meaning"`
-	ActingSide   string                  `json:"acting_side" jsonschema:"who acted: aws, customer_gateway, either or none"`
-	Severity     string                  `json:"severity"`
-	Anomaly      bool                    `json:"anomaly"`
-	Direction    string                  `json:"direction,omitempty"`
-	Stream       string                  `json:"stream,omitempty"`
-	Parsed       string                  `json:"parsed" jsonschema:"record (a whole JSON or text record was given) or details (bare message text)"`
-	Time         string                  `json:"time,omitempty"`
-	Fields       *correlate.Fields       `json:"fields,omitempty"`
-	Route        *correlate.RouteAttrs   `json:"route,omitempty"`
-	Phase1State  string                  `json:"ike_phase1_state,omitempty"`
-	Phase2State  string                  `json:"ike_phase2_state,omitempty"`
-	Causes       []string                `json:"causes"`
-	Checks       []string                `json:"checks"`
-	GatewayHints []correlate.GatewayHint `json:"gateway_hints,omitempty"`
-	References   []string                `json:"references"`
-}
-
-// Text renders the classification.
-func (r ClassifyResult) Text() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s, %s", r.Category, r.Title, r.Severity)
-	if r.Anomaly {
-		b.WriteString(", anomaly")
-	}
-	fmt.Fprintf(&b, ")\n%s\nActing side: %s\n", r.Meaning, r.ActingSide)
-	if r.Fields != nil {
-		if js, err := json.Marshal(r.Fields); err == nil {
-			fmt.Fprintf(&b, "Fields: %s\n", js)
-		}
-	}
-	for _, c := range r.Causes {
-		fmt.Fprintf(&b, "Cause: %s\n", c)
-	}
-	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "Check: %s\n", c)
-	}
-	for _, h := range r.GatewayHints {
-		fmt.Fprintf(&b, "%s: %s\n", h.Vendor, h.Hint)
-	}
-	if len(r.References) > 0 {
-		fmt.Fprintf(&b, "References: %s\n", strings.Join(r.References, "; "))
-	}
-	return b.String()
-}
-
 // ClassifyVPNMessage declares classify_vpn_message.
-func ClassifyVPNMessage(deps *Deps) Def[ClassifyResult] {
-	return Def[ClassifyResult]{
+func ClassifyVPNMessage(svc *investigate.Service) Def[investigate.ClassifyResult] {
+	return Def[investigate.ClassifyResult]{
 		Tool: mcp.NewTool("classify_vpn_message",
 			append(readOnly("Classify one VPN log message"),
 				mcp.WithDescription("Explain one AWS Site-to-Site VPN log record: pass the whole record as logged (JSON or text) or just its details text. Returns the category id, plain-language meaning, which side acted (AWS or the customer gateway), the values in the message (neighbor IP, counts, ASNs, SPI...), likely causes, what to check on the customer gateway with vendor commands, and the standards it comes from. Needs no AWS access."),
 				mcp.WithString("message", mcp.Required(), mcp.MinLength(1), mcp.MaxLength(65536), mcp.Description("One log record as logged (a JSON object or a text line), or only its details text, e.g. \"AWS tunnel DPD timed out after 3 retransmits\".")),
-				mcp.WithOutputSchema[ClassifyResult](),
+				mcp.WithOutputSchema[investigate.ClassifyResult](),
 			)...),
-		Handle: func(ctx context.Context, raw map[string]any) (ClassifyResult, error) {
-			msg, err := args(raw).str("message")
-			if err != nil {
-				return ClassifyResult{}, err
+		Handle: func(ctx context.Context, r *Request) (investigate.ClassifyResult, error) {
+			if !r.ok() {
+				return investigate.ClassifyResult{}, r.err()
 			}
-			return ClassifyMessage(msg)
+			return investigate.ClassifyMessage(r.str("message"))
 		},
 	}
-}
-
-// ClassifyMessage classifies a record or bare details text.
-func ClassifyMessage(msg string) (ClassifyResult, error) {
-	msg = strings.TrimSpace(msg)
-	if msg == "" {
-		return ClassifyResult{}, userErrorf("argument \"message\" is empty: pass one log record or its details text")
-	}
-	ev := correlate.Event{Raw: msg, Details: msg}
-	parsed := "details"
-	if looksLikeRecord(msg) {
-		e, err := correlate.ParseRecord([]byte(msg), correlate.StreamID{})
-		if errors.Is(err, correlate.ErrNoTime) {
-			// A record pasted without its timestamp still says what happened.
-			err = nil
-		}
-		if err != nil {
-			if strings.HasPrefix(msg, "{") {
-				return ClassifyResult{}, userErrorf("message looks like a JSON record but cannot be read (%v): pass the record exactly as logged, or only its details text", err)
-			}
-		} else {
-			ev, parsed = e, "record"
-		}
-	}
-	if parsed == "details" {
-		correlate.Classify(&ev) // infers the stream from the text
-	}
-	res := ClassifyResult{Category: string(ev.Category), Severity: ev.Severity.String(), Anomaly: ev.Anomaly, Parsed: parsed,
-		Route: ev.Route, Phase1State: ev.Phase1State.String(), Phase2State: ev.Phase2State.String(), Causes: []string{}, Checks: []string{}, References: []string{}}
-	if ev.Stream != correlate.StreamUnknown {
-		res.Stream = ev.Stream.String()
-	}
-	if ev.Direction != correlate.DirNone {
-		res.Direction = ev.Direction.String()
-	}
-	if ev.Fields != (correlate.Fields{}) {
-		f := ev.Fields
-		res.Fields = &f
-	}
-	if parsed == "record" && ev.TimeMs != 0 {
-		res.Time = correlate.FormatMs(ev.TimeMs)
-	}
-	if e, ok := correlate.LookupCategory(ev.Category); ok {
-		res.Layer, res.Title, res.Meaning, res.ActingSide = e.Layer, e.Title, e.Meaning, e.ActingSide
-		res.Causes, res.Checks, res.GatewayHints, res.References = nonNil(e.Causes), nonNil(e.Checks), e.GatewayHints, nonNil(e.References)
-	}
-	return res, nil
-}
-
-// looksLikeRecord tells a whole record (JSON, or text with key=value pairs
-// or a leading timestamp) from bare details text.
-func looksLikeRecord(s string) bool {
-	if strings.HasPrefix(s, "{") {
-		return true
-	}
-	for _, k := range []string{"details=", "ike_phase1_state=", "type=", "status=", "resource_id=", "details:", "message="} {
-		if strings.Contains(s, k) {
-			return true
-		}
-	}
-	return len(s) > 10 && s[0] >= '0' && s[0] <= '9' && s[4] == '-'
 }

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 const (
@@ -20,7 +20,7 @@ const (
 
 // diagnoseScenario asks diagnose_tunnel_drop the question of a scenario's
 // expected.json through MCP.
-func diagnoseScenario(t *testing.T, name string) (tools.DiagnoseResult, string) {
+func diagnoseScenario(t *testing.T, name string) (investigate.DiagnoseResult, string) {
 	t.Helper()
 	dir := filepath.Join(scenariosDir, name)
 	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
@@ -35,9 +35,9 @@ func diagnoseScenario(t *testing.T, name string) (tools.DiagnoseResult, string) 
 	return diagnoseVia(t, deps, exp.question())
 }
 
-func diagnoseVia(t *testing.T, deps *tools.Deps, args map[string]any) (tools.DiagnoseResult, string) {
+func diagnoseVia(t *testing.T, deps *investigate.Service, args map[string]any) (investigate.DiagnoseResult, string) {
 	t.Helper()
-	got, res := call[tools.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop", args)
+	got, res := call[investigate.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop", args)
 	if res.IsError {
 		t.Fatalf("%v: %s", args, resultText(res))
 	}
@@ -45,7 +45,7 @@ func diagnoseVia(t *testing.T, deps *tools.Deps, args map[string]any) (tools.Dia
 }
 
 // adviceText is every action and gateway hint of a diagnosis, one a line.
-func adviceText(r tools.DiagnoseResult) string {
+func adviceText(r investigate.DiagnoseResult) string {
 	var b strings.Builder
 	for _, a := range r.RecommendedActions {
 		b.WriteString(a + "\n")
@@ -56,7 +56,7 @@ func adviceText(r tools.DiagnoseResult) string {
 	return b.String()
 }
 
-func hintOf(r tools.DiagnoseResult, vendor string) string {
+func hintOf(r investigate.DiagnoseResult, vendor string) string {
 	var out []string
 	for _, h := range r.GatewayHints {
 		if h.Vendor == vendor {
@@ -243,7 +243,7 @@ func TestDiagnoseTextRepeatsNotesAndLocalTimes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		deps := &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet,
+		deps := &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quiet,
 			Now: func() time.Time { return time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC) }}
 		got, text := diagnoseVia(t, deps, map[string]any{"vpn_connection_id": "vpn-068b86834bc89884b", "at": "2026-07-17T11:19:00Z"})
 		if len(got.Notes) == 0 {
@@ -278,7 +278,7 @@ func TestDiagnoseTextRepeatsNotesAndLocalTimes(t *testing.T) {
 		}
 	})
 	t.Run("nearby incidents named by their diagnosis", func(t *testing.T) {
-		_, res := call[tools.DiagnoseResult](t, mcpClient(t, demoDeps(t)), "diagnose_tunnel_drop",
+		_, res := call[investigate.DiagnoseResult](t, mcpClient(t, demoDeps(t)), "diagnose_tunnel_drop",
 			map[string]any{"vpn_connection_id": adviceHQ, "tunnel": "2", "at": "20:29", "timezone": "Europe/Berlin"})
 		if !res.IsError {
 			t.Fatal("want no incident at 20:29 Berlin (18:29 UTC)")

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vpnlens/vpnlens/tools"
+	"github.com/vpnlens/vpnlens/investigate"
 )
 
 // Every labelled demo incident must be diagnosed right, through MCP, asked
@@ -30,7 +30,7 @@ func TestDiagnoseDemoIncidents(t *testing.T) {
 		for i, a := range asks {
 			total++
 			name := fmt.Sprintf("%s/%d", exp.ID, i)
-			got, res := call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", a)
+			got, res := call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", a)
 			if res.IsError {
 				t.Errorf("%s: isError: %s", name, resultText(res))
 				fmt.Fprintf(&table, "%-32s %-32s ERROR\n", name, exp.RootCause)
@@ -115,7 +115,7 @@ func TestDiagnoseUserErrors(t *testing.T) {
 		{map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "at": "20:25", "window_minutes": 100000}, "between 1 and 1440"},
 	}
 	for _, tc := range cases {
-		_, res := call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", tc.args)
+		_, res := call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", tc.args)
 		if !res.IsError {
 			t.Errorf("%v: want an isError result", tc.args)
 			continue

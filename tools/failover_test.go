@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 // ikeLine is one IKE record in AWS's json format.
@@ -62,8 +62,8 @@ func TestDiagnoseFailoverEvidence(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			deps := &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet, Now: func() time.Time { return drop.Add(24 * time.Hour) }}
-			got, res := call[tools.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop",
+			deps := &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quiet, Now: func() time.Time { return drop.Add(24 * time.Hour) }}
+			got, res := call[investigate.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop",
 				map[string]any{"vpn_connection_id": vpn, "tunnel": down, "at": drop.Add(5 * time.Minute).Format(time.RFC3339)})
 			if res.IsError {
 				t.Fatalf("isError: %s", resultText(res))

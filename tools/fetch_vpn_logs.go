@@ -1,80 +1,24 @@
 package tools
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
-	"math"
-	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
-
 	"github.com/vpnlens/vpnlens/correlate"
-	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/investigate"
 )
 
-// FetchLogsResult is the answer of fetch_vpn_logs.
-type FetchLogsResult struct {
-	VPNConnectionID string      `json:"vpn_connection_id"`
-	Start           TimeView    `json:"start"`
-	End             TimeView    `json:"end"`
-	Path            string      `json:"path" jsonschema:"how the records were obtained"`
-	TotalMatching   int         `json:"total_matching"`
-	Returned        int         `json:"returned"`
-	Truncated       bool        `json:"truncated" jsonschema:"true when more records match than this page holds"`
-	NextCursor      string      `json:"next_cursor,omitempty" jsonschema:"pass as cursor to get the next page"`
-	Limit           int         `json:"limit"`
-	Events          []EventView `json:"events"`
-	Malformed       int64       `json:"malformed_records" jsonschema:"records in the source that could not be read"`
-	Hints           []string    `json:"hints,omitempty"`
-}
-
-// Text renders the page compactly, log text quoted as data. With a
-// timezone, times show in it too, after UTC.
-func (r FetchLogsResult) Text() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d matching records of %s (%s → %s) via %s\n", r.Returned, r.TotalMatching, r.VPNConnectionID, r.Start.both(), r.End.both(), r.Path)
-	for _, e := range r.Events {
-		at := e.At
-		if e.AtLocal != "" {
-			at += " (" + e.AtLocal + ")"
-		}
-		fmt.Fprintf(&b, "%s t%d %s %s %s\n", at, e.TunnelNumber, e.Stream, e.Category, quoteLog(e.Raw))
-	}
-	if r.Truncated {
-		fmt.Fprintf(&b, "(more: call again with the same arguments and cursor %q)\n", r.NextCursor)
-	}
-	if r.Malformed > 0 {
-		fmt.Fprintf(&b, "note: %d record(s) in the logs read could not be decoded and are not shown (malformed_records)\n", r.Malformed)
-	}
-	for _, h := range r.Hints {
-		fmt.Fprintf(&b, "hint: %s\n", h)
-	}
-	return b.String()
-}
-
-// both is the time in UTC, and in the asker's zone when one was given.
-func (t TimeView) both() string {
-	if t.Local == "" {
-		return t.UTC
-	}
-	return t.UTC + " (" + t.Local + ")"
-}
-
 // FetchVPNLogs declares fetch_vpn_logs.
-func FetchVPNLogs(deps *Deps) Def[FetchLogsResult] {
-	max := deps.limits().MaxRecords
+func FetchVPNLogs(svc *investigate.Service) Def[investigate.FetchLogsResult] {
+	lim := svc.Limits.OrDefault()
+	max := lim.MaxRecords
 	cats := make([]string, 0, len(correlate.AllCategories))
 	for _, c := range correlate.AllCategories {
 		cats = append(cats, string(c))
 	}
-	return Def[FetchLogsResult]{
+	return Def[investigate.FetchLogsResult]{
 		Tool: mcp.NewTool("fetch_vpn_logs",
 			append(readOnly("Fetch VPN log records"),
 				mcp.WithDescription(fmt.Sprintf("Raw log records of one VPN connection as classified events (time, tunnel, stream, category, extracted fields, the record verbatim), filtered by tunnel, stream, window, categories or anomalies only. Pages of at most %d records: when truncated, call again with next_cursor. Prefer diagnose_tunnel_drop or get_vpn_timeline for questions; use this for the exact records.", max)),
@@ -86,186 +30,32 @@ func FetchVPNLogs(deps *Deps) Def[FetchLogsResult] {
 				mcp.WithString("timezone", mcp.Description(descTimezone)),
 				mcp.WithArray("categories", mcp.WithStringItems(mcp.Enum(cats...)), mcp.Description("Only these category ids, e.g. [\"ike.psk_mismatch\",\"bgp.hold_timer_expired\"]. A trailing prefix like \"bgp.cease.\" is not accepted; list ids.")),
 				mcp.WithBoolean("anomalies_only", mcp.Description("Only records that mark trouble (default false).")),
-				mcp.WithInteger("limit", mcp.Min(1), mcp.Max(float64(max)), mcp.Description(fmt.Sprintf("Records per page (default %d, at most %d).", deps.limits().DefaultRecords, max))),
+				mcp.WithInteger("limit", mcp.Min(1), mcp.Max(float64(max)), mcp.Description(fmt.Sprintf("Records per page (default %d, at most %d).", lim.DefaultRecords, max))),
 				mcp.WithString("cursor", mcp.Description("next_cursor from the previous page. Keep every other argument as it was (only limit may change): a cursor is refused with other arguments.")),
-				mcp.WithOutputSchema[FetchLogsResult](),
+				mcp.WithOutputSchema[investigate.FetchLogsResult](),
 			)...),
-		Handle: func(ctx context.Context, raw map[string]any) (FetchLogsResult, error) {
-			return deps.fetch(ctx, args(raw))
+		Handle: func(ctx context.Context, r *Request) (investigate.FetchLogsResult, error) {
+			var res investigate.FetchLogsResult
+			conn := r.connection(ctx, svc)
+			tun := r.tunnel(conn)
+			loc := r.zone()
+			q := investigate.LogsQuestion{Conn: conn, Tunnel: tun, Spec: r.windowSpec(loc), AnomaliesOnly: r.boolean("anomalies_only", false),
+				Limit: r.integer("limit", 0), Cursor: r.str("cursor")}
+			switch strings.ToLower(r.str("stream")) {
+			case "", "both":
+			case "ike", "tunnel":
+				q.Kinds = []correlate.StreamKind{correlate.StreamIKE}
+			case "bgp":
+				q.Kinds = []correlate.StreamKind{correlate.StreamBGP}
+			}
+			for _, c := range r.strings("categories") {
+				q.Categories = append(q.Categories, correlate.Category(c))
+			}
+			q.Window = r.window(ctx, svc, conn, loc)
+			if !r.ok() {
+				return res, r.err()
+			}
+			return svc.FetchLogs(ctx, q)
 		},
 	}
-}
-
-func (d *Deps) fetch(ctx context.Context, a args) (FetchLogsResult, error) {
-	var res FetchLogsResult
-	conn, w, tun, err := d.scope(ctx, a, 24*time.Hour)
-	if err != nil {
-		return res, err
-	}
-	q := source.LogQuery{VPNConnectionID: conn.ID, Start: w.Start, End: w.End}
-	if tun != nil {
-		q.TunnelIPs = []string{tun.OutsideIP}
-	}
-	stream, err := a.str("stream")
-	if err != nil {
-		return res, err
-	}
-	switch strings.ToLower(stream) {
-	case "", "both":
-	case "ike", "tunnel":
-		q.Kinds = []correlate.StreamKind{correlate.StreamIKE}
-	case "bgp":
-		q.Kinds = []correlate.StreamKind{correlate.StreamBGP}
-	default:
-		return res, userErrorf("argument \"stream\" must be \"ike\", \"bgp\" or \"both\", got %q", stream)
-	}
-	if q.AnomaliesOnly, err = a.boolean("anomalies_only", false); err != nil {
-		return res, err
-	}
-	catList, err := a.strings("categories")
-	if err != nil {
-		return res, err
-	}
-	want := map[correlate.Category]bool{}
-	for _, c := range catList {
-		if _, ok := correlate.LookupCategory(correlate.Category(c)); !ok {
-			return res, userErrorf("unknown category %q: use ids from the vpn://catalog resource, e.g. ike.dpd_timeout, bgp.cease.max_prefixes", c)
-		}
-		want[correlate.Category(c)] = true
-	}
-	lim := d.limits()
-	limit, err := a.integer("limit", lim.DefaultRecords, 1, lim.MaxRecords)
-	if err != nil {
-		return res, err
-	}
-	cur, err := a.str("cursor")
-	if err != nil {
-		return res, err
-	}
-	query, err := cursorQuery(a, q, catList)
-	if err != nil {
-		return res, err
-	}
-	offset := 0
-	if cur != "" {
-		pc, err := decodeCursor(cur, query)
-		if err != nil {
-			return res, err
-		}
-		// Later pages read the window of the first, so that a default or
-		// "latest-…" window does not move under the pages as logs arrive.
-		offset, w.Start, w.End = pc.offset, time.UnixMilli(pc.startMs), time.UnixMilli(pc.endMs)
-		q.Start, q.End = w.Start, w.End
-	}
-	lr, err := d.Logs.Logs(ctx, q)
-	if err != nil {
-		return res, err
-	}
-	res = FetchLogsResult{VPNConnectionID: conn.ID, Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), Path: lr.Path,
-		Limit: limit, Events: []EventView{}, Malformed: lr.Report.MalformedCount, Hints: lr.Notes}
-	matching := lr.Events
-	if len(want) > 0 {
-		matching = matching[:0:0]
-		for i := range lr.Events {
-			if want[lr.Events[i].Category] {
-				matching = append(matching, lr.Events[i])
-			}
-		}
-	}
-	res.TotalMatching = len(matching)
-	if offset > 0 && offset >= len(matching) {
-		return FetchLogsResult{}, userErrorf("cursor %q points past the last of the %d matching records (the logs of that window changed since the previous page): call again without cursor to start from the first page", cur, len(matching))
-	}
-	for i := offset; i < len(matching) && len(res.Events) < limit; i++ {
-		res.Events = append(res.Events, eventView(&matching[i], conn, w.Loc))
-	}
-	res.Returned = len(res.Events)
-	if next := offset + res.Returned; next < len(matching) {
-		res.Truncated = true
-		res.NextCursor = pageCursor{offset: next, startMs: w.Start.UnixMilli(), endMs: w.End.UnixMilli()}.encode(query)
-	}
-	if res.TotalMatching == 0 {
-		res.Hints = append(res.Hints, "no matching records; "+d.dataRangeHint(ctx, conn))
-		if tun != nil && (!tun.Logging.IKEEnabled || !tun.Logging.BGPEnabled) {
-			res.Hints = append(res.Hints, fmt.Sprintf("logging is partly disabled on tunnel %d: %s", tun.Number, enableLoggingHint(conn.ID, tun.OutsideIP)))
-		}
-	}
-	return res, nil
-}
-
-// pageCursor is where the next page starts, bound to the query that made
-// it: a cursor reused with other arguments (another tunnel, stream or
-// window) would silently page through a different result.
-type pageCursor struct {
-	offset         int
-	startMs, endMs int64 // the first page's window
-}
-
-// cursorTagLen is how many bytes of the query hash a cursor carries.
-const cursorTagLen = 8
-
-// cursorQuery is what a cursor is bound to: every argument that selects
-// records (as the caller wrote the window, since the cursor carries the
-// window it resolved to), with the connection and tunnel resolved.
-func cursorQuery(a args, q source.LogQuery, categories []string) (string, error) {
-	var parts []string
-	for _, name := range []string{"start", "end", "timezone"} {
-		v, err := a.str(name)
-		if err != nil {
-			return "", err
-		}
-		parts = append(parts, strings.TrimSpace(v))
-	}
-	kinds := make([]string, 0, len(q.Kinds))
-	for _, k := range q.Kinds {
-		kinds = append(kinds, k.String())
-	}
-	cats := slices.Clone(categories)
-	slices.Sort(cats)
-	cats = slices.Compact(cats)
-	parts = append(parts, q.VPNConnectionID, strings.Join(q.TunnelIPs, ","), strings.Join(kinds, ","),
-		strconv.FormatBool(q.AnomaliesOnly), strings.Join(cats, ","))
-	return strings.Join(parts, "\x00"), nil
-}
-
-func (c pageCursor) tag(query string) []byte {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d", query, c.offset, c.startMs, c.endMs)
-	return h.Sum(nil)[:cursorTagLen]
-}
-
-// encode writes the cursor as URL-safe base64 of offset, window and tag.
-func (c pageCursor) encode(query string) string {
-	b := binary.AppendUvarint(nil, uint64(c.offset))
-	b = binary.AppendVarint(b, c.startMs)
-	b = binary.AppendVarint(b, c.endMs)
-	return base64.RawURLEncoding.EncodeToString(append(b, c.tag(query)...))
-}
-
-// decodeCursor reads a cursor and checks that it was made for query.
-func decodeCursor(s, query string) (pageCursor, error) {
-	var c pageCursor
-	notOurs := userErrorf("cursor %q is not one this tool returned: call again without cursor to start from the first page", s)
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) <= cursorTagLen {
-		return c, notOurs
-	}
-	body, tag := b[:len(b)-cursorTagLen], b[len(b)-cursorTagLen:]
-	off, n := binary.Uvarint(body)
-	if n <= 0 || off > math.MaxInt32 {
-		return c, notOurs
-	}
-	body = body[n:]
-	if c.startMs, n = binary.Varint(body); n <= 0 {
-		return c, notOurs
-	}
-	body = body[n:]
-	if c.endMs, n = binary.Varint(body); n <= 0 || n != len(body) || c.endMs <= c.startMs {
-		return c, notOurs
-	}
-	c.offset = int(off)
-	if !bytes.Equal(tag, c.tag(query)) {
-		return c, userErrorf("cursor %q belongs to a call with other arguments: keep vpn_connection_id, tunnel, stream, start, end, timezone, categories and anomalies_only as they were on the previous page (only limit may change), or call again without cursor to start from the first page", s)
-	}
-	return c, nil
 }

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 const cursorVPN = "vpn-0a1b2c3d4e5f60718"
@@ -23,14 +23,14 @@ func fetchArgs(extra map[string]any) map[string]any {
 // A cursor continues the query that made it, and only that one.
 func TestFetchCursorIsBoundToItsQuery(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	first, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(nil))
+	first, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(nil))
 	if res.IsError || !first.Truncated || first.NextCursor == "" {
 		t.Fatalf("first page: %s", resultText(res))
 	}
 	// The same arguments (the page size may change) continue where the
 	// first page stopped.
-	all, _ := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"limit": 10}))
-	next, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": first.NextCursor, "limit": 3}))
+	all, _ := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"limit": 10}))
+	next, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": first.NextCursor, "limit": 3}))
 	if res.IsError || next.Returned != 3 || next.Events[0].Raw != all.Events[5].Raw || next.Events[2].Raw != all.Events[7].Raw {
 		t.Fatalf("second page does not continue the first: %s", resultText(res))
 	}
@@ -44,14 +44,14 @@ func TestFetchCursorIsBoundToItsQuery(t *testing.T) {
 		"other vpn":        {"vpn_connection_id": "vpn-0f9e8d7c6b5a40312"},
 	} {
 		args["cursor"] = first.NextCursor
-		_, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(args))
+		_, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(args))
 		if !res.IsError || !strings.Contains(resultText(res), "call again without cursor") {
 			t.Errorf("%s: a cursor of another query must be refused: %s", name, resultText(res))
 		}
 	}
 	// Cursors this tool never returned, including the old offsets.
 	for _, cur := range []string{"o5", "o99999", "zzz", first.NextCursor[:len(first.NextCursor)-2]} {
-		_, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": cur}))
+		_, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": cur}))
 		if !res.IsError || !strings.Contains(resultText(res), "call again without cursor") {
 			t.Errorf("cursor %q must be refused: %s", cur, resultText(res))
 		}
@@ -80,8 +80,8 @@ func TestFetchCursorPastTheEnd(t *testing.T) {
 	deps := demoDeps(t)
 	deps.Logs = &shrinkingLogs{LogSource: deps.Logs}
 	c := mcpClient(t, deps)
-	first, _ := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(nil))
-	_, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": first.NextCursor}))
+	first, _ := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(nil))
+	_, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": first.NextCursor}))
 	if !res.IsError || !strings.Contains(resultText(res), "past the last of the 3 matching records") || !strings.Contains(resultText(res), "without cursor") {
 		t.Errorf("a cursor past the end must be refused: %s", resultText(res))
 	}
@@ -108,8 +108,8 @@ func TestFetchCursorKeepsTheWindow(t *testing.T) {
 	deps := demoDeps(t)
 	deps.Logs = &growingLogs{LogSource: deps.Logs}
 	c := mcpClient(t, deps)
-	first, _ := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"start": "latest-2h"}))
-	next, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"start": "latest-2h", "cursor": first.NextCursor}))
+	first, _ := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"start": "latest-2h"}))
+	next, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"start": "latest-2h", "cursor": first.NextCursor}))
 	if res.IsError || next.Start != first.Start || next.End != first.End {
 		t.Errorf("window moved: %v–%v then %v–%v %s", first.Start, first.End, next.Start, next.End, resultText(res))
 	}
@@ -121,7 +121,7 @@ func TestFetchTextLocalTimesAndNotes(t *testing.T) {
 	deps := demoDeps(t)
 	deps.Logs = notingLogs{deps.Logs}
 	c := mcpClient(t, deps)
-	r, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"timezone": "Europe/Berlin", "limit": 2}))
+	r, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"timezone": "Europe/Berlin", "limit": 2}))
 	text := resultText(res)
 	if r.Returned != 2 || r.Events[0].AtLocal == "" {
 		t.Fatalf("no local times: %s", text)
@@ -137,7 +137,7 @@ func TestFetchTextLocalTimesAndNotes(t *testing.T) {
 			t.Errorf("text lacks %q:\n%s", want, text)
 		}
 	}
-	_, res = call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"limit": 2}))
+	_, res = call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"limit": 2}))
 	if strings.Contains(resultText(res), "CEST") {
 		t.Errorf("local times without a timezone:\n%s", resultText(res))
 	}

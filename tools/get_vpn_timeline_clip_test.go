@@ -11,8 +11,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 const (
@@ -26,7 +26,7 @@ const (
 // within the window.
 func TestTimelineIncidentPastWindowEnd(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 20:15", "end": "2026-06-12 20:30"})
+	got, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 20:15", "end": "2026-06-12 20:30"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -34,7 +34,7 @@ func TestTimelineIncidentPastWindowEnd(t *testing.T) {
 		t.Fatalf("incidents = %+v", got.Incidents)
 	}
 	in := got.Incidents[0]
-	dg, dres := call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": clipHQ, "tunnel": "2", "at": "2026-06-12 20:29"})
+	dg, dres := call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": clipHQ, "tunnel": "2", "at": "2026-06-12 20:29"})
 	if dres.IsError || dg.Incident.ID != clipIncident {
 		t.Fatalf("diagnose: %s %s", dg.Incident.ID, resultText(dres))
 	}
@@ -65,7 +65,7 @@ func TestTimelineIncidentPastWindowEnd(t *testing.T) {
 // recover, read from the logs before the window.
 func TestTimelineIncidentBeforeWindowStart(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 21:00", "end": "2026-06-12 21:30"})
+	got, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 21:00", "end": "2026-06-12 21:30"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -97,7 +97,7 @@ func TestTimelineIncidentBeforeWindowStart(t *testing.T) {
 func TestTimelineIncidentFollowedOvernight(t *testing.T) {
 	deps, _ := scenarioDeps(t, filepath.Join(scenariosDir, "overnight-psk-loop-recovered-next-morning"))
 	c := mcpClient(t, deps)
-	got, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-09d7496c528467c33", "tunnel": "1", "start": "2026-08-26T21:00:00Z", "end": "2026-08-26T21:30:00Z"})
+	got, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-09d7496c528467c33", "tunnel": "1", "start": "2026-08-26T21:00:00Z", "end": "2026-08-26T21:30:00Z"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -120,7 +120,7 @@ func TestTimelineIncidentStillOpen(t *testing.T) {
 		return i < 0 || line[i+len(`"timestamp":"`):] < "2026-06-12 21:00:00"
 	})
 	c := mcpClient(t, fsDeps(t, cut))
-	got, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 20:15", "end": "2026-06-12 20:30"})
+	got, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 20:15", "end": "2026-06-12 20:30"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -150,7 +150,7 @@ func TestTimelineIncidentStillOpen(t *testing.T) {
 			ike(day.Add(9*24*time.Hour), "established", "established", ""))},
 	}
 	c = mcpClient(t, fsDeps(t, week))
-	got, res = call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0feed0feed0feed00", "start": "2026-06-01T09:00:00Z", "end": "2026-06-01T11:00:00Z"})
+	got, res = call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0feed0feed0feed00", "start": "2026-06-01T09:00:00Z", "end": "2026-06-01T11:00:00Z"})
 	if res.IsError || len(got.Incidents) != 1 {
 		t.Fatalf("%+v %s", got.Incidents, resultText(res))
 	}
@@ -165,7 +165,7 @@ func TestTimelineIncidentStillOpen(t *testing.T) {
 // each, and counts routine records; anomalies_only=false lists them all.
 func TestTimelineDefaultIsShort(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ})
+	got, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -189,8 +189,8 @@ func TestTimelineDefaultIsShort(t *testing.T) {
 		t.Errorf("view %q: %d listed + %d unlisted of %d records", got.View, got.Listed, unlisted, got.Records)
 	}
 	// Every anomaly and every incident record is still listed.
-	anom, _ := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "anomalies_only": true})
-	count := func(r tools.TimelineResult, keep func(tools.TimelineEntry) bool) int {
+	anom, _ := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "anomalies_only": true})
+	count := func(r investigate.TimelineResult, keep func(investigate.TimelineEntry) bool) int {
 		n := 0
 		for _, e := range r.Entries {
 			if keep(e) {
@@ -199,7 +199,7 @@ func TestTimelineDefaultIsShort(t *testing.T) {
 		}
 		return n
 	}
-	isAnomaly := func(e tools.TimelineEntry) bool { return e.Anomaly }
+	isAnomaly := func(e investigate.TimelineEntry) bool { return e.Anomaly }
 	if a, d := count(anom, isAnomaly), count(got, isAnomaly); a == 0 || a != d {
 		t.Errorf("anomaly records: %d with anomalies_only, %d in the default view", a, d)
 	}
@@ -207,7 +207,7 @@ func TestTimelineDefaultIsShort(t *testing.T) {
 	if !strings.Contains(text, "2026-06-12T21:40:12.149Z t2 BGP bgp.established") {
 		t.Error("the recovery of incident 5 is not listed")
 	}
-	all, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "anomalies_only": false})
+	all, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "anomalies_only": false})
 	if res.IsError || all.View != "all" || all.Listed != all.Records || len(all.Unlisted) != 0 || len(all.Entries) <= len(got.Entries) {
 		t.Errorf("anomalies_only=false: view %q, %d of %d records listed in %d entries (default %d), %d unlisted", all.View, all.Listed, all.Records, len(all.Entries), len(got.Entries), len(all.Unlisted))
 	}
@@ -224,7 +224,7 @@ func TestTimelineDefaultIsShort(t *testing.T) {
 // incidents and every entry.
 func TestTimelineTextLocalTimes(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 22:15", "end": "2026-06-12 22:30", "timezone": "Europe/Berlin"})
+	got, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 22:15", "end": "2026-06-12 22:30", "timezone": "Europe/Berlin"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -243,7 +243,7 @@ func TestTimelineTextLocalTimes(t *testing.T) {
 		}
 	}
 	// Without a timezone, UTC alone.
-	_, res = call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 20:15", "end": "2026-06-12 20:30"})
+	_, res = call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 20:15", "end": "2026-06-12 20:30"})
 	if strings.Contains(resultText(res), "CEST") || strings.Contains(resultText(res), " (2026-06-12 ") {
 		t.Errorf("local times without a timezone:\n%s", resultText(res))
 	}
@@ -256,7 +256,7 @@ func TestTimelineTextNotes(t *testing.T) {
 	name := "vpn-0a1b2c3d4e5f60718_203.0.113.20-IKE.log"
 	fsys[name].Data = append(fsys[name].Data, []byte("{\"event_timestamp\": 1781296000, \"details\": broken\n")...)
 	c := mcpClient(t, fsDeps(t, fsys))
-	got, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 20:15", "end": "2026-06-12 20:30"})
+	got, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": clipHQ, "start": "2026-06-12 20:15", "end": "2026-06-12 20:30"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -303,14 +303,14 @@ func demoFS(t *testing.T, keep func(line string) bool) fstest.MapFS {
 	return out
 }
 
-func fsDeps(t *testing.T, fsys fs.FS) *tools.Deps {
+func fsDeps(t *testing.T, fsys fs.FS) *investigate.Service {
 	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
 	local, err := source.OpenFS(fsys, "test", quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet,
+	return &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quiet,
 		Now: func() time.Time { return time.Date(2026, 6, 13, 8, 0, 0, 0, time.UTC) }}
 }
 

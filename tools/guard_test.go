@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/tools"
 )
 
@@ -30,7 +31,7 @@ const toolsnapsDir = "__toolsnaps__"
 var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 
 // guardDeps has no data: building the tool list must not need any.
-func guardDeps() *tools.Deps { return &tools.Deps{Limits: tools.DefaultLimits} }
+func guardDeps() *investigate.Service { return &investigate.Service{Limits: investigate.DefaultLimits} }
 
 // marshalledTools returns each tool as clients see it in tools/list.
 func marshalledTools(t *testing.T) map[string]map[string]any {

@@ -13,12 +13,13 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/vpnlens/vpnlens/internal/mcptestutil"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
 )
 
 // demoDeps serves the demo data set from testdata, as --demo does.
-func demoDeps(t testing.TB) *tools.Deps {
+func demoDeps(t testing.TB) *investigate.Service {
 	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
 	local, err := source.OpenFS(source.HideFiles(os.DirFS("../testdata/demo"), "expected.json"), "demo", quiet)
@@ -29,12 +30,12 @@ func demoDeps(t testing.TB) *tools.Deps {
 	if rep.MalformedCount != 0 || rep.Records == 0 {
 		t.Fatalf("demo data: %d records, %d malformed", rep.Records, rep.MalformedCount)
 	}
-	return &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet,
+	return &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quiet,
 		Now: func() time.Time { return time.Date(2026, 6, 13, 8, 0, 0, 0, time.UTC) }}
 }
 
 // mcpClient starts an in-process MCP client on a server holding every tool.
-func mcpClient(t testing.TB, deps *tools.Deps) *client.Client {
+func mcpClient(t testing.TB, deps *investigate.Service) *client.Client {
 	t.Helper()
 	s := server.NewMCPServer("vpnlens-test", "0")
 	s.AddTools(tools.All(deps)...)

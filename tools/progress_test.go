@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
 )
@@ -24,7 +25,7 @@ func (textResult) Text() string { return "ok" }
 func TestProgressAcrossPhasesOnlyIncreases(t *testing.T) {
 	def := tools.Def[textResult]{
 		Tool: mcp.NewTool("two_phases"),
-		Handle: func(ctx context.Context, _ map[string]any) (textResult, error) {
+		Handle: func(ctx context.Context, _ *tools.Request) (textResult, error) {
 			for _, step := range [][2]int{{1, 3}, {2, 3}, {2, 3}, {3, 3}, {1, 0}, {2, 0}, {1, 5}, {4, 5}} {
 				source.ReportProgress(ctx, step[0], step[1], "step")
 			}
@@ -32,7 +33,7 @@ func TestProgressAcrossPhasesOnlyIncreases(t *testing.T) {
 		},
 	}
 	s := server.NewMCPServer("t", "0")
-	s.AddTools(def.ServerTool(&tools.Deps{}))
+	s.AddTools(def.ServerTool(&investigate.Service{}))
 	c, err := client.NewInProcessClient(s)
 	if err != nil {
 		t.Fatal(err)

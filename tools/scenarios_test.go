@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 // scenarioExpected is a scenario's expected.json: the question to ask
@@ -71,7 +71,7 @@ func loadScenarios(t *testing.T) []string {
 
 // scenarioDeps serves one scenario directory as --logs-dir would, with its
 // expected.json hidden from the log reader.
-func scenarioDeps(t *testing.T, dir string) (*tools.Deps, string) {
+func scenarioDeps(t *testing.T, dir string) (*investigate.Service, string) {
 	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
 	local, err := source.OpenFS(source.HideFiles(os.DirFS(dir), "expected.json"), dir, quiet)
@@ -83,7 +83,7 @@ func scenarioDeps(t *testing.T, dir string) (*tools.Deps, string) {
 	if rep.MalformedCount != 0 || rep.Records == 0 {
 		note = fmt.Sprintf("%d records, %d malformed", rep.Records, rep.MalformedCount)
 	}
-	return &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet,
+	return &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quiet,
 		Now: func() time.Time { return time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC) }}, note
 }
 
@@ -119,7 +119,7 @@ func TestDiagnoseScenarios(t *testing.T) {
 			t.Errorf("%s: the logs did not read cleanly: %s", name, note)
 		}
 		c := mcpClient(t, deps)
-		got, res := call[tools.DiagnoseResult](t, c, "diagnose_tunnel_drop", exp.question())
+		got, res := call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", exp.question())
 		layer := strings.SplitN(exp.RootCause, ".", 2)[0]
 		tally := byLayer[layer]
 		tally[1]++
@@ -191,7 +191,7 @@ func TestDiagnoseScenarios(t *testing.T) {
 }
 
 // evidenceHasRoot: the first causal record itself is quoted.
-func evidenceHasRoot(rc tools.CauseView) bool {
+func evidenceHasRoot(rc investigate.CauseView) bool {
 	for _, e := range rc.Evidence {
 		if e.Category == rc.Category && sameInstant(e.At, rc.At) && e.Raw != "" {
 			return true

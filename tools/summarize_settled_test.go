@@ -3,14 +3,14 @@ package tools_test
 import (
 	"testing"
 
-	"github.com/vpnlens/vpnlens/tools"
+	"github.com/vpnlens/vpnlens/investigate"
 )
 
 // A health window that ends mid-outage lists the incident as it really
 // went, recovered after the window, not "open": a model reading "open"
 // would say the tunnel is still down.
 func TestHealthIncidentListFollowsPastTheWindow(t *testing.T) {
-	got, res := call[tools.HealthResult](t, mcpClient(t, demoDeps(t)), "summarize_vpn_health",
+	got, res := call[investigate.HealthResult](t, mcpClient(t, demoDeps(t)), "summarize_vpn_health",
 		map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12T20:15:00Z", "end": "2026-06-12T20:30:00Z"})
 	if res.IsError {
 		t.Fatalf("isError: %s", resultText(res))

@@ -9,8 +9,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 // Demo facts these tests lean on (testdata/demo/README.md): hq-datacenter
@@ -24,7 +24,7 @@ const (
 	demoHQNewest = "2026-06-12T23:53:52Z"
 )
 
-func healthConn(t *testing.T, r tools.HealthResult, id string) tools.ConnectionHealth {
+func healthConn(t *testing.T, r investigate.HealthResult, id string) investigate.ConnectionHealth {
 	t.Helper()
 	for _, c := range r.Connections {
 		if c.VPNConnectionID == id {
@@ -32,7 +32,7 @@ func healthConn(t *testing.T, r tools.HealthResult, id string) tools.ConnectionH
 		}
 	}
 	t.Fatalf("no %s in the summary: %+v", id, r.Connections)
-	return tools.ConnectionHealth{}
+	return investigate.ConnectionHealth{}
 }
 
 // "latest" is the newest record of the connections that have logs: dr-site,
@@ -49,7 +49,7 @@ func TestHealthLatestAcrossConnections(t *testing.T) {
 		{map[string]any{"end": "latest"}, newest.Add(-24 * time.Hour), newest},
 		{map[string]any{"start": "latest-2h", "end": "latest"}, newest.Add(-2 * time.Hour), newest},
 	} {
-		got, res := call[tools.HealthResult](t, c, "summarize_vpn_health", tc.args)
+		got, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", tc.args)
 		if res.IsError {
 			t.Errorf("%v: %s", tc.args, resultText(res))
 			continue
@@ -63,7 +63,7 @@ func TestHealthLatestAcrossConnections(t *testing.T) {
 	}
 	// With no logs at all in scope, "latest" has nothing to count from: the
 	// error says why and what to pass instead.
-	_, res := call[tools.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoDR, "start": "latest-24h"})
+	_, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoDR, "start": "latest-24h"})
 	if !res.IsError {
 		t.Fatal("latest-24h on a connection without logs must fail")
 	}
@@ -79,7 +79,7 @@ func TestHealthLatestAcrossConnections(t *testing.T) {
 // connection without logs.
 func TestHealthStatedWindowIsTheOneUsed(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.HealthResult](t, c, "summarize_vpn_health", nil)
+	got, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", nil)
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -96,7 +96,7 @@ func TestHealthStatedWindowIsTheOneUsed(t *testing.T) {
 		t.Errorf("text does not state the window used (%s):\n%s", header, resultText(res))
 	}
 	// Same figures as the same window passed explicitly.
-	explicit, res := call[tools.HealthResult](t, c, "summarize_vpn_health", map[string]any{"start": got.Start.UTC, "end": got.End.UTC})
+	explicit, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"start": got.Start.UTC, "end": got.End.UTC})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -118,7 +118,7 @@ func (countingLogs) AnomalyCounts(context.Context, []string, time.Time, time.Tim
 // is not told to use itself, and says where it estimates from counts.
 func TestLongWindowMessagePerTool(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	_, res := call[tools.HealthResult](t, c, "summarize_vpn_health", map[string]any{"start": "latest-40d"})
+	_, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"start": "latest-40d"})
 	if !res.IsError {
 		t.Fatal("a 40-day summary must exceed the 31-day maximum")
 	}
@@ -129,7 +129,7 @@ func TestLongWindowMessagePerTool(t *testing.T) {
 	if strings.Contains(msg, "hourly anomaly counts") {
 		t.Errorf("the demo source cannot count anomalies, yet the error says so: %s", msg)
 	}
-	_, res = call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "latest-40d"})
+	_, res = call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "latest-40d"})
 	if msg := resultText(res); !res.IsError || !strings.Contains(msg, "narrow start/end to at most 31d") || !strings.Contains(msg, "call summarize_vpn_health once per part") {
 		t.Errorf("get_vpn_timeline's long-window error: %s", msg)
 	}
@@ -137,7 +137,7 @@ func TestLongWindowMessagePerTool(t *testing.T) {
 	deps := demoDeps(t)
 	deps.Logs = countingLogs{deps.Logs}
 	c = mcpClient(t, deps)
-	_, res = call[tools.HealthResult](t, c, "summarize_vpn_health", map[string]any{"start": "latest-40d"})
+	_, res = call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"start": "latest-40d"})
 	if msg := resultText(res); !res.IsError || !strings.Contains(msg, "longer than 7d is estimated from hourly anomaly counts") {
 		t.Errorf("with a counting source the error must say long parts are estimated: %s", msg)
 	}
@@ -179,12 +179,12 @@ func TestNowRelativeWindowSaysWhereLogsAre(t *testing.T) {
 		}
 	}
 	// The suggested form works.
-	got, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "latest-2h"})
+	got, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "latest-2h"})
 	if res.IsError || got.Records == 0 {
 		t.Errorf("latest-2h: %d records, %s", got.Records, resultText(res))
 	}
 	// An inverted window without clock times still says where the logs are.
-	_, res = call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "2026-06-12 10:00", "end": "2026-06-12 09:00"})
+	_, res = call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "2026-06-12 10:00", "end": "2026-06-12 09:00"})
 	if msg := resultText(res); !res.IsError || !strings.Contains(msg, "is not before end") || !strings.Contains(msg, "logs of "+demoHQ+" run from") {
 		t.Errorf("inverted window: %s", msg)
 	}
@@ -224,7 +224,7 @@ func TestHealthMTTRWhenNothingRecovered(t *testing.T) {
 	// 20:40 hold the outage without its recovery.
 	deps.Logs = cutLogs{deps.Logs, time.Date(2026, 6, 12, 20, 40, 0, 0, time.UTC)}
 	c := mcpClient(t, deps)
-	got, res := call[tools.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoHQ, "start": "2026-06-12 20:00", "end": "2026-06-12 20:40"})
+	got, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoHQ, "start": "2026-06-12 20:00", "end": "2026-06-12 20:40"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -237,7 +237,7 @@ func TestHealthMTTRWhenNothingRecovered(t *testing.T) {
 		t.Errorf("MTTR without a recovery:\n%s", text)
 	}
 	c = mcpClient(t, demoDeps(t))
-	got, res = call[tools.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoHQ, "start": "2026-06-12 00:00", "end": "2026-06-13 00:00"})
+	got, res = call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoHQ, "start": "2026-06-12 00:00", "end": "2026-06-13 00:00"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -250,7 +250,7 @@ func TestHealthMTTRWhenNothingRecovered(t *testing.T) {
 // time, next to the accepted routes EC2 reports now.
 func TestHealthPrefixPeakAndCurrentRoutes(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoHQ, "start": "2026-06-12 00:00", "end": "2026-06-13 00:00"})
+	got, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoHQ, "start": "2026-06-12 00:00", "end": "2026-06-13 00:00"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -273,7 +273,7 @@ func TestHealthPrefixPeakAndCurrentRoutes(t *testing.T) {
 // A tunnel without logs whose telemetry says DOWN says so.
 func TestHealthLoggingDisabledTunnelDown(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.HealthResult](t, c, "summarize_vpn_health", nil)
+	got, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", nil)
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -300,7 +300,7 @@ func TestHealthLoggingDisabledTunnelDown(t *testing.T) {
 // (18:02–18:09): total loss of connectivity is flagged per connection.
 func TestHealthBothTunnelsDown(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.HealthResult](t, c, "summarize_vpn_health", nil)
+	got, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", nil)
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -322,7 +322,7 @@ func TestHealthBothTunnelsDown(t *testing.T) {
 // With a timezone the text gives local times next to UTC.
 func TestHealthTextShowsLocalTimes(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.HealthResult](t, c, "summarize_vpn_health", map[string]any{"start": "2026-06-12 00:00", "end": "2026-06-13 00:00", "timezone": "Europe/Berlin"})
+	got, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"start": "2026-06-12 00:00", "end": "2026-06-13 00:00", "timezone": "Europe/Berlin"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -340,7 +340,7 @@ func TestHealthTextShowsLocalTimes(t *testing.T) {
 		t.Error("structured start has no local time")
 	}
 	// Without a timezone the text stays UTC only.
-	_, res = call[tools.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoHQ})
+	_, res = call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoHQ})
 	if strings.Contains(resultText(res), "CEST") || strings.Contains(resultText(res), " UTC)") {
 		t.Errorf("local times without a timezone:\n%s", resultText(res))
 	}

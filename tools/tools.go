@@ -1,108 +1,85 @@
-// Package tools holds vpnlens's MCP tools, one file per tool. Each tool is a
-// typed handler (arguments in, a result struct with a short text rendering
-// out) so the command line can run the same code the assistant calls.
+// Package tools holds vpnlens's MCP tools, one file per tool: each declares
+// its arguments (the input schema, which is also what the arguments are
+// checked against), reads them into a question for the service layer
+// (package investigate) and returns the service's answer as structured
+// content and text. Mistakes in a call are one isError result naming every
+// problem; anything else is a protocol error.
 package tools
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
 )
 
-// Deps is what every tool needs: where facts come from, a clock and limits.
-type Deps struct {
-	Inventory source.Inventory
-	Logs      source.LogSource
-	Now       func() time.Time
-	Limits    Limits
-	Logger    *slog.Logger
-}
-
-// Limits bound what one answer may hold, so a careless call cannot flood
-// the assistant's context or the server's memory.
-type Limits struct {
-	MaxWindow      time.Duration // longest window a tool reads
-	MaxRecords     int           // most records one fetch_vpn_logs page returns
-	DefaultRecords int
-	MaxTimeline    int // most timeline entries one answer returns
-}
-
-// DefaultLimits are the limits when none are configured.
-var DefaultLimits = Limits{MaxWindow: 31 * 24 * time.Hour, MaxRecords: 500, DefaultRecords: 100, MaxTimeline: 400}
-
-func (d *Deps) now() time.Time {
-	if d.Now != nil {
-		return d.Now()
-	}
-	return time.Now()
-}
-
-func (d *Deps) logger() *slog.Logger {
-	if d.Logger != nil {
-		return d.Logger
-	}
-	return slog.Default()
-}
-
-// UserError is a mistake in a call (unknown VPN id, bad time, window too
-// large) or a condition the caller can act on (logging disabled, access
-// denied). It becomes an isError result whose text says how to fix the call;
-// other errors are bugs and become protocol errors.
-type UserError struct{ Msg string }
-
-func (e *UserError) Error() string { return e.Msg }
-
-func userErrorf(format string, a ...any) error { return &UserError{Msg: fmt.Sprintf(format, a...)} }
-
-// Renderer is a tool result: structured content plus a compact text
-// rendering for clients and models that read text.
-type Renderer interface {
-	Text() string
-}
-
-// Def pairs a tool's declaration with its typed handler. Args are read from
-// the raw argument map by the tool itself (builder-style schemas keep the
-// JSON Schema free of the ["null","array"] unions some providers reject).
-type Def[R Renderer] struct {
+// Def pairs a tool's declaration with its typed handler. The declaration's
+// input schema is the one statement of the arguments: the check before the
+// handler (argcheck.go) and the request getters (request.go) follow it.
+// Builder-style schemas keep the JSON Schema free of the ["null","array"]
+// unions some providers reject.
+type Def[R investigate.Renderer] struct {
 	Tool   mcp.Tool
-	Handle func(ctx context.Context, args map[string]any) (R, error)
+	Handle func(ctx context.Context, r *Request) (R, error)
+}
+
+// Call runs the tool on raw arguments as a client's call would, without
+// MCP: the schema check, then the handler. Every problem with the
+// arguments comes back as one *investigate.UserError.
+func (d Def[R]) Call(ctx context.Context, raw map[string]any) (R, error) {
+	spec := newArgSpec(d.Tool)
+	c := spec.check(raw)
+	if c.fatal {
+		var zero R
+		return zero, spec.problemsError(c.problems, c.unknown)
+	}
+	return d.Handle(ctx, newRequest(spec, c))
 }
 
 // ServerTool adapts a Def to mcp-go. The call's arguments are checked
-// against the tool's declared input schema first (argcheck.go): unknown,
-// missing, mistyped or out-of-range arguments come back as one isError
-// answer saying how to fix the call, before the handler runs.
-func (d Def[R]) ServerTool(deps *Deps) server.ServerTool {
+// against the tool's declared input schema first (argcheck.go); the
+// handler then reads the arguments the check let through and adds what it
+// finds wrong with them, so one isError answer names every problem of the
+// call and says how to fix it.
+func (d Def[R]) ServerTool(svc *investigate.Service) server.ServerTool {
 	name := d.Tool.Name
 	spec := newArgSpec(d.Tool)
 	return server.ServerTool{Tool: d.Tool, Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		if err := spec.check(req.Params.Arguments); err != nil {
-			deps.logger().Info("tool call refused", "tool", name, "reason", err.Error())
+		c := spec.check(req.Params.Arguments)
+		if c.fatal {
+			err := spec.problemsError(c.problems, c.unknown)
+			logger(svc).Info("tool call refused", "tool", name, "reason", err.Error())
 			return mcp.NewToolResultError(err.Error()), nil
 		}
 		if req.Params.Meta != nil && req.Params.Meta.ProgressToken != nil {
-			ctx = source.WithProgress(ctx, progressNotifier(ctx, req.Params.Meta.ProgressToken, deps.logger()))
+			ctx = source.WithProgress(ctx, progressNotifier(ctx, req.Params.Meta.ProgressToken, logger(svc)))
 		}
-		res, err := d.Handle(ctx, req.GetArguments())
+		res, err := d.Handle(ctx, newRequest(spec, c))
 		if err != nil {
-			var ue *UserError
+			var ue *investigate.UserError
 			if errors.As(err, &ue) || errors.Is(err, source.ErrNotFound) || isSourceError(err) {
-				deps.logger().Info("tool call refused", "tool", name, "reason", err.Error())
+				logger(svc).Info("tool call refused", "tool", name, "reason", err.Error())
 				return mcp.NewToolResultError(err.Error()), nil
 			}
-			deps.logger().Error("tool failed", "tool", name, "err", err)
+			logger(svc).Error("tool failed", "tool", name, "err", err)
 			return nil, err
 		}
 		return mcp.NewToolResultStructured(res, res.Text()), nil
 	}}
+}
+
+// logger is the service's logger, or the default one.
+func logger(svc *investigate.Service) *slog.Logger {
+	if svc != nil && svc.Logger != nil {
+		return svc.Logger
+	}
+	return slog.Default()
 }
 
 // progressNotifier turns a source's progress reports into

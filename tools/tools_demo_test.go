@@ -4,19 +4,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vpnlens/vpnlens/tools"
+	"github.com/vpnlens/vpnlens/investigate"
 )
 
 func TestListVPNConnections(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.ListVPNConnectionsResult](t, c, "list_vpn_connections", nil)
+	got, res := call[investigate.ListVPNConnectionsResult](t, c, "list_vpn_connections", nil)
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
 	if len(got.Connections) != 3 {
 		t.Fatalf("%d connections, want 3", len(got.Connections))
 	}
-	byID := map[string]tools.ConnectionView{}
+	byID := map[string]investigate.ConnectionView{}
 	for _, cv := range got.Connections {
 		byID[cv.ID] = cv
 	}
@@ -45,7 +45,7 @@ func TestListVPNConnections(t *testing.T) {
 
 func TestGetTunnelOptions(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.TunnelOptionsResult](t, c, "get_tunnel_options", map[string]any{"vpn_connection_id": "vpn-0f9e8d7c6b5a40312", "tunnel": "2"})
+	got, res := call[investigate.TunnelOptionsResult](t, c, "get_tunnel_options", map[string]any{"vpn_connection_id": "vpn-0f9e8d7c6b5a40312", "tunnel": "2"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -67,7 +67,7 @@ func TestGetTunnelOptions(t *testing.T) {
 func TestFetchVPNLogsPaging(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
 	args := map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "2", "categories": []any{"ike.psk_mismatch"}, "limit": 100}
-	page1, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", args)
+	page1, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", args)
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -75,11 +75,11 @@ func TestFetchVPNLogsPaging(t *testing.T) {
 		t.Fatalf("page 1: total %d returned %d truncated %v cursor %q", page1.TotalMatching, page1.Returned, page1.Truncated, page1.NextCursor)
 	}
 	seen := map[string]bool{}
-	all := append([]tools.EventView{}, page1.Events...)
+	all := append([]investigate.EventView{}, page1.Events...)
 	cursor := page1.NextCursor
 	for cursor != "" {
 		args["cursor"] = cursor
-		p, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", args)
+		p, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", args)
 		if res.IsError {
 			t.Fatal(resultText(res))
 		}
@@ -99,7 +99,7 @@ func TestFetchVPNLogsPaging(t *testing.T) {
 		t.Errorf("paged through %d records, want 223", len(all))
 	}
 	// Anomalies-only on BGP of tunnel 1 during the AS-path loop.
-	got, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "203.0.113.10", "stream": "bgp", "anomalies_only": true, "start": "2026-06-12 14:00", "end": "2026-06-12 14:30"})
+	got, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "203.0.113.10", "stream": "bgp", "anomalies_only": true, "start": "2026-06-12 14:00", "end": "2026-06-12 14:30"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -118,12 +118,12 @@ func TestFetchVPNLogsPaging(t *testing.T) {
 		{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 14:00", "end": "2026-06-12 13:00"},
 		{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2025-01-01 00:00", "end": "2026-06-12 13:00"},
 	} {
-		if _, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", bad); !res.IsError {
+		if _, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", bad); !res.IsError {
 			t.Errorf("%v: want isError", bad)
 		}
 	}
 	// An empty window says where the logs are.
-	empty, res := call[tools.FetchLogsResult](t, c, "fetch_vpn_logs", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-01 00:00", "end": "2026-06-02 00:00"})
+	empty, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-01 00:00", "end": "2026-06-02 00:00"})
 	if res.IsError || empty.TotalMatching != 0 || !strings.Contains(strings.Join(empty.Hints, " "), "exist from 2026-06-12") {
 		t.Errorf("empty window: %+v", empty)
 	}
@@ -131,7 +131,7 @@ func TestFetchVPNLogsPaging(t *testing.T) {
 
 func TestGetVPNTimeline(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 20:00", "end": "2026-06-12 22:00"})
+	got, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 20:00", "end": "2026-06-12 22:00"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -163,8 +163,8 @@ func TestGetVPNTimeline(t *testing.T) {
 	if got.Records <= len(got.Entries) {
 		t.Errorf("nothing collapsed: %d records, %d entries", got.Records, len(got.Entries))
 	}
-	full, _ := call[tools.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 20:00", "end": "2026-06-12 22:00", "collapse": false})
-	if len(full.Entries) != min(full.Records, tools.DefaultLimits.MaxTimeline) || full.Truncated != (full.Records > tools.DefaultLimits.MaxTimeline) {
+	full, _ := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 20:00", "end": "2026-06-12 22:00", "collapse": false})
+	if len(full.Entries) != min(full.Records, investigate.DefaultLimits.MaxTimeline) || full.Truncated != (full.Records > investigate.DefaultLimits.MaxTimeline) {
 		t.Errorf("uncollapsed: %d entries of %d records, truncated %v", len(full.Entries), full.Records, full.Truncated)
 	}
 }
@@ -179,7 +179,7 @@ func TestClassifyVPNMessage(t *testing.T) {
 		{`{"resource_id":"vpn-0abc_203.0.113.10","type":"BGPStatus","status":"DOWN","message":{"details":"AWS-side peer received notification 6/2 (Cease/Administrative Shutdown) from neighbor 169.254.10.2"}}`, "bgp.cease.admin_shutdown", "either"},
 	}
 	for _, tc := range cases {
-		got, res := call[tools.ClassifyResult](t, c, "classify_vpn_message", map[string]any{"message": tc.msg})
+		got, res := call[investigate.ClassifyResult](t, c, "classify_vpn_message", map[string]any{"message": tc.msg})
 		if res.IsError {
 			t.Errorf("%q: %s", tc.msg, resultText(res))
 			continue
@@ -191,14 +191,14 @@ func TestClassifyVPNMessage(t *testing.T) {
 			t.Errorf("%q: acting side %q, want %q", tc.msg, got.ActingSide, tc.side)
 		}
 	}
-	if _, res := call[tools.ClassifyResult](t, c, "classify_vpn_message", map[string]any{"message": `{"details": broken`}); !res.IsError {
+	if _, res := call[investigate.ClassifyResult](t, c, "classify_vpn_message", map[string]any{"message": `{"details": broken`}); !res.IsError {
 		t.Error("broken JSON must be an isError result")
 	}
 }
 
 func TestSummarizeVPNHealth(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[tools.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 00:00", "end": "2026-06-13 00:00"})
+	got, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 00:00", "end": "2026-06-13 00:00"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -213,7 +213,7 @@ func TestSummarizeVPNHealth(t *testing.T) {
 	if t2.UptimePercent == nil || *t2.UptimePercent >= 95 || *t2.UptimePercent <= 90 || t2.LongestOutageSec < 74*60 || t2.PrefixLimit != 100 || t2.PrefixCount != 104 || t2.Estimated {
 		t.Errorf("tunnel 2 uptime %v longest %ds prefixes %d/%d", t2.UptimePercent, t2.LongestOutageSec, t2.PrefixCount, t2.PrefixLimit)
 	}
-	all, res := call[tools.HealthResult](t, c, "summarize_vpn_health", nil)
+	all, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", nil)
 	if res.IsError || len(all.Connections) != 3 {
 		t.Errorf("fleet summary: %d connections", len(all.Connections))
 	}

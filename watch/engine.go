@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 // Defaults.
@@ -475,7 +475,7 @@ func (e *Engine) stepConn(ctx context.Context, c *source.Connection, evs []corre
 			}
 		}
 		if anchor >= 0 {
-			from := time.UnixMilli(anchor).Add(-tools.QuietLead)
+			from := time.UnixMilli(anchor).Add(-investigate.QuietLead)
 			fb, err := e.cfg.Feed.Fetch(ctx, c, from, now)
 			if err != nil {
 				return err
@@ -504,7 +504,7 @@ func (e *Engine) stepConn(ctx context.Context, c *source.Connection, evs []corre
 	// Keep what open incidents need, and Retain more.
 	cutoff := b.frontier - e.cfg.Retain.Milliseconds()
 	for _, s := range e.unfinished(c.ID) {
-		cutoff = min(cutoff, s.StartMs-tools.QuietLead.Milliseconds())
+		cutoff = min(cutoff, s.StartMs-investigate.QuietLead.Milliseconds())
 	}
 	if b.full && !e.cfg.Feed.Complete() && len(e.unfinished(c.ID)) == 0 && !b.troubleSince(b.frontier-correlate.QuietPeriod.Milliseconds()) {
 		// Back to anomalies only: nothing is open on this connection.
@@ -526,7 +526,7 @@ func (e *Engine) analyze(ctx context.Context, c *source.Connection, b *connBuf, 
 	i := sort.Search(len(b.events), func(i int) bool { return b.events[i].TimeMs >= b.fullFrom })
 	evs := b.events[i:]
 	incs := correlate.FindIncidents(evs)
-	var deps *tools.Deps
+	var held *source.Connection
 	for k := range incs {
 		in := &incs[k]
 		st := e.match(in)
@@ -535,10 +535,10 @@ func (e *Engine) analyze(ctx context.Context, c *source.Connection, b *connBuf, 
 			case initializing && finished(in, b.frontier):
 				// Over before watching began: listed (vpn://incidents),
 				// never reported.
-				if deps == nil {
-					deps = e.toolDeps(c, evs)
+				if held == nil {
+					held = heldConnection(c, evs)
 				}
-				dg := e.diagnose(ctx, deps, in, evs)
+				dg := e.diagnose(held, in, evs)
 				r := buildReport(EventOpened, in, dg, c, nil, e.cfg.Region, e.cfg.Location, now, true)
 				e.st.Incidents[in.ID] = &IncidentState{ID: in.ID, VPNConnectionID: in.VPNConnectionID, TunnelIP: in.TunnelIP,
 					StartMs: in.StartMs, EndMs: in.EndMs, Status: StatusHistory, FirstSeen: now.UTC(), Down: in.Down, Recovered: in.Down && in.Recovered,
@@ -570,10 +570,10 @@ func (e *Engine) analyze(ctx context.Context, c *source.Connection, b *connBuf, 
 		if st.Status == StatusPending && now.Sub(st.FirstSeen) < e.cfg.Settle {
 			continue
 		}
-		if deps == nil {
-			deps = e.toolDeps(c, evs)
+		if held == nil {
+			held = heldConnection(c, evs)
 		}
-		dg := e.diagnose(ctx, deps, in, evs)
+		dg := e.diagnose(held, in, evs)
 		openFailover(dg, in, c, evs)
 		done := finished(in, b.frontier)
 		var event string
@@ -631,10 +631,10 @@ func (e *Engine) match(in *correlate.Incident) *IncidentState {
 	return best
 }
 
-// toolDeps serves the buffered records to the tools' diagnosis. Tunnels
-// with records count as logged whatever the inventory says (--log-group
-// set-ups deliver logs the tunnel options do not name).
-func (e *Engine) toolDeps(c *source.Connection, evs []correlate.Event) *tools.Deps {
+// heldConnection is c as the diagnosis should see it: tunnels with records
+// count as logged whatever the inventory says (--log-group set-ups deliver
+// logs the tunnel options do not name).
+func heldConnection(c *source.Connection, evs []correlate.Event) *source.Connection {
 	conn := *c
 	conn.Tunnels = append([]source.Tunnel(nil), c.Tunnels...)
 	has := map[string]map[correlate.StreamKind]bool{}
@@ -649,44 +649,14 @@ func (e *Engine) toolDeps(c *source.Connection, evs []correlate.Event) *tools.De
 		t.Logging.IKEEnabled = t.Logging.IKEEnabled || has[t.OutsideIP][correlate.StreamIKE]
 		t.Logging.BGPEnabled = t.Logging.BGPEnabled || has[t.OutsideIP][correlate.StreamBGP]
 	}
-	ms := &memSource{conns: []source.Connection{conn}, events: evs}
-	quiet := slog.New(slog.DiscardHandler)
-	return &tools.Deps{Inventory: ms, Logs: ms, Now: e.cfg.Clock.Now, Limits: tools.DefaultLimits, Logger: quiet}
+	return &conn
 }
 
-// diagnose asks diagnose_tunnel_drop's code about the incident. Should it
-// not find it (a window edge), the report is built from correlate's
-// diagnosis directly, so that no incident goes unreported.
-func (e *Engine) diagnose(ctx context.Context, deps *tools.Deps, in *correlate.Incident, evs []correlate.Event) *tools.DiagnoseResult {
-	res, err := deps.Incident(ctx, in.ID)
-	if err == nil {
-		return &res
-	}
-	e.log.Debug("watch: diagnosis through the tool failed; using the engine's own", "incident", in.ID, "err", err)
-	incs := correlate.FindIncidents(evs)
-	dg := correlate.Diagnose(in, evs, incs)
-	rc := tools.CauseView{Category: string(dg.RootCause.Category), Tunnel: in.TunnelIP, At: correlate.FormatMs(dg.RootCause.AtMs),
-		Confidence: dg.RootCause.Confidence, Explanation: dg.RootCause.Explanation, Count: dg.RootCause.Count, Evidence: []tools.EvidenceView{}}
-	if ce, ok := correlate.LookupCategory(dg.RootCause.Category); ok {
-		rc.Meaning, rc.ActingSide = ce.Meaning, ce.ActingSide
-	}
-	for i := range dg.RootCause.Evidence {
-		ev := &dg.RootCause.Evidence[i]
-		rc.Evidence = append(rc.Evidence, tools.EvidenceView{At: correlate.FormatMs(ev.TimeMs), Category: string(ev.Category), Stream: streamKey(ev), Raw: ev.Raw})
-	}
-	out := &tools.DiagnoseResult{VPNConnectionID: in.VPNConnectionID, Summary: dg.Summary, RootCause: rc,
-		Incident: tools.IncidentView{ID: in.ID, ResourceURI: tools.IncidentURI(in.ID), VPNConnectionID: in.VPNConnectionID, Tunnel: in.TunnelIP,
-			Down: in.Down, Recovered: in.Down && in.Recovered, Open: in.Open, Anomalies: in.Anomalies, RootCause: string(dg.RootCause.Category)},
-		Impact: tools.ImpactView{Down: dg.Impact.Down, DowntimeSeconds: dg.Impact.DowntimeMs / 1000, Recovered: dg.Impact.Recovered,
-			RoutesWithdrawn: dg.Impact.RoutesWithdrawn, WithdrawnPrefixes: dg.Impact.Withdrawn, RoutesDenied: dg.Impact.RoutesDenied, DeniedRoutes: dg.Impact.Denied},
-		SharedCause: dg.SharedCause, Notes: []string{"diagnosis made by the watch engine directly: " + err.Error()}}
-	for _, o := range dg.OtherTunnels {
-		out.OtherTunnels = append(out.OtherTunnels, tools.OtherTunnelView{Tunnel: o.TunnelIP, State: o.State, RouteUpdates: o.RouteUpdates, IncidentID: o.IncidentID})
-	}
-	if ce, ok := correlate.LookupCategory(dg.RootCause.Category); ok {
-		out.RecommendedActions = ce.Checks
-	}
-	return out
+// diagnose explains an incident the engine found, from the records it
+// holds: the same answer diagnose_tunnel_drop gives about those records.
+func (e *Engine) diagnose(conn *source.Connection, in *correlate.Incident, evs []correlate.Event) *investigate.DiagnoseResult {
+	res := investigate.ExplainHeld(conn, evs, in, time.UTC)
+	return &res
 }
 
 // queue puts a report in the outbox, one delivery per sink.
@@ -757,7 +727,7 @@ func (e *Engine) Stats() Stats {
 // tunnel's last record, which, while it is down and silent, leaves out the
 // failover happening right now. Route updates on the other tunnel since
 // this one went down show it carrying the traffic.
-func openFailover(dg *tools.DiagnoseResult, in *correlate.Incident, c *source.Connection, evs []correlate.Event) {
+func openFailover(dg *investigate.DiagnoseResult, in *correlate.Incident, c *source.Connection, evs []correlate.Event) {
 	if !in.Down || in.Recovered || !strings.HasPrefix(dg.Impact.Failover, "likely") {
 		return
 	}

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 // ReportType marks a watch report in JSON lines and payloads.
@@ -46,17 +46,17 @@ type Report struct {
 	Tunnel          string `json:"tunnel" jsonschema:"tunnel outside IP"`
 	TunnelNumber    int    `json:"tunnel_number,omitempty"`
 
-	When              When                    `json:"when"`
-	RootCause         tools.CauseView         `json:"root_cause"`
-	PreviousRootCause *PreviousCause          `json:"previous_root_cause,omitempty"`
-	StaysDownBecause  *tools.CauseView        `json:"stays_down_because,omitempty"`
-	Impact            tools.ImpactView        `json:"impact"`
-	OtherTunnels      []tools.OtherTunnelView `json:"other_tunnels"`
-	SharedCause       string                  `json:"shared_cause,omitempty"`
-	Actions           []string                `json:"recommended_actions"`
-	GatewayHints      []correlate.GatewayHint `json:"gateway_hints,omitempty"`
-	Incident          tools.IncidentView      `json:"incident"`
-	Continue          Continue                `json:"continue"`
+	When              When                          `json:"when"`
+	RootCause         investigate.CauseView         `json:"root_cause"`
+	PreviousRootCause *PreviousCause                `json:"previous_root_cause,omitempty"`
+	StaysDownBecause  *investigate.CauseView        `json:"stays_down_because,omitempty"`
+	Impact            investigate.ImpactView        `json:"impact"`
+	OtherTunnels      []investigate.OtherTunnelView `json:"other_tunnels"`
+	SharedCause       string                        `json:"shared_cause,omitempty"`
+	Actions           []string                      `json:"recommended_actions"`
+	GatewayHints      []correlate.GatewayHint       `json:"gateway_hints,omitempty"`
+	Incident          investigate.IncidentView      `json:"incident"`
+	Continue          Continue                      `json:"continue"`
 	// AlreadyInProgress: the incident was under way when watching began.
 	AlreadyInProgress bool     `json:"already_in_progress,omitempty"`
 	Notes             []string `json:"notes,omitempty"`
@@ -64,12 +64,12 @@ type Report struct {
 
 // When is the incident's time line in short.
 type When struct {
-	Start                tools.TimeView  `json:"start"`
-	DownAt               *tools.TimeView `json:"down_at,omitempty"`
-	RecoveredAt          *tools.TimeView `json:"recovered_at,omitempty"`
-	TimeToRecoverSeconds int64           `json:"time_to_recover_seconds,omitempty"`
-	Ongoing              bool            `json:"ongoing"`
-	LastRecordAt         tools.TimeView  `json:"last_record_at"`
+	Start                investigate.TimeView  `json:"start"`
+	DownAt               *investigate.TimeView `json:"down_at,omitempty"`
+	RecoveredAt          *investigate.TimeView `json:"recovered_at,omitempty"`
+	TimeToRecoverSeconds int64                 `json:"time_to_recover_seconds,omitempty"`
+	Ongoing              bool                  `json:"ongoing"`
+	LastRecordAt         investigate.TimeView  `json:"last_record_at"`
 }
 
 // PreviousCause is the root cause an earlier report named.
@@ -89,7 +89,7 @@ type Continue struct {
 // severityOf grades an incident for whoever is on call: both tunnels (or
 // the only one) down is critical; one down with the other carrying traffic
 // is an error; trouble with the session up is a warning.
-func severityOf(dg *tools.DiagnoseResult) string {
+func severityOf(dg *investigate.DiagnoseResult) string {
 	im := dg.Impact
 	if !im.Down {
 		if im.RoutesDenied > 0 || im.PrefixLimit > 0 {
@@ -103,8 +103,8 @@ func severityOf(dg *tools.DiagnoseResult) string {
 	return "error"
 }
 
-func timeViewMs(ms int64, loc *time.Location) tools.TimeView {
-	v := tools.TimeView{UTC: correlate.FormatMs(ms)}
+func timeViewMs(ms int64, loc *time.Location) investigate.TimeView {
+	v := investigate.TimeView{UTC: correlate.FormatMs(ms)}
 	if loc != nil && loc != time.UTC {
 		v.Local = time.UnixMilli(ms).In(loc).Format("2006-01-02 15:04:05 MST")
 	}
@@ -113,7 +113,7 @@ func timeViewMs(ms int64, loc *time.Location) tools.TimeView {
 
 // buildReport assembles a report from the tool's diagnosis of the incident
 // and the engine's own view of it.
-func buildReport(event string, in *correlate.Incident, dg *tools.DiagnoseResult, conn *source.Connection, st *IncidentState, region string, loc *time.Location, now time.Time, done bool) *Report {
+func buildReport(event string, in *correlate.Incident, dg *investigate.DiagnoseResult, conn *source.Connection, st *IncidentState, region string, loc *time.Location, now time.Time, done bool) *Report {
 	r := &Report{
 		Type: ReportType, Event: event, IncidentID: in.ID, GeneratedAt: correlate.FormatUTC(now),
 		VPNConnectionID: in.VPNConnectionID, Region: region, Tunnel: in.TunnelIP,
@@ -122,7 +122,7 @@ func buildReport(event string, in *correlate.Incident, dg *tools.DiagnoseResult,
 		GatewayHints: dg.GatewayHints, Incident: dg.Incident, Notes: dg.Notes,
 	}
 	if r.OtherTunnels == nil {
-		r.OtherTunnels = []tools.OtherTunnelView{}
+		r.OtherTunnels = []investigate.OtherTunnelView{}
 	}
 	if r.Actions == nil {
 		r.Actions = []string{}
@@ -160,7 +160,7 @@ func buildReport(event string, in *correlate.Incident, dg *tools.DiagnoseResult,
 	r.Continue = Continue{
 		Tool:      "diagnose_tunnel_drop",
 		Arguments: map[string]any{"vpn_connection_id": in.VPNConnectionID, "tunnel": tunnelArg, "at": at},
-		Resource:  tools.IncidentURI(in.ID),
+		Resource:  investigate.IncidentURI(in.ID),
 		CLI:       fmt.Sprintf("vpnlens diagnose --vpn %s --tunnel %s --at %s", in.VPNConnectionID, tunnelArg, at),
 	}
 	r.Title = title(r, in, done)
@@ -301,7 +301,7 @@ func (r *Report) Text() string {
 	return b.String()
 }
 
-func pickTime(t tools.TimeView) string {
+func pickTime(t investigate.TimeView) string {
 	if t.Local != "" {
 		return t.UTC + " (" + t.Local + ")"
 	}

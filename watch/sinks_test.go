@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/vpnlens/vpnlens/internal/fakesns"
-	"github.com/vpnlens/vpnlens/tools"
+	"github.com/vpnlens/vpnlens/investigate"
 )
 
 // demoEngine is an engine on the demo data up to 03:12 on 2026-06-12 (the
@@ -460,6 +460,6 @@ func TestSNSPublish(t *testing.T) {
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
-func evidenceView(raw string) tools.EvidenceView {
-	return tools.EvidenceView{At: "2026-06-12T03:10:07Z", Category: "unknown", Stream: "vpn-0abc_203.0.113.10-IKE", Raw: raw}
+func evidenceView(raw string) investigate.EvidenceView {
+	return investigate.EvidenceView{At: "2026-06-12T03:10:07Z", Category: "unknown", Stream: "vpn-0abc_203.0.113.10-IKE", Raw: raw}
 }

@@ -4,7 +4,7 @@ import (
 	"sort"
 
 	"github.com/vpnlens/vpnlens/correlate"
-	"github.com/vpnlens/vpnlens/tools"
+	"github.com/vpnlens/vpnlens/investigate"
 )
 
 // IncidentsView is what the watch knows right now: open incidents and
@@ -22,20 +22,20 @@ type IncidentsView struct {
 
 // IncidentSummary is one incident in the list.
 type IncidentSummary struct {
-	ID              string         `json:"id"`
-	ResourceURI     string         `json:"resource_uri" jsonschema:"read it for the full diagnosis"`
-	VPNConnectionID string         `json:"vpn_connection_id"`
-	Tunnel          string         `json:"tunnel"`
-	Status          string         `json:"status" jsonschema:"settling, down, trouble, recovered, resolved"`
-	Severity        string         `json:"severity,omitempty"`
-	Title           string         `json:"title,omitempty"`
-	RootCause       string         `json:"root_cause,omitempty"`
-	Confidence      float64        `json:"confidence,omitempty"`
-	Start           tools.TimeView `json:"start"`
-	LastRecord      tools.TimeView `json:"last_record"`
-	Reports         int            `json:"reports" jsonschema:"reports sent about it (0: before watching began, or settling)"`
-	BeforeWatching  bool           `json:"before_watching,omitempty" jsonschema:"already over when watching began"`
-	Continue        map[string]any `json:"diagnose_tunnel_drop_arguments"`
+	ID              string               `json:"id"`
+	ResourceURI     string               `json:"resource_uri" jsonschema:"read it for the full diagnosis"`
+	VPNConnectionID string               `json:"vpn_connection_id"`
+	Tunnel          string               `json:"tunnel"`
+	Status          string               `json:"status" jsonschema:"settling, down, trouble, recovered, resolved"`
+	Severity        string               `json:"severity,omitempty"`
+	Title           string               `json:"title,omitempty"`
+	RootCause       string               `json:"root_cause,omitempty"`
+	Confidence      float64              `json:"confidence,omitempty"`
+	Start           investigate.TimeView `json:"start"`
+	LastRecord      investigate.TimeView `json:"last_record"`
+	Reports         int                  `json:"reports" jsonschema:"reports sent about it (0: before watching began, or settling)"`
+	BeforeWatching  bool                 `json:"before_watching,omitempty" jsonschema:"already over when watching began"`
+	Continue        map[string]any       `json:"diagnose_tunnel_drop_arguments"`
 }
 
 // UndeliveredView is one report stuck on its way to a sink.
@@ -58,7 +58,7 @@ func (e *Engine) Snapshot() IncidentsView {
 		v.Connections = append(v.Connections, c.ID)
 	}
 	for _, s := range e.st.Incidents {
-		sum := IncidentSummary{ID: s.ID, ResourceURI: tools.IncidentURI(s.ID), VPNConnectionID: s.VPNConnectionID, Tunnel: s.TunnelIP,
+		sum := IncidentSummary{ID: s.ID, ResourceURI: investigate.IncidentURI(s.ID), VPNConnectionID: s.VPNConnectionID, Tunnel: s.TunnelIP,
 			Severity: s.Severity, Title: s.Title, RootCause: s.RootCause, Confidence: s.Confidence,
 			Start: timeViewMs(s.StartMs, e.cfg.Location), LastRecord: timeViewMs(s.EndMs, e.cfg.Location), Reports: s.Sequence,
 			BeforeWatching: s.Status == StatusHistory,

@@ -23,9 +23,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/vpnlens/vpnlens/internal/loadtest"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/server"
 	"github.com/vpnlens/vpnlens/source"
-	"github.com/vpnlens/vpnlens/tools"
 )
 
 // The full load is opt-in: go test ./internal/loadtest -run TestLoad -load
@@ -64,8 +64,8 @@ func inProcessServer(t *testing.T, o server.HTTPOptions) (string, *server.HTTPHa
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := &tools.Deps{Inventory: local, Logs: local, Limits: tools.DefaultLimits, Logger: quiet()}
-	s := server.New(server.Config{Version: "load", Deps: deps})
+	deps := &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quiet()}
+	s := server.New(server.Config{Version: "load", Service: deps})
 	o.Logger = quiet()
 	h, err := server.NewHTTPHandler(s, o)
 	if err != nil {

@@ -15,13 +15,14 @@ import (
 
 	"github.com/vpnlens/vpnlens/internal/fakeaws"
 	"github.com/vpnlens/vpnlens/internal/mcptestutil"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
 )
 
 func mcpClient(t testing.TB, inv source.Inventory, logs source.LogSource) *client.Client {
 	t.Helper()
-	deps := &tools.Deps{Inventory: inv, Logs: logs, Limits: tools.DefaultLimits, Logger: quiet, Now: func() time.Time { return now }}
+	deps := &investigate.Service{Inventory: inv, Logs: logs, Limits: investigate.DefaultLimits, Logger: quiet, Now: func() time.Time { return now }}
 	s := server.NewMCPServer("vpnlens-test", "0")
 	s.AddTools(tools.All(deps)...)
 	return mcptestutil.Client(t, s)

@@ -1,4 +1,4 @@
-package tools
+package investigate
 
 import (
 	"context"
@@ -40,8 +40,8 @@ type analysis struct {
 	diagnoser     *correlate.Diagnoser
 }
 
-func (d *Deps) analyze(ctx context.Context, conn *source.Connection, start, end time.Time) (*analysis, error) {
-	res, err := d.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: conn.ID, Start: start, End: end})
+func (svc *Service) analyze(ctx context.Context, conn *source.Connection, start, end time.Time) (*analysis, error) {
+	res, err := svc.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: conn.ID, Start: start, End: end})
 	if err != nil {
 		return nil, err
 	}
@@ -54,12 +54,12 @@ func (d *Deps) analyze(ctx context.Context, conn *source.Connection, start, end 
 // (the timeline): incidents running at the window's edges are followed
 // (see settle) so they are the real ones. Figures bounded by the window
 // (uptime, recoveries within it) want analyze's cut-offs instead.
-func (d *Deps) analyzeSettled(ctx context.Context, conn *source.Connection, start, end time.Time) (*analysis, error) {
-	a, err := d.analyze(ctx, conn, start, end)
+func (svc *Service) analyzeSettled(ctx context.Context, conn *source.Connection, start, end time.Time) (*analysis, error) {
+	a, err := svc.analyze(ctx, conn, start, end)
 	if err != nil {
 		return nil, err
 	}
-	if err := d.settle(ctx, a); err != nil {
+	if err := svc.settle(ctx, a); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -83,18 +83,18 @@ const settleBackFirst = time.Hour
 //
 // Records outside the window only settle the incidents; they never become
 // the window's events.
-func (d *Deps) settle(ctx context.Context, a *analysis) error {
+func (svc *Service) settle(ctx context.Context, a *analysis) error {
 	if !a.beganNearReadStart() && !a.openAtReadEnd() {
 		return nil
 	}
-	first, last, _, err := d.extents(ctx, a.conn.ID)
+	first, last, _, err := svc.extents(ctx, a.conn.ID)
 	if err != nil {
 		return err
 	}
 	a.logsStart, a.logsEnd = first, last
 	var before, after []string
 	read := func(from, to time.Time, notes *[]string) ([]correlate.Event, error) {
-		more, err := d.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: a.conn.ID, Start: from, End: to})
+		more, err := svc.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: a.conn.ID, Start: from, End: to})
 		if err != nil {
 			return nil, err
 		}
@@ -255,8 +255,8 @@ func incidentView(in *correlate.Incident, conn *source.Connection, loc *time.Loc
 }
 
 // dataRangeHint says where the logs are when a window holds nothing.
-func (d *Deps) dataRangeHint(ctx context.Context, conn *source.Connection) string {
-	first, last, exts, err := d.extents(ctx, conn.ID)
+func (svc *Service) dataRangeHint(ctx context.Context, conn *source.Connection) string {
+	first, last, exts, err := svc.extents(ctx, conn.ID)
 	if err != nil || len(exts) == 0 {
 		for _, t := range conn.Tunnels {
 			if !t.Logging.IKEEnabled && !t.Logging.BGPEnabled {

@@ -1,0 +1,152 @@
+package investigate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/vpnlens/vpnlens/source"
+)
+
+// ListVPNConnectionsResult is the answer of list_vpn_connections.
+type ListVPNConnectionsResult struct {
+	Connections []ConnectionView `json:"connections"`
+	Hints       []string         `json:"hints,omitempty"`
+}
+
+// ConnectionView is a connection with its tunnels as an engineer scans them.
+type ConnectionView struct {
+	ID              string       `json:"vpn_connection_id"`
+	Name            string       `json:"name,omitempty"`
+	State           string       `json:"state"`
+	Gateway         string       `json:"gateway,omitempty" jsonschema:"virtual private gateway or transit gateway id"`
+	CustomerGateway string       `json:"customer_gateway_id,omitempty"`
+	Routing         string       `json:"routing" jsonschema:"bgp or static"`
+	Tunnels         []TunnelView `json:"tunnels"`
+}
+
+// TunnelView is one tunnel's identity, telemetry and log settings.
+type TunnelView struct {
+	Number           int    `json:"number"`
+	OutsideIP        string `json:"outside_ip"`
+	InsideCIDR       string `json:"inside_cidr,omitempty"`
+	Status           string `json:"status,omitempty" jsonschema:"EC2 telemetry: UP or DOWN"`
+	StatusMessage    string `json:"status_message,omitempty"`
+	AcceptedRoutes   int    `json:"accepted_routes"`
+	LastStatusChange string `json:"last_status_change,omitempty"`
+	IKELogEnabled    bool   `json:"ike_log_enabled"`
+	IKELogGroup      string `json:"ike_log_group,omitempty"`
+	IKELogFormat     string `json:"ike_log_format,omitempty"`
+	BGPLogEnabled    bool   `json:"bgp_log_enabled"`
+	BGPLogGroup      string `json:"bgp_log_group,omitempty"`
+	BGPLogFormat     string `json:"bgp_log_format,omitempty"`
+	LoggingWarning   string `json:"logging_warning,omitempty"`
+}
+
+// enableLoggingHint tells how to turn tunnel logging on, one tunnel at a
+// time because changing tunnel options renegotiates that tunnel.
+func enableLoggingHint(vpn, ip string) string {
+	return fmt.Sprintf("enable with `aws ec2 modify-vpn-tunnel-options --vpn-connection-id %s --vpn-tunnel-outside-ip-address %s --tunnel-options '{\"LogOptions\":{\"CloudWatchLogOptions\":{\"LogEnabled\":true,\"LogGroupArn\":\"<log group ARN>\",\"LogOutputFormat\":\"json\",\"BgpLogEnabled\":true,\"BgpLogGroupArn\":\"<log group ARN>\",\"BgpLogOutputFormat\":\"json\"}}}'` — one tunnel at a time: the change renegotiates that tunnel", vpn, ip)
+}
+
+func connectionView(c *source.Connection) ConnectionView {
+	v := ConnectionView{ID: c.ID, Name: c.Name, State: c.State, Gateway: c.Gateway(), CustomerGateway: c.CustomerGatewayID, Routing: c.Routing()}
+	for _, t := range c.Tunnels {
+		tv := TunnelView{Number: t.Number, OutsideIP: t.OutsideIP, InsideCIDR: t.InsideCIDR,
+			IKELogEnabled: t.Logging.IKEEnabled, IKELogGroup: t.Logging.IKELogGroup, IKELogFormat: t.Logging.IKEFormat,
+			BGPLogEnabled: t.Logging.BGPEnabled, BGPLogGroup: t.Logging.BGPLogGroup, BGPLogFormat: t.Logging.BGPFormat}
+		if tm := t.Telemetry; tm != nil {
+			tv.Status, tv.StatusMessage, tv.AcceptedRoutes = tm.Status, tm.StatusMessage, tm.AcceptedRouteCount
+			if !tm.LastStatusChange.IsZero() {
+				tv.LastStatusChange = tm.LastStatusChange.UTC().Format("2006-01-02T15:04:05Z")
+			}
+		}
+		var off []string
+		if !t.Logging.IKEEnabled {
+			off = append(off, "IKE (tunnel activity)")
+		}
+		if !t.Logging.BGPEnabled && !c.StaticRoutesOnly {
+			off = append(off, "BGP")
+		}
+		if len(off) > 0 {
+			tv.LoggingWarning = fmt.Sprintf("%s logging is disabled on tunnel %d (%s): nothing there can be diagnosed; %s",
+				strings.Join(off, " and "), t.Number, t.OutsideIP, enableLoggingHint(c.ID, t.OutsideIP))
+		}
+		v.Tunnels = append(v.Tunnels, tv)
+	}
+	return v
+}
+
+// Text renders the result compactly.
+func (r ListVPNConnectionsResult) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d VPN connection(s)\n", len(r.Connections))
+	for _, c := range r.Connections {
+		fmt.Fprintf(&b, "- %s", c.ID)
+		if c.Name != "" {
+			fmt.Fprintf(&b, " (%s)", c.Name)
+		}
+		fmt.Fprintf(&b, ": %s, %s routing, gateway %s\n", c.State, c.Routing, c.Gateway)
+		for _, t := range c.Tunnels {
+			fmt.Fprintf(&b, "  tunnel %d %s: %s", t.Number, t.OutsideIP, orDash(t.Status))
+			if t.StatusMessage != "" {
+				fmt.Fprintf(&b, " (%s)", t.StatusMessage)
+			}
+			fmt.Fprintf(&b, ", logs IKE=%s BGP=%s", onOff(t.IKELogEnabled, t.IKELogFormat), onOff(t.BGPLogEnabled, t.BGPLogFormat))
+			if t.LoggingWarning != "" {
+				b.WriteString("  ⚠ logging disabled")
+			}
+			b.WriteString("\n")
+		}
+	}
+	for _, h := range r.Hints {
+		fmt.Fprintf(&b, "hint: %s\n", h)
+	}
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func onOff(on bool, format string) string {
+	if !on {
+		return "off"
+	}
+	if format == "" {
+		return "on"
+	}
+	return "on/" + format
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// ListConnections lists one connection (conn) or every connection the
+// inventory knows (conn nil).
+func (svc *Service) ListConnections(ctx context.Context, conn *source.Connection) (ListVPNConnectionsResult, error) {
+	var res ListVPNConnectionsResult
+	if conn != nil {
+		res.Connections = append(res.Connections, connectionView(conn))
+	} else {
+		conns, err := svc.Inventory.Connections(ctx)
+		if err != nil {
+			return res, err
+		}
+		for i := range conns {
+			res.Connections = append(res.Connections, connectionView(&conns[i]))
+		}
+	}
+	res.Connections = nonNil(res.Connections)
+	if len(res.Connections) == 0 {
+		res.Hints = append(res.Hints, "no VPN connections found: with AWS check --region/--profile; with --logs-dir check that the directory holds exported logs or vpn-connections.json")
+	}
+	return res, nil
+}

@@ -1,0 +1,539 @@
+package investigate
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/source"
+)
+
+// DiagnoseResult is the answer of diagnose_tunnel_drop.
+type DiagnoseResult struct {
+	VPNConnectionID    string                  `json:"vpn_connection_id"`
+	AskedAt            TimeView                `json:"asked_at"`
+	Summary            string                  `json:"summary"`
+	RootCause          CauseView               `json:"root_cause"`
+	StaysDownBecause   *CauseView              `json:"stays_down_because,omitempty" jsonschema:"the repeated failure that keeps the tunnel from coming back"`
+	Incident           IncidentView            `json:"incident"`
+	Alternatives       []AlternativeView       `json:"alternatives"`
+	Impact             ImpactView              `json:"impact"`
+	OtherTunnels       []OtherTunnelView       `json:"other_tunnels"`
+	SharedCause        string                  `json:"shared_cause,omitempty"`
+	RecommendedActions []string                `json:"recommended_actions" jsonschema:"what to check or change, each starting with the cause it addresses: \"For <category> (root cause): …\" or \"For <category> (keeps it down): …\""`
+	GatewayHints       []correlate.GatewayHint `json:"gateway_hints,omitempty" jsonschema:"commands per customer gateway platform, for_cause naming the cause each one addresses"`
+	NextSteps          []string                `json:"next_steps"`
+	Notes              []string                `json:"notes,omitempty"`
+	Timezone           string                  `json:"timezone,omitempty" jsonschema:"IANA time zone of the *_local times (the timezone argument)"`
+}
+
+// CauseView is a root cause with its evidence.
+type CauseView struct {
+	Category     string         `json:"category" jsonschema:"contract category id of the record class that explains the incident"`
+	Tunnel       string         `json:"tunnel" jsonschema:"tunnel outside IP"`
+	TunnelNumber int            `json:"tunnel_number,omitempty"`
+	At           string         `json:"at" jsonschema:"RFC 3339 UTC of the first causal record"`
+	AtLocal      string         `json:"at_local,omitempty"`
+	Confidence   float64        `json:"confidence"`
+	Direction    string         `json:"direction,omitempty"`
+	ActingSide   string         `json:"acting_side,omitempty"`
+	Meaning      string         `json:"meaning,omitempty"`
+	Explanation  string         `json:"explanation,omitempty"`
+	Count        int            `json:"count"`
+	LastAt       string         `json:"last_at,omitempty" jsonschema:"RFC 3339 UTC of the last record of this class in the incident, when it repeats"`
+	Evidence     []EvidenceView `json:"evidence"`
+}
+
+// EvidenceView is one record quoted as evidence.
+type EvidenceView struct {
+	At       string `json:"at"`
+	AtLocal  string `json:"at_local,omitempty"`
+	Category string `json:"category"`
+	Stream   string `json:"stream" jsonschema:"<vpn-id>_<tunnel-ip>-IKE or -BGP"`
+	Raw      string `json:"raw" jsonschema:"the record as logged (untrusted log data)"`
+}
+
+// AlternativeView is a lower-ranked candidate cause.
+type AlternativeView struct {
+	Category string `json:"category"`
+	At       string `json:"at"`
+	Count    int    `json:"count"`
+	Why      string `json:"why_lower"`
+}
+
+// ImpactView is what the incident cost.
+type ImpactView struct {
+	Down              bool     `json:"down"`
+	DowntimeSeconds   int64    `json:"downtime_seconds"`
+	Recovered         bool     `json:"recovered"`
+	RoutesWithdrawn   int      `json:"routes_withdrawn"`
+	WithdrawnPrefixes []string `json:"withdrawn_prefixes,omitempty"`
+	RoutesDenied      int      `json:"routes_denied"`
+	DeniedRoutes      []string `json:"denied_routes,omitempty"`
+	PrefixCount       int64    `json:"prefix_count,omitempty"`
+	PrefixLimit       int64    `json:"prefix_limit,omitempty"`
+	PrefixGrowth      string   `json:"prefix_growth,omitempty"`
+	Failover          string   `json:"failover,omitempty"`
+}
+
+// OtherTunnelView is the other tunnel's state during the incident.
+type OtherTunnelView struct {
+	Tunnel       string `json:"tunnel"`
+	TunnelNumber int    `json:"tunnel_number,omitempty"`
+	State        string `json:"state"`
+	RouteUpdates int    `json:"route_updates"`
+	IncidentID   string `json:"incident_id,omitempty"`
+}
+
+func streamName(e *correlate.Event) string {
+	return correlate.StreamID{VPNConnectionID: e.VPNConnectionID, TunnelIP: e.TunnelIP, Kind: e.Stream}.String()
+}
+
+func causeView(c *correlate.Cause, in *correlate.Incident, conn *source.Connection, loc *time.Location) CauseView {
+	v := CauseView{Category: string(c.Category), Tunnel: c.TunnelIP, TunnelNumber: tunnelNumber(conn, c.TunnelIP),
+		At: correlate.FormatMs(c.AtMs), Confidence: c.Confidence, Explanation: c.Explanation, Count: c.Count, Evidence: []EvidenceView{}}
+	if loc != time.UTC {
+		v.AtLocal = msView(c.AtMs, loc).Local
+	}
+	if c.Direction != correlate.DirNone {
+		v.Direction = c.Direction.String()
+	}
+	if e, ok := correlate.LookupCategory(c.Category); ok {
+		v.Meaning, v.ActingSide = e.Meaning, e.ActingSide
+	}
+	if c.Count > 1 && in != nil {
+		for i := len(in.Events) - 1; i >= 0; i-- {
+			if e := &in.Events[i]; e.Category == c.Category && e.TunnelIP == c.TunnelIP {
+				if e.TimeMs > c.AtMs {
+					v.LastAt = correlate.FormatMs(e.TimeMs)
+				}
+				break
+			}
+		}
+	}
+	for i := range c.Evidence {
+		e := &c.Evidence[i]
+		ev := EvidenceView{At: correlate.FormatMs(e.TimeMs), Category: string(e.Category), Stream: streamName(e), Raw: e.Raw}
+		if loc != time.UTC {
+			ev.AtLocal = msView(e.TimeMs, loc).Local
+		}
+		v.Evidence = append(v.Evidence, ev)
+	}
+	return v
+}
+
+// Roles of the causes a diagnosis gives advice for.
+const (
+	roleRoot      = "root cause"
+	roleStaysDown = "keeps it down"
+)
+
+// adviceLabel starts every recommended action for a cause.
+func adviceLabel(category, role string) string {
+	return "For " + category + " (" + role + "): "
+}
+
+// addAdvice appends the advice for one cause, fitted to the tunnel's
+// options and the cause's own record (who sent a notification, which IKE
+// phase failed), each action labelled with the cause and each hint marked
+// for it; advice already given for the other cause is not repeated.
+func (r *DiagnoseResult) addAdvice(c *correlate.Cause, role string, conn *source.Connection) {
+	ctx := correlate.AdviceContext{OutsideIP: c.TunnelIP}
+	for i := range c.Evidence {
+		if c.Evidence[i].Category == c.Category {
+			ctx.Record = &c.Evidence[i]
+			break
+		}
+	}
+	if ctx.Record != nil && ctx.Record.Direction == correlate.DirNone && c.Direction != correlate.DirNone {
+		rec := *ctx.Record
+		rec.Direction = c.Direction
+		ctx.Record = &rec
+	}
+	for i := range conn.Tunnels {
+		if t := &conn.Tunnels[i]; t.OutsideIP == c.TunnelIP {
+			ctx.InsideCIDR, ctx.Tunnel = t.InsideCIDR, tunnelPolicy(&t.Options)
+		}
+	}
+	adv, ok := correlate.Advise(c.Category, ctx)
+	if !ok {
+		return
+	}
+	label := adviceLabel(string(c.Category), role)
+	have := map[string]bool{}
+	for _, a := range r.RecommendedActions {
+		if i := strings.Index(a, "): "); i >= 0 {
+			have[a[i+3:]] = true
+		}
+	}
+	for _, a := range adv.Checks {
+		if !have[a] {
+			have[a] = true
+			r.RecommendedActions = append(r.RecommendedActions, label+a)
+		}
+	}
+	for _, h := range adv.GatewayHints {
+		if slices.ContainsFunc(r.GatewayHints, func(g correlate.GatewayHint) bool { return g.Vendor == h.Vendor && g.Hint == h.Hint }) {
+			continue
+		}
+		h.ForCause = string(c.Category)
+		r.GatewayHints = append(r.GatewayHints, h)
+	}
+}
+
+// tunnelPolicy is what the catalogue's advice needs of a tunnel's options.
+// The inventory does not say how the customer gateway authenticates; AWS
+// tunnels use pre-shared keys unless the customer gateway was created with
+// a certificate, so certificate-only advice is left out.
+func tunnelPolicy(o *source.TunnelOptions) *correlate.TunnelPolicy {
+	return &correlate.TunnelPolicy{
+		IKEVersions: o.IKEVersions, Phase1Encryption: o.Phase1Encryption, Phase1Integrity: o.Phase1Integrity,
+		Phase1DHGroups: o.Phase1DHGroups, Phase1LifetimeSec: o.Phase1LifetimeSec,
+		Phase2Encryption: o.Phase2Encryption, Phase2Integrity: o.Phase2Integrity,
+		Phase2DHGroups: o.Phase2DHGroups, Phase2LifetimeSec: o.Phase2LifetimeSec,
+		DPDTimeoutAction: o.DPDTimeoutAction, StartupAction: o.StartupAction,
+	}
+}
+
+// utcTimes finds the RFC 3339 UTC times in text vpnlens writes.
+var utcTimes = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z`)
+
+// withLocalTimes puts the local time in the answer's time zone next to
+// every UTC time in s (text vpnlens wrote, never quoted log data).
+func (r *DiagnoseResult) withLocalTimes(s string) string {
+	if r.Timezone == "" {
+		return s
+	}
+	loc, err := correlate.LoadZone(r.Timezone)
+	if err != nil || loc == time.UTC {
+		return s
+	}
+	return utcTimes.ReplaceAllStringFunc(s, func(m string) string {
+		t, err := time.Parse(time.RFC3339Nano, m)
+		if err != nil {
+			return m
+		}
+		return m + " (" + t.In(loc).Format("2006-01-02 15:04:05 MST") + ")"
+	})
+}
+
+// Text renders the diagnosis for a reader in a hurry. With a time zone,
+// every time vpnlens writes carries the local time next to it; quoted log
+// records stay as logged.
+func (r DiagnoseResult) Text() string {
+	var b strings.Builder
+	lt := r.withLocalTimes
+	fmt.Fprintf(&b, "%s\n", lt(r.Summary))
+	rc := r.RootCause
+	fmt.Fprintf(&b, "Root cause: %s on tunnel %d (%s) at %s, confidence %.2f\n", rc.Category, rc.TunnelNumber, rc.Tunnel, lt(rc.At), rc.Confidence)
+	if rc.Count > 1 {
+		fmt.Fprintf(&b, "  Repeated %d times", rc.Count)
+		if rc.LastAt != "" {
+			fmt.Fprintf(&b, " until %s", lt(rc.LastAt))
+		}
+		b.WriteString(" in this incident.\n")
+	}
+	if rc.Meaning != "" {
+		fmt.Fprintf(&b, "  %s\n", rc.Meaning)
+	}
+	if rc.Explanation != "" {
+		fmt.Fprintf(&b, "  %s\n", lt(rc.Explanation))
+	}
+	b.WriteString("Evidence (quoted log data):\n")
+	for _, e := range rc.Evidence {
+		fmt.Fprintf(&b, "  %s %s %s\n", lt(e.At), e.Category, quoteLog(e.Raw))
+	}
+	if s := r.StaysDownBecause; s != nil {
+		fmt.Fprintf(&b, "Stays down because: %s (%d times from %s). %s\n", s.Category, s.Count, lt(s.At), lt(s.Explanation))
+	}
+	for _, a := range r.Alternatives {
+		fmt.Fprintf(&b, "Ranked lower: %s at %s — %s\n", a.Category, lt(a.At), lt(a.Why))
+	}
+	im := r.Impact
+	if im.Down {
+		fmt.Fprintf(&b, "Impact: down %s", time.Duration(im.DowntimeSeconds)*time.Second)
+		if !im.Recovered {
+			b.WriteString(" (not recovered in the logs)")
+		}
+		fmt.Fprintf(&b, ", %d route(s) withdrawn", im.RoutesWithdrawn)
+	} else {
+		b.WriteString("Impact: session stayed up")
+	}
+	if im.RoutesDenied > 0 {
+		fmt.Fprintf(&b, ", %d route(s) denied: %s", im.RoutesDenied, strings.Join(im.DeniedRoutes, ", "))
+	}
+	if im.PrefixLimit > 0 {
+		fmt.Fprintf(&b, ", prefixes %d of limit %d (%s)", im.PrefixCount, im.PrefixLimit, im.PrefixGrowth)
+	}
+	b.WriteString("\n")
+	if im.Failover != "" {
+		fmt.Fprintf(&b, "Failover: %s\n", im.Failover)
+	}
+	if r.SharedCause != "" {
+		fmt.Fprintf(&b, "Shared cause: %s\n", r.SharedCause)
+	}
+	r.writeAdvice(&b)
+	for _, n := range r.NextSteps {
+		fmt.Fprintf(&b, "Next: %s\n", n)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "Note: %s\n", lt(n))
+	}
+	return b.String()
+}
+
+// writeAdvice groups the actions and gateway hints under the cause each
+// one addresses; anything not labelled (a diagnosis built elsewhere) is
+// listed after them.
+func (r *DiagnoseResult) writeAdvice(b *strings.Builder) {
+	done := make([]bool, len(r.RecommendedActions))
+	hintDone := make([]bool, len(r.GatewayHints))
+	groups := [][2]string{{r.RootCause.Category, roleRoot}}
+	if s := r.StaysDownBecause; s != nil && s.Category != r.RootCause.Category {
+		groups = append(groups, [2]string{s.Category, roleStaysDown})
+	}
+	for _, g := range groups {
+		label := adviceLabel(g[0], g[1])
+		var lines []string
+		for i, a := range r.RecommendedActions {
+			if !done[i] && strings.HasPrefix(a, label) {
+				done[i] = true
+				lines = append(lines, "  Action: "+r.withLocalTimes(strings.TrimPrefix(a, label)))
+			}
+		}
+		for i, h := range r.GatewayHints {
+			if !hintDone[i] && h.ForCause == g[0] {
+				hintDone[i] = true
+				lines = append(lines, "  "+h.Vendor+": "+h.Hint)
+			}
+		}
+		if len(lines) > 0 {
+			fmt.Fprintf(b, "For %s (%s):\n%s\n", g[0], g[1], strings.Join(lines, "\n"))
+		}
+	}
+	for i, a := range r.RecommendedActions {
+		if !done[i] {
+			fmt.Fprintf(b, "Action: %s\n", a)
+		}
+	}
+	for i, h := range r.GatewayHints {
+		if !hintDone[i] {
+			fmt.Fprintf(b, "  %s: %s\n", h.Vendor, h.Hint)
+		}
+	}
+}
+
+// DiagnoseQuestion is "why did this tunnel drop at this time?" with every
+// part resolved: the connection, the tunnel (nil: the incident nearest At on
+// either tunnel), the time and the zone answers are given in.
+type DiagnoseQuestion struct {
+	Conn   *source.Connection
+	Tunnel *source.Tunnel
+	At     time.Time
+	Loc    *time.Location
+	// Lookback is how far before At the incident may have started
+	// (DefaultLookback when zero).
+	Lookback time.Duration
+}
+
+// DefaultLookback is how far before the time asked about a diagnosis looks
+// for the incident's start when the question does not say.
+const DefaultLookback = time.Hour
+
+// Diagnose finds the incident the question is about and explains it.
+func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseResult, error) {
+	var res DiagnoseResult
+	conn, tun, at, loc := q.Conn, q.Tunnel, q.At, q.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	first, last, _, err := svc.extents(ctx, conn.ID)
+	if err != nil {
+		return res, err
+	}
+	if tun != nil && !tun.Logging.IKEEnabled && !tun.Logging.BGPEnabled {
+		return res, userErrorf("logging is disabled on tunnel %d (%s) of %s, so there is nothing to diagnose; %s", tun.Number, tun.OutsideIP, conn.ID, enableLoggingHint(conn.ID, tun.OutsideIP))
+	}
+	lookback := q.Lookback
+	if lookback <= 0 {
+		lookback = DefaultLookback
+	}
+	ip := ""
+	if tun != nil {
+		ip = tun.OutsideIP
+	}
+	// Read well past `at`: recovery (or the retry loop that prevents it) is
+	// part of the answer. An incident still open where the read ends, with
+	// logs beyond it, is read further, the span doubling each time: a loop
+	// that kept the tunnel down overnight is one incident, and when it
+	// ended belongs in the answer.
+	start, follow := at.Add(-lookback-QuietLead), FollowFirst
+	an, err := svc.analyze(ctx, conn, start, at.Add(follow))
+	if err != nil {
+		return res, err
+	}
+	in := correlate.IncidentAt(an.incidents, ip, at, lookback)
+	if in == nil {
+		return res, svc.noIncident(ctx, conn, tun, at, loc, lookback, an)
+	}
+	// The question may come long after the drop ("why is it still
+	// down?"): an incident that starts right where the read starts may have
+	// begun earlier, so read further back, the span doubling each time,
+	// until the incident begins well inside the read or the logs begin.
+	for back := at.Sub(start); in.StartMs-start.UnixMilli() < QuietLead.Milliseconds() && start.After(first) && back < FollowMax; {
+		back = min(2*back, FollowMax)
+		start = at.Add(-back)
+		earlier, err := svc.analyze(ctx, conn, start, at.Add(follow))
+		if err != nil {
+			return res, err
+		}
+		same := correlate.IncidentAt(earlier.incidents, ip, time.UnixMilli(in.StartMs), lookback)
+		if same == nil || same.StartMs > in.StartMs {
+			break // cannot happen with more records; keep the first answer
+		}
+		an, in = earlier, same
+	}
+	for in.Open && follow < FollowMax && at.Add(follow).Before(last) {
+		follow = min(2*follow, FollowMax)
+		wider, err := svc.analyze(ctx, conn, start, at.Add(follow))
+		if err != nil {
+			return res, err
+		}
+		same := correlate.IncidentAt(wider.incidents, ip, at, lookback)
+		if same == nil || same.ID != in.ID {
+			break // cannot happen with the same records; keep the first answer
+		}
+		an, in = wider, same
+	}
+	res = explain(an, in, conn, at, loc)
+	if in.Open && at.Add(follow).Before(last) {
+		res.Notes = append(res.Notes, fmt.Sprintf("the incident was still open %s after the time asked about, where this diagnosis stopped reading; logs go on to %s: call get_vpn_timeline from %s to see how it ended",
+			follow, correlate.FormatUTC(last), correlate.FormatUTC(at.Add(follow))))
+	}
+	return res, nil
+}
+
+// explain is the answer about one incident of an analysis: its root cause
+// and what keeps the tunnel down, alternatives, impact and failover,
+// advice and next steps. at is the time the question asked about.
+func explain(an *analysis, in *correlate.Incident, conn *source.Connection, at time.Time, loc *time.Location) DiagnoseResult {
+	dg := an.diagnose(in)
+	res := DiagnoseResult{
+		VPNConnectionID: conn.ID, AskedAt: timeView(at, loc), Summary: dg.Summary,
+		RootCause: causeView(&dg.RootCause, in, conn, loc), Incident: incidentView(in, conn, loc),
+		Alternatives: []AlternativeView{}, OtherTunnels: []OtherTunnelView{}, RecommendedActions: []string{}, NextSteps: []string{},
+		SharedCause: dg.SharedCause, Notes: append([]string(nil), an.res.Notes...),
+	}
+	if loc != time.UTC {
+		res.Timezone = loc.String()
+	}
+	res.Incident.RootCause = string(dg.RootCause.Category)
+	if dg.StaysDownBecause != nil {
+		v := causeView(dg.StaysDownBecause, in, conn, loc)
+		res.StaysDownBecause = &v
+	}
+	for _, alt := range dg.Alternatives {
+		res.Alternatives = append(res.Alternatives, AlternativeView{Category: string(alt.Category), At: correlate.FormatMs(alt.AtMs), Count: alt.Count, Why: alt.Why})
+	}
+	im := dg.Impact
+	res.Impact = ImpactView{Down: im.Down, DowntimeSeconds: im.DowntimeMs / 1000, Recovered: im.Recovered,
+		RoutesWithdrawn: im.RoutesWithdrawn, WithdrawnPrefixes: im.Withdrawn, RoutesDenied: im.RoutesDenied, DeniedRoutes: im.Denied,
+		PrefixCount: im.PrefixCount, PrefixLimit: im.PrefixLimit, PrefixGrowth: im.PrefixGrowth}
+	for _, ot := range dg.OtherTunnels {
+		res.OtherTunnels = append(res.OtherTunnels, OtherTunnelView{Tunnel: ot.TunnelIP, TunnelNumber: tunnelNumber(conn, ot.TunnelIP), State: ot.State, RouteUpdates: ot.RouteUpdates, IncidentID: ot.IncidentID})
+		if in.Down {
+			switch {
+			case ot.State == "down":
+				res.Impact.Failover = fmt.Sprintf("none: tunnel %d (%s) was down too", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP)
+			case ot.RouteUpdates > 0:
+				res.Impact.Failover = fmt.Sprintf("worked: tunnel %d (%s) stayed up and kept exchanging routes (%d route updates)", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP, ot.RouteUpdates)
+			case ot.State != "up":
+				// Nothing logged on the other tunnel while this one was
+				// down: no evidence either way.
+				res.Impact.Failover = fmt.Sprintf("unknown: tunnel %d (%s) logged nothing during the incident; list_vpn_connections shows its current telemetry status", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP)
+			default:
+				res.Impact.Failover = fmt.Sprintf("likely: tunnel %d (%s) stayed up", tunnelNumber(conn, ot.TunnelIP), ot.TunnelIP)
+			}
+		}
+	}
+	res.addAdvice(&dg.RootCause, roleRoot, conn)
+	if s := dg.StaysDownBecause; s != nil && s.Category != dg.RootCause.Category {
+		res.addAdvice(s, roleStaysDown, conn)
+	}
+	res.NextSteps = nextSteps(conn, in, &dg, loc)
+	return res
+}
+
+// QuietLead widens a diagnosis read before the lookback, so an incident that
+// began just before the window is seen from its first record.
+const QuietLead = 30 * time.Minute
+
+// FollowFirst is how far past `at` a diagnosis reads first; FollowMax is
+// how far it follows an incident that is still open (a week: a tunnel down
+// since Friday is one incident on Monday).
+const (
+	FollowFirst = 6 * time.Hour
+	FollowMax   = 7 * 24 * time.Hour
+)
+
+func nextSteps(conn *source.Connection, in *correlate.Incident, dg *correlate.Diagnosis, loc *time.Location) []string {
+	start := time.UnixMilli(in.StartMs).Add(-10 * time.Minute).UTC().Format(time.RFC3339)
+	end := time.UnixMilli(in.EndMs).Add(10 * time.Minute).UTC().Format(time.RFC3339)
+	steps := []string{
+		fmt.Sprintf("get_vpn_timeline {\"vpn_connection_id\":%q,\"start\":%q,\"end\":%q} to walk through the incident record by record", conn.ID, start, end),
+	}
+	switch dg.RootCause.Category {
+	case correlate.IKEProposalMismatch, correlate.IKEDPDTimeout, correlate.IKEPhase2Failed, correlate.IKETSUnacceptable, correlate.IKERekeyCollision:
+		steps = append(steps, fmt.Sprintf("get_tunnel_options {\"vpn_connection_id\":%q,\"tunnel\":%q} to compare AWS's proposals and timers with the gateway's", conn.ID, in.TunnelIP))
+	}
+	switch {
+	case dg.StaysDownBecause != nil:
+		steps = append(steps, fmt.Sprintf("Ask the user whether the customer gateway's configuration was changed around %s (the retry loop of %s started then).", correlate.FormatMs(dg.StaysDownBecause.AtMs), dg.StaysDownBecause.Category))
+	case dg.SharedCause != "":
+		if strings.Contains(dg.SharedCause, "BGP process") {
+			steps = append(steps, "Ask the user what happened on the customer gateway's BGP process at that time (CPU, a restart or crash, a routing-policy or configuration push): both sessions fell together while IPsec stayed up.")
+		} else {
+			steps = append(steps, "Ask the user about the customer gateway's internet uplink and any maintenance at that time: both tunnels failed together.")
+		}
+	case strings.HasPrefix(string(dg.RootCause.Category), "bgp.cease.") && dg.RootCause.Direction == correlate.DirReceived:
+		steps = append(steps, "Ask the user what the customer gateway's BGP log says about this session at that time: it closed the session.")
+	}
+	steps = append(steps, fmt.Sprintf("summarize_vpn_health {\"vpn_connection_id\":%q} to see whether this is a one-off or a pattern", conn.ID))
+	return steps
+}
+
+// noIncident explains an empty answer: where the anomalies and logs are.
+func (svc *Service) noIncident(ctx context.Context, conn *source.Connection, tun *source.Tunnel, at time.Time, loc *time.Location, lookback time.Duration, an *analysis) error {
+	where := "either tunnel"
+	if tun != nil {
+		where = fmt.Sprintf("tunnel %d (%s)", tun.Number, tun.OutsideIP)
+	}
+	var near []string
+	for i := range an.incidents {
+		in := &an.incidents[i]
+		if len(near) == 6 {
+			break
+		}
+		// Labelled with the root cause a diagnosis of it names, so the
+		// list agrees with the answer the suggested call will give.
+		near = append(near, fmt.Sprintf("tunnel %d at %s (%s)", tunnelNumber(conn, in.TunnelIP), msView(in.StartMs, loc).pick(), an.diagnose(in).RootCause.Category))
+	}
+	msg := fmt.Sprintf("no incident on %s of %s between %s and %s", where, conn.ID, timeView(at.Add(-lookback), loc).pick(), timeView(at.Add(lookback/2), loc).pick())
+	if len(near) > 0 {
+		msg += "; incidents in the surrounding hours: " + strings.Join(near, "; ") + " — pass one of those times as `at`"
+	} else {
+		msg += "; " + svc.dataRangeHint(ctx, conn) + " — pass a time inside that range, or widen window_minutes"
+	}
+	return &UserError{Msg: msg}
+}
+
+func (t TimeView) pick() string {
+	if t.Local != "" {
+		return t.Local
+	}
+	return t.UTC
+}

@@ -1,0 +1,551 @@
+package investigate
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/source"
+)
+
+// HealthResult is the answer of summarize_vpn_health.
+type HealthResult struct {
+	Path        string             `json:"path" jsonschema:"how the summary was computed: from records, or from anomaly counts plus the records of trouble windows"`
+	Start       TimeView           `json:"start" jsonschema:"start of the window every connection was summarised over"`
+	End         TimeView           `json:"end" jsonschema:"end of that window"`
+	Connections []ConnectionHealth `json:"connections"`
+	Hints       []string           `json:"hints,omitempty"`
+}
+
+// ConnectionHealth is one connection's health over the window.
+type ConnectionHealth struct {
+	VPNConnectionID        string         `json:"vpn_connection_id"`
+	Name                   string         `json:"name,omitempty"`
+	BothTunnelsDownSeconds int64          `json:"both_tunnels_down_seconds" jsonschema:"time in the window when every tunnel of the connection was down at once: total loss of connectivity over this VPN. 0 also when it cannot be told (see both_tunnels_down_note)"`
+	BothTunnelsDown        []DownInterval `json:"both_tunnels_down,omitempty" jsonschema:"the intervals when every tunnel was down at once"`
+	BothTunnelsDownNote    string         `json:"both_tunnels_down_note,omitempty" jsonschema:"why both_tunnels_down_seconds could not be worked out, when it could not"`
+	Tunnels                []TunnelHealth `json:"tunnels"`
+	Incidents              []IncidentView `json:"incidents"`
+}
+
+// DownInterval is a stretch of time within the window.
+type DownInterval struct {
+	Start   TimeView `json:"start"`
+	End     TimeView `json:"end"`
+	Seconds int64    `json:"seconds"`
+}
+
+// TunnelHealth is one tunnel's health over the window.
+type TunnelHealth struct {
+	Number               int              `json:"number"`
+	OutsideIP            string           `json:"outside_ip"`
+	Records              int              `json:"records"`
+	LoggingEnabled       bool             `json:"logging_enabled"`
+	UptimePercent        *float64         `json:"uptime_percent,omitempty" jsonschema:"share of the window the tunnel and its BGP session were up (from the records; absent on the counting path and when the tunnel logged nothing in the window)"`
+	DowntimeSeconds      int64            `json:"downtime_seconds,omitempty"`
+	Flaps                int              `json:"flaps" jsonschema:"times it went down"`
+	LongestOutageSec     int64            `json:"longest_outage_seconds,omitempty"`
+	Recoveries           int              `json:"recoveries" jsonschema:"outages of the window that came back up (the logs after the window end are read to see how an outage ended)"`
+	MeanTimeToRecoverSec int64            `json:"mean_time_to_recover_seconds,omitempty" jsonschema:"mean time from going down to back up over the recovered outages; absent (0) when none recovered (recoveries 0), never a zero-second recovery"`
+	Incidents            int              `json:"incidents"`
+	ByRootCause          map[string]int   `json:"incidents_by_root_cause"`
+	PrefixCount          int64            `json:"prefix_count,omitempty" jsonschema:"received-prefix count of the last prefix-limit record in the window (at prefix_count_at): a past report, not the current count (see accepted_routes_now)"`
+	PrefixCountAt        *TimeView        `json:"prefix_count_at,omitempty"`
+	PrefixPeak           int64            `json:"prefix_peak,omitempty" jsonschema:"highest received-prefix count reported in the window, at prefix_peak_at"`
+	PrefixPeakAt         *TimeView        `json:"prefix_peak_at,omitempty"`
+	PrefixLimit          int64            `json:"prefix_limit,omitempty"`
+	PrefixTrend          string           `json:"prefix_trend,omitempty"`
+	RouteChurn           int              `json:"route_churn" jsonschema:"route advertisements, updates and withdrawals"`
+	RekeyNoisePerHour    float64          `json:"rekey_noise_per_hour" jsonschema:"routine IKE negotiation and rekey-collision records per hour"`
+	Anomalies            int              `json:"anomalies"`
+	AnomaliesByCategory  map[string]int64 `json:"anomalies_by_category,omitempty" jsonschema:"anomaly counts per category (counting path)"`
+	TroubleHours         int              `json:"trouble_hours,omitempty" jsonschema:"hours with any anomaly (counting path)"`
+	Estimated            bool             `json:"estimated" jsonschema:"true when flaps, incidents and causes are estimated from hourly anomaly counts instead of read from the records"`
+	StatusNow            string           `json:"status_now,omitempty" jsonschema:"tunnel status from EC2 VgwTelemetry when the inventory was read (UP or DOWN), not from the logs"`
+	StatusNowSince       *TimeView        `json:"status_now_since,omitempty" jsonschema:"when that status began (VgwTelemetry LastStatusChange)"`
+	AcceptedRoutesNow    *int             `json:"accepted_routes_now,omitempty" jsonschema:"routes AWS accepts from the customer gateway on this tunnel, from EC2 VgwTelemetry when the inventory was read"`
+	Note                 string           `json:"note,omitempty" jsonschema:"what the figures cannot show, e.g. a tunnel without logs whose telemetry says it is DOWN"`
+}
+
+// Text renders the health summary.
+func (r HealthResult) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "VPN health from %s to %s (%s)\n", r.Start.withLocal(), r.End.withLocal(), r.Path)
+	for _, c := range r.Connections {
+		fmt.Fprintf(&b, "%s %s\n", c.VPNConnectionID, c.Name)
+		if c.BothTunnelsDownSeconds > 0 {
+			spans := make([]string, 0, len(c.BothTunnelsDown))
+			for _, iv := range c.BothTunnelsDown {
+				spans = append(spans, fmt.Sprintf("%s → %s", iv.Start.withLocal(), iv.End.withLocal()))
+			}
+			fmt.Fprintf(&b, "  BOTH TUNNELS DOWN at once for %s (no connectivity over this VPN): %s\n",
+				spanText(time.Duration(c.BothTunnelsDownSeconds)*time.Second), strings.Join(spans, "; "))
+		}
+		for _, t := range c.Tunnels {
+			fmt.Fprintf(&b, "  tunnel %d %s: ", t.Number, t.OutsideIP)
+			switch {
+			case !t.LoggingEnabled:
+				b.WriteString("logging disabled, no log data")
+			case t.Estimated:
+				fmt.Fprintf(&b, "~%d flap(s), ~%d incident(s) in %d trouble hour(s), %d anomalies (estimated from counts)",
+					t.Flaps, t.Incidents, t.TroubleHours, t.Anomalies)
+			case t.UptimePercent == nil:
+				b.WriteString("no records in this window")
+			default:
+				fmt.Fprintf(&b, "up %.2f%%, ", *t.UptimePercent)
+				if t.Flaps == 0 {
+					b.WriteString("no outage")
+				} else {
+					fmt.Fprintf(&b, "%d flap(s), longest outage %s, ", t.Flaps, spanText(time.Duration(t.LongestOutageSec)*time.Second))
+					if t.Recoveries == 0 {
+						b.WriteString("MTTR n/a (no outage recovered)")
+					} else {
+						fmt.Fprintf(&b, "MTTR %s over %d recovered", spanText(time.Duration(t.MeanTimeToRecoverSec)*time.Second), t.Recoveries)
+					}
+				}
+				fmt.Fprintf(&b, ", %d incident(s)", t.Incidents)
+			}
+			if t.LoggingEnabled {
+				if t.PrefixLimit > 0 && t.PrefixPeakAt != nil {
+					fmt.Fprintf(&b, ", prefixes peaked at %d (limit %d) at %s", t.PrefixPeak, t.PrefixLimit, t.PrefixPeakAt.withLocal())
+					if t.PrefixCount != t.PrefixPeak && t.PrefixCountAt != nil {
+						fmt.Fprintf(&b, ", last reported %d at %s", t.PrefixCount, t.PrefixCountAt.withLocal())
+					}
+					fmt.Fprintf(&b, " (%s)", t.PrefixTrend)
+				}
+				fmt.Fprintf(&b, ", route churn %d, rekey noise %.1f/h", t.RouteChurn, t.RekeyNoisePerHour)
+			}
+			b.WriteString("\n")
+			if len(t.ByRootCause) > 0 {
+				keys := make([]string, 0, len(t.ByRootCause))
+				for k := range t.ByRootCause {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				var parts []string
+				for _, k := range keys {
+					parts = append(parts, fmt.Sprintf("%s×%d", k, t.ByRootCause[k]))
+				}
+				fmt.Fprintf(&b, "    root causes: %s\n", strings.Join(parts, ", "))
+			}
+			// Without logs the note already tells the telemetry.
+			if t.StatusNow != "" && (t.LoggingEnabled || t.Note == "") {
+				fmt.Fprintf(&b, "    now (EC2 telemetry): %s", t.StatusNow)
+				if t.StatusNowSince != nil {
+					fmt.Fprintf(&b, " since %s", t.StatusNowSince.withLocal())
+				}
+				if t.AcceptedRoutesNow != nil {
+					fmt.Fprintf(&b, ", %d accepted route(s)", *t.AcceptedRoutesNow)
+				}
+				b.WriteString("\n")
+			}
+			if t.Note != "" {
+				fmt.Fprintf(&b, "    note: %s\n", t.Note)
+			}
+		}
+	}
+	for _, h := range r.Hints {
+		fmt.Fprintf(&b, "hint: %s\n", h)
+	}
+	return b.String()
+}
+
+// Fleet summaries switch to counting: past these sizes the health tool asks
+// an AnomalyCounter (AWS: Logs Insights) for anomaly counts per tunnel and
+// hour, and reads raw records only around the hours that had trouble.
+const (
+	countsFleetConnections = 10
+	countsWindow           = 7 * 24 * time.Hour
+)
+
+// HealthQuestion is "how healthy were these connections over this window?":
+// one connection, or every connection the inventory knows (Conn nil).
+type HealthQuestion struct {
+	Conn   *source.Connection
+	Window WindowSpec
+}
+
+// Health summarises tunnel health over one window for every connection in
+// the question's scope.
+func (svc *Service) Health(ctx context.Context, q HealthQuestion) (HealthResult, error) {
+	var res HealthResult
+	var conns []source.Connection
+	if q.Conn != nil {
+		conns = []source.Connection{*q.Conn}
+	} else {
+		var err error
+		if conns, err = svc.Inventory.Connections(ctx); err != nil {
+			return res, err
+		}
+	}
+	res.Connections = []ConnectionHealth{}
+	if len(conns) == 0 {
+		res.Hints = append(res.Hints, "no VPN connections found")
+		return res, nil
+	}
+	ids := make([]string, len(conns))
+	for i := range conns {
+		ids[i] = conns[i].ID
+	}
+	counter, canCount := svc.Logs.(source.AnomalyCounter)
+	// One window for every connection, stated in the answer: "latest" and
+	// the default end count from the newest record of any connection, so a
+	// connection without logs neither fails the summary nor stretches it.
+	w, err := svc.ResolveWindowFor(ctx, q.Window, ids, 24*time.Hour, longWindowSummary(canCount))
+	if err != nil {
+		return res, err
+	}
+	res.Start, res.End = timeView(w.Start, w.Loc), timeView(w.End, w.Loc)
+	if canCount && (len(conns) > countsFleetConnections || w.End.Sub(w.Start) > countsWindow) {
+		return svc.healthByCounts(ctx, counter, conns, w, res)
+	}
+	res.Path = "records"
+	records := 0
+	for i := range conns {
+		c := &conns[i]
+		// Incidents at the window's edges are followed, so the list says
+		// how they really went; uptime and downtime stay within the window.
+		an, err := svc.analyzeSettled(ctx, c, w.Start, w.End)
+		if err != nil {
+			return res, err
+		}
+		records += len(an.events)
+		res.Connections = append(res.Connections, connectionHealth(c, an, w))
+		res.Hints = append(res.Hints, an.res.Notes...)
+	}
+	if records == 0 {
+		if rng, err := svc.dataRangeOf(ctx, ids); err == nil {
+			hint := "no records in this window; " + rng.where(w.Loc)
+			if !rng.last.IsZero() {
+				hint += ": pass start and end inside that range"
+			}
+			res.Hints = append(res.Hints, hint)
+		}
+	}
+	return res, nil
+}
+
+// longWindowSummary words the too-long-window error for this tool: it has
+// the same maximum as the others, and past 7 days (or 10 connections) it
+// estimates from hourly anomaly counts when the log source can count.
+func longWindowSummary(canCount bool) LongWindowHint {
+	return func(max time.Duration) string {
+		msg := fmt.Sprintf("summarize_vpn_health covers at most %s per call: split the period into parts of at most %s and call it once per part", spanText(max), spanText(max))
+		if canCount {
+			msg += fmt.Sprintf(" (a part longer than %s is estimated from hourly anomaly counts; for exact uptime and outages use parts of at most %s)", spanText(countsWindow), spanText(countsWindow))
+		}
+		return msg
+	}
+}
+
+// healthByCounts summarises a fleet or a long window from hourly anomaly
+// counts alone (AWS: Logs Insights does the counting): no raw record is
+// read, so a month of fifty connections costs a few queries. Flaps,
+// incidents and their likely causes are estimated from runs of consecutive
+// trouble hours; the answer says so and how to get exact figures.
+func (svc *Service) healthByCounts(ctx context.Context, counter source.AnomalyCounter, conns []source.Connection, w Window, res HealthResult) (HealthResult, error) {
+	ids := make([]string, len(conns))
+	for i := range conns {
+		ids[i] = conns[i].ID
+	}
+	counts, err := counter.AnomalyCounts(ctx, ids, w.Start, w.End)
+	if err != nil {
+		return res, err
+	}
+	type key struct{ vpn, ip string }
+	rows := map[key][]source.AnomalyCount{}
+	for _, r := range counts.Rows {
+		k := key{r.VPNConnectionID, r.TunnelIP}
+		rows[k] = append(rows[k], r)
+	}
+	for i := range conns {
+		c := &conns[i]
+		ch := ConnectionHealth{VPNConnectionID: c.ID, Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []IncidentView{},
+			BothTunnelsDownNote: "not worked out from hourly counts: call summarize_vpn_health for this connection over at most 7 days"}
+		for _, t := range c.Tunnels {
+			th := TunnelHealth{Number: t.Number, OutsideIP: t.OutsideIP, LoggingEnabled: t.Logging.IKEEnabled || t.Logging.BGPEnabled,
+				ByRootCause: map[string]int{}, AnomaliesByCategory: map[string]int64{}, Estimated: true}
+			estimateFromCounts(&th, rows[key{c.ID, t.OutsideIP}])
+			telemetryHealth(&th, c, &t, w)
+			ch.Tunnels = append(ch.Tunnels, th)
+		}
+		res.Connections = append(res.Connections, ch)
+	}
+	res.Path = fmt.Sprintf("hourly anomaly counts via %s (%d API calls); no raw records read", counts.Path, counts.Calls)
+	res.Hints = append(res.Hints, counts.Notes...)
+	res.Hints = append(res.Hints, "flaps, incidents and causes are estimated from hourly counts: for exact uptime, outages and the times both tunnels were down at once call summarize_vpn_health for one connection over at most 7 days, or diagnose_tunnel_drop at a trouble hour")
+	return res, nil
+}
+
+// telemetryHealth adds what EC2's VgwTelemetry says about the tunnel now.
+// Without logs it is all there is: a tunnel whose status has not changed
+// since before the window was in that status throughout it.
+func telemetryHealth(th *TunnelHealth, c *source.Connection, t *source.Tunnel, w Window) {
+	tm := t.Telemetry
+	if tm == nil {
+		if !th.LoggingEnabled {
+			th.Note = fmt.Sprintf("logging is disabled and the inventory has no telemetry for this tunnel: nothing tells its state; %s", enableLoggingHint(c.ID, t.OutsideIP))
+		}
+		return
+	}
+	th.StatusNow = tm.Status
+	routes := tm.AcceptedRouteCount
+	th.AcceptedRoutesNow = &routes
+	if !tm.LastStatusChange.IsZero() {
+		since := timeView(tm.LastStatusChange, w.Loc)
+		th.StatusNowSince = &since
+	}
+	if th.LoggingEnabled {
+		return
+	}
+	state := fmt.Sprintf("EC2 telemetry says %s", tm.Status)
+	if th.StatusNowSince != nil {
+		state += " since " + th.StatusNowSince.withLocal()
+		if !tm.LastStatusChange.After(w.Start) {
+			state += ", before this window began"
+		}
+	}
+	if strings.EqualFold(tm.Status, "DOWN") {
+		th.Note = fmt.Sprintf("logging is disabled, but %s: the tunnel is down and no log can say why; %s", state, enableLoggingHint(c.ID, t.OutsideIP))
+	} else {
+		th.Note = fmt.Sprintf("logging is disabled; %s (no outage detail without logs)", state)
+	}
+}
+
+// estimateFromCounts fills a tunnel's health from its hourly anomaly counts:
+// consecutive trouble hours make one incident, whose likely cause is the
+// deepest-layer failure class in it; an incident with a teardown class
+// (session or tunnel going down) counts as a flap.
+func estimateFromCounts(th *TunnelHealth, rows []source.AnomalyCount) {
+	byHour := map[time.Time][]source.AnomalyCount{}
+	for _, r := range rows {
+		th.AnomaliesByCategory[string(r.Category)] += r.Count
+		th.Anomalies += int(r.Count)
+		byHour[r.Hour] = append(byHour[r.Hour], r)
+	}
+	hours := make([]time.Time, 0, len(byHour))
+	for h := range byHour {
+		hours = append(hours, h)
+	}
+	sort.Slice(hours, func(i, j int) bool { return hours[i].Before(hours[j]) })
+	th.TroubleHours = len(hours)
+	flush := func(run []source.AnomalyCount) {
+		if len(run) == 0 {
+			return
+		}
+		th.Incidents++
+		best, teardown := correlate.Category(""), false
+		for _, r := range run {
+			if correlate.Teardown(r.Category) {
+				teardown = true
+			}
+			if rb, rc := correlate.CauseRank(best), correlate.CauseRank(r.Category); best == "" || rc > rb || rc == rb && r.Category < best {
+				best = r.Category
+			}
+		}
+		if teardown {
+			th.Flaps++
+		}
+		th.ByRootCause[string(best)]++
+	}
+	var run []source.AnomalyCount
+	for i, h := range hours {
+		if i > 0 && h.Sub(hours[i-1]) > time.Hour {
+			flush(run)
+			run = nil
+		}
+		run = append(run, byHour[h]...)
+	}
+	flush(run)
+}
+
+func connectionHealth(c *source.Connection, an *analysis, w Window) ConnectionHealth {
+	ch := ConnectionHealth{VPNConnectionID: c.ID, Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []IncidentView{}}
+	winMs := w.End.Sub(w.Start).Milliseconds()
+	downs := make([]tunnelDown, 0, len(c.Tunnels))
+	for ti := range c.Tunnels {
+		t := &c.Tunnels[ti]
+		th := TunnelHealth{Number: t.Number, OutsideIP: t.OutsideIP, LoggingEnabled: t.Logging.IKEEnabled || t.Logging.BGPEnabled, ByRootCause: map[string]int{}}
+		uptime := 100.0
+		var firstWarn, lastWarn, peakWarn *correlate.Event
+		routine := 0
+		for i := range an.events {
+			e := &an.events[i]
+			if e.TunnelIP != t.OutsideIP {
+				continue
+			}
+			th.Records++
+			if e.Anomaly {
+				th.Anomalies++
+			}
+			switch e.Category {
+			case correlate.RouteAdvertised, correlate.RouteUpdated, correlate.RouteWithdrawn:
+				th.RouteChurn++
+			case correlate.IKENegotiation, correlate.IKERekeyCollision:
+				routine++
+			case correlate.BGPPrefixLimitWarn, correlate.BGPPrefixLimitExceed:
+				if firstWarn == nil {
+					firstWarn = e
+				}
+				lastWarn = e
+				if peakWarn == nil || e.Fields.Prefixes > peakWarn.Fields.Prefixes {
+					peakWarn = e
+				}
+			}
+		}
+		if winMs > 0 {
+			th.RekeyNoisePerHour = float64(int(float64(routine)/(float64(winMs)/3.6e6)*10+0.5)) / 10
+		}
+		if lastWarn != nil {
+			th.PrefixCount, th.PrefixLimit = lastWarn.Fields.Prefixes, lastWarn.Fields.Limit
+			th.PrefixPeak = peakWarn.Fields.Prefixes
+			at, peakAt := msView(lastWarn.TimeMs, w.Loc), msView(peakWarn.TimeMs, w.Loc)
+			th.PrefixCountAt, th.PrefixPeakAt = &at, &peakAt
+			th.PrefixTrend = fmt.Sprintf("%d at %s → %d at %s", firstWarn.Fields.Prefixes, msView(firstWarn.TimeMs, w.Loc).withLocal(), lastWarn.Fields.Prefixes, at.withLocal())
+		}
+		var down, recSum int64
+		var spans []span
+		for i := range an.incidents {
+			in := &an.incidents[i]
+			if in.TunnelIP != t.OutsideIP {
+				continue
+			}
+			th.Incidents++
+			dg := an.diagnose(in)
+			th.ByRootCause[string(dg.RootCause.Category)]++
+			if !in.Down {
+				continue
+			}
+			th.Flaps++
+			end := in.EndMs
+			if in.Recovered {
+				end = in.RecoveredMs
+				recSum += in.RecoveredMs - in.DownMs
+				th.Recoveries++
+			}
+			s := max(in.DownMs, w.Start.UnixMilli())
+			e := min(end, w.End.UnixMilli())
+			if e > s {
+				down += e - s
+				spans = append(spans, span{s, e})
+				if (e-s)/1000 > th.LongestOutageSec {
+					th.LongestOutageSec = (e - s) / 1000
+				}
+			}
+		}
+		th.DowntimeSeconds = down / 1000
+		if winMs > 0 {
+			uptime = float64(int((1-float64(down)/float64(winMs))*10000+0.5)) / 100
+		}
+		if th.Recoveries > 0 {
+			th.MeanTimeToRecoverSec = recSum / int64(th.Recoveries) / 1000
+		}
+		telemetryHealth(&th, c, t, w)
+		td := tunnelDown{number: t.Number, known: true, spans: mergeSpans(spans)}
+		switch {
+		case th.LoggingEnabled && th.Records > 0:
+			th.UptimePercent = &uptime
+		case th.LoggingEnabled:
+			// No record says the tunnel was up: a 100% would be a guess.
+			th.Note = "no records from this tunnel in the window, so no uptime: check start/end against the logs' range"
+			td.known, td.why = false, fmt.Sprintf("tunnel %d logged nothing in the window", t.Number)
+		default:
+			td = telemetryDown(t, w)
+		}
+		downs = append(downs, td)
+		ch.Tunnels = append(ch.Tunnels, th)
+	}
+	bothDown(&ch, downs, w)
+	for i := range an.incidents {
+		v := incidentView(&an.incidents[i], c, w.Loc)
+		v.RootCause = string(an.diagnose(&an.incidents[i]).RootCause.Category)
+		ch.Incidents = append(ch.Incidents, v)
+	}
+	return ch
+}
+
+// span is a stretch of time in epoch milliseconds, [from, to).
+type span struct{ from, to int64 }
+
+// tunnelDown is when one tunnel was down within the window, when that can
+// be told.
+type tunnelDown struct {
+	number int
+	known  bool
+	why    string // why not known
+	spans  []span // merged, in order
+}
+
+// telemetryDown tells a tunnel without logs from its telemetry: a status
+// unchanged since before the window held all through it.
+func telemetryDown(t *source.Tunnel, w Window) tunnelDown {
+	td := tunnelDown{number: t.Number}
+	tm := t.Telemetry
+	if tm == nil || tm.LastStatusChange.IsZero() || tm.LastStatusChange.After(w.Start) {
+		td.why = fmt.Sprintf("tunnel %d has logging disabled and no telemetry covering the whole window", t.Number)
+		return td
+	}
+	td.known = true
+	if strings.EqualFold(tm.Status, "DOWN") {
+		td.spans = []span{{w.Start.UnixMilli(), w.End.UnixMilli()}}
+	}
+	return td
+}
+
+func mergeSpans(in []span) []span {
+	sort.Slice(in, func(i, j int) bool { return in[i].from < in[j].from })
+	var out []span
+	for _, s := range in {
+		if n := len(out); n > 0 && s.from <= out[n-1].to {
+			out[n-1].to = max(out[n-1].to, s.to)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func intersectSpans(a, b []span) []span {
+	var out []span
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		from, to := max(a[i].from, b[j].from), min(a[i].to, b[j].to)
+		if to > from {
+			out = append(out, span{from, to})
+		}
+		if a[i].to < b[j].to {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+// bothDown finds when every tunnel of the connection was down at once:
+// total loss of connectivity, what an engineer cares about most.
+func bothDown(ch *ConnectionHealth, downs []tunnelDown, w Window) {
+	if len(downs) < 2 {
+		return
+	}
+	var unknown []string
+	for _, td := range downs {
+		if !td.known {
+			unknown = append(unknown, td.why)
+		}
+	}
+	if len(unknown) > 0 {
+		ch.BothTunnelsDownNote = "cannot tell whether both tunnels were down at once: " + strings.Join(unknown, "; ")
+		return
+	}
+	common := downs[0].spans
+	for _, td := range downs[1:] {
+		common = intersectSpans(common, td.spans)
+	}
+	for _, s := range common {
+		ch.BothTunnelsDownSeconds += (s.to - s.from) / 1000
+		ch.BothTunnelsDown = append(ch.BothTunnelsDown, DownInterval{Start: msView(s.from, w.Loc), End: msView(s.to, w.Loc), Seconds: (s.to - s.from) / 1000})
+	}
+}

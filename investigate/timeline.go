@@ -1,0 +1,441 @@
+package investigate
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/source"
+)
+
+// TimelineResult is the answer of get_vpn_timeline.
+type TimelineResult struct {
+	VPNConnectionID string             `json:"vpn_connection_id"`
+	Start           TimeView           `json:"start"`
+	End             TimeView           `json:"end"`
+	ResourceURI     string             `json:"resource_uri" jsonschema:"vpn://timeline/... resource holding this same timeline"`
+	View            string             `json:"view" jsonschema:"which records are listed: default (trouble, state changes and every record during an incident; routine records only counted, see unlisted), all (anomalies_only=false or collapse=false) or anomalies (anomalies_only=true)"`
+	Records         int                `json:"records" jsonschema:"records in the window (of the tunnel asked for)"`
+	Listed          int                `json:"listed" jsonschema:"records the entries stand for, before collapsing"`
+	Entries         []TimelineEntry    `json:"entries"`
+	Truncated       bool               `json:"truncated"`
+	Omitted         int                `json:"omitted" jsonschema:"entries left out because of the size cap"`
+	Unlisted        []RoutineCount     `json:"unlisted,omitempty" jsonschema:"routine records the default view counts instead of listing (pass anomalies_only=false to list them)"`
+	Incidents       []TimelineIncident `json:"incidents"`
+	Notes           []string           `json:"notes,omitempty" jsonschema:"what the source says about reading the logs, such as records that could not be read"`
+	Hints           []string           `json:"hints,omitempty"`
+}
+
+// TimelineEntry is one timeline line: a record or a run of repeats.
+type TimelineEntry struct {
+	EventView
+	Count      int    `json:"count" jsonschema:"records collapsed into this entry"`
+	LastAt     string `json:"last_at,omitempty"`
+	IncidentID string `json:"incident_id,omitempty"`
+}
+
+// TimelineIncident is an incident running during the window. It is the
+// real one even when it runs over the window's edges: the logs beyond them
+// are read until it begins and ends (up to a week each way), so its id,
+// start, root cause, end, recovery and time to recover are those the other
+// tools give.
+type TimelineIncident struct {
+	IncidentView
+	BeganBeforeWindow   bool   `json:"began_before_window" jsonschema:"the incident began before the window start: its id, start and root cause come from the logs before the window, while the entries start at the window start"`
+	ContinuesPastWindow bool   `json:"continues_past_window" jsonschema:"the incident goes on after the window end: its end, recovery and time to recover come from the logs after the window, while the entries stop at the window end"`
+	Status              string `json:"status" jsonschema:"how the incident stands: recovered (when, after how long), still open at the end of the logs, or the tunnel stayed up"`
+}
+
+// RoutineCount is a kind of routine record the default view counts
+// instead of listing.
+type RoutineCount struct {
+	Tunnel       string `json:"tunnel"`
+	TunnelNumber int    `json:"tunnel_number,omitempty"`
+	Category     string `json:"category"`
+	Count        int    `json:"count"`
+	First        string `json:"first"`
+	Last         string `json:"last"`
+}
+
+// Timeline views: which records become entries.
+const (
+	ViewDefault   = "default"
+	ViewAll       = "all"
+	ViewAnomalies = "anomalies"
+)
+
+// TimelineURI is the resource address of a connection's timeline. Times use
+// the compact ISO 8601 form (no colons, which URI templates would need
+// escaped).
+func TimelineURI(vpn string, start, end time.Time) string {
+	const compact = "20060102T150405Z"
+	return "vpn://timeline/" + vpn + "/" + start.UTC().Format(compact) + "/" + end.UTC().Format(compact)
+}
+
+// textMaxEntries is how many entries the text rendering lists unless every
+// record was asked for; the structured content holds them all (up to the
+// MaxTimeline cap).
+const textMaxEntries = 120
+
+// summaryRunes is how much of a record's message an entry line quotes;
+// the structured content has the record verbatim.
+const summaryRunes = 160
+
+// Text renders the timeline for a reader in a hurry: what was read, notes,
+// incidents with how they really ended, then one short line per entry.
+func (r TimelineResult) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Timeline of %s from %s to %s: %d records", r.VPNConnectionID, r.Start.withLocal(), r.End.withLocal(), r.Records)
+	switch r.View {
+	case ViewDefault:
+		fmt.Fprintf(&b, "; listed: trouble, state changes and every record during an incident (%d records in %d entries)", r.Listed, len(r.Entries))
+		if n := unlistedCount(r.Unlisted); n > 0 {
+			fmt.Fprintf(&b, "; %d routine records counted, not listed", n)
+		}
+	case ViewAnomalies:
+		fmt.Fprintf(&b, "; listed: anomalies only (%d records in %d entries)", r.Listed, len(r.Entries))
+	default:
+		fmt.Fprintf(&b, "; listed: every record (%d entries)", len(r.Entries))
+	}
+	b.WriteString(".\n")
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "Note: %s\n", n)
+	}
+	num := map[string]int{}
+	for i, in := range r.Incidents {
+		num[in.ID] = i + 1
+		fmt.Fprintf(&b, "Incident #%d %s on tunnel %d (%s): root cause %s; started %s; %s", i+1, in.ID, in.TunnelNumber, in.Tunnel, orDash(in.RootCause), in.Start.withLocal(), in.Status)
+		switch {
+		case in.BeganBeforeWindow && in.ContinuesPastWindow:
+			fmt.Fprintf(&b, " — it runs over the whole window: the entries below show only %s to %s", r.Start.withLocal(), r.End.withLocal())
+		case in.BeganBeforeWindow:
+			fmt.Fprintf(&b, " — it began before the window start (%s), where the entries below begin", r.Start.withLocal())
+		case in.ContinuesPastWindow:
+			fmt.Fprintf(&b, " — it continues past the window end (%s), where the entries below stop", r.End.withLocal())
+		}
+		b.WriteString(".\n")
+	}
+	if len(r.Entries) > 0 {
+		b.WriteString("Entries (! anomaly, #n incident, ×n repeats collapsed; log text quoted):\n")
+	}
+	for i, e := range r.Entries {
+		// Every record was asked for outright: list them all.
+		if i == textMaxEntries && r.View != ViewAll {
+			fmt.Fprintf(&b, "… %d more entries in the structured content; narrow start/end, pass tunnel, or set anomalies_only=true\n", len(r.Entries)-i)
+			break
+		}
+		b.WriteString(entryLine(&e, num))
+		b.WriteString("\n")
+	}
+	if r.Truncated {
+		fmt.Fprintf(&b, "(truncated: %d more entries; narrow start/end or pass tunnel)\n", r.Omitted)
+	}
+	if len(r.Unlisted) > 0 {
+		b.WriteString("Routine records not listed (pass anomalies_only=false to list them):")
+		sep := " "
+		for _, u := range r.Unlisted {
+			fmt.Fprintf(&b, "%st%d %s ×%d", sep, u.TunnelNumber, u.Category, u.Count)
+			sep = ", "
+		}
+		b.WriteString("\n")
+	}
+	for _, h := range r.Hints {
+		fmt.Fprintf(&b, "Hint: %s\n", h)
+	}
+	return b.String()
+}
+
+// entryLine renders one entry: time (and local time), tunnel, stream,
+// category, severity, incident, repeats and a short summary in which all
+// text that comes from the log is quoted.
+func entryLine(e *TimelineEntry, num map[string]int) string {
+	var b strings.Builder
+	if e.Anomaly {
+		b.WriteString("! ")
+	} else {
+		b.WriteString("  ")
+	}
+	b.WriteString(e.At)
+	if e.AtLocal != "" {
+		fmt.Fprintf(&b, " (%s)", sameDay(e.At, e.AtLocal))
+	}
+	fmt.Fprintf(&b, " t%d %s %s %s", e.TunnelNumber, e.Stream, e.Category, e.Severity)
+	if n, ok := num[e.IncidentID]; ok {
+		fmt.Fprintf(&b, " #%d", n)
+	}
+	if e.Count > 1 {
+		fmt.Fprintf(&b, " ×%d until %s", e.Count, sameDay(e.At, e.LastAt))
+	}
+	if e.Phase1State != "" || e.Phase2State != "" {
+		fmt.Fprintf(&b, " phase1=%s phase2=%s", orDash(e.Phase1State), orDash(e.Phase2State))
+	}
+	if e.Route == nil && knownStatus(e) {
+		fmt.Fprintf(&b, " session=%s", e.Status)
+	}
+	if s := logSummary(e); s != "" {
+		b.WriteString(" ")
+		b.WriteString(quoteLog(s))
+	}
+	return b.String()
+}
+
+// sameDay drops the date from t when it is the date of ref: within one
+// line the reader has it already.
+func sameDay(ref, t string) string {
+	if len(ref) >= 10 && len(t) > 11 && ref[:10] == t[:10] {
+		return t[11:]
+	}
+	return t
+}
+
+// logSummary is the gist of a record from its parsed fields (status, route,
+// details), cut to summaryRunes; the raw record when nothing was parsed.
+// All of it is log text.
+func logSummary(e *TimelineEntry) string {
+	var parts []string
+	if e.Status != "" && !knownStatus(e) {
+		parts = append(parts, e.Status)
+	}
+	if rt := e.Route; rt != nil {
+		if rt.Prefix != "" {
+			parts = append(parts, rt.Prefix)
+		}
+		if rt.ASPath != "" {
+			parts = append(parts, "as-path "+rt.ASPath)
+		}
+		if rt.MED != nil {
+			parts = append(parts, fmt.Sprintf("med %d", *rt.MED))
+		}
+		if rt.NextHopIP != "" {
+			parts = append(parts, "next-hop "+rt.NextHopIP)
+		}
+	}
+	if e.Details != "" {
+		parts = append(parts, e.Details)
+	}
+	s := strings.Join(parts, " ")
+	if s == "" && e.Phase1State == "" && e.Phase2State == "" {
+		s = e.Raw
+	}
+	if utf8.RuneCountInString(s) > summaryRunes {
+		s = string([]rune(s)[:summaryRunes]) + "…"
+	}
+	return s
+}
+
+// knownStatus reports a BGP status that is one of the documented values:
+// it can be shown outside the quotes (a route's status repeats its
+// category and is left out); any other value is log text like the rest.
+func knownStatus(e *TimelineEntry) bool {
+	switch e.Status {
+	case "UP", "DOWN":
+		return e.Route == nil
+	case "ADVERTISED", "UPDATED", "WITHDRAWN":
+		return e.Route != nil
+	}
+	return false
+}
+
+func unlistedCount(us []RoutineCount) int {
+	n := 0
+	for _, u := range us {
+		n += u.Count
+	}
+	return n
+}
+
+// TimelineQuestion asks for a connection's merged timeline over a window.
+type TimelineQuestion struct {
+	Conn     *source.Connection
+	Window   Window
+	Tunnel   *source.Tunnel // nil: both tunnels
+	Collapse bool           // repeated records as one entry with a count
+	View     string         // ViewDefault, ViewAll or ViewAnomalies
+}
+
+// Timeline merges, selects and collapses the window's records.
+func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineResult, error) {
+	conn, w, tun, collapse, view := q.Conn, q.Window, q.Tunnel, q.Collapse, q.View
+	if view == "" {
+		view = ViewDefault
+	}
+	res := TimelineResult{VPNConnectionID: conn.ID, Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), View: view,
+		ResourceURI: TimelineURI(conn.ID, w.Start, w.End), Entries: []TimelineEntry{}, Incidents: []TimelineIncident{}}
+	an, err := svc.analyzeSettled(ctx, conn, w.Start, w.End)
+	if err != nil {
+		return res, err
+	}
+	evs := an.events
+	if tun != nil {
+		kept := make([]correlate.Event, 0, len(evs))
+		for i := range evs {
+			if evs[i].TunnelIP == tun.OutsideIP {
+				kept = append(kept, evs[i])
+			}
+		}
+		evs = kept
+	}
+	res.Records = len(evs)
+	switch view {
+	case ViewAnomalies:
+		evs = slices.DeleteFunc(slices.Clone(evs), func(e correlate.Event) bool { return !e.Anomaly })
+	case ViewDefault:
+		var routine []correlate.Event
+		evs, routine = splitRoutine(evs, an.incidents)
+		res.Unlisted = countRoutine(routine, conn)
+	}
+	res.Listed = len(evs)
+	// Mark entries with the incident they belong to.
+	incOf := func(e *correlate.Event) string {
+		for i := range an.incidents {
+			in := &an.incidents[i]
+			if in.TunnelIP == e.TunnelIP && e.TimeMs >= in.StartMs && e.TimeMs <= in.EndMs {
+				return in.ID
+			}
+		}
+		return ""
+	}
+	entries := correlate.BuildTimeline(evs, collapse)
+	max := svc.limits().MaxTimeline
+	for i := range entries {
+		if len(res.Entries) >= max {
+			res.Truncated = true
+			res.Omitted = len(entries) - max
+			break
+		}
+		e := &entries[i]
+		te := TimelineEntry{EventView: eventView(&e.Event, conn, w.Loc), Count: e.Count, IncidentID: incOf(&e.Event)}
+		if e.Count > 1 {
+			te.LastAt = correlate.FormatMs(e.LastMs)
+		}
+		res.Entries = append(res.Entries, te)
+	}
+	for i := range an.incidents {
+		in := &an.incidents[i]
+		if tun != nil && in.TunnelIP != tun.OutsideIP {
+			continue
+		}
+		v := TimelineIncident{IncidentView: incidentView(in, conn, w.Loc), BeganBeforeWindow: an.beforeWindow(in), ContinuesPastWindow: an.pastWindow(in)}
+		v.RootCause = string(an.diagnose(in).RootCause.Category)
+		v.Status = incidentStatus(in, an, w.Loc)
+		res.Incidents = append(res.Incidents, v)
+	}
+	res.Notes = append(res.Notes, an.res.Notes...)
+	if res.Records == 0 {
+		res.Hints = append(res.Hints, "no records in this window; "+svc.dataRangeHint(ctx, conn))
+	}
+	if res.Truncated {
+		res.Hints = append(res.Hints, fmt.Sprintf("only the first %d entries are shown: narrow the window, pass a tunnel, or set anomalies_only", max))
+	}
+	return res, nil
+}
+
+// incidentStatus says how an incident stands, in words for the text and
+// the structured content alike.
+func incidentStatus(in *correlate.Incident, an *analysis, loc *time.Location) string {
+	switch {
+	case in.Down && in.Recovered:
+		// Whole seconds, cut as time_to_recover_seconds and the diagnosis
+		// cut them, so every answer states the same figure.
+		return fmt.Sprintf("down at %s, recovered at %s after %s", msView(in.DownMs, loc).withLocal(), msView(in.RecoveredMs, loc).withLocal(), in.TimeToRecover().Truncate(time.Second))
+	case in.Down:
+		return fmt.Sprintf("down at %s, %s", msView(in.DownMs, loc).withLocal(), an.openStatus(loc))
+	}
+	return fmt.Sprintf("the tunnel stayed up; last trouble at %s", msView(in.EndMs, loc).withLocal())
+}
+
+// splitRoutine separates the records the default view lists — anomalies,
+// unknown records, IKE state changes, BGP session and route changes, every
+// record of a tunnel while it has an incident, and route updates on the
+// other tunnel meanwhile (failover) — from routine ones: unchanged IKE
+// state snapshots, rekey negotiation, route updates and the UPDATEs
+// carrying them.
+func splitRoutine(evs []correlate.Event, incidents []correlate.Incident) (listed, routine []correlate.Event) {
+	// during reports an incident running at ms on the record's own tunnel
+	// (every record there is part of its story) or on another one (only
+	// route changes there are: failover).
+	during := func(e *correlate.Event) (own, other bool) {
+		for i := range incidents {
+			in := &incidents[i]
+			if e.TimeMs >= in.StartMs && e.TimeMs <= in.EndMs {
+				if in.TunnelIP == e.TunnelIP {
+					own = true
+				} else {
+					other = true
+				}
+			}
+		}
+		return own, other
+	}
+	state := map[string]string{} // tunnel -> phase 1/phase 2 state last logged
+	for i := range evs {
+		e := &evs[i]
+		changed := false
+		if e.Stream == correlate.StreamIKE && e.Phase1State != correlate.IKEStateUnset {
+			st := steady(e.Phase1State) + "/" + steady(e.Phase2State)
+			prev, seen := state[e.TunnelIP]
+			changed = !seen || prev != st
+			state[e.TunnelIP] = st
+		}
+		isRoutine := false
+		switch e.Category {
+		case correlate.IKEStateReport:
+			isRoutine = !changed
+		case correlate.IKENegotiation, correlate.IKERekeyCollision, correlate.BGPUpdateReceived, correlate.RouteUpdated:
+			isRoutine = true
+		}
+		if e.Anomaly {
+			isRoutine = false
+		}
+		if isRoutine {
+			own, other := during(e)
+			failover := other && (e.Category == correlate.RouteUpdated || e.Category == correlate.BGPUpdateReceived)
+			isRoutine = !own && !failover
+		}
+		if isRoutine {
+			routine = append(routine, *e)
+		} else {
+			listed = append(listed, *e)
+		}
+	}
+	return listed, routine
+}
+
+// countRoutine counts routine records by tunnel and category.
+func countRoutine(evs []correlate.Event, conn *source.Connection) []RoutineCount {
+	out := []RoutineCount{}
+	at := map[string]int{}
+	for i := range evs {
+		e := &evs[i]
+		k := e.TunnelIP + "|" + string(e.Category)
+		j, ok := at[k]
+		if !ok {
+			j = len(out)
+			at[k] = j
+			out = append(out, RoutineCount{Tunnel: e.TunnelIP, TunnelNumber: tunnelNumber(conn, e.TunnelIP), Category: string(e.Category), First: correlate.FormatMs(e.TimeMs)})
+		}
+		out[j].Count++
+		out[j].Last = correlate.FormatMs(e.TimeMs)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].TunnelNumber != out[j].TunnelNumber {
+			return out[i].TunnelNumber < out[j].TunnelNumber
+		}
+		return out[i].Category < out[j].Category
+	})
+	return out
+}
+
+// steady reads a rekeying phase as established: a rekey is routine, not a
+// change of state worth a line.
+func steady(s correlate.IKEState) string {
+	if s == correlate.IKEStateRekeying {
+		s = correlate.IKEStateEstablished
+	}
+	return s.String()
+}
