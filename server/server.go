@@ -93,3 +93,11 @@ func New(cfg Config) *mcpserver.MCPServer {
 	resources.Register(s, svc)
 	return s
 }
+
+// Defaults of the HTTP limits.
+const (
+	DefaultMaxBodyBytes   = 1 << 20 // one MCP request; the largest real one is a few KiB
+	DefaultMaxSessions    = 100
+	DefaultSessionIdleTTL = 30 * time.Minute
+	DefaultCallTimeout    = 60 * time.Second
+)

@@ -2,9 +2,11 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path"
 	"sort"
@@ -231,4 +233,16 @@ func (l *Local) Extents(ctx context.Context, vpn string) ([]Extent, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Stream.String() < out[j].Stream.String() })
 	return out, nil
+}
+
+func asErr(err error, target **Error) bool { return errors.As(err, target) }
+
+// ipLess orders IP addresses numerically, falling back to text.
+func ipLess(a, b string) bool {
+	pa, ea := netip.ParseAddr(a)
+	pb, eb := netip.ParseAddr(b)
+	if ea == nil && eb == nil {
+		return pa.Less(pb)
+	}
+	return a < b
 }

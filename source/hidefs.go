@@ -1,23 +1,9 @@
 package source
 
 import (
-	"errors"
 	"io/fs"
-	"net/netip"
 	"path"
 )
-
-func asErr(err error, target **Error) bool { return errors.As(err, target) }
-
-// ipLess orders IP addresses numerically, falling back to text.
-func ipLess(a, b string) bool {
-	pa, ea := netip.ParseAddr(a)
-	pb, eb := netip.ParseAddr(b)
-	if ea == nil && eb == nil {
-		return pa.Less(pb)
-	}
-	return a < b
-}
 
 // HideFiles wraps fsys so that files with the given base names are not
 // listed or opened: a data set's own notes (expected answers, READMEs) must
