@@ -14,14 +14,6 @@ import (
 	"github.com/vpnlens/vpnlens/tools"
 )
 
-// The terminal commands run the same tool handlers an assistant calls and
-// print their text rendering (or, with --json, their structured content).
-func init() {
-	cliCommands["diagnose"] = func(args []string) int { return runTool("diagnose", args, os.Stdout, os.Stderr) }
-	cliCommands["timeline"] = func(args []string) int { return runTool("timeline", args, os.Stdout, os.Stderr) }
-	cliCommands["classify"] = func(args []string) int { return runTool("classify", args, os.Stdout, os.Stderr) }
-}
-
 func runTool(name string, args []string, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("vpnlens "+name, flag.ContinueOnError)
 	fset.SetOutput(stderr)
@@ -45,7 +37,11 @@ func runTool(name string, args []string, stdout, stderr io.Writer) int {
 		anomalies = fset.Bool("anomalies-only", false, "true: only records that mark trouble; false: every record (default: trouble, state changes and incidents listed, routine records counted)")
 	}
 	if name != "classify" {
-		sf.register(fset)
+		fset.BoolVar(&sf.demo, "demo", false, "use the embedded demo data")
+		fset.StringVar(&sf.logsDir, "logs-dir", "", "directory of exported VPN logs")
+		fset.StringVar(&sf.region, "region", "", "AWS region (AWS source)")
+		fset.StringVar(&sf.profile, "profile", "", "AWS shared-config profile (AWS source)")
+		fset.StringVar(&sf.logGroup, "log-group", "", "CloudWatch log group holding the VPN logs (AWS source)")
 	}
 	fset.BoolVar(&asJSON, "json", false, "print the structured result as JSON")
 	fset.StringVar(&logLevel, "log-level", "warn", "log `level` on stderr")
@@ -84,19 +80,10 @@ func runTool(name string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vpnlens %s: unexpected arguments %q\n", name, fset.Args())
 		return exitUsage
 	}
-	if !sf.demo && sf.logsDir == "" && sf.region == "" && sf.profile == "" && os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_PROFILE") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-		// With no source named and no AWS configuration in sight, the
-		// terminal commands show the embedded demo rather than fail.
-		fmt.Fprintln(stderr, "vpnlens: no --logs-dir, --demo or AWS region given: using the embedded demo data (--demo)")
-		sf.demo = true
-	}
+	sf.demoUnlessNamed(stderr)
 	deps, err := sf.open(logger)
 	if err != nil {
-		fmt.Fprintf(stderr, "vpnlens %s: %v\n", name, err)
-		if isUsageError(err) {
-			return exitUsage
-		}
-		return exitFail
+		return exitCode(nil, fail(fmt.Errorf("%s: %w", name, err)), stderr)
 	}
 	raw := map[string]any{"vpn_connection_id": *vpn, "tunnel": *tunnel, "timezone": *tz}
 	switch name {

@@ -10,10 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vpnlens/vpnlens/correlate"
@@ -21,16 +19,6 @@ import (
 	awssource "github.com/vpnlens/vpnlens/source/aws"
 	"github.com/vpnlens/vpnlens/watch"
 )
-
-// `vpnlens watch` follows VPN logs as they are written and reports
-// incidents as they happen (see package watch).
-func init() {
-	cliCommands["watch"] = func(args []string) int {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return runWatch(ctx, args, os.Stdout, os.Stderr)
-	}
-}
 
 // Environment variables holding delivery secrets (a secret on the command
 // line shows in ps and shell history).
@@ -64,7 +52,11 @@ func runWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fset := flag.NewFlagSet("vpnlens watch", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	var wf watchFlags
-	wf.sf.register(fset)
+	fset.BoolVar(&wf.sf.demo, "demo", false, "use the embedded demo data")
+	fset.StringVar(&wf.sf.logsDir, "logs-dir", "", "directory of exported VPN logs")
+	fset.StringVar(&wf.sf.region, "region", "", "AWS region (AWS source)")
+	fset.StringVar(&wf.sf.profile, "profile", "", "AWS shared-config profile (AWS source)")
+	fset.StringVar(&wf.sf.logGroup, "log-group", "", "CloudWatch log group holding the VPN logs (AWS source)")
 	fset.BoolVar(&wf.follow, "follow", false, "with --logs-dir: follow the directory as files grow, rotate and appear")
 	fset.Func("vpn", "VPN connection `id` or Name tag to watch (repeatable or comma-separated; default: every connection)", func(v string) error {
 		for _, p := range strings.Split(v, ",") {
