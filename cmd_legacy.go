@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// The questions and watch still parse their own flags (package flag) until
-// they move onto cobra one by one.
+// watch still parses its own flags (package flag) until
+// it moves onto cobra.
 
 func legacyCommand(name, short string, runLegacy func(cmd *cobra.Command, args []string) int) *cobra.Command {
 	return &cobra.Command{
@@ -23,24 +23,6 @@ func legacyCommand(name, short string, runLegacy func(cmd *cobra.Command, args [
 			return nil
 		},
 	}
-}
-
-func newDiagnoseCommand() *cobra.Command {
-	return legacyCommand("diagnose", "Explain why a tunnel dropped at a given time", func(cmd *cobra.Command, args []string) int {
-		return runTool("diagnose", args, cmd.OutOrStdout(), cmd.ErrOrStderr())
-	})
-}
-
-func newTimelineCommand() *cobra.Command {
-	return legacyCommand("timeline", "Show a connection's merged, classified timeline", func(cmd *cobra.Command, args []string) int {
-		return runTool("timeline", args, cmd.OutOrStdout(), cmd.ErrOrStderr())
-	})
-}
-
-func newClassifyCommand() *cobra.Command {
-	return legacyCommand("classify", "Explain one VPN log record", func(cmd *cobra.Command, args []string) int {
-		return runTool("classify", args, cmd.OutOrStdout(), cmd.ErrOrStderr())
-	})
 }
 
 func newWatchCommand() *cobra.Command {

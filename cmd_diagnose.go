@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vpnlens/vpnlens/tools"
+)
+
+type diagnoseFlags struct {
+	questionFlags
+	at            string
+	windowMinutes int
+}
+
+func newDiagnoseCommand() *cobra.Command {
+	var f diagnoseFlags
+	cmd := &cobra.Command{
+		Use:   "diagnose --vpn ID --at TIME [--tunnel 1|2|IP] [flags]",
+		Short: "Explain why a tunnel dropped at a given time: root cause, evidence, impact, actions",
+		Long: `Answer "why did tunnel 2 of vpn-... drop at 20:25?": find the incident on that
+tunnel at (or shortly before) that time, read all four log streams of the
+connection (IKE and BGP of both tunnels) and print the root cause with the log
+records that prove it, what kept the tunnel down, lower-ranked alternatives,
+the impact (downtime, withdrawn routes, failover to the other tunnel),
+recommended actions with gateway commands, and next steps. It is the
+diagnose_tunnel_drop tool an assistant calls.
+
+--at takes RFC 3339, "YYYY-MM-DD HH:MM[:SS]", or "HH:MM[:SS]" meaning that time
+on the most recent day that has logs, in --timezone (default UTC). Every bad
+flag is named in one message (exit code 2).`,
+		Example: `  vpnlens diagnose --demo --vpn vpn-0a1b2c3d4e5f60718 --tunnel 2 --at 20:25
+  vpnlens diagnose --demo --vpn hq-datacenter --at "2026-06-12 22:25" --timezone Europe/Berlin
+  vpnlens diagnose --logs-dir ./exported-logs --vpn vpn-0abc --at 03:10 --window-minutes 180 --json
+  vpnlens diagnose --region eu-central-1 --vpn vpn-0abc --tunnel 203.0.113.20 --at now-30m`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDiagnose(cmd, &f) },
+	}
+	f.addFlags(cmd, "default: the incident nearest --at on either tunnel")
+	fs := cmd.Flags()
+	fs.StringVar(&f.at, "at", "", `when it dropped (required): RFC 3339, "YYYY-MM-DD HH:MM[:SS]" or "HH:MM[:SS]"`)
+	fs.IntVar(&f.windowMinutes, "window-minutes", 60, "how far before --at to look for the incident's start (1 to 1440)")
+	return cmd
+}
+
+func runDiagnose(cmd *cobra.Command, f *diagnoseFlags) error {
+	deps, err := f.open(cmd)
+	if err != nil {
+		return err
+	}
+	if f.at == "" {
+		return badArgsf("--at is required: when did the tunnel drop? e.g. --at 20:25 or --at 2026-06-12T20:25:00Z")
+	}
+	res, err := askDiagnose(cmd.Context(), deps, f)
+	return printResult(cmd.OutOrStdout(), res, err, f.asJSON)
+}
+
+// askDiagnose asks the question: diagnose_tunnel_drop's handler, with the
+// arguments an assistant would pass.
+func askDiagnose(ctx context.Context, deps *tools.Deps, f *diagnoseFlags) (tools.Renderer, error) {
+	res, err := tools.DiagnoseTunnelDrop(deps).Handle(ctx, map[string]any{
+		"vpn_connection_id": f.vpn, "tunnel": f.tunnel, "timezone": f.timezone,
+		"at": f.at, "window_minutes": strconv.Itoa(f.windowMinutes),
+	})
+	return res, err
+}
