@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,7 +66,7 @@ func (q *questionFlags) open(cmd *cobra.Command) (*tools.Deps, error) {
 // structured content (as an assistant receives it, "<" and "&" unescaped).
 func printResult(stdout io.Writer, res tools.Renderer, err error, asJSON bool) error {
 	if err != nil {
-		return fail(err)
+		return questionError(err)
 	}
 	if asJSON {
 		enc := json.NewEncoder(stdout)
@@ -78,4 +79,17 @@ func printResult(stdout io.Writer, res tools.Renderer, err error, asJSON bool) e
 	}
 	fmt.Fprint(stdout, res.Text())
 	return nil
+}
+
+// questionError gives a question's error the command line's wording and
+// its exit code: a mistake in the question (tools.UserError) is a bad
+// argument (2); a source condition (source.ErrNotFound, *source.Error) or
+// anything else is a failure (1).
+func questionError(err error) error {
+	msg := errors.New(cliWording(err.Error()))
+	var ue *tools.UserError
+	if errors.As(err, &ue) {
+		return badArgs(msg)
+	}
+	return fail(msg)
 }

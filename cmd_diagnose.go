@@ -50,8 +50,11 @@ func runDiagnose(cmd *cobra.Command, f *diagnoseFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.at == "" {
-		return badArgsf("--at is required: when did the tunnel drop? e.g. --at 20:25 or --at 2026-06-12T20:25:00Z")
+	if err := checkArgs(cmd.Context(), deps.Inventory, questionArgs{
+		vpn: f.vpn, tunnel: f.tunnel, timezone: f.timezone, windowMinutes: &f.windowMinutes,
+		times: []timeArg{{flag: "at", value: f.at, required: "when did the tunnel drop? e.g. --at 20:25 or --at 2026-06-12T20:25:00Z"}},
+	}); err != nil {
+		return err
 	}
 	res, err := askDiagnose(cmd.Context(), deps, f)
 	return printResult(cmd.OutOrStdout(), res, err, f.asJSON)

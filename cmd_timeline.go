@@ -57,6 +57,12 @@ func runTimeline(cmd *cobra.Command, f *timelineFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := checkArgs(cmd.Context(), deps.Inventory, questionArgs{
+		vpn: f.vpn, tunnel: f.tunnel, timezone: f.timezone,
+		times: []timeArg{{flag: "start", value: f.start}, {flag: "end", value: f.end}},
+	}); err != nil {
+		return err
+	}
 	res, err := askTimeline(cmd.Context(), deps, f)
 	return printResult(cmd.OutOrStdout(), res, err, f.asJSON)
 }
