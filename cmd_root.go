@@ -57,8 +57,22 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newWatchCommand(),
 		newVersionCommand(),
 	)
+	// cobra's help and completion commands, added now rather than when
+	// the tree runs, so that every help (and a test) sees them.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = completionExample
+		}
+	}
 	return root
 }
+
+const completionExample = `  source <(vpnlens completion bash)                                # this bash session
+  vpnlens completion bash > /etc/bash_completion.d/vpnlens         # every bash session
+  vpnlens completion zsh > "${fpath[1]}/_vpnlens"                  # zsh
+  vpnlens completion fish > ~/.config/fish/completions/vpnlens.fish`
 
 // exitError ends a command with an exit code; err, when set, is printed on
 // stderr after the command's name.

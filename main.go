@@ -27,8 +27,6 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCommand(stdout, stderr)
 	if len(args) == 0 {
-		root.InitDefaultHelpCmd()
-		root.InitDefaultCompletionCmd()
 		fmt.Fprint(stderr, root.UsageString())
 		return exitUsage
 	}
