@@ -32,7 +32,7 @@ func (q *questionFlags) addFlags(cmd *cobra.Command, tunnelHelp string) {
 	q.sf.addFlags(fs, "demo", "logs-dir", "region", "profile", "log-group")
 	fs.StringVar(&q.vpn, "vpn", "", "VPN connection `ID` or Name tag (may be omitted when the source has only one)")
 	fs.StringVar(&q.tunnel, "tunnel", "", `tunnel: "1", "2" or the tunnel's outside IP (`+tunnelHelp+`)`)
-	fs.StringVar(&q.timezone, "timezone", "", "IANA time `ZONE` of the times given and shown, e.g. Europe/Berlin (default UTC)")
+	fs.StringVar(&q.timezone, "timezone", "", "time zone of the times given and shown: an IANA `ZONE` such as Europe/Berlin (default UTC)")
 	addOutputFlags(cmd, &q.asJSON)
 	fs.StringVar(&q.logLevel, "log-level", "warn", "log `level` on stderr: debug, info, warn or error")
 	_ = cmd.RegisterFlagCompletionFunc("tunnel", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

@@ -93,7 +93,7 @@ the command line.`,
 	fs.StringVar(&wf.slackFile, "slack-webhook-url-file", "", "`file` holding the Slack incoming-webhook URL")
 	fs.StringVar(&wf.snsTopic, "sns-topic-arn", "", "publish each report to this Amazon SNS topic `ARN`")
 	fs.StringVar(&wf.snsRegion, "sns-region", "", "`region` of the SNS topic (default: the one in its ARN)")
-	fs.StringVar(&wf.timezone, "timezone", "", "IANA time `ZONE` for local times in reports (default UTC)")
+	fs.StringVar(&wf.timezone, "timezone", "", "time zone for local times in reports: an IANA `ZONE` such as Europe/Berlin (default UTC)")
 	fs.StringVar(&wf.logLevel, "log-level", "info", "log `level` on stderr: debug, info, warn or error")
 	_ = cmd.RegisterFlagCompletionFunc("log-level", completeLogLevel)
 	return cmd
