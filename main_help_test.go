@@ -41,7 +41,7 @@ func TestHelpDescribesTheDemo(t *testing.T) {
 		t.Fatalf("demo has %d connections, %d without logging: extend the test's numbers", len(conns), silent)
 	}
 	var out, errOut bytes.Buffer
-	if code := run([]string{"help"}, &out, &errOut); code != exitOK {
+	if code := run(context.Background(), []string{"help"}, &out, &errOut); code != exitOK {
 		t.Fatalf("help exited %d: %s", code, errOut.String())
 	}
 	help := strings.Join(strings.Fields(out.String()), " ")

@@ -399,7 +399,7 @@ func TestCommandLine(t *testing.T) {
 		{"bad log level", []string{"serve", "--demo", "--log-level", "loud"}, 2, "", "--log-level", nil},
 		{"missing logs dir", []string{"serve", "--logs-dir", "/nonexistent/vpnlens"}, 1, "", "/nonexistent/vpnlens", nil},
 		{"stray argument", []string{"serve", "--demo", "extra"}, 2, "", "unexpected arguments", nil},
-		{"unknown flag", []string{"serve", "--nope"}, 2, "", "flag provided but not defined", nil},
+		{"unknown flag", []string{"serve", "--nope"}, 2, "", "unknown flag: --nope", nil},
 		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`, nil},
 		{"no command", nil, 2, "", "Usage:", nil},
 		{"version", []string{"version"}, 0, "vpnlens ", "", nil},

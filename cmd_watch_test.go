@@ -21,7 +21,7 @@ func TestWatchUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--demo"}, "nothing to watch"},
+		{[]string{"--demo"}, "unknown flag: --demo: the demo is a finished day of logs, nothing to watch"},
 		{[]string{"--logs-dir", dir}, "needs --follow"},
 		{[]string{"--follow"}, "goes with --logs-dir"},
 		{[]string{"--logs-dir", dir, "--follow", "--stdout=false"}, "no delivery"},
@@ -31,7 +31,7 @@ func TestWatchUsage(t *testing.T) {
 		{[]string{"--logs-dir", dir, "--follow", "extra"}, "unexpected arguments"},
 	} {
 		var out, errb syncWriter
-		if code := runWatch(context.Background(), tc.args, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), tc.want) {
+		if code := run(context.Background(), append([]string{"watch"}, tc.args...), &out, &errb); code != exitUsage || !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errb.String(), exitUsage, tc.want)
 		}
 	}
@@ -53,12 +53,12 @@ func TestWatchCommand(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
 	args := []string{"--logs-dir", dir, "--follow", "--interval", "1s", "--settle", "0s", "--state", state, "--log-level", "debug"}
 
-	run := func(until func([]watch.Report) bool, during func()) ([]watch.Report, string) {
+	watchRun := func(until func([]watch.Report) bool, during func()) ([]watch.Report, string) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		var out, errb syncWriter
 		done := make(chan int)
-		go func() { done <- runWatch(ctx, args, &out, &errb) }()
+		go func() { done <- run(ctx, append([]string{"watch"}, args...), &out, &errb) }()
 		if during != nil {
 			time.Sleep(1500 * time.Millisecond)
 			during()
@@ -78,12 +78,12 @@ func TestWatchCommand(t *testing.T) {
 		}
 		return decodeReports(t, out.String()), errb.String()
 	}
-	rs, _ := run(func(rs []watch.Report) bool { return len(rs) > 0 }, nil)
+	rs, _ := watchRun(func(rs []watch.Report) bool { return len(rs) > 0 }, nil)
 	if len(rs) != 1 || rs[0].Event != watch.EventOpened || rs[0].RootCause.Category != "ike.dpd_timeout" || !rs[0].AlreadyInProgress {
 		t.Fatalf("first run: %+v", rs)
 	}
 	// Second run: the incident is known; the recovery is reported.
-	rs, logs := run(func(rs []watch.Report) bool { return len(rs) > 0 }, func() {
+	rs, logs := watchRun(func(rs []watch.Report) bool { return len(rs) > 0 }, func() {
 		writeLines(t, name, line(90, "established", "established", ""))
 	})
 	if len(rs) != 1 || rs[0].Event != watch.EventRecovered || rs[0].IncidentID != "vpn-0abc1234_203.0.113.10_20260612T100030Z" {

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/lmittmann/tint"
+	"github.com/spf13/pflag"
+
+	"github.com/vpnlens/vpnlens/investigate"
+	"github.com/vpnlens/vpnlens/source"
+	awssource "github.com/vpnlens/vpnlens/source/aws"
+)
+
+// sourceFlags choose where facts come from. serve, diagnose, timeline and
+// watch share them; each declares only the ones it supports (addFlags).
+type sourceFlags struct {
+	demo     bool
+	logsDir  string
+	region   string
+	profile  string
+	logGroup string
+}
+
+// demoHelp describes the embedded demo data (a test keeps it true).
+const demoHelp = "the embedded demo data: one day (2026-06-12) of three VPN connections, one of them with logging off"
+
+// addFlags declares the named source flags ("demo", "logs-dir", "region",
+// "profile", "log-group") on fs, and only those.
+func (sf *sourceFlags) addFlags(fs *pflag.FlagSet, names ...string) {
+	for _, name := range names {
+		switch name {
+		case "demo":
+			fs.BoolVar(&sf.demo, "demo", false, "use "+demoHelp)
+		case "logs-dir":
+			fs.StringVar(&sf.logsDir, "logs-dir", "", "read exported VPN logs from `DIR`")
+		case "region":
+			fs.StringVar(&sf.region, "region", "", "AWS `region` (AWS source; default AWS_REGION or the profile's)")
+		case "profile":
+			fs.StringVar(&sf.profile, "profile", "", "AWS shared-config `profile` (AWS source)")
+		case "log-group":
+			fs.StringVar(&sf.logGroup, "log-group", "", "CloudWatch log group holding the VPN logs (AWS source; default: each tunnel's own)")
+		default:
+			panic("sourceFlags.addFlags: unknown flag " + name)
+		}
+	}
+}
+
+// demoUnlessNamed falls back to the embedded demo when no source is named
+// and no AWS configuration is in sight: the terminal questions show the
+// demo rather than fail. It says so on stderr.
+func (sf *sourceFlags) demoUnlessNamed(stderr io.Writer) {
+	if sf.demo || sf.logsDir != "" || sf.region != "" || sf.profile != "" ||
+		os.Getenv("AWS_REGION") != "" || os.Getenv("AWS_PROFILE") != "" || os.Getenv("AWS_DEFAULT_REGION") != "" {
+		return
+	}
+	fmt.Fprintln(stderr, "vpnlens: no --logs-dir, --demo or AWS region given: using the embedded demo data (--demo)")
+	sf.demo = true
+}
+
+// open builds the tool dependencies for the chosen source. A mistake in
+// the flags is a badArgs error (exit code 2).
+func (sf *sourceFlags) open(logger *slog.Logger) (*investigate.Service, error) {
+	if sf.demo && sf.logsDir != "" {
+		return nil, badArgs(errors.New("--demo and --logs-dir exclude each other: pick one"))
+	}
+	var local *source.Local
+	switch {
+	case sf.demo:
+		sub, err := fs.Sub(demoFS, demoDir)
+		if err != nil {
+			return nil, fmt.Errorf("embedded demo data: %w", err)
+		}
+		// expected.json holds the demo's labelled answers, not logs.
+		local, err = source.OpenFS(source.HideFiles(sub, "expected.json"), "demo", logger)
+		if err != nil {
+			return nil, fmt.Errorf("embedded demo data: %w", err)
+		}
+	case sf.logsDir != "":
+		var err error
+		local, err = source.OpenDir(sf.logsDir, logger)
+		if err != nil {
+			return nil, err
+		}
+	default:
+		// The AWS source: EC2 inventory and CloudWatch Logs, read-only.
+		src, err := awssource.New(context.Background(), awssource.Config{
+			Region: sf.region, Profile: sf.profile, LogGroup: sf.logGroup, Logger: logger,
+		})
+		if isAWSConfigError(err) {
+			return nil, badArgs(err) // fixed by --region / --profile
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &investigate.Service{Inventory: src, Logs: src, Now: time.Now, Limits: investigate.DefaultLimits, Logger: logger}, nil
+	}
+	return &investigate.Service{
+		Inventory: local,
+		Logs:      local,
+		Now:       time.Now,
+		Limits:    investigate.DefaultLimits,
+		Logger:    logger,
+	}, nil
+}
+
+// isAWSConfigError tells an AWS set-up the flags can fix (no region, a bad
+// profile) from a failure.
+func isAWSConfigError(err error) bool {
+	var se *source.Error
+	return errors.As(err, &se) && (se.Cause == "NoRegion" || se.Cause == "Config")
+}
+
+func sourceName(sf *sourceFlags) string {
+	switch {
+	case sf.demo:
+		return "demo"
+	case sf.logsDir != "":
+		return "logs-dir " + sf.logsDir
+	}
+	return "aws"
+}
+
+// newLogger logs to stderr with tint, without colour when stderr is not a
+// terminal (Claude Desktop and CI capture it to a file).
+func newLogger(w *os.File, level string) (*slog.Logger, error) {
+	lv, err := parseLogLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(tint.NewTextHandler(w, &tint.Options{
+		Level:      lv,
+		TimeFormat: time.Kitchen,
+		NoColor:    !isTerminal(w),
+	})), nil
+}
+
+// parseLogLevel reads --log-level.
+func parseLogLevel(level string) (slog.Level, error) {
+	switch strings.ToLower(level) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "", "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
