@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/vpnlens/vpnlens/correlate"
-	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
 )
 
 // committedDir is the checked-in copy of the scenario set.
@@ -98,7 +98,7 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 }
 
 // recordCategory classifies a generated record the way the reader will.
-func recordCategory(r vpnlog.Record, ike bool) correlate.Category {
+func recordCategory(r tunnelsim.Record, ike bool) correlate.Category {
 	ev := correlate.Event{Details: r.Details, Phase1State: correlate.ParseIKEState(r.P1), Phase2State: correlate.ParseIKEState(r.P2),
 		BGPType: r.BGPType, BGPStatus: r.Status}
 	if ike {
@@ -146,7 +146,7 @@ func TestExpectedPointsAtRecords(t *testing.T) {
 		}
 		if a.staysDown != "" {
 			n := 0
-			for _, r := range append(append([]vpnlog.Record{}, tn.IKE...), tn.BGP...) {
+			for _, r := range append(append([]tunnelsim.Record{}, tn.IKE...), tn.BGP...) {
 				if string(recordCategory(r, r.BGPType == "")) == a.staysDown && !r.T.Before(a.rootAt) {
 					n++
 				}

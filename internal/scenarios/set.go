@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/vpnlens/vpnlens/correlate"
-	v "github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+	v "github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
 )
 
 // Category ids (the contract's), spelled through correlate so a renamed id
