@@ -124,6 +124,17 @@ var catalogIndex = func() map[Category]int {
 	return m
 }()
 
+// Defaults returns c's default severity and whether it marks trouble, without
+// copying the entry as Lookup does: the classifier (package vpnlog) calls it
+// for every record it reads, and must not allocate.
+func Defaults(c Category) (sev Severity, anomaly, ok bool) {
+	i, ok := catalogIndex[c]
+	if !ok {
+		return SevInfo, false, false
+	}
+	return catalogEntries[i].Severity, catalogEntries[i].Anomaly, true
+}
+
 // Vendor names used in gateway hints.
 const (
 	vIOS    = "Cisco IOS"

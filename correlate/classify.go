@@ -85,10 +85,7 @@ func IsAnomaly(ev *Event) bool {
 // a BGP state moved, a phase that is down, an unknown text that the
 // CloudWatch subscription filter would still catch).
 func assess(ev *Event) (Severity, bool) {
-	sev, anomaly := SevInfo, false
-	if i, ok := catalogIndex[ev.Category]; ok {
-		sev, anomaly = catalogEntries[i].Severity, catalogEntries[i].Anomaly
-	}
+	sev, anomaly, _ := Defaults(ev.Category)
 	switch ev.Category {
 	case BGPStateChange:
 		sev, anomaly = assessStateChange(ev.Fields.FromState, ev.Fields.ToState)

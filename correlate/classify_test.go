@@ -582,3 +582,20 @@ func TestClassifyAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// Every documented message template in the catalogue must classify to its
+// own entry, placeholders and all: the catalogue and the classifier agree.
+func TestCatalogMessagesClassifyToTheirEntry(t *testing.T) {
+	n := 0
+	for _, e := range Catalog() {
+		for _, m := range e.Messages {
+			n++
+			if cat, _, _ := ClassifyDetails(m); cat != e.Category {
+				t.Errorf("ClassifyDetails(%q) = %s, catalogue lists it under %s", m, cat, e.Category)
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d documented messages in the catalogue", n)
+	}
+}

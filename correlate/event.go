@@ -59,26 +59,6 @@ func (d Direction) String() string {
 	return "none"
 }
 
-// Severity orders how much a record matters to someone on call.
-type Severity uint8
-
-const (
-	SevInfo Severity = iota
-	SevNotice
-	SevWarning
-	SevError
-	SevCritical
-)
-
-var severityNames = [...]string{"info", "notice", "warning", "error", "critical"}
-
-func (s Severity) String() string {
-	if int(s) < len(severityNames) {
-		return severityNames[s]
-	}
-	return "unknown"
-}
-
 // Precision records how precise a record's timestamp is. IKE records often
 // carry whole seconds while BGP carries milliseconds; ordering must not invent
 // precision that the log does not have.
