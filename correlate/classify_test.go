@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 // textCase is one documented message (with realistic placeholder values) and
@@ -13,7 +15,7 @@ import (
 type textCase struct {
 	name string
 	text string
-	cat  Category
+	cat  catalog.Category
 	dir  Direction
 	f    Fields
 }
@@ -28,70 +30,70 @@ const (
 func documentedMessages() []textCase {
 	cs := []textCase{
 		// IKEv1 error messages.
-		{"ikev1 dpd", "Peer is not responsive%sDeclaring peer dead", IKEDPDTimeout, DirNone, Fields{IKEVersion: 1}},
-		{"ikev1 psk", "AWS tunnel payload decryption was unsuccessful due to invalid Pre-shared Key", IKEPSKMismatch, DirNone, Fields{Phase: 1, IKEVersion: 1}},
-		{"proposal by aws", "No Proposal Match Found by AWS", IKEProposalMismatch, DirNone, Fields{Phase: 1}},
-		{"proposal notify", `No Proposal Match Found. Notifying with "No proposal chosen"`, IKEProposalMismatch, DirSent, Fields{Phase: 2}},
-		{"ikev1 delete child", "AWS tunnel received DELETE for Phase 2 SA with SPI: c0ffee42", IKECGWDeleteChildSA, DirReceived, Fields{Phase: 2, SPI: "c0ffee42"}},
-		{"delete ike sa", "AWS tunnel received DELETE for IKE_SA from CGW", IKECGWDeleteIKESA, DirReceived, Fields{Phase: 1}},
+		{"ikev1 dpd", "Peer is not responsive%sDeclaring peer dead", catalog.IKEDPDTimeout, DirNone, Fields{IKEVersion: 1}},
+		{"ikev1 psk", "AWS tunnel payload decryption was unsuccessful due to invalid Pre-shared Key", catalog.IKEPSKMismatch, DirNone, Fields{Phase: 1, IKEVersion: 1}},
+		{"proposal by aws", "No Proposal Match Found by AWS", catalog.IKEProposalMismatch, DirNone, Fields{Phase: 1}},
+		{"proposal notify", `No Proposal Match Found. Notifying with "No proposal chosen"`, catalog.IKEProposalMismatch, DirSent, Fields{Phase: 2}},
+		{"ikev1 delete child", "AWS tunnel received DELETE for Phase 2 SA with SPI: c0ffee42", catalog.IKECGWDeleteChildSA, DirReceived, Fields{Phase: 2, SPI: "c0ffee42"}},
+		{"delete ike sa", "AWS tunnel received DELETE for IKE_SA from CGW", catalog.IKECGWDeleteIKESA, DirReceived, Fields{Phase: 1}},
 		// IKEv2 error messages.
-		{"ikev2 dpd", "AWS tunnel DPD timed out after 3%sretransmits", IKEDPDTimeout, DirNone, Fields{RetryCount: 3, IKEVersion: 2}},
-		{"ikev2 delete child", "AWS tunnel received DELETE for Phase 2 SA with SPI:%sc0ffee42", IKECGWDeleteChildSA, DirReceived, Fields{Phase: 2, SPI: "c0ffee42"}},
-		{"rekey collision", "AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE", IKERekeyCollision, DirNone, Fields{Phase: 2, IKEVersion: 2}},
-		{"redundant sa", "AWS tunnel (CHILD_SA) redundant SA is being deleted due to detected collision", IKERekeyCollision, DirNone, Fields{Phase: 2, IKEVersion: 2}},
-		{"phase2 failed", "AWS tunnel Phase 2 was unable to establish while keeping Phase 1", IKEPhase2Failed, DirNone, Fields{Phase: 2, IKEVersion: 2}},
-		{"ts unacceptable", "AWS: Traffic Selector: TS_UNACCEPTABLE: received from responder", IKETSUnacceptable, DirReceived, Fields{Phase: 2, IKEVersion: 2}},
-		{"auth failed", "AWS tunnel is sending AUTHENTICATION_FAILED as the response", IKEAuthFailed, DirSent, Fields{Phase: 1, IKEVersion: 2}},
-		{"ikev2 psk", "AWS tunnel detected a pre-shared key mismatch with cgw: " + testCGWIP, IKEPSKMismatch, DirNone, Fields{Phase: 1, IKEVersion: 2, CGWIP: testCGWIP}},
-		{"phase1 timeout", "AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with cgw: " + testCGWIP, IKEPhase1Timeout, DirNone, Fields{Phase: 1, IKEVersion: 2, CGWIP: testCGWIP}},
+		{"ikev2 dpd", "AWS tunnel DPD timed out after 3%sretransmits", catalog.IKEDPDTimeout, DirNone, Fields{RetryCount: 3, IKEVersion: 2}},
+		{"ikev2 delete child", "AWS tunnel received DELETE for Phase 2 SA with SPI:%sc0ffee42", catalog.IKECGWDeleteChildSA, DirReceived, Fields{Phase: 2, SPI: "c0ffee42"}},
+		{"rekey collision", "AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE", catalog.IKERekeyCollision, DirNone, Fields{Phase: 2, IKEVersion: 2}},
+		{"redundant sa", "AWS tunnel (CHILD_SA) redundant SA is being deleted due to detected collision", catalog.IKERekeyCollision, DirNone, Fields{Phase: 2, IKEVersion: 2}},
+		{"phase2 failed", "AWS tunnel Phase 2 was unable to establish while keeping Phase 1", catalog.IKEPhase2Failed, DirNone, Fields{Phase: 2, IKEVersion: 2}},
+		{"ts unacceptable", "AWS: Traffic Selector: TS_UNACCEPTABLE: received from responder", catalog.IKETSUnacceptable, DirReceived, Fields{Phase: 2, IKEVersion: 2}},
+		{"auth failed", "AWS tunnel is sending AUTHENTICATION_FAILED as the response", catalog.IKEAuthFailed, DirSent, Fields{Phase: 1, IKEVersion: 2}},
+		{"ikev2 psk", "AWS tunnel detected a pre-shared key mismatch with cgw: " + testCGWIP, catalog.IKEPSKMismatch, DirNone, Fields{Phase: 1, IKEVersion: 2, CGWIP: testCGWIP}},
+		{"phase1 timeout", "AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with cgw: " + testCGWIP, catalog.IKEPhase1Timeout, DirNone, Fields{Phase: 1, IKEVersion: 2, CGWIP: testCGWIP}},
 		// IKEv2 negotiation messages, and the other exchanges.
-		{"processed request", "AWS tunnel processed request (id=12) for CREATE_CHILD_SA", IKENegotiation, DirReceived, Fields{RequestID: "12", Exchange: "CREATE_CHILD_SA", IKEVersion: 2}},
-		{"sending response", "AWS tunnel is sending response (id=12) for CREATE_CHILD_SA", IKENegotiation, DirSent, Fields{RequestID: "12", Exchange: "CREATE_CHILD_SA", IKEVersion: 2}},
-		{"sending request", "AWS tunnel is sending request (id=13) for CREATE_CHILD_SA", IKENegotiation, DirSent, Fields{RequestID: "13", Exchange: "CREATE_CHILD_SA", IKEVersion: 2}},
-		{"processed response", "AWS tunnel processed response (id=13) for CREATE_CHILD_SA", IKENegotiation, DirReceived, Fields{RequestID: "13", Exchange: "CREATE_CHILD_SA", IKEVersion: 2}},
-		{"ike_sa_init", "AWS tunnel is sending request (id=0) for IKE_SA_INIT", IKENegotiation, DirSent, Fields{RequestID: "0", Exchange: "IKE_SA_INIT", IKEVersion: 2}},
-		{"ike_auth", "AWS tunnel processed response (id=1) for IKE_AUTH", IKENegotiation, DirReceived, Fields{RequestID: "1", Exchange: "IKE_AUTH", IKEVersion: 2}},
-		{"informational", "AWS tunnel processed request (id=4711) for INFORMATIONAL", IKENegotiation, DirReceived, Fields{RequestID: "4711", Exchange: "INFORMATIONAL", IKEVersion: 2}},
-		{"r-u-there", "AWS tunnel is sending DPD R-U-THERE to peer", IKENegotiation, DirSent, Fields{IKEVersion: 1}},
-		{"r-u-there-ack", "AWS tunnel received R-U-THERE-ACK", IKENegotiation, DirReceived, Fields{IKEVersion: 1}},
-		{"dpd keepalive", "AWS tunnel sent DPD request", IKENegotiation, DirSent, Fields{}},
+		{"processed request", "AWS tunnel processed request (id=12) for CREATE_CHILD_SA", catalog.IKENegotiation, DirReceived, Fields{RequestID: "12", Exchange: "CREATE_CHILD_SA", IKEVersion: 2}},
+		{"sending response", "AWS tunnel is sending response (id=12) for CREATE_CHILD_SA", catalog.IKENegotiation, DirSent, Fields{RequestID: "12", Exchange: "CREATE_CHILD_SA", IKEVersion: 2}},
+		{"sending request", "AWS tunnel is sending request (id=13) for CREATE_CHILD_SA", catalog.IKENegotiation, DirSent, Fields{RequestID: "13", Exchange: "CREATE_CHILD_SA", IKEVersion: 2}},
+		{"processed response", "AWS tunnel processed response (id=13) for CREATE_CHILD_SA", catalog.IKENegotiation, DirReceived, Fields{RequestID: "13", Exchange: "CREATE_CHILD_SA", IKEVersion: 2}},
+		{"ike_sa_init", "AWS tunnel is sending request (id=0) for IKE_SA_INIT", catalog.IKENegotiation, DirSent, Fields{RequestID: "0", Exchange: "IKE_SA_INIT", IKEVersion: 2}},
+		{"ike_auth", "AWS tunnel processed response (id=1) for IKE_AUTH", catalog.IKENegotiation, DirReceived, Fields{RequestID: "1", Exchange: "IKE_AUTH", IKEVersion: 2}},
+		{"informational", "AWS tunnel processed request (id=4711) for INFORMATIONAL", catalog.IKENegotiation, DirReceived, Fields{RequestID: "4711", Exchange: "INFORMATIONAL", IKEVersion: 2}},
+		{"r-u-there", "AWS tunnel is sending DPD R-U-THERE to peer", catalog.IKENegotiation, DirSent, Fields{IKEVersion: 1}},
+		{"r-u-there-ack", "AWS tunnel received R-U-THERE-ACK", catalog.IKENegotiation, DirReceived, Fields{IKEVersion: 1}},
+		{"dpd keepalive", "AWS tunnel sent DPD request", catalog.IKENegotiation, DirSent, Fields{}},
 
 		// BGP status messages.
-		{"idle to connect", "AWS-side peer BGP session state has changed from Idle to Connect with neighbor " + testNbIP, BGPStateChange, DirNone, Fields{FromState: "Idle", ToState: "Connect", NeighborIP: testNbIP}},
-		{"connect to opensent", "AWS-side peer BGP session state has changed from Connect to OpenSent with neighbor " + testNbIP, BGPStateChange, DirNone, Fields{FromState: "Connect", ToState: "OpenSent", NeighborIP: testNbIP}},
-		{"opensent to openconfirm", "AWS-side peer BGP session state has changed from OpenSent to OpenConfirm with neighbor " + testNbIP, BGPStateChange, DirNone, Fields{FromState: "OpenSent", ToState: "OpenConfirm", NeighborIP: testNbIP}},
-		{"to established", "AWS-side peer BGP session state has changed from OpenConfirm to Established with neighbor " + testNbIP, BGPEstablished, DirNone, Fields{FromState: "OpenConfirm", ToState: "Established", NeighborIP: testNbIP}},
-		{"established to idle", "AWS-side peer BGP session state has changed from Established to Idle with neighbor " + testNbIP, BGPStateChange, DirNone, Fields{FromState: "Established", ToState: "Idle", NeighborIP: testNbIP}},
-		{"connect to active", "AWS-side peer BGP session state has changed from Connect to Active with neighbor " + testNbIP, BGPConnectActive, DirNone, Fields{FromState: "Connect", ToState: "Active", NeighborIP: testNbIP}},
-		{"prefix warning", "AWS-side peer is reporting a maximum prefix limit warning%sreceived 90 prefixes from neighbor " + testNbIP + ", limit is 100", BGPPrefixLimitWarn, DirNone, Fields{Prefixes: 90, Limit: 100, NeighborIP: testNbIP}},
-		{"prefix exceeded", "AWS-side peer detected the maximum prefix limit was exceeded%sreceived 101 prefixes from neighbor " + testNbIP + ", limit is 100", BGPPrefixLimitExceed, DirNone, Fields{Prefixes: 101, Limit: 100, NeighborIP: testNbIP}},
-		{"hold timer", "AWS-side peer sent a Hold Timer Expired notification to neighbor " + testNbIP, BGPHoldTimerExpired, DirSent, Fields{NeighborIP: testNbIP}},
-		{"bad open", "AWS-side peer detected a bad OPEN message from neighbor " + testNbIP + "%sremote AS is 65010, expected 65000", BGPBadOpenASN, DirReceived, Fields{RemoteAS: 65010, ExpectedAS: 65000, NeighborIP: testNbIP}},
+		{"idle to connect", "AWS-side peer BGP session state has changed from Idle to Connect with neighbor " + testNbIP, catalog.BGPStateChange, DirNone, Fields{FromState: "Idle", ToState: "Connect", NeighborIP: testNbIP}},
+		{"connect to opensent", "AWS-side peer BGP session state has changed from Connect to OpenSent with neighbor " + testNbIP, catalog.BGPStateChange, DirNone, Fields{FromState: "Connect", ToState: "OpenSent", NeighborIP: testNbIP}},
+		{"opensent to openconfirm", "AWS-side peer BGP session state has changed from OpenSent to OpenConfirm with neighbor " + testNbIP, catalog.BGPStateChange, DirNone, Fields{FromState: "OpenSent", ToState: "OpenConfirm", NeighborIP: testNbIP}},
+		{"to established", "AWS-side peer BGP session state has changed from OpenConfirm to Established with neighbor " + testNbIP, catalog.BGPEstablished, DirNone, Fields{FromState: "OpenConfirm", ToState: "Established", NeighborIP: testNbIP}},
+		{"established to idle", "AWS-side peer BGP session state has changed from Established to Idle with neighbor " + testNbIP, catalog.BGPStateChange, DirNone, Fields{FromState: "Established", ToState: "Idle", NeighborIP: testNbIP}},
+		{"connect to active", "AWS-side peer BGP session state has changed from Connect to Active with neighbor " + testNbIP, catalog.BGPConnectActive, DirNone, Fields{FromState: "Connect", ToState: "Active", NeighborIP: testNbIP}},
+		{"prefix warning", "AWS-side peer is reporting a maximum prefix limit warning%sreceived 90 prefixes from neighbor " + testNbIP + ", limit is 100", catalog.BGPPrefixLimitWarn, DirNone, Fields{Prefixes: 90, Limit: 100, NeighborIP: testNbIP}},
+		{"prefix exceeded", "AWS-side peer detected the maximum prefix limit was exceeded%sreceived 101 prefixes from neighbor " + testNbIP + ", limit is 100", catalog.BGPPrefixLimitExceed, DirNone, Fields{Prefixes: 101, Limit: 100, NeighborIP: testNbIP}},
+		{"hold timer", "AWS-side peer sent a Hold Timer Expired notification to neighbor " + testNbIP, catalog.BGPHoldTimerExpired, DirSent, Fields{NeighborIP: testNbIP}},
+		{"bad open", "AWS-side peer detected a bad OPEN message from neighbor " + testNbIP + "%sremote AS is 65010, expected 65000", catalog.BGPBadOpenASN, DirReceived, Fields{RemoteAS: 65010, ExpectedAS: 65000, NeighborIP: testNbIP}},
 		// AWS's table has a stray "}" after the received OPEN's router id.
-		{"open received", "AWS-side peer received an OPEN message from neighbor " + testNbIP + "%sversion 4, AS 65000, holdtime 30, router-id 192.0.2.1}", BGPOpen, DirReceived, Fields{BGPVersion: 4, AS: 65000, HoldTime: 30, RouterID: "192.0.2.1", NeighborIP: testNbIP}},
-		{"open sent", "AWS-side peer sent an OPEN message to neighbor " + testNbIP + "%sversion 4, AS 64512, holdtime 30, router-id 203.0.113.10", BGPOpen, DirSent, Fields{BGPVersion: 4, AS: 64512, HoldTime: 30, RouterID: "203.0.113.10", NeighborIP: testNbIP}},
-		{"connecting", "AWS-side peer is initiating a connection (via Connect) to neighbor " + testNbIP, BGPConnecting, DirNone, Fields{NeighborIP: testNbIP}},
-		{"end of rib", "AWS-side peer sent an End-of-RIB message to neighbor " + testNbIP, BGPEndOfRIB, DirSent, Fields{NeighborIP: testNbIP}},
-		{"update received", "AWS-side peer received update with attributes from neighbor " + testNbIP + "%sAS path: 65000 65001", BGPUpdateReceived, DirReceived, Fields{ASPath: "65000 65001", NeighborIP: testNbIP}},
+		{"open received", "AWS-side peer received an OPEN message from neighbor " + testNbIP + "%sversion 4, AS 65000, holdtime 30, router-id 192.0.2.1}", catalog.BGPOpen, DirReceived, Fields{BGPVersion: 4, AS: 65000, HoldTime: 30, RouterID: "192.0.2.1", NeighborIP: testNbIP}},
+		{"open sent", "AWS-side peer sent an OPEN message to neighbor " + testNbIP + "%sversion 4, AS 64512, holdtime 30, router-id 203.0.113.10", catalog.BGPOpen, DirSent, Fields{BGPVersion: 4, AS: 64512, HoldTime: 30, RouterID: "203.0.113.10", NeighborIP: testNbIP}},
+		{"connecting", "AWS-side peer is initiating a connection (via Connect) to neighbor " + testNbIP, catalog.BGPConnecting, DirNone, Fields{NeighborIP: testNbIP}},
+		{"end of rib", "AWS-side peer sent an End-of-RIB message to neighbor " + testNbIP, catalog.BGPEndOfRIB, DirSent, Fields{NeighborIP: testNbIP}},
+		{"update received", "AWS-side peer received update with attributes from neighbor " + testNbIP + "%sAS path: 65000 65001", catalog.BGPUpdateReceived, DirReceived, Fields{ASPath: "65000 65001", NeighborIP: testNbIP}},
 
 		// Route status details.
-		{"denied as loop", "DENIED due to: as-path contains our own AS", RouteDeniedASLoop, DirNone, Fields{DenyReason: "as-path contains our own AS"}},
-		{"denied next hop", "DENIED due to: non-connected next-hop", RouteDeniedNextHop, DirNone, Fields{DenyReason: "non-connected next-hop"}},
-		{"denied other", "DENIED due to: prefix is a martian", RouteDeniedOther, DirNone, Fields{DenyReason: "prefix is a martian"}},
+		{"denied as loop", "DENIED due to: as-path contains our own AS", catalog.RouteDeniedASLoop, DirNone, Fields{DenyReason: "as-path contains our own AS"}},
+		{"denied next hop", "DENIED due to: non-connected next-hop", catalog.RouteDeniedNextHop, DirNone, Fields{DenyReason: "non-connected next-hop"}},
+		{"denied other", "DENIED due to: prefix is a martian", catalog.RouteDeniedOther, DirNone, Fields{DenyReason: "prefix is a martian"}},
 	}
 	ceases := []struct {
 		sub  int
 		name string
-		cat  Category
+		cat  catalog.Category
 	}{
-		{1, "Maximum Number of Prefixes Reached", BGPCeaseMaxPrefixes},
-		{2, "Administrative Shutdown", BGPCeaseAdminShut},
-		{3, "Peer Unconfigured", BGPCeasePeerDeconf},
-		{3, "Peer De-configured", BGPCeasePeerDeconf},
-		{4, "Administrative Reset", BGPCeaseAdminReset},
-		{5, "Connection Rejected", BGPCeaseConnRejected},
-		{6, "Other Configuration Change", BGPCeaseConfigChange},
-		{7, "Connection Collision Resolution", BGPCeaseCollision},
+		{1, "Maximum Number of Prefixes Reached", catalog.BGPCeaseMaxPrefixes},
+		{2, "Administrative Shutdown", catalog.BGPCeaseAdminShut},
+		{3, "Peer Unconfigured", catalog.BGPCeasePeerDeconf},
+		{3, "Peer De-configured", catalog.BGPCeasePeerDeconf},
+		{4, "Administrative Reset", catalog.BGPCeaseAdminReset},
+		{5, "Connection Rejected", catalog.BGPCeaseConnRejected},
+		{6, "Other Configuration Change", catalog.BGPCeaseConfigChange},
+		{7, "Connection Collision Resolution", catalog.BGPCeaseCollision},
 	}
 	for _, c := range ceases {
 		code := fmt.Sprintf("6/%d", c.sub)
@@ -173,25 +175,25 @@ func TestClassifyDetailsDocumentedMessages(t *testing.T) {
 func TestClassifyDetailsToleratesMissingPlaceholders(t *testing.T) {
 	cases := []struct {
 		in  string
-		cat Category
+		cat catalog.Category
 		dir Direction
 	}{
-		{"AWS-side peer sent a Hold Timer Expired notification to neighbor", BGPHoldTimerExpired, DirSent},
-		{"AWS-side peer received notification 6/4 (Cease/Administrative Reset) from neighbor", BGPCeaseAdminReset, DirReceived},
-		{"AWS-side peer sent a notification (Cease/Administrative Shutdown) to neighbor 169.254.10.1", BGPCeaseAdminShut, DirSent},
-		{"AWS tunnel DPD timed out after retransmits", IKEDPDTimeout, DirNone},
-		{"AWS tunnel received DELETE for Phase 2 SA with SPI:", IKECGWDeleteChildSA, DirReceived},
-		{"AWS tunnel detected a pre-shared key mismatch with cgw:", IKEPSKMismatch, DirNone},
-		{"AWS tunnel processed request (id=) for CREATE_CHILD_SA", IKENegotiation, DirReceived},
-		{"AWS tunnel processed request for IKE_AUTH", IKENegotiation, DirReceived},
-		{"DENIED", RouteDeniedOther, DirNone},
-		{"AWS tunnel received DELETE for IKE_SA from CGW (inspired by a spike)", IKECGWDeleteIKESA, DirReceived},
-		{"AWS tunnel received DELETE for CHILD_SA", IKECGWDeleteChildSA, DirReceived},
-		{"AWS-side peer BGP session state has changed from Connect to Active", BGPConnectActive, DirNone},
-		{"AWS-side peer detected a bad OPEN message", BGPBadOpenASN, DirReceived},
+		{"AWS-side peer sent a Hold Timer Expired notification to neighbor", catalog.BGPHoldTimerExpired, DirSent},
+		{"AWS-side peer received notification 6/4 (Cease/Administrative Reset) from neighbor", catalog.BGPCeaseAdminReset, DirReceived},
+		{"AWS-side peer sent a notification (Cease/Administrative Shutdown) to neighbor 169.254.10.1", catalog.BGPCeaseAdminShut, DirSent},
+		{"AWS tunnel DPD timed out after retransmits", catalog.IKEDPDTimeout, DirNone},
+		{"AWS tunnel received DELETE for Phase 2 SA with SPI:", catalog.IKECGWDeleteChildSA, DirReceived},
+		{"AWS tunnel detected a pre-shared key mismatch with cgw:", catalog.IKEPSKMismatch, DirNone},
+		{"AWS tunnel processed request (id=) for CREATE_CHILD_SA", catalog.IKENegotiation, DirReceived},
+		{"AWS tunnel processed request for IKE_AUTH", catalog.IKENegotiation, DirReceived},
+		{"DENIED", catalog.RouteDeniedOther, DirNone},
+		{"AWS tunnel received DELETE for IKE_SA from CGW (inspired by a spike)", catalog.IKECGWDeleteIKESA, DirReceived},
+		{"AWS tunnel received DELETE for CHILD_SA", catalog.IKECGWDeleteChildSA, DirReceived},
+		{"AWS-side peer BGP session state has changed from Connect to Active", catalog.BGPConnectActive, DirNone},
+		{"AWS-side peer detected a bad OPEN message", catalog.BGPBadOpenASN, DirReceived},
 		// The doc's literal templates, placeholders and all.
-		{"AWS-side peer is reporting a maximum prefix limit warning • received {prefixes (count): xxx} prefixes from neighbor {ip: xxx}, limit is {limit (numeric): xxx}", BGPPrefixLimitWarn, DirNone},
-		{"AWS tunnel DPD timed out after {retry_count}<br>retransmits", IKEDPDTimeout, DirNone},
+		{"AWS-side peer is reporting a maximum prefix limit warning • received {prefixes (count): xxx} prefixes from neighbor {ip: xxx}, limit is {limit (numeric): xxx}", catalog.BGPPrefixLimitWarn, DirNone},
+		{"AWS tunnel DPD timed out after {retry_count}<br>retransmits", catalog.IKEDPDTimeout, DirNone},
 	}
 	for _, c := range cases {
 		cat, _, dir := ClassifyDetails(c.in)
@@ -206,17 +208,17 @@ func TestClassifyDetailsToleratesMissingPlaceholders(t *testing.T) {
 func TestClassifyDetailsCeaseByNameOnly(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		cat  Category
+		cat  catalog.Category
 		code string
 	}{
-		{"Maximum Number of Prefixes Reached", BGPCeaseMaxPrefixes, "6/1"},
-		{"Administrative Shutdown", BGPCeaseAdminShut, "6/2"},
-		{"Peer Unconfigured", BGPCeasePeerDeconf, "6/3"},
-		{"Peer De-configured", BGPCeasePeerDeconf, "6/3"},
-		{"Administrative Reset", BGPCeaseAdminReset, "6/4"},
-		{"Connection Rejected", BGPCeaseConnRejected, "6/5"},
-		{"Other Configuration Change", BGPCeaseConfigChange, "6/6"},
-		{"Connection Collision Resolution", BGPCeaseCollision, "6/7"},
+		{"Maximum Number of Prefixes Reached", catalog.BGPCeaseMaxPrefixes, "6/1"},
+		{"Administrative Shutdown", catalog.BGPCeaseAdminShut, "6/2"},
+		{"Peer Unconfigured", catalog.BGPCeasePeerDeconf, "6/3"},
+		{"Peer De-configured", catalog.BGPCeasePeerDeconf, "6/3"},
+		{"Administrative Reset", catalog.BGPCeaseAdminReset, "6/4"},
+		{"Connection Rejected", catalog.BGPCeaseConnRejected, "6/5"},
+		{"Other Configuration Change", catalog.BGPCeaseConfigChange, "6/6"},
+		{"Connection Collision Resolution", catalog.BGPCeaseCollision, "6/7"},
 	} {
 		in := "AWS-side peer received notification (Cease/" + c.name + ") from neighbor " + testNbIP
 		cat, f, dir := ClassifyDetails(in)
@@ -243,7 +245,7 @@ func TestClassifyDetailsPlaceholderForms(t *testing.T) {
 	}
 	// A prefix such as 172.16/12 is not a Cease code.
 	cat, f, _ := ClassifyDetails("AWS-side peer received update with attributes from neighbor 169.254.10.1 - AS path: 65000 for 172.16/12")
-	if cat != BGPUpdateReceived || f.CeaseCode != "" {
+	if cat != catalog.BGPUpdateReceived || f.CeaseCode != "" {
 		t.Errorf("got %s with CeaseCode %q", cat, f.CeaseCode)
 	}
 }
@@ -254,7 +256,7 @@ func TestClassifyDetailsCeaseOutsideContract(t *testing.T) {
 	ev := Event{Stream: StreamBGP, BGPType: "BGPStatus", BGPStatus: "UP",
 		Details: "AWS-side peer received notification 6/8 (Cease/Out of Resources) from neighbor 169.254.10.1"}
 	Classify(&ev)
-	if ev.Category != BGPCeaseOther || ev.Fields.CeaseCode != "6/8" || ev.Direction != DirReceived || !ev.Anomaly {
+	if ev.Category != catalog.BGPCeaseOther || ev.Fields.CeaseCode != "6/8" || ev.Direction != DirReceived || !ev.Anomaly {
 		t.Errorf("got %s code %q dir %s anomaly %v", ev.Category, ev.Fields.CeaseCode, ev.Direction, ev.Anomaly)
 	}
 }
@@ -265,7 +267,7 @@ func TestClassifyDetailsUnknown(t *testing.T) {
 		"AWS tunnel", "AWS-side peer", "{}", "6/", "•••", "\x00\xff\xfe",
 	} {
 		cat, f, dir := ClassifyDetails(in)
-		if cat != Unknown || dir != DirNone || f != (Fields{}) {
+		if cat != catalog.Unknown || dir != DirNone || f != (Fields{}) {
 			t.Errorf("ClassifyDetails(%q) = %s %s %+v, want unknown with no fields", in, cat, dir, f)
 		}
 	}
@@ -273,32 +275,32 @@ func TestClassifyDetailsUnknown(t *testing.T) {
 
 // expectedAnomaly is the issue's list, kept independent of the catalogue so
 // that a wrong catalogue flag fails here.
-var expectedAnomaly = map[Category]bool{
-	IKEPSKMismatch: true, IKEAuthFailed: true, IKEProposalMismatch: true, IKETSUnacceptable: true,
-	IKEPhase2Failed: true, IKEDPDTimeout: true, IKEPhase1Timeout: true, IKECGWDeleteIKESA: true,
-	IKECGWDeleteChildSA: true, BGPConnectActive: true, BGPBadOpenASN: true, BGPHoldTimerExpired: true,
-	BGPPrefixLimitWarn: true, BGPPrefixLimitExceed: true,
-	BGPCeaseMaxPrefixes: true, BGPCeaseAdminShut: true, BGPCeasePeerDeconf: true, BGPCeaseAdminReset: true,
-	BGPCeaseConnRejected: true, BGPCeaseConfigChange: true, BGPCeaseCollision: true, BGPCeaseOther: true,
-	RouteDeniedASLoop: true, RouteDeniedNextHop: true, RouteDeniedOther: true,
+var expectedAnomaly = map[catalog.Category]bool{
+	catalog.IKEPSKMismatch: true, catalog.IKEAuthFailed: true, catalog.IKEProposalMismatch: true, catalog.IKETSUnacceptable: true,
+	catalog.IKEPhase2Failed: true, catalog.IKEDPDTimeout: true, catalog.IKEPhase1Timeout: true, catalog.IKECGWDeleteIKESA: true,
+	catalog.IKECGWDeleteChildSA: true, catalog.BGPConnectActive: true, catalog.BGPBadOpenASN: true, catalog.BGPHoldTimerExpired: true,
+	catalog.BGPPrefixLimitWarn: true, catalog.BGPPrefixLimitExceed: true,
+	catalog.BGPCeaseMaxPrefixes: true, catalog.BGPCeaseAdminShut: true, catalog.BGPCeasePeerDeconf: true, catalog.BGPCeaseAdminReset: true,
+	catalog.BGPCeaseConnRejected: true, catalog.BGPCeaseConfigChange: true, catalog.BGPCeaseCollision: true, catalog.BGPCeaseOther: true,
+	catalog.RouteDeniedASLoop: true, catalog.RouteDeniedNextHop: true, catalog.RouteDeniedOther: true,
 }
 
-var expectedSeverity = map[Category]Severity{
-	IKEPSKMismatch: SevError, IKEAuthFailed: SevError, IKEProposalMismatch: SevError, IKETSUnacceptable: SevError,
-	IKEPhase2Failed: SevError, IKEDPDTimeout: SevCritical, IKEPhase1Timeout: SevError, IKECGWDeleteIKESA: SevCritical,
-	IKECGWDeleteChildSA: SevError, IKERekeyCollision: SevInfo, IKENegotiation: SevInfo, IKEStateReport: SevNotice,
-	BGPEstablished: SevInfo, BGPStateChange: SevInfo, BGPConnectActive: SevWarning, BGPConnecting: SevInfo,
-	BGPOpen: SevInfo, BGPBadOpenASN: SevError, BGPHoldTimerExpired: SevCritical, BGPPrefixLimitWarn: SevWarning,
-	BGPPrefixLimitExceed: SevCritical, BGPCeaseMaxPrefixes: SevCritical, BGPCeaseAdminShut: SevCritical,
-	BGPCeasePeerDeconf: SevCritical, BGPCeaseAdminReset: SevCritical, BGPCeaseConnRejected: SevCritical,
-	BGPCeaseConfigChange: SevCritical, BGPCeaseCollision: SevWarning, BGPEndOfRIB: SevInfo, BGPUpdateReceived: SevInfo,
-	RouteAdvertised: SevInfo, RouteUpdated: SevInfo, RouteWithdrawn: SevNotice,
-	RouteDeniedASLoop: SevError, RouteDeniedNextHop: SevError, RouteDeniedOther: SevError, Unknown: SevInfo,
-	BGPCeaseOther: SevCritical,
+var expectedSeverity = map[catalog.Category]catalog.Severity{
+	catalog.IKEPSKMismatch: catalog.SevError, catalog.IKEAuthFailed: catalog.SevError, catalog.IKEProposalMismatch: catalog.SevError, catalog.IKETSUnacceptable: catalog.SevError,
+	catalog.IKEPhase2Failed: catalog.SevError, catalog.IKEDPDTimeout: catalog.SevCritical, catalog.IKEPhase1Timeout: catalog.SevError, catalog.IKECGWDeleteIKESA: catalog.SevCritical,
+	catalog.IKECGWDeleteChildSA: catalog.SevError, catalog.IKERekeyCollision: catalog.SevInfo, catalog.IKENegotiation: catalog.SevInfo, catalog.IKEStateReport: catalog.SevNotice,
+	catalog.BGPEstablished: catalog.SevInfo, catalog.BGPStateChange: catalog.SevInfo, catalog.BGPConnectActive: catalog.SevWarning, catalog.BGPConnecting: catalog.SevInfo,
+	catalog.BGPOpen: catalog.SevInfo, catalog.BGPBadOpenASN: catalog.SevError, catalog.BGPHoldTimerExpired: catalog.SevCritical, catalog.BGPPrefixLimitWarn: catalog.SevWarning,
+	catalog.BGPPrefixLimitExceed: catalog.SevCritical, catalog.BGPCeaseMaxPrefixes: catalog.SevCritical, catalog.BGPCeaseAdminShut: catalog.SevCritical,
+	catalog.BGPCeasePeerDeconf: catalog.SevCritical, catalog.BGPCeaseAdminReset: catalog.SevCritical, catalog.BGPCeaseConnRejected: catalog.SevCritical,
+	catalog.BGPCeaseConfigChange: catalog.SevCritical, catalog.BGPCeaseCollision: catalog.SevWarning, catalog.BGPEndOfRIB: catalog.SevInfo, catalog.BGPUpdateReceived: catalog.SevInfo,
+	catalog.RouteAdvertised: catalog.SevInfo, catalog.RouteUpdated: catalog.SevInfo, catalog.RouteWithdrawn: catalog.SevNotice,
+	catalog.RouteDeniedASLoop: catalog.SevError, catalog.RouteDeniedNextHop: catalog.SevError, catalog.RouteDeniedOther: catalog.SevError, catalog.Unknown: catalog.SevInfo,
+	catalog.BGPCeaseOther: catalog.SevCritical,
 }
 
 func TestCatalogDefaultsMatchIssue(t *testing.T) {
-	for _, e := range Catalog() {
+	for _, e := range catalog.Entries() {
 		if e.Anomaly != expectedAnomaly[e.Category] {
 			t.Errorf("%s: catalogue anomaly = %v, want %v", e.Category, e.Anomaly, expectedAnomaly[e.Category])
 		}
@@ -339,8 +341,8 @@ func TestClassifyDocumentedRecords(t *testing.T) {
 		}
 		wantAnomaly := expectedAnomaly[tc.cat]
 		wantSev := expectedSeverity[tc.cat]
-		if tc.cat == BGPStateChange && ev.Fields.FromState == "Established" {
-			wantAnomaly, wantSev = true, SevError // the session dropped
+		if tc.cat == catalog.BGPStateChange && ev.Fields.FromState == "Established" {
+			wantAnomaly, wantSev = true, catalog.SevError // the session dropped
 		}
 		if ev.Anomaly != wantAnomaly || IsAnomaly(&ev) != wantAnomaly {
 			t.Errorf("%s: anomaly %v / IsAnomaly %v, want %v", tc.name, ev.Anomaly, IsAnomaly(&ev), wantAnomaly)
@@ -356,22 +358,22 @@ func TestClassifyRouteRecords(t *testing.T) {
 	cases := []struct {
 		name    string
 		ev      Event
-		cat     Category
-		sev     Severity
+		cat     catalog.Category
+		sev     catalog.Severity
 		anomaly bool
 		reason  string
 	}{
-		{"advertised", Event{BGPType: "RouteStatus", BGPStatus: "ADVERTISED", Route: route}, RouteAdvertised, SevInfo, false, ""},
-		{"updated", Event{BGPType: "RouteStatus", BGPStatus: "UPDATED", Route: route}, RouteUpdated, SevInfo, false, ""},
-		{"withdrawn", Event{BGPType: "RouteStatus", BGPStatus: "WITHDRAWN", Route: route}, RouteWithdrawn, SevNotice, false, ""},
-		{"lower-case status and type", Event{BGPType: "routestatus", BGPStatus: "withdrawn", Route: route}, RouteWithdrawn, SevNotice, false, ""},
-		{"no type, route attributes", Event{BGPStatus: "Advertised", Route: route}, RouteAdvertised, SevInfo, false, ""},
-		{"no type, no attributes", Event{BGPStatus: "UPDATED"}, RouteUpdated, SevInfo, false, ""},
-		{"denied loop", Event{BGPType: "RouteStatus", BGPStatus: "UPDATED", Route: route, Details: "DENIED due to: as-path contains our own AS"}, RouteDeniedASLoop, SevError, true, "as-path contains our own AS"},
-		{"denied next hop", Event{BGPType: "RouteStatus", BGPStatus: "ADVERTISED", Route: route, Details: "DENIED due to: non-connected next-hop."}, RouteDeniedNextHop, SevError, true, "non-connected next-hop"},
-		{"denied other", Event{BGPType: "RouteStatus", BGPStatus: "ADVERTISED", Route: route, Details: "  denied due to:   max-med exceeded "}, RouteDeniedOther, SevError, true, "max-med exceeded"},
-		{"unknown details on a route", Event{BGPType: "RouteStatus", BGPStatus: "ADVERTISED", Route: route, Details: "something new went wrong"}, Unknown, SevWarning, true, ""},
-		{"no status", Event{BGPType: "RouteStatus", Route: route}, Unknown, SevInfo, false, ""},
+		{"advertised", Event{BGPType: "RouteStatus", BGPStatus: "ADVERTISED", Route: route}, catalog.RouteAdvertised, catalog.SevInfo, false, ""},
+		{"updated", Event{BGPType: "RouteStatus", BGPStatus: "UPDATED", Route: route}, catalog.RouteUpdated, catalog.SevInfo, false, ""},
+		{"withdrawn", Event{BGPType: "RouteStatus", BGPStatus: "WITHDRAWN", Route: route}, catalog.RouteWithdrawn, catalog.SevNotice, false, ""},
+		{"lower-case status and type", Event{BGPType: "routestatus", BGPStatus: "withdrawn", Route: route}, catalog.RouteWithdrawn, catalog.SevNotice, false, ""},
+		{"no type, route attributes", Event{BGPStatus: "Advertised", Route: route}, catalog.RouteAdvertised, catalog.SevInfo, false, ""},
+		{"no type, no attributes", Event{BGPStatus: "UPDATED"}, catalog.RouteUpdated, catalog.SevInfo, false, ""},
+		{"denied loop", Event{BGPType: "RouteStatus", BGPStatus: "UPDATED", Route: route, Details: "DENIED due to: as-path contains our own AS"}, catalog.RouteDeniedASLoop, catalog.SevError, true, "as-path contains our own AS"},
+		{"denied next hop", Event{BGPType: "RouteStatus", BGPStatus: "ADVERTISED", Route: route, Details: "DENIED due to: non-connected next-hop."}, catalog.RouteDeniedNextHop, catalog.SevError, true, "non-connected next-hop"},
+		{"denied other", Event{BGPType: "RouteStatus", BGPStatus: "ADVERTISED", Route: route, Details: "  denied due to:   max-med exceeded "}, catalog.RouteDeniedOther, catalog.SevError, true, "max-med exceeded"},
+		{"unknown details on a route", Event{BGPType: "RouteStatus", BGPStatus: "ADVERTISED", Route: route, Details: "something new went wrong"}, catalog.Unknown, catalog.SevWarning, true, ""},
+		{"no status", Event{BGPType: "RouteStatus", Route: route}, catalog.Unknown, catalog.SevInfo, false, ""},
 	}
 	for _, c := range cases {
 		ev := c.ev
@@ -390,20 +392,20 @@ func TestClassifyIKEStateRecords(t *testing.T) {
 	cases := []struct {
 		name    string
 		ev      Event
-		cat     Category
-		sev     Severity
+		cat     catalog.Category
+		sev     catalog.Severity
 		anomaly bool
 	}{
-		{"both up", Event{Stream: StreamIKE, Phase1State: IKEStateEstablished, Phase2State: IKEStateEstablished}, IKEStateReport, SevNotice, false},
-		{"stream inferred from states", Event{Phase1State: IKEStateRekeying, Phase2State: IKEStateEstablished}, IKEStateReport, SevNotice, false},
-		{"whitespace details", Event{Stream: StreamIKE, Details: " \t", Phase1State: IKEStateNegotiating}, IKEStateReport, SevNotice, false},
-		{"no states at all", Event{Stream: StreamIKE}, IKEStateReport, SevNotice, false},
-		{"phase 2 down", Event{Stream: StreamIKE, Phase1State: IKEStateEstablished, Phase2State: IKEStateDown}, IKEStateReport, SevWarning, true},
-		{"phase 1 down", Event{Phase1State: IKEStateDown, Phase2State: IKEStateDown}, IKEStateReport, SevWarning, true},
-		{"negotiation while phase 1 down", Event{Stream: StreamIKE, Phase1State: IKEStateDown, Details: "AWS tunnel is sending request (id=0) for IKE_SA_INIT"}, IKENegotiation, SevWarning, true},
-		{"error keeps its severity", Event{Stream: StreamIKE, Phase1State: IKEStateDown, Details: "AWS tunnel DPD timed out after 3 retransmits"}, IKEDPDTimeout, SevCritical, true},
-		{"unknown text, phase down", Event{Stream: StreamIKE, Phase2State: IKEStateDown, Details: "brand new message"}, Unknown, SevWarning, true},
-		{"unknown text, phases up", Event{Stream: StreamIKE, Phase1State: IKEStateEstablished, Details: "brand new message"}, Unknown, SevInfo, false},
+		{"both up", Event{Stream: StreamIKE, Phase1State: IKEStateEstablished, Phase2State: IKEStateEstablished}, catalog.IKEStateReport, catalog.SevNotice, false},
+		{"stream inferred from states", Event{Phase1State: IKEStateRekeying, Phase2State: IKEStateEstablished}, catalog.IKEStateReport, catalog.SevNotice, false},
+		{"whitespace details", Event{Stream: StreamIKE, Details: " \t", Phase1State: IKEStateNegotiating}, catalog.IKEStateReport, catalog.SevNotice, false},
+		{"no states at all", Event{Stream: StreamIKE}, catalog.IKEStateReport, catalog.SevNotice, false},
+		{"phase 2 down", Event{Stream: StreamIKE, Phase1State: IKEStateEstablished, Phase2State: IKEStateDown}, catalog.IKEStateReport, catalog.SevWarning, true},
+		{"phase 1 down", Event{Phase1State: IKEStateDown, Phase2State: IKEStateDown}, catalog.IKEStateReport, catalog.SevWarning, true},
+		{"negotiation while phase 1 down", Event{Stream: StreamIKE, Phase1State: IKEStateDown, Details: "AWS tunnel is sending request (id=0) for IKE_SA_INIT"}, catalog.IKENegotiation, catalog.SevWarning, true},
+		{"error keeps its severity", Event{Stream: StreamIKE, Phase1State: IKEStateDown, Details: "AWS tunnel DPD timed out after 3 retransmits"}, catalog.IKEDPDTimeout, catalog.SevCritical, true},
+		{"unknown text, phase down", Event{Stream: StreamIKE, Phase2State: IKEStateDown, Details: "brand new message"}, catalog.Unknown, catalog.SevWarning, true},
+		{"unknown text, phases up", Event{Stream: StreamIKE, Phase1State: IKEStateEstablished, Details: "brand new message"}, catalog.Unknown, catalog.SevInfo, false},
 	}
 	for _, c := range cases {
 		ev := c.ev
@@ -435,7 +437,7 @@ func TestClassifyProposalPhase(t *testing.T) {
 	for _, c := range cases {
 		ev := Event{Stream: StreamIKE, Details: c.details, Phase1State: c.p1}
 		Classify(&ev)
-		if ev.Category != IKEProposalMismatch || ev.Fields.Phase != c.phase {
+		if ev.Category != catalog.IKEProposalMismatch || ev.Fields.Phase != c.phase {
 			t.Errorf("%q with phase 1 %q: got %s phase %d, want phase %d", c.details, c.p1, ev.Category, ev.Fields.Phase, c.phase)
 		}
 	}
@@ -444,20 +446,20 @@ func TestClassifyProposalPhase(t *testing.T) {
 func TestClassifyBGPStateAnomalies(t *testing.T) {
 	cases := []struct {
 		from, to string
-		cat      Category
-		sev      Severity
+		cat      catalog.Category
+		sev      catalog.Severity
 		anomaly  bool
 	}{
-		{"Idle", "Connect", BGPStateChange, SevInfo, false},
-		{"Active", "OpenSent", BGPStateChange, SevInfo, false},
-		{"Active", "Connect", BGPStateChange, SevInfo, false},
-		{"OpenConfirm", "Established", BGPEstablished, SevInfo, false},
-		{"Established", "Idle", BGPStateChange, SevError, true},
-		{"Established", "Clearing", BGPStateChange, SevError, true},
-		{"OpenSent", "Idle", BGPStateChange, SevWarning, true},
-		{"OpenConfirm", "Active", BGPStateChange, SevWarning, true},
-		{"Connect", "Active", BGPConnectActive, SevWarning, true},
-		{"Clearing", "Idle", BGPStateChange, SevInfo, false},
+		{"Idle", "Connect", catalog.BGPStateChange, catalog.SevInfo, false},
+		{"Active", "OpenSent", catalog.BGPStateChange, catalog.SevInfo, false},
+		{"Active", "Connect", catalog.BGPStateChange, catalog.SevInfo, false},
+		{"OpenConfirm", "Established", catalog.BGPEstablished, catalog.SevInfo, false},
+		{"Established", "Idle", catalog.BGPStateChange, catalog.SevError, true},
+		{"Established", "Clearing", catalog.BGPStateChange, catalog.SevError, true},
+		{"OpenSent", "Idle", catalog.BGPStateChange, catalog.SevWarning, true},
+		{"OpenConfirm", "Active", catalog.BGPStateChange, catalog.SevWarning, true},
+		{"Connect", "Active", catalog.BGPConnectActive, catalog.SevWarning, true},
+		{"Clearing", "Idle", catalog.BGPStateChange, catalog.SevInfo, false},
 	}
 	for _, c := range cases {
 		ev := Event{Stream: StreamBGP, BGPType: "BGPStatus", BGPStatus: "DOWN",
@@ -487,7 +489,7 @@ func TestClassifyUnknownRecords(t *testing.T) {
 	for _, c := range cases {
 		ev := c.ev
 		Classify(&ev)
-		if ev.Category != Unknown || ev.Anomaly != c.anomaly || ev.Stream != c.stream {
+		if ev.Category != catalog.Unknown || ev.Anomaly != c.anomaly || ev.Stream != c.stream {
 			t.Errorf("%s: got %s anomaly=%v stream=%s, want unknown anomaly=%v stream=%s", c.name, ev.Category, ev.Anomaly, ev.Stream, c.anomaly, c.stream)
 		}
 	}
@@ -530,7 +532,7 @@ func TestClassifyResetsPreviousResult(t *testing.T) {
 	}
 	ev.Details = "AWS-side peer is initiating a connection (via Connect) to neighbor 169.254.10.2"
 	Classify(&ev)
-	if ev.Category != BGPConnecting || ev.Fields != (Fields{NeighborIP: "169.254.10.2"}) || ev.Direction != DirNone || ev.Anomaly {
+	if ev.Category != catalog.BGPConnecting || ev.Fields != (Fields{NeighborIP: "169.254.10.2"}) || ev.Direction != DirNone || ev.Anomaly {
 		t.Errorf("stale result kept: %s %+v %s anomaly=%v", ev.Category, ev.Fields, ev.Direction, ev.Anomaly)
 	}
 }
@@ -587,7 +589,7 @@ func TestClassifyAllocatesNothing(t *testing.T) {
 // own entry, placeholders and all: the catalogue and the classifier agree.
 func TestCatalogMessagesClassifyToTheirEntry(t *testing.T) {
 	n := 0
-	for _, e := range Catalog() {
+	for _, e := range catalog.Entries() {
 		for _, m := range e.Messages {
 			n++
 			if cat, _, _ := ClassifyDetails(m); cat != e.Category {

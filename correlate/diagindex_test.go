@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"sort"
 	"testing"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 // sortEventsByScan is SortEvents as it was written first: a stable sort of
@@ -31,8 +33,8 @@ func sortEventsByScan(evs []Event) {
 	}
 }
 
-var indexTestCategories = []Category{IKEStateReport, IKEDPDTimeout, IKEPSKMismatch, BGPHoldTimerExpired, BGPStateChange,
-	BGPEstablished, RouteAdvertised, RouteWithdrawn, BGPCeaseAdminReset, IKENegotiation}
+var indexTestCategories = []catalog.Category{catalog.IKEStateReport, catalog.IKEDPDTimeout, catalog.IKEPSKMismatch, catalog.BGPHoldTimerExpired, catalog.BGPStateChange,
+	catalog.BGPEstablished, catalog.RouteAdvertised, catalog.RouteWithdrawn, catalog.BGPCeaseAdminReset, catalog.IKENegotiation}
 
 var indexTestStates = []IKEState{IKEStateUnset, IKEStateDown, IKEStateEstablished, IKEStateRekeying}
 

@@ -6,12 +6,14 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 // Cause is a diagnosed cause: the record class that explains the incident,
 // where and when it first appeared, and the records that show it.
 type Cause struct {
-	Category    Category
+	Category    catalog.Category
 	TunnelIP    string
 	AtMs        int64
 	Confidence  float64
@@ -23,7 +25,7 @@ type Cause struct {
 
 // Alternative is a candidate cause that ranks lower, with the reason.
 type Alternative struct {
-	Category Category
+	Category catalog.Category
 	AtMs     int64
 	Count    int
 	Why      string
@@ -36,7 +38,7 @@ type TunnelState struct {
 	RouteUpdates int    // route records it logged during the incident (failover carrying traffic)
 	IncidentID   string // its own overlapping incident, if any
 	DownMs       int64
-	RootCategory Category
+	RootCategory catalog.Category
 }
 
 // Impact is what the incident cost.
@@ -67,7 +69,7 @@ type Diagnosis struct {
 	Summary          string
 }
 
-func layerDepth(c Category) int {
+func layerDepth(c catalog.Category) int {
 	switch {
 	case strings.HasPrefix(string(c), "ike."):
 		return 3
@@ -80,10 +82,10 @@ func layerDepth(c Category) int {
 }
 
 // ikeFailure lists IKE classes that tear a tunnel down or keep it down.
-func ikeFailure(c Category) bool {
+func ikeFailure(c catalog.Category) bool {
 	switch c {
-	case IKEDPDTimeout, IKECGWDeleteIKESA, IKECGWDeleteChildSA, IKEPSKMismatch, IKEAuthFailed,
-		IKEProposalMismatch, IKETSUnacceptable, IKEPhase2Failed, IKEPhase1Timeout:
+	case catalog.IKEDPDTimeout, catalog.IKECGWDeleteIKESA, catalog.IKECGWDeleteChildSA, catalog.IKEPSKMismatch, catalog.IKEAuthFailed,
+		catalog.IKEProposalMismatch, catalog.IKETSUnacceptable, catalog.IKEPhase2Failed, catalog.IKEPhase1Timeout:
 		return true
 	}
 	return false
@@ -91,22 +93,22 @@ func ikeFailure(c Category) bool {
 
 // bgpSpecificity ranks BGP failure classes: a specific reason beats the bare
 // state change it causes.
-func bgpSpecificity(c Category) int {
+func bgpSpecificity(c catalog.Category) int {
 	switch c {
-	case BGPPrefixLimitExceed, BGPBadOpenASN, BGPHoldTimerExpired,
-		BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
-		BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision, BGPCeaseOther:
+	case catalog.BGPPrefixLimitExceed, catalog.BGPBadOpenASN, catalog.BGPHoldTimerExpired,
+		catalog.BGPCeaseMaxPrefixes, catalog.BGPCeaseAdminShut, catalog.BGPCeasePeerDeconf, catalog.BGPCeaseAdminReset,
+		catalog.BGPCeaseConnRejected, catalog.BGPCeaseConfigChange, catalog.BGPCeaseCollision, catalog.BGPCeaseOther:
 		return 2
-	case BGPConnectActive:
+	case catalog.BGPConnectActive:
 		return 1
-	case BGPStateChange:
+	case catalog.BGPStateChange:
 		return 0
 	}
 	return -1
 }
 
-func routeDenied(c Category) bool {
-	return c == RouteDeniedASLoop || c == RouteDeniedNextHop || c == RouteDeniedOther
+func routeDenied(c catalog.Category) bool {
+	return c == catalog.RouteDeniedASLoop || c == catalog.RouteDeniedNextHop || c == catalog.RouteDeniedOther
 }
 
 // crossLayerSlackMs bounds how far from the root record evidence is quoted,
@@ -124,11 +126,11 @@ const crossLayerSlackMs = 90 * 1000
 //     that the tunnel options set (DpdTimeoutSeconds: 30 by default, may be
 //     configured higher), counted from the last answer: minutes;
 //   - negotiation failures and phase-down records: crossLayerSlackMs.
-func ikeLagMs(c Category) int64 {
+func ikeLagMs(c catalog.Category) int64 {
 	switch c {
-	case IKECGWDeleteIKESA, IKECGWDeleteChildSA:
+	case catalog.IKECGWDeleteIKESA, catalog.IKECGWDeleteChildSA:
 		return 2 * 1000
-	case IKEDPDTimeout, IKEPhase1Timeout:
+	case catalog.IKEDPDTimeout, catalog.IKEPhase1Timeout:
 		return 180 * 1000
 	}
 	return crossLayerSlackMs
@@ -137,7 +139,9 @@ func ikeLagMs(c Category) int64 {
 // ikeTimerFailure: failures detected by a timer running out, whose record
 // comes late by nature; the phase states logged while the timer ran still
 // read "established", so they are no evidence the tunnel was up.
-func ikeTimerFailure(c Category) bool { return c == IKEDPDTimeout || c == IKEPhase1Timeout }
+func ikeTimerFailure(c catalog.Category) bool {
+	return c == catalog.IKEDPDTimeout || c == catalog.IKEPhase1Timeout
+}
 
 // ikeStateUp reports an IKE record whose phase states say the tunnel carries
 // traffic.
@@ -148,7 +152,7 @@ func ikeStateUp(e *Event) bool {
 
 // ikePhaseDown is a tunnel status record that reports a phase down.
 func ikePhaseDown(e *Event) bool {
-	return e.Category == IKEStateReport && (e.Phase1State == IKEStateDown || e.Phase2State == IKEStateDown)
+	return e.Category == catalog.IKEStateReport && (e.Phase1State == IKEStateDown || e.Phase2State == IKEStateDown)
 }
 
 // routineUp: a record that is not an IKE failure and says both phases are
@@ -202,7 +206,7 @@ func ikeExplainsBGP(ix *timelineIndex, ike, bgp *Event, opts DiagnoseOptions) bo
 		return true
 	}
 	limit := ikeLagMs(ike.Category)
-	if d := opts.DPDTimeout[ike.TunnelIP]; d > 0 && ike.Category == IKEDPDTimeout {
+	if d := opts.DPDTimeout[ike.TunnelIP]; d > 0 && ike.Category == catalog.IKEDPDTimeout {
 		// The tunnel's own DPD timeout, plus the retransmissions' spread.
 		limit = (d + 30*time.Second).Milliseconds()
 	}
@@ -302,7 +306,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	}
 	if ike != nil {
 		root = ike
-		bare := ike.Category == IKEStateReport
+		bare := ike.Category == catalog.IKEStateReport
 		switch {
 		case bare && bgpDown != nil:
 			conf = 0.6
@@ -343,9 +347,9 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 		root = best
 		conf = 0.8
 		switch {
-		case best.Category == BGPPrefixLimitExceed || best.Category == BGPBadOpenASN:
+		case best.Category == catalog.BGPPrefixLimitExceed || best.Category == catalog.BGPBadOpenASN:
 			conf = 0.95
-		case best.Category == BGPHoldTimerExpired:
+		case best.Category == catalog.BGPHoldTimerExpired:
 			if ikeUpAround(ix, in.VPNConnectionID, in.TunnelIP, best.TimeMs) {
 				conf = 0.85
 				why = "BGP keepalives stopped arriving while IKE phase 1 and 2 stayed established: the tunnel carried traffic but not the BGP session (gateway CPU, MTU/fragmentation, an ACL or firewall on TCP 179, asymmetric routing)."
@@ -360,10 +364,10 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 				why = "AWS closed the BGP session and said why (Cease notification sent to the customer gateway)."
 			}
 			conf = 0.85
-		case best.Category == BGPConnectActive:
+		case best.Category == catalog.BGPConnectActive:
 			conf = 0.7
 			why = "BGP could not complete its TCP connection (port 179) to the customer gateway's inside address."
-		case best.Category == BGPStateChange:
+		case best.Category == catalog.BGPStateChange:
 			conf = 0.5
 			why = "The BGP session left Established without any logged reason (no Cease, hold timer or IKE failure)."
 		}
@@ -377,10 +381,10 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	}
 	// 4. Whatever is left: phase-state snapshots, warnings, unknown messages.
 	if root == nil {
-		if r := first(func(e *Event) bool { return e.Category == IKEStateReport }); r != nil {
+		if r := first(func(e *Event) bool { return e.Category == catalog.IKEStateReport }); r != nil {
 			root, conf = r, 0.4
 			why = "IKE reported a phase down without logging a reason."
-		} else if r := first(func(e *Event) bool { return e.Category == BGPPrefixLimitWarn }); r != nil {
+		} else if r := first(func(e *Event) bool { return e.Category == catalog.BGPPrefixLimitWarn }); r != nil {
 			root, conf = r, 0.7
 			why = "Received prefixes are approaching the limit; the session stayed up."
 		} else if r := first(func(e *Event) bool { return true }); r != nil {
@@ -390,7 +394,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	if root == nil {
 		return d
 	}
-	if root.Category == BGPCeaseConnRejected && root.Direction == DirSent {
+	if root.Category == catalog.BGPCeaseConnRejected && root.Direction == DirSent {
 		if wrong := wrongNeighbor(root, in.TunnelIP, opts.InsideCIDR); wrong != "" {
 			why, conf = strings.TrimSpace(why+" "+wrong), 0.95
 		}
@@ -402,8 +406,8 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	// The loop that keeps the tunnel down: a repeated IKE error or BGP
 	// rejection after the root cause, of another class.
 	if in.Down {
-		counts := map[Category]int{}
-		firstAt := map[Category]int64{}
+		counts := map[catalog.Category]int{}
+		firstAt := map[catalog.Category]int64{}
 		for i := range evs {
 			e := &evs[i]
 			if !troubling(e) || e.TimeMs < root.TimeMs || e.Category == root.Category {
@@ -421,11 +425,11 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 		// is still down are its consequence, but with IKE re-established
 		// (a gateway that rebooted into an old configuration) they are what
 		// keeps the session down.
-		eligible := func(c Category) bool {
+		eligible := func(c catalog.Category) bool {
 			return ikeFailure(c) || layerDepth(c) >= layerDepth(root.Category) ||
 				ikeUpAt(ix, in.VPNConnectionID, in.TunnelIP, firstAt[c])
 		}
-		var loop Category
+		var loop catalog.Category
 		for c, n := range counts {
 			if n >= 2 && eligible(c) && (loop == "" || n > counts[loop] || (n == counts[loop] && c < loop)) {
 				loop = c
@@ -458,13 +462,13 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	}
 
 	// Alternatives: every other failure class, with why it ranks lower.
-	seen := map[Category]bool{root.Category: true}
+	seen := map[catalog.Category]bool{root.Category: true}
 	if d.StaysDownBecause != nil {
 		seen[d.StaysDownBecause.Category] = true
 	}
 	for i := range evs {
 		e := &evs[i]
-		if !troubling(e) || seen[e.Category] || e.Category == IKEStateReport {
+		if !troubling(e) || seen[e.Category] || e.Category == catalog.IKEStateReport {
 			continue
 		}
 		seen[e.Category] = true
@@ -484,7 +488,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 
 	d.Impact = impact(in)
 	d.OtherTunnels, d.SharedCause = otherTunnels(ix, in, dg.incs)
-	if d.SharedCause != "" && !ikeFailure(d.RootCause.Category) && d.RootCause.Category != IKEStateReport &&
+	if d.SharedCause != "" && !ikeFailure(d.RootCause.Category) && d.RootCause.Category != catalog.IKEStateReport &&
 		ikeUpAround(ix, in.VPNConnectionID, in.TunnelIP, d.RootCause.AtMs) {
 		// Both sessions fell with IPsec still up: the paths were fine.
 		d.SharedCause = "Every tunnel's BGP session went down within minutes while IKE stayed established: the internet path and IPsec were fine, so look at what the sessions share on the customer gateway — its BGP process (CPU, a crash or restart), or a routing-policy or configuration push to it."
@@ -497,7 +501,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 // records around it that it explains (the session teardown), capped.
 func evidence(evs []Event, root *Event) []Event {
 	out := []Event{*root}
-	perCategory := map[Category]bool{root.Category: true} // one record per class: a loop is shown by StaysDownBecause
+	perCategory := map[catalog.Category]bool{root.Category: true} // one record per class: a loop is shown by StaysDownBecause
 	for i := range evs {
 		e := &evs[i]
 		if len(out) >= 8 {
@@ -512,7 +516,7 @@ func evidence(evs []Event, root *Event) []Event {
 		if perCategory[e.Category] {
 			continue
 		}
-		if troubling(e) || e.Category == BGPStateChange && equalFold(e.Fields.FromState, "established") {
+		if troubling(e) || e.Category == catalog.BGPStateChange && equalFold(e.Fields.FromState, "established") {
 			perCategory[e.Category] = true
 			out = append(out, *e)
 		}
@@ -556,7 +560,7 @@ func impact(in *Incident) Impact {
 	for i := range in.Events {
 		e := &in.Events[i]
 		switch {
-		case e.Category == RouteWithdrawn:
+		case e.Category == catalog.RouteWithdrawn:
 			if e.Route != nil && (denied[e.Route.Prefix] || withdrawn[e.Route.Prefix]) {
 				continue
 			}
@@ -583,7 +587,7 @@ func impact(in *Incident) Impact {
 					im.Denied = append(im.Denied, key)
 				}
 			}
-		case e.Category == BGPPrefixLimitWarn || e.Category == BGPPrefixLimitExceed:
+		case e.Category == catalog.BGPPrefixLimitWarn || e.Category == catalog.BGPPrefixLimitExceed:
 			if firstWarnMs == 0 {
 				firstWarnMs, firstWarnCount = e.TimeMs, e.Fields.Prefixes
 			}
@@ -622,7 +626,7 @@ func otherTunnels(ix *timelineIndex, in *Incident, incs []Incident) ([]TunnelSta
 		seenAny := false
 		ix.window(in.VPNConnectionID, ip, winStart, winEnd, func(e *Event) {
 			seenAny = true
-			if e.Category == RouteAdvertised || e.Category == RouteUpdated || e.Category == BGPUpdateReceived {
+			if e.Category == catalog.RouteAdvertised || e.Category == catalog.RouteUpdated || e.Category == catalog.BGPUpdateReceived {
 				ts.RouteUpdates++
 			}
 		})
@@ -678,28 +682,28 @@ func summary(d *Diagnosis) string {
 
 // Teardown reports classes that take a tunnel or its BGP session down (or
 // keep it from coming up): what counts as a flap when only counts are known.
-func Teardown(c Category) bool {
-	return ikeFailure(c) && c != IKECGWDeleteChildSA || bgpSpecificity(c) >= 1 && c != BGPCeaseCollision
+func Teardown(c catalog.Category) bool {
+	return ikeFailure(c) && c != catalog.IKECGWDeleteChildSA || bgpSpecificity(c) >= 1 && c != catalog.BGPCeaseCollision
 }
 
 // CauseRank orders classes by how well they explain an incident when only
 // their presence is known: the deepest layer's failure first, a specific
 // BGP reason before a bare state change, anything else last.
-func CauseRank(c Category) int {
+func CauseRank(c catalog.Category) int {
 	switch {
-	case c == IKEDPDTimeout || c == IKECGWDeleteIKESA || c == IKECGWDeleteChildSA || c == IKEPhase2Failed:
+	case c == catalog.IKEDPDTimeout || c == catalog.IKECGWDeleteIKESA || c == catalog.IKECGWDeleteChildSA || c == catalog.IKEPhase2Failed:
 		return 31 // what tears a tunnel down, before what keeps it down
 	case ikeFailure(c):
 		return 30
-	case c == IKEStateReport:
+	case c == catalog.IKEStateReport:
 		return 25
-	case c == BGPPrefixLimitExceed || c == BGPBadOpenASN:
+	case c == catalog.BGPPrefixLimitExceed || c == catalog.BGPBadOpenASN:
 		return 23 // the reason the Cease that follows gives
 	case bgpSpecificity(c) >= 0:
 		return 20 + bgpSpecificity(c)
 	case routeDenied(c):
 		return 10
-	case c == BGPPrefixLimitWarn:
+	case c == catalog.BGPPrefixLimitWarn:
 		return 5
 	}
 	return 0

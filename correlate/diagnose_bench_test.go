@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 // Diagnosis benchmarks over generated logs: a day of one connection, and a
@@ -350,7 +352,7 @@ func BenchmarkDiagnoseOneQuestion(b *testing.B) {
 // found and diagnosed as intended, and the routine noise opens none.
 func TestDiagnoseBenchDataIsRealistic(t *testing.T) {
 	conns := dbenchEvents(t, 2, 2)
-	got := map[Category]int{}
+	got := map[catalog.Category]int{}
 	total := 0
 	for _, c := range conns {
 		evs := append([]Event(nil), c...)
@@ -367,7 +369,7 @@ func TestDiagnoseBenchDataIsRealistic(t *testing.T) {
 	}
 	for c := range got {
 		switch c {
-		case IKEDPDTimeout, IKECGWDeleteIKESA, BGPHoldTimerExpired, BGPPrefixLimitExceed, BGPCeaseAdminShut, RouteDeniedASLoop:
+		case catalog.IKEDPDTimeout, catalog.IKECGWDeleteIKESA, catalog.BGPHoldTimerExpired, catalog.BGPPrefixLimitExceed, catalog.BGPCeaseAdminShut, catalog.RouteDeniedASLoop:
 		default:
 			t.Errorf("unexpected root cause %s in generated data (%v)", c, got)
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 // A DPD timeout logged 80 s after BGP's hold timer explains the drop only
@@ -46,10 +48,10 @@ func TestDiagnoseUsesTunnelDPDTimeout(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		dpd  time.Duration
-		want Category
+		want catalog.Category
 	}{
-		{30 * time.Second, BGPHoldTimerExpired}, // an 80 s lag cannot come from a 30 s DPD: two separate failures
-		{120 * time.Second, IKEDPDTimeout},      // the dead peer was detected late; it explains the hold timer
+		{30 * time.Second, catalog.BGPHoldTimerExpired}, // an 80 s lag cannot come from a 30 s DPD: two separate failures
+		{120 * time.Second, catalog.IKEDPDTimeout},      // the dead peer was detected late; it explains the hold timer
 	} {
 		d := DiagnoseWith(&incs[0], evs, incs, DiagnoseOptions{DPDTimeout: map[string]time.Duration{ip: tc.dpd}})
 		if d.RootCause.Category != tc.want {

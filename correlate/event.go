@@ -5,7 +5,11 @@
 // and the command line render what it returns.
 package correlate
 
-import "time"
+import (
+	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
+)
 
 // StreamKind tells which of a tunnel's two CloudWatch Logs streams a record
 // came from. AWS writes one tunnel-activity (IKE) and one BGP stream per tunnel.
@@ -88,8 +92,8 @@ type Event struct {
 	TunnelIP        string // tunnel outside IP (AWS side)
 	Stream          StreamKind
 
-	Category  Category
-	Severity  Severity
+	Category  catalog.Category
+	Severity  catalog.Severity
 	Direction Direction
 	Anomaly   bool // marks trouble (see IsAnomaly)
 
@@ -122,6 +126,23 @@ type Event struct {
 
 // Time returns the event time in UTC.
 func (e *Event) Time() time.Time { return time.UnixMilli(e.TimeMs).UTC() }
+
+// AdviceRecord is what the catalogue's advice (catalog.Advise) reads of e:
+// who sent a notification, the IKE version and phase, the connection and a
+// route's next hop.
+func (e *Event) AdviceRecord() *catalog.AdviceRecord {
+	r := &catalog.AdviceRecord{
+		Sent:            e.Direction == DirSent,
+		Received:        e.Direction == DirReceived,
+		IKEVersion:      e.Fields.IKEVersion,
+		Phase:           e.Fields.Phase,
+		VPNConnectionID: e.VPNConnectionID,
+	}
+	if e.Route != nil {
+		r.NextHopIP = e.Route.NextHopIP
+	}
+	return r
+}
 
 // RouteAttrs are the attributes of a RouteStatus record.
 type RouteAttrs struct {

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 // Incident is a stretch of trouble on one tunnel: it opens on an anomaly,
@@ -23,7 +25,7 @@ type Incident struct {
 	RecoveredMs     int64
 	Open            bool // still unresolved at the end of the data
 	Anomalies       int
-	Categories      map[Category]int
+	Categories      map[catalog.Category]int
 	// Events holds the incident's anomalies and the state transitions and
 	// withdrawals around them, in timeline order (capped; see Truncated).
 	Events    []Event
@@ -100,10 +102,10 @@ func (t *tunnelTracker) apply(ev *Event) {
 	switch ev.Stream {
 	case StreamIKE:
 		switch ev.Category {
-		case IKEDPDTimeout, IKEPhase1Timeout:
+		case catalog.IKEDPDTimeout, catalog.IKEPhase1Timeout:
 			t.ike = stDown
 			return
-		case IKECGWDeleteIKESA:
+		case catalog.IKECGWDeleteIKESA:
 			if !routineDelete(ev) {
 				t.ike = stDown
 				return
@@ -121,18 +123,18 @@ func (t *tunnelTracker) apply(ev *Event) {
 	case StreamBGP:
 		t.hasBGP = true
 		switch ev.Category {
-		case BGPEstablished:
+		case catalog.BGPEstablished:
 			t.bgp = stUp
-		case BGPHoldTimerExpired, BGPPrefixLimitExceed, BGPBadOpenASN, BGPConnectActive,
-			BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
-			BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision, BGPCeaseOther:
+		case catalog.BGPHoldTimerExpired, catalog.BGPPrefixLimitExceed, catalog.BGPBadOpenASN, catalog.BGPConnectActive,
+			catalog.BGPCeaseMaxPrefixes, catalog.BGPCeaseAdminShut, catalog.BGPCeasePeerDeconf, catalog.BGPCeaseAdminReset,
+			catalog.BGPCeaseConnRejected, catalog.BGPCeaseConfigChange, catalog.BGPCeaseCollision, catalog.BGPCeaseOther:
 			t.bgp = stDown
-		case BGPStateChange:
+		case catalog.BGPStateChange:
 			if equalFold(ev.Fields.FromState, "established") || equalFold(ev.Fields.ToState, "idle") {
 				t.bgp = stDown
 			}
-		case RouteAdvertised, RouteUpdated, BGPUpdateReceived, BGPEndOfRIB, BGPPrefixLimitWarn,
-			RouteDeniedASLoop, RouteDeniedNextHop, RouteDeniedOther:
+		case catalog.RouteAdvertised, catalog.RouteUpdated, catalog.BGPUpdateReceived, catalog.BGPEndOfRIB, catalog.BGPPrefixLimitWarn,
+			catalog.RouteDeniedASLoop, catalog.RouteDeniedNextHop, catalog.RouteDeniedOther:
 			// Routes only flow on an established session.
 			if t.bgp == stUnknown {
 				t.bgp = stUp
@@ -157,9 +159,9 @@ func troubling(ev *Event) bool {
 // the phase down (or no state logged) stays trouble.
 func routineDelete(ev *Event) bool {
 	switch ev.Category {
-	case IKECGWDeleteChildSA:
+	case catalog.IKECGWDeleteChildSA:
 		return ev.Phase2State == IKEStateEstablished || ev.Phase2State == IKEStateRekeying
-	case IKECGWDeleteIKESA:
+	case catalog.IKECGWDeleteIKESA:
 		return (ev.Phase1State == IKEStateEstablished || ev.Phase1State == IKEStateRekeying) &&
 			(ev.Phase2State == IKEStateEstablished || ev.Phase2State == IKEStateRekeying)
 	}
@@ -169,7 +171,7 @@ func routineDelete(ev *Event) bool {
 // contextEvent reports non-anomalies worth keeping in an incident's story.
 func contextEvent(ev *Event) bool {
 	switch ev.Category {
-	case BGPStateChange, BGPEstablished, BGPConnectActive, BGPConnecting, BGPOpen, RouteWithdrawn, IKEStateReport:
+	case catalog.BGPStateChange, catalog.BGPEstablished, catalog.BGPConnectActive, catalog.BGPConnecting, catalog.BGPOpen, catalog.RouteWithdrawn, catalog.IKEStateReport:
 		return true
 	}
 	return false
@@ -215,7 +217,7 @@ func FindIncidents(evs []Event) []Incident {
 			if t.cur == nil {
 				t.cur = &Incident{
 					ID: IncidentID(ev.VPNConnectionID, ev.TunnelIP, ev.TimeMs), VPNConnectionID: ev.VPNConnectionID,
-					TunnelIP: ev.TunnelIP, StartMs: ev.TimeMs, WasUp: wasUp, Categories: map[Category]int{},
+					TunnelIP: ev.TunnelIP, StartMs: ev.TimeMs, WasUp: wasUp, Categories: map[catalog.Category]int{},
 				}
 			}
 			t.lastAnomaly = ev.TimeMs

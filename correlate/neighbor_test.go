@@ -3,12 +3,14 @@ package correlate
 import (
 	"strings"
 	"testing"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 func TestWrongNeighbor(t *testing.T) {
 	cidrs := map[string]string{"203.0.113.76": "169.254.10.168/30", "203.0.113.77": "169.254.11.168/30"}
 	rejected := func(from string) *Event {
-		return &Event{Category: BGPCeaseConnRejected, Direction: DirSent, Fields: Fields{NeighborIP: from}}
+		return &Event{Category: catalog.BGPCeaseConnRejected, Direction: DirSent, Fields: Fields{NeighborIP: from}}
 	}
 	got := wrongNeighbor(rejected("169.254.11.170"), "203.0.113.76", cidrs)
 	for _, want := range []string{"from 169.254.11.170", "inside address is 169.254.10.170", "169.254.10.168/30", "outside IP 203.0.113.77", "crossed", "to AWS's 169.254.10.169"} {

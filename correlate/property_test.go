@@ -17,6 +17,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 // Properties of the diagnosis over every labelled data set (the demo day
@@ -45,7 +47,7 @@ type propQuestion struct {
 
 // propAnswer is what must not change.
 type propAnswer struct {
-	Category Category
+	Category catalog.Category
 	AtMs     int64
 	TunnelIP string
 }
@@ -111,7 +113,7 @@ func propDataSets(t testing.TB) []propDataSet {
 	propReadJSON(t, "../testdata/demo/expected.json", &demoExp)
 	for _, e := range demoExp {
 		demo.questions = append(demo.questions, propQuestion{name: "demo/" + e.ID, vpn: e.VPNConnectionID, tunnelIP: e.TunnelIP, at: e.QuestionAt,
-			want: propAnswer{Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.TunnelIP}})
+			want: propAnswer{catalog.Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.TunnelIP}})
 	}
 	sets = append(sets, demo)
 
@@ -135,7 +137,7 @@ func propDataSets(t testing.TB) []propDataSet {
 		}
 		propReadJSON(t, filepath.Join(dir, "expected.json"), &e)
 		q := propQuestion{name: ent.Name(), vpn: e.VPNConnectionID, at: e.At, timezone: e.Timezone,
-			want: propAnswer{Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.RootCauseTunnel}}
+			want: propAnswer{catalog.Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.RootCauseTunnel}}
 		if e.Tunnel != "" {
 			q.tunnelIP = e.RootCauseTunnel
 		}
@@ -351,7 +353,7 @@ func propHealthOf(evs []Event) map[string]*propTunnelHealth {
 		if e.Fields.NeighborIP != "" && h.neighbor == "" {
 			h.neighbor = e.Fields.NeighborIP
 		}
-		if e.Category == RouteAdvertised || e.Category == RouteUpdated {
+		if e.Category == catalog.RouteAdvertised || e.Category == catalog.RouteUpdated {
 			if e.Route != nil && e.Route.Prefix != "" && len(h.prefixes) < 8 {
 				h.prefixes = append(h.prefixes, e.Route.Prefix)
 				if h.asPath == "" {

@@ -3,29 +3,31 @@ package correlate
 import (
 	"cmp"
 	"slices"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 // causalRank orders records that share a second when at least one of them
 // carries only second precision: the order a tunnel failure actually unfolds
 // in (IKE failure, then BGP timers and notifications, then state changes,
 // then routes). Lower runs first.
-func causalRank(c Category) int {
+func causalRank(c catalog.Category) int {
 	switch c {
-	case IKEDPDTimeout, IKECGWDeleteIKESA, IKECGWDeleteChildSA, IKEPSKMismatch, IKEAuthFailed,
-		IKEProposalMismatch, IKETSUnacceptable, IKEPhase2Failed, IKEPhase1Timeout:
+	case catalog.IKEDPDTimeout, catalog.IKECGWDeleteIKESA, catalog.IKECGWDeleteChildSA, catalog.IKEPSKMismatch, catalog.IKEAuthFailed,
+		catalog.IKEProposalMismatch, catalog.IKETSUnacceptable, catalog.IKEPhase2Failed, catalog.IKEPhase1Timeout:
 		return 0
-	case IKEStateReport, IKENegotiation, IKERekeyCollision:
+	case catalog.IKEStateReport, catalog.IKENegotiation, catalog.IKERekeyCollision:
 		return 1
-	case BGPPrefixLimitWarn, BGPPrefixLimitExceed, BGPBadOpenASN, BGPHoldTimerExpired:
+	case catalog.BGPPrefixLimitWarn, catalog.BGPPrefixLimitExceed, catalog.BGPBadOpenASN, catalog.BGPHoldTimerExpired:
 		return 2
-	case BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
-		BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision, BGPCeaseOther:
+	case catalog.BGPCeaseMaxPrefixes, catalog.BGPCeaseAdminShut, catalog.BGPCeasePeerDeconf, catalog.BGPCeaseAdminReset,
+		catalog.BGPCeaseConnRejected, catalog.BGPCeaseConfigChange, catalog.BGPCeaseCollision, catalog.BGPCeaseOther:
 		return 3
-	case BGPStateChange, BGPConnectActive, BGPConnecting, BGPOpen:
+	case catalog.BGPStateChange, catalog.BGPConnectActive, catalog.BGPConnecting, catalog.BGPOpen:
 		return 4
-	case BGPEstablished, BGPEndOfRIB, BGPUpdateReceived:
+	case catalog.BGPEstablished, catalog.BGPEndOfRIB, catalog.BGPUpdateReceived:
 		return 5
-	case RouteAdvertised, RouteUpdated, RouteWithdrawn, RouteDeniedASLoop, RouteDeniedNextHop, RouteDeniedOther:
+	case catalog.RouteAdvertised, catalog.RouteUpdated, catalog.RouteWithdrawn, catalog.RouteDeniedASLoop, catalog.RouteDeniedNextHop, catalog.RouteDeniedOther:
 		return 6
 	}
 	return 7
@@ -132,10 +134,10 @@ const collapseGapMs = 10 * 60 * 1000
 // different denied prefixes stay visible.
 func collapseKey(ev *Event) string {
 	base := ev.TunnelIP + "|" + ev.Stream.String() + "|" + string(ev.Category)
-	if ev.Category == IKEStateReport {
+	if ev.Category == catalog.IKEStateReport {
 		return base + "|" + ev.Phase1State.String() + "/" + ev.Phase2State.String()
 	}
-	if ev.Anomaly || ev.Category == Unknown {
+	if ev.Anomaly || ev.Category == catalog.Unknown {
 		return base + "|" + ev.Details
 	}
 	return base
@@ -175,7 +177,7 @@ func BuildTimeline(evs []Event, collapse bool) []TimelineEntry {
 		open[key] = len(out) - 1
 		// Phase-state snapshots repeat through every retry loop; they must
 		// not split the loop they accompany.
-		if ev.Anomaly && ev.Category != IKEStateReport && !seen[key] {
+		if ev.Anomaly && ev.Category != catalog.IKEStateReport && !seen[key] {
 			seen[key] = true
 			lastNovel[ev.TunnelIP] = len(out) - 1
 		}

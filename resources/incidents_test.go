@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/internal/mcptestutil"
 	"github.com/vpnlens/vpnlens/source"
@@ -37,7 +38,7 @@ func (g *growingSource) Connections(ctx context.Context) ([]source.Connection, e
 func (g *growingSource) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	res := &source.LogResult{Report: correlate.Report{ByCategory: map[correlate.Category]int64{}}}
+	res := &source.LogResult{Report: correlate.Report{ByCategory: map[catalog.Category]int64{}}}
 	for _, ev := range g.events {
 		if ev.VPNConnectionID == q.VPNConnectionID && ev.TimeMs >= q.Start.UnixMilli() && ev.TimeMs < q.End.UnixMilli() && (!q.AnomaliesOnly || ev.Anomaly) {
 			res.Events = append(res.Events, ev)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 )
 
@@ -60,7 +61,7 @@ func OpenFS(fsys fs.FS, name string, logger *slog.Logger) (*Local, error) {
 }
 
 func (l *Local) load(fsys fs.FS) error {
-	rep := correlate.Report{ByCategory: map[correlate.Category]int64{}}
+	rep := correlate.Report{ByCategory: map[catalog.Category]int64{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

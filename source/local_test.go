@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 )
@@ -77,7 +78,7 @@ func TestOpenDirInfersStreamsAndReportsMalformed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Events) != 3 || res.Events[0].Category != correlate.IKECGWDeleteIKESA || res.Events[2].Stream != correlate.StreamBGP {
+	if len(res.Events) != 3 || res.Events[0].Category != catalog.IKECGWDeleteIKESA || res.Events[2].Stream != correlate.StreamBGP {
 		t.Fatalf("events = %+v", res.Events)
 	}
 	if len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "malformed") {

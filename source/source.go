@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 )
 
@@ -174,12 +175,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // AnomalyCount is the number of anomalies of one category on one stream in
 // one hour.
 type AnomalyCount struct {
-	VPNConnectionID string             `json:"vpn_connection_id"`
-	TunnelIP        string             `json:"tunnel_ip"`
-	Stream          string             `json:"stream"` // IKE | BGP
-	Category        correlate.Category `json:"category"`
-	Hour            time.Time          `json:"hour"` // start of the hour, UTC
-	Count           int64              `json:"count"`
+	VPNConnectionID string           `json:"vpn_connection_id"`
+	TunnelIP        string           `json:"tunnel_ip"`
+	Stream          string           `json:"stream"` // IKE | BGP
+	Category        catalog.Category `json:"category"`
+	Hour            time.Time        `json:"hour"` // start of the hour, UTC
+	Count           int64            `json:"count"`
 }
 
 // AnomalyCounts is an AnomalyCounter's answer.

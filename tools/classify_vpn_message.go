@@ -9,30 +9,31 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 )
 
 // ClassifyResult is the answer of classify_vpn_message.
 type ClassifyResult struct {
-	Category     string                  `json:"category"`
-	Layer        string                  `json:"layer"`
-	Title        string                  `json:"title"`
-	Meaning      string                  `json:"meaning"`
-	ActingSide   string                  `json:"acting_side" jsonschema:"who acted: aws, customer_gateway, either or none"`
-	Severity     string                  `json:"severity"`
-	Anomaly      bool                    `json:"anomaly"`
-	Direction    string                  `json:"direction,omitempty"`
-	Stream       string                  `json:"stream,omitempty"`
-	Parsed       string                  `json:"parsed" jsonschema:"record (a whole JSON or text record was given) or details (bare message text)"`
-	Time         string                  `json:"time,omitempty"`
-	Fields       *correlate.Fields       `json:"fields,omitempty"`
-	Route        *correlate.RouteAttrs   `json:"route,omitempty"`
-	Phase1State  string                  `json:"ike_phase1_state,omitempty"`
-	Phase2State  string                  `json:"ike_phase2_state,omitempty"`
-	Causes       []string                `json:"causes"`
-	Checks       []string                `json:"checks"`
-	GatewayHints []correlate.GatewayHint `json:"gateway_hints,omitempty"`
-	References   []string                `json:"references"`
+	Category     string                `json:"category"`
+	Layer        string                `json:"layer"`
+	Title        string                `json:"title"`
+	Meaning      string                `json:"meaning"`
+	ActingSide   string                `json:"acting_side" jsonschema:"who acted: aws, customer_gateway, either or none"`
+	Severity     string                `json:"severity"`
+	Anomaly      bool                  `json:"anomaly"`
+	Direction    string                `json:"direction,omitempty"`
+	Stream       string                `json:"stream,omitempty"`
+	Parsed       string                `json:"parsed" jsonschema:"record (a whole JSON or text record was given) or details (bare message text)"`
+	Time         string                `json:"time,omitempty"`
+	Fields       *correlate.Fields     `json:"fields,omitempty"`
+	Route        *correlate.RouteAttrs `json:"route,omitempty"`
+	Phase1State  string                `json:"ike_phase1_state,omitempty"`
+	Phase2State  string                `json:"ike_phase2_state,omitempty"`
+	Causes       []string              `json:"causes"`
+	Checks       []string              `json:"checks"`
+	GatewayHints []catalog.GatewayHint `json:"gateway_hints,omitempty"`
+	References   []string              `json:"references"`
 }
 
 // Text renders the classification.
@@ -122,7 +123,7 @@ func ClassifyMessage(msg string) (ClassifyResult, error) {
 	if parsed == "record" && ev.TimeMs != 0 {
 		res.Time = correlate.FormatMs(ev.TimeMs)
 	}
-	if e, ok := correlate.LookupCategory(ev.Category); ok {
+	if e, ok := catalog.Lookup(ev.Category); ok {
 		res.Layer, res.Title, res.Meaning, res.ActingSide = e.Layer, e.Title, e.Meaning, e.ActingSide
 		res.Causes, res.Checks, res.GatewayHints, res.References = nonNil(e.Causes), nonNil(e.Checks), e.GatewayHints, nonNil(e.References)
 	}

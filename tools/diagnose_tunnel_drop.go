@@ -10,27 +10,28 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 )
 
 // DiagnoseResult is the answer of diagnose_tunnel_drop.
 type DiagnoseResult struct {
-	VPNConnectionID    string                  `json:"vpn_connection_id"`
-	AskedAt            TimeView                `json:"asked_at"`
-	Summary            string                  `json:"summary"`
-	RootCause          CauseView               `json:"root_cause"`
-	StaysDownBecause   *CauseView              `json:"stays_down_because,omitempty" jsonschema:"the repeated failure that keeps the tunnel from coming back"`
-	Incident           IncidentView            `json:"incident"`
-	Alternatives       []AlternativeView       `json:"alternatives"`
-	Impact             ImpactView              `json:"impact"`
-	OtherTunnels       []OtherTunnelView       `json:"other_tunnels"`
-	SharedCause        string                  `json:"shared_cause,omitempty"`
-	RecommendedActions []string                `json:"recommended_actions" jsonschema:"what to check or change, each starting with the cause it addresses: \"For <category> (root cause): …\" or \"For <category> (keeps it down): …\""`
-	GatewayHints       []correlate.GatewayHint `json:"gateway_hints,omitempty" jsonschema:"commands per customer gateway platform, for_cause naming the cause each one addresses"`
-	NextSteps          []string                `json:"next_steps"`
-	Notes              []string                `json:"notes,omitempty"`
-	Timezone           string                  `json:"timezone,omitempty" jsonschema:"IANA time zone of the *_local times (the timezone argument)"`
+	VPNConnectionID    string                `json:"vpn_connection_id"`
+	AskedAt            TimeView              `json:"asked_at"`
+	Summary            string                `json:"summary"`
+	RootCause          CauseView             `json:"root_cause"`
+	StaysDownBecause   *CauseView            `json:"stays_down_because,omitempty" jsonschema:"the repeated failure that keeps the tunnel from coming back"`
+	Incident           IncidentView          `json:"incident"`
+	Alternatives       []AlternativeView     `json:"alternatives"`
+	Impact             ImpactView            `json:"impact"`
+	OtherTunnels       []OtherTunnelView     `json:"other_tunnels"`
+	SharedCause        string                `json:"shared_cause,omitempty"`
+	RecommendedActions []string              `json:"recommended_actions" jsonschema:"what to check or change, each starting with the cause it addresses: \"For <category> (root cause): …\" or \"For <category> (keeps it down): …\""`
+	GatewayHints       []catalog.GatewayHint `json:"gateway_hints,omitempty" jsonschema:"commands per customer gateway platform, for_cause naming the cause each one addresses"`
+	NextSteps          []string              `json:"next_steps"`
+	Notes              []string              `json:"notes,omitempty"`
+	Timezone           string                `json:"timezone,omitempty" jsonschema:"IANA time zone of the *_local times (the timezone argument)"`
 }
 
 // CauseView is a root cause with its evidence.
@@ -104,7 +105,7 @@ func causeView(c *correlate.Cause, in *correlate.Incident, conn *source.Connecti
 	if c.Direction != correlate.DirNone {
 		v.Direction = c.Direction.String()
 	}
-	if e, ok := correlate.LookupCategory(c.Category); ok {
+	if e, ok := catalog.Lookup(c.Category); ok {
 		v.Meaning, v.ActingSide = e.Meaning, e.ActingSide
 	}
 	if c.Count > 1 && in != nil {
@@ -179,7 +180,7 @@ func (r *DiagnoseResult) addAdvice(c *correlate.Cause, role string, conn *source
 		}
 	}
 	for _, h := range adv.GatewayHints {
-		if slices.ContainsFunc(r.GatewayHints, func(g correlate.GatewayHint) bool { return g.Vendor == h.Vendor && g.Hint == h.Hint }) {
+		if slices.ContainsFunc(r.GatewayHints, func(g catalog.GatewayHint) bool { return g.Vendor == h.Vendor && g.Hint == h.Hint }) {
 			continue
 		}
 		h.ForCause = string(c.Category)
@@ -191,8 +192,8 @@ func (r *DiagnoseResult) addAdvice(c *correlate.Cause, role string, conn *source
 // The inventory does not say how the customer gateway authenticates; AWS
 // tunnels use pre-shared keys unless the customer gateway was created with
 // a certificate, so certificate-only advice is left out.
-func tunnelPolicy(o *source.TunnelOptions) *correlate.TunnelPolicy {
-	return &correlate.TunnelPolicy{
+func tunnelPolicy(o *source.TunnelOptions) *catalog.TunnelPolicy {
+	return &catalog.TunnelPolicy{
 		IKEVersions: o.IKEVersions, Phase1Encryption: o.Phase1Encryption, Phase1Integrity: o.Phase1Integrity,
 		Phase1DHGroups: o.Phase1DHGroups, Phase1LifetimeSec: o.Phase1LifetimeSec,
 		Phase2Encryption: o.Phase2Encryption, Phase2Integrity: o.Phase2Integrity,
@@ -506,7 +507,7 @@ func nextSteps(conn *source.Connection, in *correlate.Incident, dg *correlate.Di
 		fmt.Sprintf("get_vpn_timeline {\"vpn_connection_id\":%q,\"start\":%q,\"end\":%q} to walk through the incident record by record", conn.ID, start, end),
 	}
 	switch dg.RootCause.Category {
-	case correlate.IKEProposalMismatch, correlate.IKEDPDTimeout, correlate.IKEPhase2Failed, correlate.IKETSUnacceptable, correlate.IKERekeyCollision:
+	case catalog.IKEProposalMismatch, catalog.IKEDPDTimeout, catalog.IKEPhase2Failed, catalog.IKETSUnacceptable, catalog.IKERekeyCollision:
 		steps = append(steps, fmt.Sprintf("get_tunnel_options {\"vpn_connection_id\":%q,\"tunnel\":%q} to compare AWS's proposals and timers with the gateway's", conn.ID, in.TunnelIP))
 	}
 	switch {

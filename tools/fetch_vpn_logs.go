@@ -15,6 +15,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 )
@@ -70,8 +71,8 @@ func (t TimeView) both() string {
 // FetchVPNLogs declares fetch_vpn_logs.
 func FetchVPNLogs(deps *Deps) Def[FetchLogsResult] {
 	max := deps.limits().MaxRecords
-	cats := make([]string, 0, len(correlate.AllCategories))
-	for _, c := range correlate.AllCategories {
+	cats := make([]string, 0, len(catalog.AllCategories))
+	for _, c := range catalog.AllCategories {
 		cats = append(cats, string(c))
 	}
 	return Def[FetchLogsResult]{
@@ -126,12 +127,12 @@ func (d *Deps) fetch(ctx context.Context, a args) (FetchLogsResult, error) {
 	if err != nil {
 		return res, err
 	}
-	want := map[correlate.Category]bool{}
+	want := map[catalog.Category]bool{}
 	for _, c := range catList {
-		if _, ok := correlate.LookupCategory(correlate.Category(c)); !ok {
+		if _, ok := catalog.Lookup(catalog.Category(c)); !ok {
 			return res, userErrorf("unknown category %q: use ids from the vpn://catalog resource, e.g. ike.dpd_timeout, bgp.cease.max_prefixes", c)
 		}
-		want[correlate.Category(c)] = true
+		want[catalog.Category(c)] = true
 	}
 	lim := d.limits()
 	limit, err := a.integer("limit", lim.DefaultRecords, 1, lim.MaxRecords)

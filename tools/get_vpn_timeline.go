@@ -11,6 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 )
@@ -420,9 +421,9 @@ func splitRoutine(evs []correlate.Event, incidents []correlate.Incident) (listed
 		}
 		isRoutine := false
 		switch e.Category {
-		case correlate.IKEStateReport:
+		case catalog.IKEStateReport:
 			isRoutine = !changed
-		case correlate.IKENegotiation, correlate.IKERekeyCollision, correlate.BGPUpdateReceived, correlate.RouteUpdated:
+		case catalog.IKENegotiation, catalog.IKERekeyCollision, catalog.BGPUpdateReceived, catalog.RouteUpdated:
 			isRoutine = true
 		}
 		if e.Anomaly {
@@ -430,7 +431,7 @@ func splitRoutine(evs []correlate.Event, incidents []correlate.Incident) (listed
 		}
 		if isRoutine {
 			own, other := during(e)
-			failover := other && (e.Category == correlate.RouteUpdated || e.Category == correlate.BGPUpdateReceived)
+			failover := other && (e.Category == catalog.RouteUpdated || e.Category == catalog.BGPUpdateReceived)
 			isRoutine = !own && !failover
 		}
 		if isRoutine {

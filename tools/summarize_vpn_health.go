@@ -9,6 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 )
@@ -353,7 +354,7 @@ func estimateFromCounts(th *TunnelHealth, rows []source.AnomalyCount) {
 			return
 		}
 		th.Incidents++
-		best, teardown := correlate.Category(""), false
+		best, teardown := catalog.Category(""), false
 		for _, r := range run {
 			if correlate.Teardown(r.Category) {
 				teardown = true
@@ -398,11 +399,11 @@ func connectionHealth(c *source.Connection, an *analysis, w window) ConnectionHe
 				th.Anomalies++
 			}
 			switch e.Category {
-			case correlate.RouteAdvertised, correlate.RouteUpdated, correlate.RouteWithdrawn:
+			case catalog.RouteAdvertised, catalog.RouteUpdated, catalog.RouteWithdrawn:
 				th.RouteChurn++
-			case correlate.IKENegotiation, correlate.IKERekeyCollision:
+			case catalog.IKENegotiation, catalog.IKERekeyCollision:
 				routine++
-			case correlate.BGPPrefixLimitWarn, correlate.BGPPrefixLimitExceed:
+			case catalog.BGPPrefixLimitWarn, catalog.BGPPrefixLimitExceed:
 				if firstWarn == nil {
 					firstWarn = e
 				}

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
@@ -667,7 +668,7 @@ func (e *Engine) diagnose(ctx context.Context, deps *tools.Deps, in *correlate.I
 	dg := correlate.Diagnose(in, evs, incs)
 	rc := tools.CauseView{Category: string(dg.RootCause.Category), Tunnel: in.TunnelIP, At: correlate.FormatMs(dg.RootCause.AtMs),
 		Confidence: dg.RootCause.Confidence, Explanation: dg.RootCause.Explanation, Count: dg.RootCause.Count, Evidence: []tools.EvidenceView{}}
-	if ce, ok := correlate.LookupCategory(dg.RootCause.Category); ok {
+	if ce, ok := catalog.Lookup(dg.RootCause.Category); ok {
 		rc.Meaning, rc.ActingSide = ce.Meaning, ce.ActingSide
 	}
 	for i := range dg.RootCause.Evidence {
@@ -683,7 +684,7 @@ func (e *Engine) diagnose(ctx context.Context, deps *tools.Deps, in *correlate.I
 	for _, o := range dg.OtherTunnels {
 		out.OtherTunnels = append(out.OtherTunnels, tools.OtherTunnelView{Tunnel: o.TunnelIP, State: o.State, RouteUpdates: o.RouteUpdates, IncidentID: o.IncidentID})
 	}
-	if ce, ok := correlate.LookupCategory(dg.RootCause.Category); ok {
+	if ce, ok := catalog.Lookup(dg.RootCause.Category); ok {
 		out.RecommendedActions = ce.Checks
 	}
 	return out
@@ -770,7 +771,7 @@ func openFailover(dg *tools.DiagnoseResult, in *correlate.Incident, c *source.Co
 		for j := range evs {
 			ev := &evs[j]
 			if ev.TunnelIP == o.Tunnel && ev.TimeMs >= in.DownMs &&
-				(ev.Category == correlate.RouteAdvertised || ev.Category == correlate.RouteUpdated || ev.Category == correlate.BGPUpdateReceived) {
+				(ev.Category == catalog.RouteAdvertised || ev.Category == catalog.RouteUpdated || ev.Category == catalog.BGPUpdateReceived) {
 				n++
 			}
 		}

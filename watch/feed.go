@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 )
@@ -57,7 +58,7 @@ type Batch struct {
 }
 
 func newBatch() *Batch {
-	return &Batch{Frontier: map[string]int64{}, Calls: map[string]int{}, Report: correlate.Report{ByCategory: map[correlate.Category]int64{}}}
+	return &Batch{Frontier: map[string]int64{}, Calls: map[string]int{}, Report: correlate.Report{ByCategory: map[catalog.Category]int64{}}}
 }
 
 // streamKey is the cursor key of an event's stream.
@@ -93,7 +94,7 @@ func (m *memSource) Logs(ctx context.Context, q source.LogQuery) (*source.LogRes
 	if q.End.IsZero() {
 		hi = 1<<63 - 1
 	}
-	res := &source.LogResult{Path: "vpnlens watch buffer", Report: correlate.Report{ByCategory: map[correlate.Category]int64{}}}
+	res := &source.LogResult{Path: "vpnlens watch buffer", Report: correlate.Report{ByCategory: map[catalog.Category]int64{}}}
 	i := sort.Search(len(m.events), func(i int) bool { return m.events[i].TimeMs >= lo })
 	for ; i < len(m.events) && m.events[i].TimeMs < hi; i++ {
 		ev := &m.events[i]

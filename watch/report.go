@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
@@ -54,7 +55,7 @@ type Report struct {
 	OtherTunnels      []tools.OtherTunnelView `json:"other_tunnels"`
 	SharedCause       string                  `json:"shared_cause,omitempty"`
 	Actions           []string                `json:"recommended_actions"`
-	GatewayHints      []correlate.GatewayHint `json:"gateway_hints,omitempty"`
+	GatewayHints      []catalog.GatewayHint   `json:"gateway_hints,omitempty"`
 	Incident          tools.IncidentView      `json:"incident"`
 	Continue          Continue                `json:"continue"`
 	// AlreadyInProgress: the incident was under way when watching began.

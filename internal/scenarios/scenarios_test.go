@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
 )
@@ -98,7 +99,7 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 }
 
 // recordCategory classifies a generated record the way the reader will.
-func recordCategory(r tunnelsim.Record, ike bool) correlate.Category {
+func recordCategory(r tunnelsim.Record, ike bool) catalog.Category {
 	ev := correlate.Event{Details: r.Details, Phase1State: correlate.ParseIKEState(r.P1), Phase2State: correlate.ParseIKEState(r.P2),
 		BGPType: r.BGPType, BGPStatus: r.Status}
 	if ike {
@@ -221,14 +222,14 @@ func TestSetCoversTheBrief(t *testing.T) {
 			noTunnel++
 		}
 	}
-	for _, c := range []correlate.Category{
-		correlate.IKEPSKMismatch, correlate.IKEAuthFailed, correlate.IKEProposalMismatch, correlate.IKETSUnacceptable,
-		correlate.IKEPhase2Failed, correlate.IKEDPDTimeout, correlate.IKEPhase1Timeout, correlate.IKECGWDeleteIKESA,
-		correlate.IKECGWDeleteChildSA, correlate.IKEStateReport,
-		correlate.BGPStateChange, correlate.BGPConnectActive, correlate.BGPBadOpenASN, correlate.BGPHoldTimerExpired,
-		correlate.BGPPrefixLimitExceed, correlate.BGPCeaseMaxPrefixes, correlate.BGPCeaseAdminShut, correlate.BGPCeasePeerDeconf,
-		correlate.BGPCeaseAdminReset, correlate.BGPCeaseConnRejected, correlate.BGPCeaseConfigChange, correlate.BGPCeaseCollision,
-		correlate.RouteDeniedASLoop, correlate.RouteDeniedNextHop, correlate.RouteDeniedOther,
+	for _, c := range []catalog.Category{
+		catalog.IKEPSKMismatch, catalog.IKEAuthFailed, catalog.IKEProposalMismatch, catalog.IKETSUnacceptable,
+		catalog.IKEPhase2Failed, catalog.IKEDPDTimeout, catalog.IKEPhase1Timeout, catalog.IKECGWDeleteIKESA,
+		catalog.IKECGWDeleteChildSA, catalog.IKEStateReport,
+		catalog.BGPStateChange, catalog.BGPConnectActive, catalog.BGPBadOpenASN, catalog.BGPHoldTimerExpired,
+		catalog.BGPPrefixLimitExceed, catalog.BGPCeaseMaxPrefixes, catalog.BGPCeaseAdminShut, catalog.BGPCeasePeerDeconf,
+		catalog.BGPCeaseAdminReset, catalog.BGPCeaseConnRejected, catalog.BGPCeaseConfigChange, catalog.BGPCeaseCollision,
+		catalog.RouteDeniedASLoop, catalog.RouteDeniedNextHop, catalog.RouteDeniedOther,
 	} {
 		if !roots[string(c)] {
 			t.Errorf("no scenario has root cause %s", c)

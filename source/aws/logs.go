@@ -11,6 +11,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 )
@@ -58,7 +59,7 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 		}
 		// A connection-wide read (a fleet summary, a timeline) goes on
 		// with the other connections: no records, and the reason why.
-		return &source.LogResult{Path: "none (logging disabled)", Report: correlate.Report{ByCategory: map[correlate.Category]int64{}},
+		return &source.LogResult{Path: "none (logging disabled)", Report: correlate.Report{ByCategory: map[catalog.Category]int64{}},
 			Notes: []string{lerr.Error()}}, nil
 	}
 	streams, notes, err := s.resolve(ctx, conn.ID, wants)
@@ -169,7 +170,7 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 			}
 		}
 	}
-	res := &source.LogResult{Path: path, Report: correlate.Report{ByCategory: map[correlate.Category]int64{}}}
+	res := &source.LogResult{Path: path, Report: correlate.Report{ByCategory: map[catalog.Category]int64{}}}
 	for i := range streams {
 		evs, bad := s.cache.read(&streams[i], lo, hi, q.AnomaliesOnly)
 		res.Events = append(res.Events, evs...)
@@ -217,7 +218,7 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 		res.Report.Records++
 		res.Report.Bytes += int64(len(ev.Raw))
 		res.Report.ByCategory[ev.Category]++
-		if ev.Category == correlate.Unknown {
+		if ev.Category == catalog.Unknown {
 			res.Report.UnknownCount++
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/internal/corpusgen/corpus"
 )
@@ -63,7 +64,7 @@ func TestWriteDirReadsBack(t *testing.T) {
 		}
 		var rep correlate.Report
 		lastMs := map[string]int64{}
-		categories := map[correlate.Category]bool{}
+		categories := map[catalog.Category]bool{}
 		err = correlate.ReadDir(dir, &rep, func(ev *correlate.Event) error {
 			want, ok := correlate.ParseStreamName(filepath.Base(ev.File))
 			got := correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
@@ -83,7 +84,7 @@ func TestWriteDirReadsBack(t *testing.T) {
 		if rep.Records != sum.Records || rep.MalformedCount != 0 || rep.UnknownCount != 0 || rep.Bytes != sum.Bytes {
 			t.Fatalf("%+v: generated %+v, read %+v", opt, sum, rep)
 		}
-		for _, c := range []correlate.Category{correlate.IKENegotiation, correlate.RouteUpdated, correlate.BGPUpdateReceived} {
+		for _, c := range []catalog.Category{catalog.IKENegotiation, catalog.RouteUpdated, catalog.BGPUpdateReceived} {
 			if !categories[c] {
 				t.Errorf("%+v: no %s records", opt, c)
 			}

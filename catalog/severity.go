@@ -1,4 +1,4 @@
-package correlate
+package catalog
 
 // Severity orders how much a record matters to someone on call.
 type Severity uint8
