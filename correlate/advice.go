@@ -2,17 +2,18 @@ package correlate
 
 import (
 	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // AdviceContext is what a diagnosis knows beyond a cause's class, so that
 // advice fits the case: the cause's record as read (which side sent a
 // notification, which IKE phase and version failed), the tunnel's own
-// settings and addresses. It is catalog.AdviceContext with the record as an
-// Event, since the catalogue knows no log records.
+// settings and addresses. It is catalog.AdviceContext with the record as a
+// vpnlog.Event, since the catalogue knows no log records.
 type AdviceContext struct {
 	// Record is the cause's first record (direction, IKE phase and
 	// version, route attributes); nil when there is none.
-	Record *Event
+	Record *vpnlog.Event
 	// Tunnel is the tunnel's options; nil when unknown.
 	Tunnel *catalog.TunnelPolicy
 	// OutsideIP is the tunnel's AWS outside IP; InsideCIDR its inside /30

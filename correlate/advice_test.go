@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Advise hands the catalogue what the record says: the same advice as
@@ -13,14 +14,14 @@ import (
 func TestAdviseReadsTheRecord(t *testing.T) {
 	tunnel := &catalog.TunnelPolicy{IKEVersions: []string{"ikev2"}, DPDTimeoutAction: "clear"}
 	for _, e := range catalog.Entries() {
-		for _, dir := range []Direction{DirNone, DirSent, DirReceived} {
+		for _, dir := range []vpnlog.Direction{vpnlog.DirNone, vpnlog.DirSent, vpnlog.DirReceived} {
 			for _, phase := range []int{0, 1, 2} {
-				ev := &Event{Category: e.Category, Direction: dir, VPNConnectionID: "vpn-0abc",
-					Fields: Fields{IKEVersion: 1, Phase: phase},
-					Route:  &RouteAttrs{Prefix: "10.77.0.0/16", NextHopIP: "10.77.0.1"}}
+				ev := &vpnlog.Event{Category: e.Category, Direction: dir, VPNConnectionID: "vpn-0abc",
+					Fields: vpnlog.Fields{IKEVersion: 1, Phase: phase},
+					Route:  &vpnlog.RouteAttrs{Prefix: "10.77.0.0/16", NextHopIP: "10.77.0.1"}}
 				got, ok := Advise(e.Category, AdviceContext{Record: ev, Tunnel: tunnel, OutsideIP: "203.0.113.9", InsideCIDR: "169.254.10.80/30"})
 				want, wantOK := catalog.Advise(e.Category, catalog.AdviceContext{
-					Record: &catalog.AdviceRecord{Sent: dir == DirSent, Received: dir == DirReceived,
+					Record: &catalog.AdviceRecord{Sent: dir == vpnlog.DirSent, Received: dir == vpnlog.DirReceived,
 						IKEVersion: 1, Phase: phase, VPNConnectionID: "vpn-0abc", NextHopIP: "10.77.0.1"},
 					Tunnel: tunnel, OutsideIP: "203.0.113.9", InsideCIDR: "169.254.10.80/30"})
 				if ok != wantOK || !reflect.DeepEqual(got, want) {

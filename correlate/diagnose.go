@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Cause is a diagnosed cause: the record class that explains the incident,
@@ -17,9 +18,9 @@ type Cause struct {
 	TunnelIP    string
 	AtMs        int64
 	Confidence  float64
-	Direction   Direction
+	Direction   vpnlog.Direction
 	Explanation string
-	Evidence    []Event
+	Evidence    []vpnlog.Event
 	Count       int // records of this class in the incident
 }
 
@@ -145,24 +146,24 @@ func ikeTimerFailure(c catalog.Category) bool {
 
 // ikeStateUp reports an IKE record whose phase states say the tunnel carries
 // traffic.
-func ikeStateUp(e *Event) bool {
-	return e.Stream == StreamIKE && (e.Phase1State == IKEStateEstablished || e.Phase1State == IKEStateRekeying) &&
-		(e.Phase2State == IKEStateEstablished || e.Phase2State == IKEStateRekeying)
+func ikeStateUp(e *vpnlog.Event) bool {
+	return e.Stream == vpnlog.StreamIKE && (e.Phase1State == vpnlog.IKEStateEstablished || e.Phase1State == vpnlog.IKEStateRekeying) &&
+		(e.Phase2State == vpnlog.IKEStateEstablished || e.Phase2State == vpnlog.IKEStateRekeying)
 }
 
 // ikePhaseDown is a tunnel status record that reports a phase down.
-func ikePhaseDown(e *Event) bool {
-	return e.Category == catalog.IKEStateReport && (e.Phase1State == IKEStateDown || e.Phase2State == IKEStateDown)
+func ikePhaseDown(e *vpnlog.Event) bool {
+	return e.Category == catalog.IKEStateReport && (e.Phase1State == vpnlog.IKEStateDown || e.Phase2State == vpnlog.IKEStateDown)
 }
 
 // routineUp: a record that is not an IKE failure and says both phases are
 // up (failure records may carry "established" while an old SA lives on).
-func routineUp(e *Event) bool { return e != nil && !ikeFailure(e.Category) && ikeStateUp(e) }
+func routineUp(e *vpnlog.Event) bool { return e != nil && !ikeFailure(e.Category) && ikeStateUp(e) }
 
 // ikeWasUpBefore: the tunnel's last IKE record with phase states before e
 // said it was up, so e is the moment it went down (not a snapshot of a
 // tunnel that had never come up).
-func ikeWasUpBefore(ix *timelineIndex, e *Event) bool {
+func ikeWasUpBefore(ix *timelineIndex, e *vpnlog.Event) bool {
 	last := ix.lastIKEState(e.VPNConnectionID, e.TunnelIP, e.TimeMs, true)
 	return last != nil && ikeStateUp(last)
 }
@@ -171,7 +172,7 @@ func ikeWasUpBefore(ix *timelineIndex, e *Event) bool {
 // its last IKE record at or before ms came after the failure and is a
 // routine one saying both phases are up. An IKE failure that healed does
 // not explain a BGP loss that came later.
-func ikeHealedBefore(ix *timelineIndex, ike *Event, ms int64) bool {
+func ikeHealedBefore(ix *timelineIndex, ike *vpnlog.Event, ms int64) bool {
 	last := ix.lastIKEState(ike.VPNConnectionID, ike.TunnelIP, ms, false)
 	return routineUp(last) && last.TimeMs >= ike.TimeMs && !(last.TimeMs == ike.TimeMs && last.Raw == ike.Raw)
 }
@@ -185,7 +186,7 @@ func ikeUpAt(ix *timelineIndex, vpn, ip string, ms int64) bool {
 // tookDown says how an IKE failure brought the tunnel down: at once, or
 // (a failed rekey) by leaving the SA in use to expire, the tunnel going
 // down only then.
-func tookDown(in *Incident, ike *Event) string {
+func tookDown(in *Incident, ike *vpnlog.Event) string {
 	if in.Down && in.DownMs > ike.TimeMs+2000 {
 		return fmt.Sprintf("began the failure: the SA in use carried traffic until it ran out and the tunnel went down at %s", FormatMs(in.DownMs))
 	}
@@ -197,7 +198,7 @@ func tookDown(in *Incident, ike *Event) string {
 // between, or it came later but within what its detection can lag behind
 // the tunnel's actual loss (ikeLagMs) with nothing showing the tunnel up in
 // between.
-func ikeExplainsBGP(ix *timelineIndex, ike, bgp *Event, opts DiagnoseOptions) bool {
+func ikeExplainsBGP(ix *timelineIndex, ike, bgp *vpnlog.Event, opts DiagnoseOptions) bool {
 	lag := ike.TimeMs - bgp.TimeMs
 	if lag <= 0 {
 		return !ikeHealedBefore(ix, ike, bgp.TimeMs)
@@ -232,12 +233,12 @@ type DiagnoseOptions struct {
 // timeline for the window (every tunnel), incs its incidents. To explain
 // several incidents of one timeline, use a Diagnoser: it indexes the
 // timeline once.
-func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
+func Diagnose(in *Incident, all []vpnlog.Event, incs []Incident) Diagnosis {
 	return DiagnoseWith(in, all, incs, DiagnoseOptions{})
 }
 
 // DiagnoseWith is Diagnose with facts about the tunnels.
-func DiagnoseWith(in *Incident, all []Event, incs []Incident, opts DiagnoseOptions) Diagnosis {
+func DiagnoseWith(in *Incident, all []vpnlog.Event, incs []Incident, opts DiagnoseOptions) Diagnosis {
 	return NewDiagnoser(all, incs, opts).Diagnose(in)
 }
 
@@ -250,7 +251,7 @@ type Diagnoser struct {
 }
 
 // NewDiagnoser indexes a sorted timeline (all) and its incidents.
-func NewDiagnoser(all []Event, incs []Incident, opts DiagnoseOptions) *Diagnoser {
+func NewDiagnoser(all []vpnlog.Event, incs []Incident, opts DiagnoseOptions) *Diagnoser {
 	return &Diagnoser{ix: newTimelineIndex(all, incs), incs: incs, opts: opts}
 }
 
@@ -259,7 +260,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	ix, opts := dg.ix, dg.opts
 	d := Diagnosis{Incident: in}
 	evs := in.Events
-	first := func(pred func(*Event) bool) *Event {
+	first := func(pred func(*vpnlog.Event) bool) *vpnlog.Event {
 		for i := range evs {
 			if troubling(&evs[i]) && pred(&evs[i]) {
 				return &evs[i]
@@ -267,9 +268,9 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 		}
 		return nil
 	}
-	bgpDown := first(func(e *Event) bool { return bgpSpecificity(e.Category) >= 0 })
+	bgpDown := first(func(e *vpnlog.Event) bool { return bgpSpecificity(e.Category) >= 0 })
 
-	var root *Event
+	var root *vpnlog.Event
 	conf := 0.5
 	why := ""
 	// 1. The deepest layer first: the first IKE-layer failure that explains
@@ -277,7 +278,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	// collateral. A phase reported down with no reason counts when it is
 	// the moment an up tunnel went down, unless a specific IKE failure
 	// follows within seconds (the reason beats the bare state).
-	var ike *Event
+	var ike *vpnlog.Event
 	for i := range evs {
 		e := &evs[i]
 		if !troubling(e) {
@@ -358,7 +359,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 				why = "The BGP hold timer ran out; no IKE records show the tunnel's own state around it."
 			}
 		case strings.HasPrefix(string(best.Category), "bgp.cease."):
-			if best.Direction == DirReceived {
+			if best.Direction == vpnlog.DirReceived {
 				why = "The customer gateway closed the BGP session and said why (Cease notification received from it)."
 			} else {
 				why = "AWS closed the BGP session and said why (Cease notification sent to the customer gateway)."
@@ -374,27 +375,27 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	}
 	// 3. Route layer with the session up.
 	if root == nil {
-		if r := first(func(e *Event) bool { return routeDenied(e.Category) }); r != nil {
+		if r := first(func(e *vpnlog.Event) bool { return routeDenied(e.Category) }); r != nil {
 			root, conf = r, 0.9
 			why = "The session stayed up, but AWS rejected routes the customer gateway advertised."
 		}
 	}
 	// 4. Whatever is left: phase-state snapshots, warnings, unknown messages.
 	if root == nil {
-		if r := first(func(e *Event) bool { return e.Category == catalog.IKEStateReport }); r != nil {
+		if r := first(func(e *vpnlog.Event) bool { return e.Category == catalog.IKEStateReport }); r != nil {
 			root, conf = r, 0.4
 			why = "IKE reported a phase down without logging a reason."
-		} else if r := first(func(e *Event) bool { return e.Category == catalog.BGPPrefixLimitWarn }); r != nil {
+		} else if r := first(func(e *vpnlog.Event) bool { return e.Category == catalog.BGPPrefixLimitWarn }); r != nil {
 			root, conf = r, 0.7
 			why = "Received prefixes are approaching the limit; the session stayed up."
-		} else if r := first(func(e *Event) bool { return true }); r != nil {
+		} else if r := first(func(e *vpnlog.Event) bool { return true }); r != nil {
 			root, conf = r, 0.3
 		}
 	}
 	if root == nil {
 		return d
 	}
-	if root.Category == catalog.BGPCeaseConnRejected && root.Direction == DirSent {
+	if root.Category == catalog.BGPCeaseConnRejected && root.Direction == vpnlog.DirSent {
 		if wrong := wrongNeighbor(root, in.TunnelIP, opts.InsideCIDR); wrong != "" {
 			why, conf = strings.TrimSpace(why+" "+wrong), 0.95
 		}
@@ -436,7 +437,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 			}
 		}
 		if loop != "" {
-			var ev []Event
+			var ev []vpnlog.Event
 			last := int64(0)
 			for i := range evs {
 				if evs[i].Category == loop {
@@ -499,8 +500,8 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 
 // evidence picks the records that show a cause: the root record, the
 // records around it that it explains (the session teardown), capped.
-func evidence(evs []Event, root *Event) []Event {
-	out := []Event{*root}
+func evidence(evs []vpnlog.Event, root *vpnlog.Event) []vpnlog.Event {
+	out := []vpnlog.Event{*root}
 	perCategory := map[catalog.Category]bool{root.Category: true} // one record per class: a loop is shown by StaysDownBecause
 	for i := range evs {
 		e := &evs[i]
@@ -529,9 +530,9 @@ func evidence(evs []Event, root *Event) []Event {
 // of ms both say the tunnel was up (the later one may be missing).
 func ikeUpAround(ix *timelineIndex, vpn, ip string, ms int64) bool {
 	before, after := ix.ikeStatesAround(vpn, ip, ms)
-	ok := func(e *Event) bool {
-		return e != nil && (e.Phase1State == IKEStateEstablished || e.Phase1State == IKEStateRekeying) &&
-			(e.Phase2State == IKEStateEstablished || e.Phase2State == IKEStateRekeying)
+	ok := func(e *vpnlog.Event) bool {
+		return e != nil && (e.Phase1State == vpnlog.IKEStateEstablished || e.Phase1State == vpnlog.IKEStateRekeying) &&
+			(e.Phase2State == vpnlog.IKEStateEstablished || e.Phase2State == vpnlog.IKEStateRekeying)
 	}
 	return ok(before) && (after == nil || ok(after))
 }
@@ -624,7 +625,7 @@ func otherTunnels(ix *timelineIndex, in *Incident, incs []Incident) ([]TunnelSta
 			}
 		}
 		seenAny := false
-		ix.window(in.VPNConnectionID, ip, winStart, winEnd, func(e *Event) {
+		ix.window(in.VPNConnectionID, ip, winStart, winEnd, func(e *vpnlog.Event) {
 			seenAny = true
 			if e.Category == catalog.RouteAdvertised || e.Category == catalog.RouteUpdated || e.Category == catalog.BGPUpdateReceived {
 				ts.RouteUpdates++
@@ -711,7 +712,7 @@ func CauseRank(c catalog.Category) int {
 
 // wrongNeighbor explains a Cease 6/5 AWS sent to a neighbour address that
 // is not the tunnel's customer-gateway inside address, or returns "".
-func wrongNeighbor(e *Event, tunnelIP string, cidrs map[string]string) string {
+func wrongNeighbor(e *vpnlog.Event, tunnelIP string, cidrs map[string]string) string {
 	got := e.Fields.NeighborIP
 	want, ok := cgwInside(cidrs[tunnelIP])
 	if got == "" || !ok || got == want.String() {

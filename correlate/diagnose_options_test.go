@@ -6,35 +6,36 @@ import (
 	"time"
 
 	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // A DPD timeout logged 80 s after BGP's hold timer explains the drop only
 // when the tunnel's DPD timeout is long enough for that lag.
 func TestDiagnoseUsesTunnelDPDTimeout(t *testing.T) {
 	const ip = "203.0.113.10"
-	hint := StreamID{VPNConnectionID: "vpn-0123456789abcdef0", TunnelIP: ip}
+	hint := vpnlog.StreamID{VPNConnectionID: "vpn-0123456789abcdef0", TunnelIP: ip}
 	base := time.Date(2026, 6, 12, 16, 0, 0, 0, time.UTC)
-	ike := func(at time.Duration, p1, p2, details string) Event {
+	ike := func(at time.Duration, p1, p2, details string) vpnlog.Event {
 		h := hint
-		h.Kind = StreamIKE
+		h.Kind = vpnlog.StreamIKE
 		raw := fmt.Sprintf(`{"event_timestamp":%d,"ike_phase1_state":%q,"ike_phase2_state":%q,"details":%q}`, base.Add(at).Unix(), p1, p2, details)
-		ev, err := ParseRecord([]byte(raw), h)
+		ev, err := vpnlog.ParseRecord([]byte(raw), h)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return ev
 	}
-	bgp := func(at time.Duration, status, details string) Event {
+	bgp := func(at time.Duration, status, details string) vpnlog.Event {
 		h := hint
-		h.Kind = StreamBGP
+		h.Kind = vpnlog.StreamBGP
 		raw := fmt.Sprintf(`{"resource_id":"%s_%s","event_timestamp":%d,"type":"BGPStatus","status":%q,"message":{"details":%q}}`, hint.VPNConnectionID, ip, base.Add(at).UnixMilli(), status, details)
-		ev, err := ParseRecord([]byte(raw), h)
+		ev, err := vpnlog.ParseRecord([]byte(raw), h)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return ev
 	}
-	evs := []Event{
+	evs := []vpnlog.Event{
 		ike(0, "established", "established", ""),
 		bgp(10*time.Second, "UP", "AWS-side peer BGP session state has changed from OpenConfirm to Established with neighbor 169.254.10.2"),
 		bgp(100*time.Second, "DOWN", "AWS-side peer sent a Hold Timer Expired notification to neighbor 169.254.10.2"),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // ClassifyResult is the answer of classify_vpn_message.
@@ -26,8 +27,8 @@ type ClassifyResult struct {
 	Stream       string                `json:"stream,omitempty"`
 	Parsed       string                `json:"parsed" jsonschema:"record (a whole JSON or text record was given) or details (bare message text)"`
 	Time         string                `json:"time,omitempty"`
-	Fields       *correlate.Fields     `json:"fields,omitempty"`
-	Route        *correlate.RouteAttrs `json:"route,omitempty"`
+	Fields       *vpnlog.Fields        `json:"fields,omitempty"`
+	Route        *vpnlog.RouteAttrs    `json:"route,omitempty"`
 	Phase1State  string                `json:"ike_phase1_state,omitempty"`
 	Phase2State  string                `json:"ike_phase2_state,omitempty"`
 	Causes       []string              `json:"causes"`
@@ -89,11 +90,11 @@ func ClassifyMessage(msg string) (ClassifyResult, error) {
 	if msg == "" {
 		return ClassifyResult{}, userErrorf("argument \"message\" is empty: pass one log record or its details text")
 	}
-	ev := correlate.Event{Raw: msg, Details: msg}
+	ev := vpnlog.Event{Raw: msg, Details: msg}
 	parsed := "details"
 	if looksLikeRecord(msg) {
-		e, err := correlate.ParseRecord([]byte(msg), correlate.StreamID{})
-		if errors.Is(err, correlate.ErrNoTime) {
+		e, err := vpnlog.ParseRecord([]byte(msg), vpnlog.StreamID{})
+		if errors.Is(err, vpnlog.ErrNoTime) {
 			// A record pasted without its timestamp still says what happened.
 			err = nil
 		}
@@ -106,17 +107,17 @@ func ClassifyMessage(msg string) (ClassifyResult, error) {
 		}
 	}
 	if parsed == "details" {
-		correlate.Classify(&ev) // infers the stream from the text
+		vpnlog.Classify(&ev) // infers the stream from the text
 	}
 	res := ClassifyResult{Category: string(ev.Category), Severity: ev.Severity.String(), Anomaly: ev.Anomaly, Parsed: parsed,
 		Route: ev.Route, Phase1State: ev.Phase1State.String(), Phase2State: ev.Phase2State.String(), Causes: []string{}, Checks: []string{}, References: []string{}}
-	if ev.Stream != correlate.StreamUnknown {
+	if ev.Stream != vpnlog.StreamUnknown {
 		res.Stream = ev.Stream.String()
 	}
-	if ev.Direction != correlate.DirNone {
+	if ev.Direction != vpnlog.DirNone {
 		res.Direction = ev.Direction.String()
 	}
-	if ev.Fields != (correlate.Fields{}) {
+	if ev.Fields != (vpnlog.Fields{}) {
 		f := ev.Fields
 		res.Fields = &f
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // DiagnoseResult is the answer of diagnose_tunnel_drop.
@@ -92,8 +93,8 @@ type OtherTunnelView struct {
 	IncidentID   string `json:"incident_id,omitempty"`
 }
 
-func streamName(e *correlate.Event) string {
-	return correlate.StreamID{VPNConnectionID: e.VPNConnectionID, TunnelIP: e.TunnelIP, Kind: e.Stream}.String()
+func streamName(e *vpnlog.Event) string {
+	return vpnlog.StreamID{VPNConnectionID: e.VPNConnectionID, TunnelIP: e.TunnelIP, Kind: e.Stream}.String()
 }
 
 func causeView(c *correlate.Cause, in *correlate.Incident, conn *source.Connection, loc *time.Location) CauseView {
@@ -102,7 +103,7 @@ func causeView(c *correlate.Cause, in *correlate.Incident, conn *source.Connecti
 	if loc != time.UTC {
 		v.AtLocal = msView(c.AtMs, loc).Local
 	}
-	if c.Direction != correlate.DirNone {
+	if c.Direction != vpnlog.DirNone {
 		v.Direction = c.Direction.String()
 	}
 	if e, ok := catalog.Lookup(c.Category); ok {
@@ -152,7 +153,7 @@ func (r *DiagnoseResult) addAdvice(c *correlate.Cause, role string, conn *source
 			break
 		}
 	}
-	if ctx.Record != nil && ctx.Record.Direction == correlate.DirNone && c.Direction != correlate.DirNone {
+	if ctx.Record != nil && ctx.Record.Direction == vpnlog.DirNone && c.Direction != vpnlog.DirNone {
 		rec := *ctx.Record
 		rec.Direction = c.Direction
 		ctx.Record = &rec
@@ -519,7 +520,7 @@ func nextSteps(conn *source.Connection, in *correlate.Incident, dg *correlate.Di
 		} else {
 			steps = append(steps, "Ask the user about the customer gateway's internet uplink and any maintenance at that time: both tunnels failed together.")
 		}
-	case strings.HasPrefix(string(dg.RootCause.Category), "bgp.cease.") && dg.RootCause.Direction == correlate.DirReceived:
+	case strings.HasPrefix(string(dg.RootCause.Category), "bgp.cease.") && dg.RootCause.Direction == vpnlog.DirReceived:
 		steps = append(steps, "Ask the user what the customer gateway's BGP log says about this session at that time: it closed the session.")
 	}
 	steps = append(steps, fmt.Sprintf("summarize_vpn_health {\"vpn_connection_id\":%q} to see whether this is a one-off or a pattern", conn.ID))

@@ -16,8 +16,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/vpnlens/vpnlens/catalog"
-	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // FetchLogsResult is the answer of fetch_vpn_logs.
@@ -114,9 +114,9 @@ func (d *Deps) fetch(ctx context.Context, a args) (FetchLogsResult, error) {
 	switch strings.ToLower(stream) {
 	case "", "both":
 	case "ike", "tunnel":
-		q.Kinds = []correlate.StreamKind{correlate.StreamIKE}
+		q.Kinds = []vpnlog.StreamKind{vpnlog.StreamIKE}
 	case "bgp":
-		q.Kinds = []correlate.StreamKind{correlate.StreamBGP}
+		q.Kinds = []vpnlog.StreamKind{vpnlog.StreamBGP}
 	default:
 		return res, userErrorf("argument \"stream\" must be \"ike\", \"bgp\" or \"both\", got %q", stream)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // HealthResult is the answer of summarize_vpn_health.
@@ -387,7 +388,7 @@ func connectionHealth(c *source.Connection, an *analysis, w window) ConnectionHe
 		t := &c.Tunnels[ti]
 		th := TunnelHealth{Number: t.Number, OutsideIP: t.OutsideIP, LoggingEnabled: t.Logging.IKEEnabled || t.Logging.BGPEnabled, ByRootCause: map[string]int{}}
 		uptime := 100.0
-		var firstWarn, lastWarn, peakWarn *correlate.Event
+		var firstWarn, lastWarn, peakWarn *vpnlog.Event
 		routine := 0
 		for i := range an.events {
 			e := &an.events[i]

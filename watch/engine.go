@@ -21,6 +21,7 @@ import (
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Defaults.
@@ -105,7 +106,7 @@ type Stats struct {
 
 // connBuf is one connection's records in memory.
 type connBuf struct {
-	events []correlate.Event // sorted (see sortEvents)
+	events []vpnlog.Event // sorted (see sortEvents)
 	// keys maps each record held to its arrival number: records of one
 	// stream with the same time keep the order they were logged in.
 	keys map[uint64]uint64
@@ -263,7 +264,7 @@ func (e *Engine) Step(ctx context.Context) error {
 			e.log.Warn("watch: " + n)
 		}
 	}
-	byConn := map[string][]correlate.Event{}
+	byConn := map[string][]vpnlog.Event{}
 	for i := range batch.Events {
 		ev := &batch.Events[i]
 		byConn[ev.VPNConnectionID] = append(byConn[ev.VPNConnectionID], *ev)
@@ -353,7 +354,7 @@ func (e *Engine) account(b *Batch) {
 }
 
 // eventKey identifies a record: its stream, time and text.
-func eventKey(ev *correlate.Event) uint64 {
+func eventKey(ev *vpnlog.Event) uint64 {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00", ev.VPNConnectionID, ev.TunnelIP, ev.Stream, ev.TimeMs)
 	h.Write([]byte(ev.Raw))
@@ -361,8 +362,8 @@ func eventKey(ev *correlate.Event) uint64 {
 }
 
 // merge adds records not seen before; it reports the new ones.
-func (b *connBuf) merge(evs []correlate.Event) []correlate.Event {
-	var fresh []correlate.Event
+func (b *connBuf) merge(evs []vpnlog.Event) []vpnlog.Event {
+	var fresh []vpnlog.Event
 	for i := range evs {
 		k := eventKey(&evs[i])
 		if _, ok := b.keys[k]; ok {
@@ -402,7 +403,7 @@ func (b *connBuf) sort() {
 		}
 		return seqs[idx[x]] < seqs[idx[y]]
 	})
-	out := make([]correlate.Event, len(b.events))
+	out := make([]vpnlog.Event, len(b.events))
 	for i, j := range idx {
 		out[i] = b.events[j]
 	}
@@ -421,7 +422,7 @@ func (b *connBuf) trim(cutoff int64) {
 		k := eventKey(&b.events[j])
 		keys[k] = b.keys[k]
 	}
-	b.events = append([]correlate.Event(nil), b.events[i:]...)
+	b.events = append([]vpnlog.Event(nil), b.events[i:]...)
 	b.keys = keys
 	if b.fullFrom < cutoff {
 		b.fullFrom = cutoff
@@ -449,7 +450,7 @@ func (e *Engine) unfinished(vpn string) []*IncidentState {
 }
 
 // stepConn folds one connection's new records in and acts on its incidents.
-func (e *Engine) stepConn(ctx context.Context, c *source.Connection, evs []correlate.Event, frontier int64, now time.Time) error {
+func (e *Engine) stepConn(ctx context.Context, c *source.Connection, evs []vpnlog.Event, frontier int64, now time.Time) error {
 	b := e.buf(c.ID)
 	cs := e.st.Connections[c.ID]
 	initializing := cs == nil
@@ -635,20 +636,20 @@ func (e *Engine) match(in *correlate.Incident) *IncidentState {
 // toolDeps serves the buffered records to the tools' diagnosis. Tunnels
 // with records count as logged whatever the inventory says (--log-group
 // set-ups deliver logs the tunnel options do not name).
-func (e *Engine) toolDeps(c *source.Connection, evs []correlate.Event) *tools.Deps {
+func (e *Engine) toolDeps(c *source.Connection, evs []vpnlog.Event) *tools.Deps {
 	conn := *c
 	conn.Tunnels = append([]source.Tunnel(nil), c.Tunnels...)
-	has := map[string]map[correlate.StreamKind]bool{}
+	has := map[string]map[vpnlog.StreamKind]bool{}
 	for i := range evs {
 		if has[evs[i].TunnelIP] == nil {
-			has[evs[i].TunnelIP] = map[correlate.StreamKind]bool{}
+			has[evs[i].TunnelIP] = map[vpnlog.StreamKind]bool{}
 		}
 		has[evs[i].TunnelIP][evs[i].Stream] = true
 	}
 	for i := range conn.Tunnels {
 		t := &conn.Tunnels[i]
-		t.Logging.IKEEnabled = t.Logging.IKEEnabled || has[t.OutsideIP][correlate.StreamIKE]
-		t.Logging.BGPEnabled = t.Logging.BGPEnabled || has[t.OutsideIP][correlate.StreamBGP]
+		t.Logging.IKEEnabled = t.Logging.IKEEnabled || has[t.OutsideIP][vpnlog.StreamIKE]
+		t.Logging.BGPEnabled = t.Logging.BGPEnabled || has[t.OutsideIP][vpnlog.StreamBGP]
 	}
 	ms := &memSource{conns: []source.Connection{conn}, events: evs}
 	quiet := slog.New(slog.DiscardHandler)
@@ -658,7 +659,7 @@ func (e *Engine) toolDeps(c *source.Connection, evs []correlate.Event) *tools.De
 // diagnose asks diagnose_tunnel_drop's code about the incident. Should it
 // not find it (a window edge), the report is built from correlate's
 // diagnosis directly, so that no incident goes unreported.
-func (e *Engine) diagnose(ctx context.Context, deps *tools.Deps, in *correlate.Incident, evs []correlate.Event) *tools.DiagnoseResult {
+func (e *Engine) diagnose(ctx context.Context, deps *tools.Deps, in *correlate.Incident, evs []vpnlog.Event) *tools.DiagnoseResult {
 	res, err := deps.Incident(ctx, in.ID)
 	if err == nil {
 		return &res
@@ -758,7 +759,7 @@ func (e *Engine) Stats() Stats {
 // tunnel's last record, which, while it is down and silent, leaves out the
 // failover happening right now. Route updates on the other tunnel since
 // this one went down show it carrying the traffic.
-func openFailover(dg *tools.DiagnoseResult, in *correlate.Incident, c *source.Connection, evs []correlate.Event) {
+func openFailover(dg *tools.DiagnoseResult, in *correlate.Incident, c *source.Connection, evs []vpnlog.Event) {
 	if !in.Down || in.Recovered || !strings.HasPrefix(dg.Impact.Failover, "likely") {
 		return
 	}

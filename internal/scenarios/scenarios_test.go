@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/vpnlens/vpnlens/catalog"
-	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // committedDir is the checked-in copy of the scenario set.
@@ -100,18 +100,18 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 
 // recordCategory classifies a generated record the way the reader will.
 func recordCategory(r tunnelsim.Record, ike bool) catalog.Category {
-	ev := correlate.Event{Details: r.Details, Phase1State: correlate.ParseIKEState(r.P1), Phase2State: correlate.ParseIKEState(r.P2),
+	ev := vpnlog.Event{Details: r.Details, Phase1State: vpnlog.ParseIKEState(r.P1), Phase2State: vpnlog.ParseIKEState(r.P2),
 		BGPType: r.BGPType, BGPStatus: r.Status}
 	if ike {
-		ev.Stream = correlate.StreamIKE
+		ev.Stream = vpnlog.StreamIKE
 	} else {
-		ev.Stream = correlate.StreamBGP
+		ev.Stream = vpnlog.StreamBGP
 	}
 	if r.Route != nil {
 		ev.Details = r.Route.Details
-		ev.Route = &correlate.RouteAttrs{Prefix: r.Route.Prefix, ASPath: r.Route.ASPath, NextHopIP: r.Route.NextHop}
+		ev.Route = &vpnlog.RouteAttrs{Prefix: r.Route.Prefix, ASPath: r.Route.ASPath, NextHopIP: r.Route.NextHop}
 	}
-	correlate.Classify(&ev)
+	vpnlog.Classify(&ev)
 	return ev.Category
 }
 

@@ -1,9 +1,4 @@
-// Package correlate turns raw AWS Site-to-Site VPN log records into typed,
-// classified events and reasons about them (timelines, incidents, causes).
-//
-// It is pure domain logic: no AWS SDK, no MCP. Sources feed it bytes; tools
-// and the command line render what it returns.
-package correlate
+package vpnlog
 
 import (
 	"time"
