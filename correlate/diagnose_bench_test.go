@@ -16,8 +16,8 @@ import (
 
 // Diagnosis benchmarks over generated logs: a day of one connection, and a
 // week of 50 connections. The logs are written as AWS writes them (JSON
-// lines) and read back through vpnlog.ReadRecords once, outside the timer, so the
-// events carry what real ones do (raw text, fields, categories). Each
+// lines) and read back through vpnlog.ReadRecords once, outside the timer,
+// so the events carry what real ones do (raw text, fields, categories). Each
 // iteration does what diagnose_tunnel_drop and summarize_vpn_health do per
 // connection: merge the streams (SortEvents on a copy), find the incidents
 // and diagnose every one of them.
