@@ -2,6 +2,8 @@ package correlate
 
 import (
 	"sort"
+
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // tunnelKey names one tunnel of one connection.
@@ -14,7 +16,7 @@ type tunnelKey struct{ vpn, ip string }
 // incident: explaining every incident of a busy week cost incidents ×
 // records.
 type timelineIndex struct {
-	all       []Event
+	all       []vpnlog.Event
 	ikeStates map[tunnelKey][]int32 // a tunnel's IKE records that carry phase states
 	records   map[tunnelKey][]int32 // every record of a tunnel
 	tunnels   map[string][]string   // a connection's tunnel IPs, sorted
@@ -24,7 +26,7 @@ type timelineIndex struct {
 // newTimelineIndex indexes all (sorted by time, as BuildTimeline leaves
 // it; a list found out of order is sorted, so that a caller's unsorted
 // slice costs time, not a wrong answer).
-func newTimelineIndex(all []Event, incs []Incident) *timelineIndex {
+func newTimelineIndex(all []vpnlog.Event, incs []Incident) *timelineIndex {
 	ix := &timelineIndex{all: all, ikeStates: map[tunnelKey][]int32{}, records: map[tunnelKey][]int32{},
 		tunnels: map[string][]string{}, downIncs: map[tunnelKey][]int32{}}
 	for i := range all {
@@ -35,7 +37,7 @@ func newTimelineIndex(all []Event, incs []Incident) *timelineIndex {
 			ix.tunnels[k.vpn] = append(ix.tunnels[k.vpn], k.ip)
 		}
 		ix.records[k] = append(recs, int32(i))
-		if e.Stream == StreamIKE && e.Phase1State != IKEStateUnset {
+		if e.Stream == vpnlog.StreamIKE && e.Phase1State != vpnlog.IKEStateUnset {
 			ix.ikeStates[k] = append(ix.ikeStates[k], int32(i))
 		}
 	}
@@ -74,7 +76,7 @@ func (ix *timelineIndex) after(list []int32, ms int64, inclusive bool) int {
 
 // lastIKEState is the tunnel's last IKE record with phase states at or
 // before ms (strictly before when strict), or nil.
-func (ix *timelineIndex) lastIKEState(vpn, ip string, ms int64, strict bool) *Event {
+func (ix *timelineIndex) lastIKEState(vpn, ip string, ms int64, strict bool) *vpnlog.Event {
 	list := ix.ikeStates[tunnelKey{vpn, ip}]
 	if p := ix.after(list, ms, strict); p > 0 {
 		return &ix.all[list[p-1]]
@@ -84,7 +86,7 @@ func (ix *timelineIndex) lastIKEState(vpn, ip string, ms int64, strict bool) *Ev
 
 // ikeStatesAround are the tunnel's last IKE record with phase states at or
 // before ms and its first one after ms (either may be nil).
-func (ix *timelineIndex) ikeStatesAround(vpn, ip string, ms int64) (before, after *Event) {
+func (ix *timelineIndex) ikeStatesAround(vpn, ip string, ms int64) (before, after *vpnlog.Event) {
 	list := ix.ikeStates[tunnelKey{vpn, ip}]
 	p := ix.after(list, ms, false)
 	if p > 0 {
@@ -114,7 +116,7 @@ func (ix *timelineIndex) ikeUpBetween(vpn, ip string, from, to int64) bool {
 
 // window calls fn for every record of the tunnel from start to end, both
 // included.
-func (ix *timelineIndex) window(vpn, ip string, start, end int64, fn func(*Event)) {
+func (ix *timelineIndex) window(vpn, ip string, start, end int64, fn func(*vpnlog.Event)) {
 	list := ix.records[tunnelKey{vpn, ip}]
 	for p := ix.after(list, start, true); p < len(list); p++ {
 		e := &ix.all[list[p]]

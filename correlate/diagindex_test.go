@@ -5,18 +5,21 @@ import (
 	"math/rand/v2"
 	"sort"
 	"testing"
+
+	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // sortEventsByScan is SortEvents as it was written first: a stable sort of
 // the records themselves. SortEvents must put every record where it does.
-func sortEventsByScan(evs []Event) {
+func sortEventsByScan(evs []vpnlog.Event) {
 	sort.SliceStable(evs, func(i, j int) bool { return floorSec(evs[i].TimeMs) < floorSec(evs[j].TimeMs) })
 	for lo := 0; lo < len(evs); {
 		hi := lo + 1
 		sec := floorSec(evs[lo].TimeMs)
-		coarse := evs[lo].Precision == PrecisionSeconds
+		coarse := evs[lo].Precision == vpnlog.PrecisionSeconds
 		for hi < len(evs) && floorSec(evs[hi].TimeMs) == sec {
-			coarse = coarse || evs[hi].Precision == PrecisionSeconds
+			coarse = coarse || evs[hi].Precision == vpnlog.PrecisionSeconds
 			hi++
 		}
 		g := evs[lo:hi]
@@ -31,29 +34,29 @@ func sortEventsByScan(evs []Event) {
 	}
 }
 
-var indexTestCategories = []Category{IKEStateReport, IKEDPDTimeout, IKEPSKMismatch, BGPHoldTimerExpired, BGPStateChange,
-	BGPEstablished, RouteAdvertised, RouteWithdrawn, BGPCeaseAdminReset, IKENegotiation}
+var indexTestCategories = []catalog.Category{catalog.IKEStateReport, catalog.IKEDPDTimeout, catalog.IKEPSKMismatch, catalog.BGPHoldTimerExpired, catalog.BGPStateChange,
+	catalog.BGPEstablished, catalog.RouteAdvertised, catalog.RouteWithdrawn, catalog.BGPCeaseAdminReset, catalog.IKENegotiation}
 
-var indexTestStates = []IKEState{IKEStateUnset, IKEStateDown, IKEStateEstablished, IKEStateRekeying}
+var indexTestStates = []vpnlog.IKEState{vpnlog.IKEStateUnset, vpnlog.IKEStateDown, vpnlog.IKEStateEstablished, vpnlog.IKEStateRekeying}
 
 // randomTimeline: records of two connections with two tunnels each, many
 // sharing a second or a millisecond, some with second precision, in
 // random order.
-func randomTimeline(r *rand.Rand, n int) []Event {
-	evs := make([]Event, n)
+func randomTimeline(r *rand.Rand, n int) []vpnlog.Event {
+	evs := make([]vpnlog.Event, n)
 	for i := range evs {
 		e := &evs[i]
 		e.TimeMs = 1_700_000_000_000 + r.Int64N(40)*500 + r.Int64N(3)
 		if r.IntN(3) == 0 {
-			e.Precision = PrecisionSeconds
+			e.Precision = vpnlog.PrecisionSeconds
 			e.TimeMs -= e.TimeMs % 1000
 		}
 		e.VPNConnectionID = fmt.Sprintf("vpn-%d", r.IntN(2))
 		e.TunnelIP = fmt.Sprintf("198.51.100.%d", 1+r.IntN(2))
 		e.Category = indexTestCategories[r.IntN(len(indexTestCategories))]
-		e.Stream = StreamBGP
+		e.Stream = vpnlog.StreamBGP
 		if e.Category[:3] == "ike" {
-			e.Stream = StreamIKE
+			e.Stream = vpnlog.StreamIKE
 			e.Phase1State = indexTestStates[r.IntN(len(indexTestStates))]
 			e.Phase2State = indexTestStates[r.IntN(len(indexTestStates))]
 		}
@@ -66,7 +69,7 @@ func TestSortEventsMatchesStableSortOfRecords(t *testing.T) {
 	for seed := range uint64(300) {
 		r := rand.New(rand.NewPCG(seed, 0x50f7))
 		evs := randomTimeline(r, 1+r.IntN(200))
-		want := append([]Event(nil), evs...)
+		want := append([]vpnlog.Event(nil), evs...)
 		sortEventsByScan(want)
 		SortEvents(evs)
 		for i := range evs {
@@ -89,7 +92,7 @@ func TestTimelineIndexMatchesScan(t *testing.T) {
 			ms := 1_700_000_000_000 + r.Int64N(42)*500 - 1000 + r.Int64N(3)
 			to := ms + r.Int64N(5000)
 			strict := r.IntN(2) == 0
-			var last, before, after *Event
+			var last, before, after *vpnlog.Event
 			upBetween, inWindow := false, 0
 			for i := range all {
 				a := &all[i]
@@ -99,7 +102,7 @@ func TestTimelineIndexMatchesScan(t *testing.T) {
 				if a.TimeMs >= ms && a.TimeMs <= to {
 					inWindow++
 				}
-				if a.Stream != StreamIKE || a.Phase1State == IKEStateUnset {
+				if a.Stream != vpnlog.StreamIKE || a.Phase1State == vpnlog.IKEStateUnset {
 					continue
 				}
 				// By time; between records of one millisecond, by timeline
@@ -129,7 +132,7 @@ func TestTimelineIndexMatchesScan(t *testing.T) {
 				t.Fatalf("seed %d: ikeUpBetween(%d, %d) = %v, want %v", seed, ms, to, got, upBetween)
 			}
 			n := 0
-			ix.window(vpn, ip, ms, to, func(*Event) { n++ })
+			ix.window(vpn, ip, ms, to, func(*vpnlog.Event) { n++ })
 			if n != inWindow {
 				t.Fatalf("seed %d: window(%d, %d) has %d records, want %d", seed, ms, to, n, inWindow)
 			}
@@ -141,7 +144,7 @@ func TestTimelineIndexMatchesScan(t *testing.T) {
 func TestTimelineIndexUnsortedInput(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	all := randomTimeline(r, 300)
-	sorted := append([]Event(nil), all...)
+	sorted := append([]vpnlog.Event(nil), all...)
 	SortEvents(sorted)
 	ix, want := newTimelineIndex(all, nil), newTimelineIndex(sorted, nil)
 	for ms := int64(1_700_000_000_000); ms < 1_700_000_021_000; ms += 250 {

@@ -6,24 +6,27 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Cause is a diagnosed cause: the record class that explains the incident,
 // where and when it first appeared, and the records that show it.
 type Cause struct {
-	Category    Category
+	Category    catalog.Category
 	TunnelIP    string
 	AtMs        int64
 	Confidence  float64
-	Direction   Direction
+	Direction   vpnlog.Direction
 	Explanation string
-	Evidence    []Event
+	Evidence    []vpnlog.Event
 	Count       int // records of this class in the incident
 }
 
 // Alternative is a candidate cause that ranks lower, with the reason.
 type Alternative struct {
-	Category Category
+	Category catalog.Category
 	AtMs     int64
 	Count    int
 	Why      string
@@ -36,7 +39,7 @@ type TunnelState struct {
 	RouteUpdates int    // route records it logged during the incident (failover carrying traffic)
 	IncidentID   string // its own overlapping incident, if any
 	DownMs       int64
-	RootCategory Category
+	RootCategory catalog.Category
 }
 
 // Impact is what the incident cost.
@@ -67,7 +70,7 @@ type Diagnosis struct {
 	Summary          string
 }
 
-func layerDepth(c Category) int {
+func layerDepth(c catalog.Category) int {
 	switch {
 	case strings.HasPrefix(string(c), "ike."):
 		return 3
@@ -80,10 +83,10 @@ func layerDepth(c Category) int {
 }
 
 // ikeFailure lists IKE classes that tear a tunnel down or keep it down.
-func ikeFailure(c Category) bool {
+func ikeFailure(c catalog.Category) bool {
 	switch c {
-	case IKEDPDTimeout, IKECGWDeleteIKESA, IKECGWDeleteChildSA, IKEPSKMismatch, IKEAuthFailed,
-		IKEProposalMismatch, IKETSUnacceptable, IKEPhase2Failed, IKEPhase1Timeout:
+	case catalog.IKEDPDTimeout, catalog.IKECGWDeleteIKESA, catalog.IKECGWDeleteChildSA, catalog.IKEPSKMismatch, catalog.IKEAuthFailed,
+		catalog.IKEProposalMismatch, catalog.IKETSUnacceptable, catalog.IKEPhase2Failed, catalog.IKEPhase1Timeout:
 		return true
 	}
 	return false
@@ -91,22 +94,22 @@ func ikeFailure(c Category) bool {
 
 // bgpSpecificity ranks BGP failure classes: a specific reason beats the bare
 // state change it causes.
-func bgpSpecificity(c Category) int {
+func bgpSpecificity(c catalog.Category) int {
 	switch c {
-	case BGPPrefixLimitExceed, BGPBadOpenASN, BGPHoldTimerExpired,
-		BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
-		BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision, BGPCeaseOther:
+	case catalog.BGPPrefixLimitExceed, catalog.BGPBadOpenASN, catalog.BGPHoldTimerExpired,
+		catalog.BGPCeaseMaxPrefixes, catalog.BGPCeaseAdminShut, catalog.BGPCeasePeerDeconf, catalog.BGPCeaseAdminReset,
+		catalog.BGPCeaseConnRejected, catalog.BGPCeaseConfigChange, catalog.BGPCeaseCollision, catalog.BGPCeaseOther:
 		return 2
-	case BGPConnectActive:
+	case catalog.BGPConnectActive:
 		return 1
-	case BGPStateChange:
+	case catalog.BGPStateChange:
 		return 0
 	}
 	return -1
 }
 
-func routeDenied(c Category) bool {
-	return c == RouteDeniedASLoop || c == RouteDeniedNextHop || c == RouteDeniedOther
+func routeDenied(c catalog.Category) bool {
+	return c == catalog.RouteDeniedASLoop || c == catalog.RouteDeniedNextHop || c == catalog.RouteDeniedOther
 }
 
 // crossLayerSlackMs bounds how far from the root record evidence is quoted,
@@ -124,11 +127,11 @@ const crossLayerSlackMs = 90 * 1000
 //     that the tunnel options set (DpdTimeoutSeconds: 30 by default, may be
 //     configured higher), counted from the last answer: minutes;
 //   - negotiation failures and phase-down records: crossLayerSlackMs.
-func ikeLagMs(c Category) int64 {
+func ikeLagMs(c catalog.Category) int64 {
 	switch c {
-	case IKECGWDeleteIKESA, IKECGWDeleteChildSA:
+	case catalog.IKECGWDeleteIKESA, catalog.IKECGWDeleteChildSA:
 		return 2 * 1000
-	case IKEDPDTimeout, IKEPhase1Timeout:
+	case catalog.IKEDPDTimeout, catalog.IKEPhase1Timeout:
 		return 180 * 1000
 	}
 	return crossLayerSlackMs
@@ -137,28 +140,30 @@ func ikeLagMs(c Category) int64 {
 // ikeTimerFailure: failures detected by a timer running out, whose record
 // comes late by nature; the phase states logged while the timer ran still
 // read "established", so they are no evidence the tunnel was up.
-func ikeTimerFailure(c Category) bool { return c == IKEDPDTimeout || c == IKEPhase1Timeout }
+func ikeTimerFailure(c catalog.Category) bool {
+	return c == catalog.IKEDPDTimeout || c == catalog.IKEPhase1Timeout
+}
 
 // ikeStateUp reports an IKE record whose phase states say the tunnel carries
 // traffic.
-func ikeStateUp(e *Event) bool {
-	return e.Stream == StreamIKE && (e.Phase1State == IKEStateEstablished || e.Phase1State == IKEStateRekeying) &&
-		(e.Phase2State == IKEStateEstablished || e.Phase2State == IKEStateRekeying)
+func ikeStateUp(e *vpnlog.Event) bool {
+	return e.Stream == vpnlog.StreamIKE && (e.Phase1State == vpnlog.IKEStateEstablished || e.Phase1State == vpnlog.IKEStateRekeying) &&
+		(e.Phase2State == vpnlog.IKEStateEstablished || e.Phase2State == vpnlog.IKEStateRekeying)
 }
 
 // ikePhaseDown is a tunnel status record that reports a phase down.
-func ikePhaseDown(e *Event) bool {
-	return e.Category == IKEStateReport && (e.Phase1State == IKEStateDown || e.Phase2State == IKEStateDown)
+func ikePhaseDown(e *vpnlog.Event) bool {
+	return e.Category == catalog.IKEStateReport && (e.Phase1State == vpnlog.IKEStateDown || e.Phase2State == vpnlog.IKEStateDown)
 }
 
 // routineUp: a record that is not an IKE failure and says both phases are
 // up (failure records may carry "established" while an old SA lives on).
-func routineUp(e *Event) bool { return e != nil && !ikeFailure(e.Category) && ikeStateUp(e) }
+func routineUp(e *vpnlog.Event) bool { return e != nil && !ikeFailure(e.Category) && ikeStateUp(e) }
 
 // ikeWasUpBefore: the tunnel's last IKE record with phase states before e
 // said it was up, so e is the moment it went down (not a snapshot of a
 // tunnel that had never come up).
-func ikeWasUpBefore(ix *timelineIndex, e *Event) bool {
+func ikeWasUpBefore(ix *timelineIndex, e *vpnlog.Event) bool {
 	last := ix.lastIKEState(e.VPNConnectionID, e.TunnelIP, e.TimeMs, true)
 	return last != nil && ikeStateUp(last)
 }
@@ -167,7 +172,7 @@ func ikeWasUpBefore(ix *timelineIndex, e *Event) bool {
 // its last IKE record at or before ms came after the failure and is a
 // routine one saying both phases are up. An IKE failure that healed does
 // not explain a BGP loss that came later.
-func ikeHealedBefore(ix *timelineIndex, ike *Event, ms int64) bool {
+func ikeHealedBefore(ix *timelineIndex, ike *vpnlog.Event, ms int64) bool {
 	last := ix.lastIKEState(ike.VPNConnectionID, ike.TunnelIP, ms, false)
 	return routineUp(last) && last.TimeMs >= ike.TimeMs && !(last.TimeMs == ike.TimeMs && last.Raw == ike.Raw)
 }
@@ -181,7 +186,7 @@ func ikeUpAt(ix *timelineIndex, vpn, ip string, ms int64) bool {
 // tookDown says how an IKE failure brought the tunnel down: at once, or
 // (a failed rekey) by leaving the SA in use to expire, the tunnel going
 // down only then.
-func tookDown(in *Incident, ike *Event) string {
+func tookDown(in *Incident, ike *vpnlog.Event) string {
 	if in.Down && in.DownMs > ike.TimeMs+2000 {
 		return fmt.Sprintf("began the failure: the SA in use carried traffic until it ran out and the tunnel went down at %s", FormatMs(in.DownMs))
 	}
@@ -193,7 +198,7 @@ func tookDown(in *Incident, ike *Event) string {
 // between, or it came later but within what its detection can lag behind
 // the tunnel's actual loss (ikeLagMs) with nothing showing the tunnel up in
 // between.
-func ikeExplainsBGP(ix *timelineIndex, ike, bgp *Event, opts DiagnoseOptions) bool {
+func ikeExplainsBGP(ix *timelineIndex, ike, bgp *vpnlog.Event, opts DiagnoseOptions) bool {
 	lag := ike.TimeMs - bgp.TimeMs
 	if lag <= 0 {
 		return !ikeHealedBefore(ix, ike, bgp.TimeMs)
@@ -202,7 +207,7 @@ func ikeExplainsBGP(ix *timelineIndex, ike, bgp *Event, opts DiagnoseOptions) bo
 		return true
 	}
 	limit := ikeLagMs(ike.Category)
-	if d := opts.DPDTimeout[ike.TunnelIP]; d > 0 && ike.Category == IKEDPDTimeout {
+	if d := opts.DPDTimeout[ike.TunnelIP]; d > 0 && ike.Category == catalog.IKEDPDTimeout {
 		// The tunnel's own DPD timeout, plus the retransmissions' spread.
 		limit = (d + 30*time.Second).Milliseconds()
 	}
@@ -228,12 +233,12 @@ type DiagnoseOptions struct {
 // timeline for the window (every tunnel), incs its incidents. To explain
 // several incidents of one timeline, use a Diagnoser: it indexes the
 // timeline once.
-func Diagnose(in *Incident, all []Event, incs []Incident) Diagnosis {
+func Diagnose(in *Incident, all []vpnlog.Event, incs []Incident) Diagnosis {
 	return DiagnoseWith(in, all, incs, DiagnoseOptions{})
 }
 
 // DiagnoseWith is Diagnose with facts about the tunnels.
-func DiagnoseWith(in *Incident, all []Event, incs []Incident, opts DiagnoseOptions) Diagnosis {
+func DiagnoseWith(in *Incident, all []vpnlog.Event, incs []Incident, opts DiagnoseOptions) Diagnosis {
 	return NewDiagnoser(all, incs, opts).Diagnose(in)
 }
 
@@ -246,7 +251,7 @@ type Diagnoser struct {
 }
 
 // NewDiagnoser indexes a sorted timeline (all) and its incidents.
-func NewDiagnoser(all []Event, incs []Incident, opts DiagnoseOptions) *Diagnoser {
+func NewDiagnoser(all []vpnlog.Event, incs []Incident, opts DiagnoseOptions) *Diagnoser {
 	return &Diagnoser{ix: newTimelineIndex(all, incs), incs: incs, opts: opts}
 }
 
@@ -255,7 +260,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	ix, opts := dg.ix, dg.opts
 	d := Diagnosis{Incident: in}
 	evs := in.Events
-	first := func(pred func(*Event) bool) *Event {
+	first := func(pred func(*vpnlog.Event) bool) *vpnlog.Event {
 		for i := range evs {
 			if troubling(&evs[i]) && pred(&evs[i]) {
 				return &evs[i]
@@ -263,9 +268,9 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 		}
 		return nil
 	}
-	bgpDown := first(func(e *Event) bool { return bgpSpecificity(e.Category) >= 0 })
+	bgpDown := first(func(e *vpnlog.Event) bool { return bgpSpecificity(e.Category) >= 0 })
 
-	var root *Event
+	var root *vpnlog.Event
 	conf := 0.5
 	why := ""
 	// 1. The deepest layer first: the first IKE-layer failure that explains
@@ -273,7 +278,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	// collateral. A phase reported down with no reason counts when it is
 	// the moment an up tunnel went down, unless a specific IKE failure
 	// follows within seconds (the reason beats the bare state).
-	var ike *Event
+	var ike *vpnlog.Event
 	for i := range evs {
 		e := &evs[i]
 		if !troubling(e) {
@@ -302,7 +307,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	}
 	if ike != nil {
 		root = ike
-		bare := ike.Category == IKEStateReport
+		bare := ike.Category == catalog.IKEStateReport
 		switch {
 		case bare && bgpDown != nil:
 			conf = 0.6
@@ -343,9 +348,9 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 		root = best
 		conf = 0.8
 		switch {
-		case best.Category == BGPPrefixLimitExceed || best.Category == BGPBadOpenASN:
+		case best.Category == catalog.BGPPrefixLimitExceed || best.Category == catalog.BGPBadOpenASN:
 			conf = 0.95
-		case best.Category == BGPHoldTimerExpired:
+		case best.Category == catalog.BGPHoldTimerExpired:
 			if ikeUpAround(ix, in.VPNConnectionID, in.TunnelIP, best.TimeMs) {
 				conf = 0.85
 				why = "BGP keepalives stopped arriving while IKE phase 1 and 2 stayed established: the tunnel carried traffic but not the BGP session (gateway CPU, MTU/fragmentation, an ACL or firewall on TCP 179, asymmetric routing)."
@@ -354,43 +359,43 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 				why = "The BGP hold timer ran out; no IKE records show the tunnel's own state around it."
 			}
 		case strings.HasPrefix(string(best.Category), "bgp.cease."):
-			if best.Direction == DirReceived {
+			if best.Direction == vpnlog.DirReceived {
 				why = "The customer gateway closed the BGP session and said why (Cease notification received from it)."
 			} else {
 				why = "AWS closed the BGP session and said why (Cease notification sent to the customer gateway)."
 			}
 			conf = 0.85
-		case best.Category == BGPConnectActive:
+		case best.Category == catalog.BGPConnectActive:
 			conf = 0.7
 			why = "BGP could not complete its TCP connection (port 179) to the customer gateway's inside address."
-		case best.Category == BGPStateChange:
+		case best.Category == catalog.BGPStateChange:
 			conf = 0.5
 			why = "The BGP session left Established without any logged reason (no Cease, hold timer or IKE failure)."
 		}
 	}
 	// 3. Route layer with the session up.
 	if root == nil {
-		if r := first(func(e *Event) bool { return routeDenied(e.Category) }); r != nil {
+		if r := first(func(e *vpnlog.Event) bool { return routeDenied(e.Category) }); r != nil {
 			root, conf = r, 0.9
 			why = "The session stayed up, but AWS rejected routes the customer gateway advertised."
 		}
 	}
 	// 4. Whatever is left: phase-state snapshots, warnings, unknown messages.
 	if root == nil {
-		if r := first(func(e *Event) bool { return e.Category == IKEStateReport }); r != nil {
+		if r := first(func(e *vpnlog.Event) bool { return e.Category == catalog.IKEStateReport }); r != nil {
 			root, conf = r, 0.4
 			why = "IKE reported a phase down without logging a reason."
-		} else if r := first(func(e *Event) bool { return e.Category == BGPPrefixLimitWarn }); r != nil {
+		} else if r := first(func(e *vpnlog.Event) bool { return e.Category == catalog.BGPPrefixLimitWarn }); r != nil {
 			root, conf = r, 0.7
 			why = "Received prefixes are approaching the limit; the session stayed up."
-		} else if r := first(func(e *Event) bool { return true }); r != nil {
+		} else if r := first(func(e *vpnlog.Event) bool { return true }); r != nil {
 			root, conf = r, 0.3
 		}
 	}
 	if root == nil {
 		return d
 	}
-	if root.Category == BGPCeaseConnRejected && root.Direction == DirSent {
+	if root.Category == catalog.BGPCeaseConnRejected && root.Direction == vpnlog.DirSent {
 		if wrong := wrongNeighbor(root, in.TunnelIP, opts.InsideCIDR); wrong != "" {
 			why, conf = strings.TrimSpace(why+" "+wrong), 0.95
 		}
@@ -402,8 +407,8 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	// The loop that keeps the tunnel down: a repeated IKE error or BGP
 	// rejection after the root cause, of another class.
 	if in.Down {
-		counts := map[Category]int{}
-		firstAt := map[Category]int64{}
+		counts := map[catalog.Category]int{}
+		firstAt := map[catalog.Category]int64{}
 		for i := range evs {
 			e := &evs[i]
 			if !troubling(e) || e.TimeMs < root.TimeMs || e.Category == root.Category {
@@ -421,18 +426,18 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 		// is still down are its consequence, but with IKE re-established
 		// (a gateway that rebooted into an old configuration) they are what
 		// keeps the session down.
-		eligible := func(c Category) bool {
+		eligible := func(c catalog.Category) bool {
 			return ikeFailure(c) || layerDepth(c) >= layerDepth(root.Category) ||
 				ikeUpAt(ix, in.VPNConnectionID, in.TunnelIP, firstAt[c])
 		}
-		var loop Category
+		var loop catalog.Category
 		for c, n := range counts {
 			if n >= 2 && eligible(c) && (loop == "" || n > counts[loop] || (n == counts[loop] && c < loop)) {
 				loop = c
 			}
 		}
 		if loop != "" {
-			var ev []Event
+			var ev []vpnlog.Event
 			last := int64(0)
 			for i := range evs {
 				if evs[i].Category == loop {
@@ -458,13 +463,13 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 	}
 
 	// Alternatives: every other failure class, with why it ranks lower.
-	seen := map[Category]bool{root.Category: true}
+	seen := map[catalog.Category]bool{root.Category: true}
 	if d.StaysDownBecause != nil {
 		seen[d.StaysDownBecause.Category] = true
 	}
 	for i := range evs {
 		e := &evs[i]
-		if !troubling(e) || seen[e.Category] || e.Category == IKEStateReport {
+		if !troubling(e) || seen[e.Category] || e.Category == catalog.IKEStateReport {
 			continue
 		}
 		seen[e.Category] = true
@@ -484,7 +489,7 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 
 	d.Impact = impact(in)
 	d.OtherTunnels, d.SharedCause = otherTunnels(ix, in, dg.incs)
-	if d.SharedCause != "" && !ikeFailure(d.RootCause.Category) && d.RootCause.Category != IKEStateReport &&
+	if d.SharedCause != "" && !ikeFailure(d.RootCause.Category) && d.RootCause.Category != catalog.IKEStateReport &&
 		ikeUpAround(ix, in.VPNConnectionID, in.TunnelIP, d.RootCause.AtMs) {
 		// Both sessions fell with IPsec still up: the paths were fine.
 		d.SharedCause = "Every tunnel's BGP session went down within minutes while IKE stayed established: the internet path and IPsec were fine, so look at what the sessions share on the customer gateway — its BGP process (CPU, a crash or restart), or a routing-policy or configuration push to it."
@@ -495,9 +500,9 @@ func (dg *Diagnoser) Diagnose(in *Incident) Diagnosis {
 
 // evidence picks the records that show a cause: the root record, the
 // records around it that it explains (the session teardown), capped.
-func evidence(evs []Event, root *Event) []Event {
-	out := []Event{*root}
-	perCategory := map[Category]bool{root.Category: true} // one record per class: a loop is shown by StaysDownBecause
+func evidence(evs []vpnlog.Event, root *vpnlog.Event) []vpnlog.Event {
+	out := []vpnlog.Event{*root}
+	perCategory := map[catalog.Category]bool{root.Category: true} // one record per class: a loop is shown by StaysDownBecause
 	for i := range evs {
 		e := &evs[i]
 		if len(out) >= 8 {
@@ -512,7 +517,7 @@ func evidence(evs []Event, root *Event) []Event {
 		if perCategory[e.Category] {
 			continue
 		}
-		if troubling(e) || e.Category == BGPStateChange && equalFold(e.Fields.FromState, "established") {
+		if troubling(e) || e.Category == catalog.BGPStateChange && equalFold(e.Fields.FromState, "established") {
 			perCategory[e.Category] = true
 			out = append(out, *e)
 		}
@@ -525,9 +530,9 @@ func evidence(evs []Event, root *Event) []Event {
 // of ms both say the tunnel was up (the later one may be missing).
 func ikeUpAround(ix *timelineIndex, vpn, ip string, ms int64) bool {
 	before, after := ix.ikeStatesAround(vpn, ip, ms)
-	ok := func(e *Event) bool {
-		return e != nil && (e.Phase1State == IKEStateEstablished || e.Phase1State == IKEStateRekeying) &&
-			(e.Phase2State == IKEStateEstablished || e.Phase2State == IKEStateRekeying)
+	ok := func(e *vpnlog.Event) bool {
+		return e != nil && (e.Phase1State == vpnlog.IKEStateEstablished || e.Phase1State == vpnlog.IKEStateRekeying) &&
+			(e.Phase2State == vpnlog.IKEStateEstablished || e.Phase2State == vpnlog.IKEStateRekeying)
 	}
 	return ok(before) && (after == nil || ok(after))
 }
@@ -556,7 +561,7 @@ func impact(in *Incident) Impact {
 	for i := range in.Events {
 		e := &in.Events[i]
 		switch {
-		case e.Category == RouteWithdrawn:
+		case e.Category == catalog.RouteWithdrawn:
 			if e.Route != nil && (denied[e.Route.Prefix] || withdrawn[e.Route.Prefix]) {
 				continue
 			}
@@ -583,7 +588,7 @@ func impact(in *Incident) Impact {
 					im.Denied = append(im.Denied, key)
 				}
 			}
-		case e.Category == BGPPrefixLimitWarn || e.Category == BGPPrefixLimitExceed:
+		case e.Category == catalog.BGPPrefixLimitWarn || e.Category == catalog.BGPPrefixLimitExceed:
 			if firstWarnMs == 0 {
 				firstWarnMs, firstWarnCount = e.TimeMs, e.Fields.Prefixes
 			}
@@ -620,9 +625,9 @@ func otherTunnels(ix *timelineIndex, in *Incident, incs []Incident) ([]TunnelSta
 			}
 		}
 		seenAny := false
-		ix.window(in.VPNConnectionID, ip, winStart, winEnd, func(e *Event) {
+		ix.window(in.VPNConnectionID, ip, winStart, winEnd, func(e *vpnlog.Event) {
 			seenAny = true
-			if e.Category == RouteAdvertised || e.Category == RouteUpdated || e.Category == BGPUpdateReceived {
+			if e.Category == catalog.RouteAdvertised || e.Category == catalog.RouteUpdated || e.Category == catalog.BGPUpdateReceived {
 				ts.RouteUpdates++
 			}
 		})
@@ -678,28 +683,28 @@ func summary(d *Diagnosis) string {
 
 // Teardown reports classes that take a tunnel or its BGP session down (or
 // keep it from coming up): what counts as a flap when only counts are known.
-func Teardown(c Category) bool {
-	return ikeFailure(c) && c != IKECGWDeleteChildSA || bgpSpecificity(c) >= 1 && c != BGPCeaseCollision
+func Teardown(c catalog.Category) bool {
+	return ikeFailure(c) && c != catalog.IKECGWDeleteChildSA || bgpSpecificity(c) >= 1 && c != catalog.BGPCeaseCollision
 }
 
 // CauseRank orders classes by how well they explain an incident when only
 // their presence is known: the deepest layer's failure first, a specific
 // BGP reason before a bare state change, anything else last.
-func CauseRank(c Category) int {
+func CauseRank(c catalog.Category) int {
 	switch {
-	case c == IKEDPDTimeout || c == IKECGWDeleteIKESA || c == IKECGWDeleteChildSA || c == IKEPhase2Failed:
+	case c == catalog.IKEDPDTimeout || c == catalog.IKECGWDeleteIKESA || c == catalog.IKECGWDeleteChildSA || c == catalog.IKEPhase2Failed:
 		return 31 // what tears a tunnel down, before what keeps it down
 	case ikeFailure(c):
 		return 30
-	case c == IKEStateReport:
+	case c == catalog.IKEStateReport:
 		return 25
-	case c == BGPPrefixLimitExceed || c == BGPBadOpenASN:
+	case c == catalog.BGPPrefixLimitExceed || c == catalog.BGPBadOpenASN:
 		return 23 // the reason the Cease that follows gives
 	case bgpSpecificity(c) >= 0:
 		return 20 + bgpSpecificity(c)
 	case routeDenied(c):
 		return 10
-	case c == BGPPrefixLimitWarn:
+	case c == catalog.BGPPrefixLimitWarn:
 		return 5
 	}
 	return 0
@@ -707,7 +712,7 @@ func CauseRank(c Category) int {
 
 // wrongNeighbor explains a Cease 6/5 AWS sent to a neighbour address that
 // is not the tunnel's customer-gateway inside address, or returns "".
-func wrongNeighbor(e *Event, tunnelIP string, cidrs map[string]string) string {
+func wrongNeighbor(e *vpnlog.Event, tunnelIP string, cidrs map[string]string) string {
 	got := e.Fields.NeighborIP
 	want, ok := cgwInside(cidrs[tunnelIP])
 	if got == "" || !ok || got == want.String() {

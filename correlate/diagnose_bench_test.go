@@ -9,12 +9,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Diagnosis benchmarks over generated logs: a day of one connection, and a
 // week of 50 connections. The logs are written as AWS writes them (JSON
-// lines) and read back through ReadRecords once, outside the timer, so the
-// events carry what real ones do (raw text, fields, categories). Each
+// lines) and read back through vpnlog.ReadRecords once, outside the timer,
+// so the events carry what real ones do (raw text, fields, categories). Each
 // iteration does what diagnose_tunnel_drop and summarize_vpn_health do per
 // connection: merge the streams (SortEvents on a copy), find the incidents
 // and diagnose every one of them.
@@ -32,13 +35,13 @@ type dbenchConnection struct {
 	vpn   string
 	ips   [2]string
 	cgw   string
-	lines map[StreamID][]string
+	lines map[vpnlog.StreamID][]string
 }
 
 func (g *dbenchConnection) ike(ip string, t time.Time, p1, p2, details string) {
 	b, _ := json.Marshal(map[string]any{"event_timestamp": t.Unix(), "timestamp": t.UTC().Format("2006-01-02 15:04:05Z"),
 		"dpd_enabled": true, "nat_t_detected": false, "ike_phase1_state": p1, "ike_phase2_state": p2, "details": details})
-	id := StreamID{VPNConnectionID: g.vpn, TunnelIP: ip, Kind: StreamIKE}
+	id := vpnlog.StreamID{VPNConnectionID: g.vpn, TunnelIP: ip, Kind: vpnlog.StreamIKE}
 	g.lines[id] = append(g.lines[id], string(b))
 }
 
@@ -46,7 +49,7 @@ func (g *dbenchConnection) bgp(ip string, t time.Time, status, details string) {
 	b, _ := json.Marshal(map[string]any{"resource_id": g.vpn + "_" + ip, "event_timestamp": t.UnixMilli(),
 		"timestamp": t.UTC().Format("2006-01-02 15:04:05.000Z"), "type": "BGPStatus", "status": status,
 		"message": map[string]any{"details": details}})
-	id := StreamID{VPNConnectionID: g.vpn, TunnelIP: ip, Kind: StreamBGP}
+	id := vpnlog.StreamID{VPNConnectionID: g.vpn, TunnelIP: ip, Kind: vpnlog.StreamBGP}
 	g.lines[id] = append(g.lines[id], string(b))
 }
 
@@ -57,7 +60,7 @@ func (g *dbenchConnection) route(ip string, t time.Time, status, prefix, asPath,
 	}
 	b, _ := json.Marshal(map[string]any{"resource_id": g.vpn + "_" + ip, "event_timestamp": t.UnixMilli(),
 		"timestamp": t.UTC().Format("2006-01-02 15:04:05.000Z"), "type": "RouteStatus", "status": status, "message": msg})
-	id := StreamID{VPNConnectionID: g.vpn, TunnelIP: ip, Kind: StreamBGP}
+	id := vpnlog.StreamID{VPNConnectionID: g.vpn, TunnelIP: ip, Kind: vpnlog.StreamBGP}
 	g.lines[id] = append(g.lines[id], string(b))
 }
 
@@ -209,31 +212,31 @@ func (g *dbenchConnection) day(ip string, start time.Time) {
 
 // dbenchEvents generates and reads days of logs for n connections, one
 // slice of events per connection.
-func dbenchEvents(tb testing.TB, n, days int) [][]Event {
+func dbenchEvents(tb testing.TB, n, days int) [][]vpnlog.Event {
 	tb.Helper()
 	r := rand.New(rand.NewPCG(uint64(n), uint64(days)))
 	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	out := make([][]Event, 0, n)
+	out := make([][]vpnlog.Event, 0, n)
 	for c := range n {
-		g := &dbenchConnection{r: r, vpn: fmt.Sprintf("vpn-0%016x", r.Uint64()), cgw: "198.51.100.7", lines: map[StreamID][]string{},
+		g := &dbenchConnection{r: r, vpn: fmt.Sprintf("vpn-0%016x", r.Uint64()), cgw: "198.51.100.7", lines: map[vpnlog.StreamID][]string{},
 			ips: [2]string{fmt.Sprintf("203.0.%d.10", c%250), fmt.Sprintf("203.0.%d.20", c%250)}}
 		for d := range days {
 			for _, ip := range g.ips {
 				g.day(ip, start.Add(time.Duration(d)*24*time.Hour))
 			}
 		}
-		ids := make([]StreamID, 0, len(g.lines))
+		ids := make([]vpnlog.StreamID, 0, len(g.lines))
 		for id := range g.lines {
 			ids = append(ids, id)
 		}
 		sort.Slice(ids, func(i, j int) bool { return ids[i].String() < ids[j].String() })
-		var evs []Event
-		var rep Report
+		var evs []vpnlog.Event
+		var rep vpnlog.Report
 		for _, id := range ids {
 			// Each stream in time order, as CloudWatch hands it out.
 			lines := g.lines[id]
 			sort.SliceStable(lines, func(i, j int) bool { return dbenchTime(lines[i]) < dbenchTime(lines[j]) })
-			err := ReadRecords(strings.NewReader(strings.Join(lines, "\n")+"\n"), ReadOptions{Name: id.String(), Stream: id}, &rep, func(ev *Event) error {
+			err := vpnlog.ReadRecords(strings.NewReader(strings.Join(lines, "\n")+"\n"), vpnlog.ReadOptions{Name: id.String(), Stream: id}, &rep, func(ev *vpnlog.Event) error {
 				evs = append(evs, *ev)
 				return nil
 			})
@@ -264,8 +267,8 @@ func dbenchTime(line string) int64 {
 
 var (
 	dbenchOnce sync.Once
-	dbenchDay  [][]Event
-	dbenchWeek [][]Event
+	dbenchDay  [][]vpnlog.Event
+	dbenchWeek [][]vpnlog.Event
 )
 
 func dbenchData(tb testing.TB) {
@@ -277,7 +280,7 @@ func dbenchData(tb testing.TB) {
 
 // diagnoseAll is the per-connection work: merge, find incidents, diagnose
 // each. It returns the incidents diagnosed.
-func diagnoseAll(conn []Event, buf []Event) ([]Event, int) {
+func diagnoseAll(conn []vpnlog.Event, buf []vpnlog.Event) ([]vpnlog.Event, int) {
 	buf = append(buf[:0], conn...)
 	SortEvents(buf)
 	incs := FindIncidents(buf)
@@ -291,12 +294,12 @@ func diagnoseAll(conn []Event, buf []Event) ([]Event, int) {
 	return buf, len(incs)
 }
 
-func benchmarkDiagnose(b *testing.B, conns [][]Event) {
+func benchmarkDiagnose(b *testing.B, conns [][]vpnlog.Event) {
 	events := 0
 	for _, c := range conns {
 		events += len(c)
 	}
-	var buf []Event
+	var buf []vpnlog.Event
 	incidents := 0
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -329,7 +332,7 @@ func BenchmarkDiagnoseWeek50Connections(b *testing.B) {
 // day of one connection (IncidentAt + Diagnose on the merged timeline).
 func BenchmarkDiagnoseOneQuestion(b *testing.B) {
 	dbenchData(b)
-	evs := append([]Event(nil), dbenchDay[0]...)
+	evs := append([]vpnlog.Event(nil), dbenchDay[0]...)
 	SortEvents(evs)
 	incs := FindIncidents(evs)
 	if len(incs) == 0 {
@@ -350,10 +353,10 @@ func BenchmarkDiagnoseOneQuestion(b *testing.B) {
 // found and diagnosed as intended, and the routine noise opens none.
 func TestDiagnoseBenchDataIsRealistic(t *testing.T) {
 	conns := dbenchEvents(t, 2, 2)
-	got := map[Category]int{}
+	got := map[catalog.Category]int{}
 	total := 0
 	for _, c := range conns {
-		evs := append([]Event(nil), c...)
+		evs := append([]vpnlog.Event(nil), c...)
 		SortEvents(evs)
 		incs := FindIncidents(evs)
 		total += len(incs)
@@ -367,7 +370,7 @@ func TestDiagnoseBenchDataIsRealistic(t *testing.T) {
 	}
 	for c := range got {
 		switch c {
-		case IKEDPDTimeout, IKECGWDeleteIKESA, BGPHoldTimerExpired, BGPPrefixLimitExceed, BGPCeaseAdminShut, RouteDeniedASLoop:
+		case catalog.IKEDPDTimeout, catalog.IKECGWDeleteIKESA, catalog.BGPHoldTimerExpired, catalog.BGPPrefixLimitExceed, catalog.BGPCeaseAdminShut, catalog.RouteDeniedASLoop:
 		default:
 			t.Errorf("unexpected root cause %s in generated data (%v)", c, got)
 		}

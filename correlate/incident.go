@@ -5,6 +5,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Incident is a stretch of trouble on one tunnel: it opens on an anomaly,
@@ -23,10 +26,10 @@ type Incident struct {
 	RecoveredMs     int64
 	Open            bool // still unresolved at the end of the data
 	Anomalies       int
-	Categories      map[Category]int
+	Categories      map[catalog.Category]int
 	// Events holds the incident's anomalies and the state transitions and
 	// withdrawals around them, in timeline order (capped; see Truncated).
-	Events    []Event
+	Events    []vpnlog.Event
 	Truncated int // events left out of Events because of the cap
 }
 
@@ -96,43 +99,43 @@ func (t *tunnelTracker) down() bool {
 	return t.ike == stDown || (t.hasBGP && t.bgp == stDown)
 }
 
-func (t *tunnelTracker) apply(ev *Event) {
+func (t *tunnelTracker) apply(ev *vpnlog.Event) {
 	switch ev.Stream {
-	case StreamIKE:
+	case vpnlog.StreamIKE:
 		switch ev.Category {
-		case IKEDPDTimeout, IKEPhase1Timeout:
+		case catalog.IKEDPDTimeout, catalog.IKEPhase1Timeout:
 			t.ike = stDown
 			return
-		case IKECGWDeleteIKESA:
+		case catalog.IKECGWDeleteIKESA:
 			if !routineDelete(ev) {
 				t.ike = stDown
 				return
 			}
 		}
-		if ev.Phase1State != IKEStateUnset {
-			p1 := ev.Phase1State == IKEStateEstablished || ev.Phase1State == IKEStateRekeying
-			p2 := ev.Phase2State == IKEStateUnset || ev.Phase2State == IKEStateEstablished || ev.Phase2State == IKEStateRekeying
+		if ev.Phase1State != vpnlog.IKEStateUnset {
+			p1 := ev.Phase1State == vpnlog.IKEStateEstablished || ev.Phase1State == vpnlog.IKEStateRekeying
+			p2 := ev.Phase2State == vpnlog.IKEStateUnset || ev.Phase2State == vpnlog.IKEStateEstablished || ev.Phase2State == vpnlog.IKEStateRekeying
 			if p1 && p2 {
 				t.ike = stUp
-			} else if ev.Phase1State == IKEStateDown || ev.Phase2State == IKEStateDown || ev.Phase1State == IKEStateNegotiating || ev.Phase2State == IKEStateNegotiating {
+			} else if ev.Phase1State == vpnlog.IKEStateDown || ev.Phase2State == vpnlog.IKEStateDown || ev.Phase1State == vpnlog.IKEStateNegotiating || ev.Phase2State == vpnlog.IKEStateNegotiating {
 				t.ike = stDown
 			}
 		}
-	case StreamBGP:
+	case vpnlog.StreamBGP:
 		t.hasBGP = true
 		switch ev.Category {
-		case BGPEstablished:
+		case catalog.BGPEstablished:
 			t.bgp = stUp
-		case BGPHoldTimerExpired, BGPPrefixLimitExceed, BGPBadOpenASN, BGPConnectActive,
-			BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
-			BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision, BGPCeaseOther:
+		case catalog.BGPHoldTimerExpired, catalog.BGPPrefixLimitExceed, catalog.BGPBadOpenASN, catalog.BGPConnectActive,
+			catalog.BGPCeaseMaxPrefixes, catalog.BGPCeaseAdminShut, catalog.BGPCeasePeerDeconf, catalog.BGPCeaseAdminReset,
+			catalog.BGPCeaseConnRejected, catalog.BGPCeaseConfigChange, catalog.BGPCeaseCollision, catalog.BGPCeaseOther:
 			t.bgp = stDown
-		case BGPStateChange:
+		case catalog.BGPStateChange:
 			if equalFold(ev.Fields.FromState, "established") || equalFold(ev.Fields.ToState, "idle") {
 				t.bgp = stDown
 			}
-		case RouteAdvertised, RouteUpdated, BGPUpdateReceived, BGPEndOfRIB, BGPPrefixLimitWarn,
-			RouteDeniedASLoop, RouteDeniedNextHop, RouteDeniedOther:
+		case catalog.RouteAdvertised, catalog.RouteUpdated, catalog.BGPUpdateReceived, catalog.BGPEndOfRIB, catalog.BGPPrefixLimitWarn,
+			catalog.RouteDeniedASLoop, catalog.RouteDeniedNextHop, catalog.RouteDeniedOther:
 			// Routes only flow on an established session.
 			if t.bgp == stUnknown {
 				t.bgp = stUp
@@ -143,7 +146,7 @@ func (t *tunnelTracker) apply(ev *Event) {
 
 // troubling reports whether an event is trouble for an incident: an
 // anomaly, except a routine DELETE (see routineDelete).
-func troubling(ev *Event) bool {
+func troubling(ev *vpnlog.Event) bool {
 	return ev.Anomaly && !routineDelete(ev)
 }
 
@@ -155,21 +158,21 @@ func troubling(ev *Event) bool {
 // that swallowed unrelated drops up to QuietPeriod later and named the
 // DELETE as their cause, and a phase 1 one counted as a flap. A DELETE with
 // the phase down (or no state logged) stays trouble.
-func routineDelete(ev *Event) bool {
+func routineDelete(ev *vpnlog.Event) bool {
 	switch ev.Category {
-	case IKECGWDeleteChildSA:
-		return ev.Phase2State == IKEStateEstablished || ev.Phase2State == IKEStateRekeying
-	case IKECGWDeleteIKESA:
-		return (ev.Phase1State == IKEStateEstablished || ev.Phase1State == IKEStateRekeying) &&
-			(ev.Phase2State == IKEStateEstablished || ev.Phase2State == IKEStateRekeying)
+	case catalog.IKECGWDeleteChildSA:
+		return ev.Phase2State == vpnlog.IKEStateEstablished || ev.Phase2State == vpnlog.IKEStateRekeying
+	case catalog.IKECGWDeleteIKESA:
+		return (ev.Phase1State == vpnlog.IKEStateEstablished || ev.Phase1State == vpnlog.IKEStateRekeying) &&
+			(ev.Phase2State == vpnlog.IKEStateEstablished || ev.Phase2State == vpnlog.IKEStateRekeying)
 	}
 	return false
 }
 
 // contextEvent reports non-anomalies worth keeping in an incident's story.
-func contextEvent(ev *Event) bool {
+func contextEvent(ev *vpnlog.Event) bool {
 	switch ev.Category {
-	case BGPStateChange, BGPEstablished, BGPConnectActive, BGPConnecting, BGPOpen, RouteWithdrawn, IKEStateReport:
+	case catalog.BGPStateChange, catalog.BGPEstablished, catalog.BGPConnectActive, catalog.BGPConnecting, catalog.BGPOpen, catalog.RouteWithdrawn, catalog.IKEStateReport:
 		return true
 	}
 	return false
@@ -177,7 +180,7 @@ func contextEvent(ev *Event) bool {
 
 // FindIncidents groups a connection's sorted timeline (see SortEvents) into
 // incidents, per tunnel, in start order.
-func FindIncidents(evs []Event) []Incident {
+func FindIncidents(evs []vpnlog.Event) []Incident {
 	trackers := map[string]*tunnelTracker{}
 	var out []Incident
 	closeInc := func(t *tunnelTracker) {
@@ -215,7 +218,7 @@ func FindIncidents(evs []Event) []Incident {
 			if t.cur == nil {
 				t.cur = &Incident{
 					ID: IncidentID(ev.VPNConnectionID, ev.TunnelIP, ev.TimeMs), VPNConnectionID: ev.VPNConnectionID,
-					TunnelIP: ev.TunnelIP, StartMs: ev.TimeMs, WasUp: wasUp, Categories: map[Category]int{},
+					TunnelIP: ev.TunnelIP, StartMs: ev.TimeMs, WasUp: wasUp, Categories: map[catalog.Category]int{},
 				}
 			}
 			t.lastAnomaly = ev.TimeMs
@@ -295,4 +298,25 @@ func IncidentAt(incs []Incident, tunnelIP string, t time.Time, lookback time.Dur
 		}
 	}
 	return best
+}
+
+// equalFold is an ASCII-only strings.EqualFold for log keywords (a copy of
+// package vpnlog's, which keeps it unexported).
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if ca >= 'A' && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if cb >= 'A' && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	return true
 }

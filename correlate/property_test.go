@@ -17,6 +17,9 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Properties of the diagnosis over every labelled data set (the demo day
@@ -45,7 +48,7 @@ type propQuestion struct {
 
 // propAnswer is what must not change.
 type propAnswer struct {
-	Category Category
+	Category catalog.Category
 	AtMs     int64
 	TunnelIP string
 }
@@ -111,7 +114,7 @@ func propDataSets(t testing.TB) []propDataSet {
 	propReadJSON(t, "../testdata/demo/expected.json", &demoExp)
 	for _, e := range demoExp {
 		demo.questions = append(demo.questions, propQuestion{name: "demo/" + e.ID, vpn: e.VPNConnectionID, tunnelIP: e.TunnelIP, at: e.QuestionAt,
-			want: propAnswer{Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.TunnelIP}})
+			want: propAnswer{catalog.Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.TunnelIP}})
 	}
 	sets = append(sets, demo)
 
@@ -135,7 +138,7 @@ func propDataSets(t testing.TB) []propDataSet {
 		}
 		propReadJSON(t, filepath.Join(dir, "expected.json"), &e)
 		q := propQuestion{name: ent.Name(), vpn: e.VPNConnectionID, at: e.At, timezone: e.Timezone,
-			want: propAnswer{Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.RootCauseTunnel}}
+			want: propAnswer{catalog.Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.RootCauseTunnel}}
 		if e.Tunnel != "" {
 			q.tunnelIP = e.RootCauseTunnel
 		}
@@ -159,17 +162,17 @@ func propReadJSON(t testing.TB, p string, v any) {
 }
 
 // propReadEvents reads every file of a data set, as --logs-dir does.
-func propReadEvents(t testing.TB, files fstest.MapFS) []Event {
+func propReadEvents(t testing.TB, files fstest.MapFS) []vpnlog.Event {
 	t.Helper()
-	var evs []Event
-	var rep Report
+	var evs []vpnlog.Event
+	var rep vpnlog.Report
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		err := ReadRecords(bytes.NewReader(files[n].Data), ReadOptions{Name: n}, &rep, func(ev *Event) error {
+		err := vpnlog.ReadRecords(bytes.NewReader(files[n].Data), vpnlog.ReadOptions{Name: n}, &rep, func(ev *vpnlog.Event) error {
 			evs = append(evs, *ev)
 			return nil
 		})
@@ -184,9 +187,9 @@ func propReadEvents(t testing.TB, files fstest.MapFS) []Event {
 }
 
 // propDiagnose answers q from evs the way diagnose_tunnel_drop does.
-func propDiagnose(t testing.TB, evs []Event, q propQuestion) (propAnswer, bool) {
+func propDiagnose(t testing.TB, evs []vpnlog.Event, q propQuestion) (propAnswer, bool) {
 	t.Helper()
-	var conn []Event
+	var conn []vpnlog.Event
 	var latest int64
 	for i := range evs {
 		if evs[i].VPNConnectionID == q.vpn {
@@ -204,7 +207,7 @@ func propDiagnose(t testing.TB, evs []Event, q propQuestion) (propAnswer, bool) 
 	}
 	const lookback = 60 * time.Minute
 	from, to := at.Add(-lookback-30*time.Minute).UnixMilli(), at.Add(6*time.Hour).UnixMilli()
-	var win []Event
+	var win []vpnlog.Event
 	for i := range conn {
 		if conn[i].TimeMs >= from && conn[i].TimeMs < to {
 			win = append(win, conn[i])
@@ -222,7 +225,7 @@ func propDiagnose(t testing.TB, evs []Event, q propQuestion) (propAnswer, bool) 
 
 // propCheckAll diagnoses every question of a data set after transform and
 // compares with the labelled answer, mapping tunnel IPs with rename.
-func propCheckAll(t *testing.T, ds propDataSet, evs []Event, what string, rename func(string) string) {
+func propCheckAll(t *testing.T, ds propDataSet, evs []vpnlog.Event, what string, rename func(string) string) {
 	t.Helper()
 	for _, q := range ds.questions {
 		want := q.want
@@ -252,8 +255,8 @@ func TestPropertyBaseline(t *testing.T) {
 // propShuffleWithinSeconds permutes records that share a second (of any stream)
 // before they are sorted: IKE logs whole seconds, so the order of records
 // inside a second is not information the diagnosis may depend on.
-func propShuffleWithinSeconds(evs []Event, r *rand.Rand) []Event {
-	out := append([]Event(nil), evs...)
+func propShuffleWithinSeconds(evs []vpnlog.Event, r *rand.Rand) []vpnlog.Event {
+	out := append([]vpnlog.Event(nil), evs...)
 	bySec := map[int64][]int{}
 	for i := range out {
 		s := floorSec(out[i].TimeMs)
@@ -264,7 +267,7 @@ func propShuffleWithinSeconds(evs []Event, r *rand.Rand) []Event {
 			continue
 		}
 		perm := r.Perm(len(idx))
-		vals := make([]Event, len(idx))
+		vals := make([]vpnlog.Event, len(idx))
 		for k, p := range perm {
 			vals[k] = out[idx[p]]
 		}
@@ -296,7 +299,7 @@ func TestPropertyShuffleWithinSecond(t *testing.T) {
 type propTunnelHealth struct {
 	vpn, ip   string
 	incidents [][2]int64
-	ikeStates []Event // IKE records with phase states, in time order
+	ikeStates []vpnlog.Event // IKE records with phase states, in time order
 	neighbor  string
 	asPath    string
 	prefixes  []string
@@ -316,7 +319,7 @@ func (h *propTunnelHealth) healthy(ms int64) bool {
 			return false
 		}
 	}
-	var before, after *Event
+	var before, after *vpnlog.Event
 	for i := range h.ikeStates {
 		if h.ikeStates[i].TimeMs <= ms {
 			before = &h.ikeStates[i]
@@ -325,12 +328,12 @@ func (h *propTunnelHealth) healthy(ms int64) bool {
 			break
 		}
 	}
-	up := func(e *Event) bool { return e != nil && ikeStateUp(e) }
+	up := func(e *vpnlog.Event) bool { return e != nil && ikeStateUp(e) }
 	return up(before) || (before == nil && up(after))
 }
 
-func propHealthOf(evs []Event) map[string]*propTunnelHealth {
-	sorted := append([]Event(nil), evs...)
+func propHealthOf(evs []vpnlog.Event) map[string]*propTunnelHealth {
+	sorted := append([]vpnlog.Event(nil), evs...)
 	SortEvents(sorted)
 	hs := map[string]*propTunnelHealth{}
 	for i := range sorted {
@@ -342,7 +345,7 @@ func propHealthOf(evs []Event) map[string]*propTunnelHealth {
 			hs[k] = h
 		}
 		h.last = e.TimeMs
-		if e.Stream == StreamIKE && e.Phase1State != IKEStateUnset {
+		if e.Stream == vpnlog.StreamIKE && e.Phase1State != vpnlog.IKEStateUnset {
 			h.ikeStates = append(h.ikeStates, *e)
 			if e.TimeMs%1000 != 0 {
 				h.ikeMillis = true
@@ -351,7 +354,7 @@ func propHealthOf(evs []Event) map[string]*propTunnelHealth {
 		if e.Fields.NeighborIP != "" && h.neighbor == "" {
 			h.neighbor = e.Fields.NeighborIP
 		}
-		if e.Category == RouteAdvertised || e.Category == RouteUpdated {
+		if e.Category == catalog.RouteAdvertised || e.Category == catalog.RouteUpdated {
 			if e.Route != nil && e.Route.Prefix != "" && len(h.prefixes) < 8 {
 				h.prefixes = append(h.prefixes, e.Route.Prefix)
 				if h.asPath == "" {
@@ -420,9 +423,9 @@ func propNoiseLines(h *propTunnelHealth, ms int64, kind int, r *rand.Rand) (ike,
 
 // propAddNoise adds healthy records about every 4-9 minutes on every tunnel,
 // wherever that tunnel is healthy.
-func propAddNoise(t testing.TB, evs []Event, r *rand.Rand) ([]Event, int) {
+func propAddNoise(t testing.TB, evs []vpnlog.Event, r *rand.Rand) ([]vpnlog.Event, int) {
 	t.Helper()
-	out := append([]Event(nil), evs...)
+	out := append([]vpnlog.Event(nil), evs...)
 	added := 0
 	keys := []string{}
 	hs := propHealthOf(evs)
@@ -440,13 +443,13 @@ func propAddNoise(t testing.TB, evs []Event, r *rand.Rand) ([]Event, int) {
 			i, b := propNoiseLines(h, ms, r.IntN(6), r)
 			ike, bgp = append(ike, i...), append(bgp, b...)
 		}
-		for kind, lines := range map[StreamKind][]string{StreamIKE: ike, StreamBGP: bgp} {
+		for kind, lines := range map[vpnlog.StreamKind][]string{vpnlog.StreamIKE: ike, vpnlog.StreamBGP: bgp} {
 			if len(lines) == 0 {
 				continue
 			}
-			var rep Report
-			err := ReadRecords(strings.NewReader(strings.Join(lines, "\n")+"\n"),
-				ReadOptions{Name: "noise", Stream: StreamID{VPNConnectionID: h.vpn, TunnelIP: h.ip, Kind: kind}}, &rep, func(ev *Event) error {
+			var rep vpnlog.Report
+			err := vpnlog.ReadRecords(strings.NewReader(strings.Join(lines, "\n")+"\n"),
+				vpnlog.ReadOptions{Name: "noise", Stream: vpnlog.StreamID{VPNConnectionID: h.vpn, TunnelIP: h.ip, Kind: kind}}, &rep, func(ev *vpnlog.Event) error {
 					out = append(out, *ev)
 					added++
 					return nil

@@ -3,29 +3,32 @@ package correlate
 import (
 	"cmp"
 	"slices"
+
+	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // causalRank orders records that share a second when at least one of them
 // carries only second precision: the order a tunnel failure actually unfolds
 // in (IKE failure, then BGP timers and notifications, then state changes,
 // then routes). Lower runs first.
-func causalRank(c Category) int {
+func causalRank(c catalog.Category) int {
 	switch c {
-	case IKEDPDTimeout, IKECGWDeleteIKESA, IKECGWDeleteChildSA, IKEPSKMismatch, IKEAuthFailed,
-		IKEProposalMismatch, IKETSUnacceptable, IKEPhase2Failed, IKEPhase1Timeout:
+	case catalog.IKEDPDTimeout, catalog.IKECGWDeleteIKESA, catalog.IKECGWDeleteChildSA, catalog.IKEPSKMismatch, catalog.IKEAuthFailed,
+		catalog.IKEProposalMismatch, catalog.IKETSUnacceptable, catalog.IKEPhase2Failed, catalog.IKEPhase1Timeout:
 		return 0
-	case IKEStateReport, IKENegotiation, IKERekeyCollision:
+	case catalog.IKEStateReport, catalog.IKENegotiation, catalog.IKERekeyCollision:
 		return 1
-	case BGPPrefixLimitWarn, BGPPrefixLimitExceed, BGPBadOpenASN, BGPHoldTimerExpired:
+	case catalog.BGPPrefixLimitWarn, catalog.BGPPrefixLimitExceed, catalog.BGPBadOpenASN, catalog.BGPHoldTimerExpired:
 		return 2
-	case BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset,
-		BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseCollision, BGPCeaseOther:
+	case catalog.BGPCeaseMaxPrefixes, catalog.BGPCeaseAdminShut, catalog.BGPCeasePeerDeconf, catalog.BGPCeaseAdminReset,
+		catalog.BGPCeaseConnRejected, catalog.BGPCeaseConfigChange, catalog.BGPCeaseCollision, catalog.BGPCeaseOther:
 		return 3
-	case BGPStateChange, BGPConnectActive, BGPConnecting, BGPOpen:
+	case catalog.BGPStateChange, catalog.BGPConnectActive, catalog.BGPConnecting, catalog.BGPOpen:
 		return 4
-	case BGPEstablished, BGPEndOfRIB, BGPUpdateReceived:
+	case catalog.BGPEstablished, catalog.BGPEndOfRIB, catalog.BGPUpdateReceived:
 		return 5
-	case RouteAdvertised, RouteUpdated, RouteWithdrawn, RouteDeniedASLoop, RouteDeniedNextHop, RouteDeniedOther:
+	case catalog.RouteAdvertised, catalog.RouteUpdated, catalog.RouteWithdrawn, catalog.RouteDeniedASLoop, catalog.RouteDeniedNextHop, catalog.RouteDeniedOther:
 		return 6
 	}
 	return 7
@@ -40,7 +43,7 @@ func causalRank(c Category) int {
 //
 // The records are large, and a stable sort moves each many times over; so
 // the positions are sorted and every record is then moved once.
-func SortEvents(evs []Event) {
+func SortEvents(evs []vpnlog.Event) {
 	if len(evs) < 2 {
 		return
 	}
@@ -52,9 +55,9 @@ func SortEvents(evs []Event) {
 	// Now each second is contiguous; order inside it.
 	for lo := 0; lo < len(keys); {
 		hi := lo + 1
-		coarse := evs[keys[lo].pos].Precision == PrecisionSeconds
+		coarse := evs[keys[lo].pos].Precision == vpnlog.PrecisionSeconds
 		for hi < len(keys) && keys[hi].sec == keys[lo].sec {
-			coarse = coarse || evs[keys[hi].pos].Precision == PrecisionSeconds
+			coarse = coarse || evs[keys[hi].pos].Precision == vpnlog.PrecisionSeconds
 			hi++
 		}
 		if hi-lo > 1 {
@@ -84,7 +87,7 @@ type sortKey struct {
 // permute moves evs[keys[i].pos] to evs[i] for every i, following each
 // cycle of the permutation so that every record moves once. keys is used
 // up as the marks of what has moved.
-func permute(evs []Event, keys []sortKey) {
+func permute(evs []vpnlog.Event, keys []sortKey) {
 	for i := range keys {
 		if keys[i].pos < 0 || int(keys[i].pos) == i {
 			continue
@@ -114,11 +117,11 @@ func floorSec(ms int64) int64 {
 // TimelineEntry is one line of a merged timeline: an event, or a run of
 // repeats of it collapsed into one line with a count.
 type TimelineEntry struct {
-	Event      Event  // the first record of the run
-	Count      int    // records in the run (1 = not collapsed)
-	LastMs     int64  // time of the last record of the run
-	LastRaw    string // the last record verbatim, when Count > 1
-	IncidentID string // set by the incident builder when the entry belongs to one
+	Event      vpnlog.Event // the first record of the run
+	Count      int          // records in the run (1 = not collapsed)
+	LastMs     int64        // time of the last record of the run
+	LastRaw    string       // the last record verbatim, when Count > 1
+	IncidentID string       // set by the incident builder when the entry belongs to one
 }
 
 // collapseGapMs is how far apart repeats may be and still count as one run:
@@ -130,12 +133,12 @@ const collapseGapMs = 10 * 60 * 1000
 // records collapse by class (rekey chatter differs only in request ids);
 // anomalies only when the text is identical, so rising prefix counts or
 // different denied prefixes stay visible.
-func collapseKey(ev *Event) string {
+func collapseKey(ev *vpnlog.Event) string {
 	base := ev.TunnelIP + "|" + ev.Stream.String() + "|" + string(ev.Category)
-	if ev.Category == IKEStateReport {
+	if ev.Category == catalog.IKEStateReport {
 		return base + "|" + ev.Phase1State.String() + "/" + ev.Phase2State.String()
 	}
-	if ev.Anomaly || ev.Category == Unknown {
+	if ev.Anomaly || ev.Category == catalog.Unknown {
 		return base + "|" + ev.Details
 	}
 	return base
@@ -147,7 +150,7 @@ func collapseKey(ev *Event) string {
 // collapsed line; loops of several alternating messages (a Cease and the
 // state change it causes, every two minutes) still collapse after their
 // first round.
-func BuildTimeline(evs []Event, collapse bool) []TimelineEntry {
+func BuildTimeline(evs []vpnlog.Event, collapse bool) []TimelineEntry {
 	out := make([]TimelineEntry, 0, len(evs))
 	if !collapse {
 		for i := range evs {
@@ -175,7 +178,7 @@ func BuildTimeline(evs []Event, collapse bool) []TimelineEntry {
 		open[key] = len(out) - 1
 		// Phase-state snapshots repeat through every retry loop; they must
 		// not split the loop they accompany.
-		if ev.Anomaly && ev.Category != IKEStateReport && !seen[key] {
+		if ev.Anomaly && ev.Category != catalog.IKEStateReport && !seen[key] {
 			seen[key] = true
 			lastNovel[ev.TunnelIP] = len(out) - 1
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // analysis is a connection's classified timeline for a window, with its
@@ -25,12 +26,12 @@ type analysis struct {
 	start     time.Time
 	end       time.Time
 	res       *source.LogResult
-	events    []correlate.Event
+	events    []vpnlog.Event
 	incidents []correlate.Incident
 
 	// all is events plus the records read before and after the window to
 	// settle its incidents, from readStart to readEnd.
-	all                []correlate.Event
+	all                []vpnlog.Event
 	readStart, readEnd time.Time
 	// logsStart and logsEnd are the oldest and newest records of the
 	// connection when settling needed them (zero otherwise).
@@ -93,7 +94,7 @@ func (svc *Service) settle(ctx context.Context, a *analysis) error {
 	}
 	a.logsStart, a.logsEnd = first, last
 	var before, after []string
-	read := func(from, to time.Time, notes *[]string) ([]correlate.Event, error) {
+	read := func(from, to time.Time, notes *[]string) ([]vpnlog.Event, error) {
 		more, err := svc.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: a.conn.ID, Start: from, End: to})
 		if err != nil {
 			return nil, err

@@ -6,30 +6,32 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // ClassifyResult is the answer of classify_vpn_message.
 type ClassifyResult struct {
-	Category     string                  `json:"category"`
-	Layer        string                  `json:"layer"`
-	Title        string                  `json:"title"`
-	Meaning      string                  `json:"meaning"`
-	ActingSide   string                  `json:"acting_side" jsonschema:"who acted: aws, customer_gateway, either or none"`
-	Severity     string                  `json:"severity"`
-	Anomaly      bool                    `json:"anomaly"`
-	Direction    string                  `json:"direction,omitempty"`
-	Stream       string                  `json:"stream,omitempty"`
-	Parsed       string                  `json:"parsed" jsonschema:"record (a whole JSON or text record was given) or details (bare message text)"`
-	Time         string                  `json:"time,omitempty"`
-	Fields       *correlate.Fields       `json:"fields,omitempty"`
-	Route        *correlate.RouteAttrs   `json:"route,omitempty"`
-	Phase1State  string                  `json:"ike_phase1_state,omitempty"`
-	Phase2State  string                  `json:"ike_phase2_state,omitempty"`
-	Causes       []string                `json:"causes"`
-	Checks       []string                `json:"checks"`
-	GatewayHints []correlate.GatewayHint `json:"gateway_hints,omitempty"`
-	References   []string                `json:"references"`
+	Category     string                `json:"category"`
+	Layer        string                `json:"layer"`
+	Title        string                `json:"title"`
+	Meaning      string                `json:"meaning"`
+	ActingSide   string                `json:"acting_side" jsonschema:"who acted: aws, customer_gateway, either or none"`
+	Severity     string                `json:"severity"`
+	Anomaly      bool                  `json:"anomaly"`
+	Direction    string                `json:"direction,omitempty"`
+	Stream       string                `json:"stream,omitempty"`
+	Parsed       string                `json:"parsed" jsonschema:"record (a whole JSON or text record was given) or details (bare message text)"`
+	Time         string                `json:"time,omitempty"`
+	Fields       *vpnlog.Fields        `json:"fields,omitempty"`
+	Route        *vpnlog.RouteAttrs    `json:"route,omitempty"`
+	Phase1State  string                `json:"ike_phase1_state,omitempty"`
+	Phase2State  string                `json:"ike_phase2_state,omitempty"`
+	Causes       []string              `json:"causes"`
+	Checks       []string              `json:"checks"`
+	GatewayHints []catalog.GatewayHint `json:"gateway_hints,omitempty"`
+	References   []string              `json:"references"`
 }
 
 // Text renders the classification.
@@ -66,11 +68,11 @@ func ClassifyMessage(msg string) (ClassifyResult, error) {
 	if msg == "" {
 		return ClassifyResult{}, userErrorf("argument \"message\" is empty: pass one log record or its details text")
 	}
-	ev := correlate.Event{Raw: msg, Details: msg}
+	ev := vpnlog.Event{Raw: msg, Details: msg}
 	parsed := "details"
 	if looksLikeRecord(msg) {
-		e, err := correlate.ParseRecord([]byte(msg), correlate.StreamID{})
-		if errors.Is(err, correlate.ErrNoTime) {
+		e, err := vpnlog.ParseRecord([]byte(msg), vpnlog.StreamID{})
+		if errors.Is(err, vpnlog.ErrNoTime) {
 			// A record pasted without its timestamp still says what happened.
 			err = nil
 		}
@@ -83,24 +85,24 @@ func ClassifyMessage(msg string) (ClassifyResult, error) {
 		}
 	}
 	if parsed == "details" {
-		correlate.Classify(&ev) // infers the stream from the text
+		vpnlog.Classify(&ev) // infers the stream from the text
 	}
 	res := ClassifyResult{Category: string(ev.Category), Severity: ev.Severity.String(), Anomaly: ev.Anomaly, Parsed: parsed,
 		Route: ev.Route, Phase1State: ev.Phase1State.String(), Phase2State: ev.Phase2State.String(), Causes: []string{}, Checks: []string{}, References: []string{}}
-	if ev.Stream != correlate.StreamUnknown {
+	if ev.Stream != vpnlog.StreamUnknown {
 		res.Stream = ev.Stream.String()
 	}
-	if ev.Direction != correlate.DirNone {
+	if ev.Direction != vpnlog.DirNone {
 		res.Direction = ev.Direction.String()
 	}
-	if ev.Fields != (correlate.Fields{}) {
+	if ev.Fields != (vpnlog.Fields{}) {
 		f := ev.Fields
 		res.Fields = &f
 	}
 	if parsed == "record" && ev.TimeMs != 0 {
 		res.Time = correlate.FormatMs(ev.TimeMs)
 	}
-	if e, ok := correlate.LookupCategory(ev.Category); ok {
+	if e, ok := catalog.Lookup(ev.Category); ok {
 		res.Layer, res.Title, res.Meaning, res.ActingSide = e.Layer, e.Title, e.Meaning, e.ActingSide
 		res.Causes, res.Checks, res.GatewayHints, res.References = nonNil(e.Causes), nonNil(e.Checks), e.GatewayHints, nonNil(e.References)
 	}

@@ -8,27 +8,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // DiagnoseResult is the answer of diagnose_tunnel_drop.
 type DiagnoseResult struct {
-	VPNConnectionID    string                  `json:"vpn_connection_id"`
-	AskedAt            TimeView                `json:"asked_at"`
-	Summary            string                  `json:"summary"`
-	RootCause          CauseView               `json:"root_cause"`
-	StaysDownBecause   *CauseView              `json:"stays_down_because,omitempty" jsonschema:"the repeated failure that keeps the tunnel from coming back"`
-	Incident           IncidentView            `json:"incident"`
-	Alternatives       []AlternativeView       `json:"alternatives"`
-	Impact             ImpactView              `json:"impact"`
-	OtherTunnels       []OtherTunnelView       `json:"other_tunnels"`
-	SharedCause        string                  `json:"shared_cause,omitempty"`
-	RecommendedActions []string                `json:"recommended_actions" jsonschema:"what to check or change, each starting with the cause it addresses: \"For <category> (root cause): …\" or \"For <category> (keeps it down): …\""`
-	GatewayHints       []correlate.GatewayHint `json:"gateway_hints,omitempty" jsonschema:"commands per customer gateway platform, for_cause naming the cause each one addresses"`
-	NextSteps          []string                `json:"next_steps"`
-	Notes              []string                `json:"notes,omitempty"`
-	Timezone           string                  `json:"timezone,omitempty" jsonschema:"IANA time zone of the *_local times (the timezone argument)"`
+	VPNConnectionID    string                `json:"vpn_connection_id"`
+	AskedAt            TimeView              `json:"asked_at"`
+	Summary            string                `json:"summary"`
+	RootCause          CauseView             `json:"root_cause"`
+	StaysDownBecause   *CauseView            `json:"stays_down_because,omitempty" jsonschema:"the repeated failure that keeps the tunnel from coming back"`
+	Incident           IncidentView          `json:"incident"`
+	Alternatives       []AlternativeView     `json:"alternatives"`
+	Impact             ImpactView            `json:"impact"`
+	OtherTunnels       []OtherTunnelView     `json:"other_tunnels"`
+	SharedCause        string                `json:"shared_cause,omitempty"`
+	RecommendedActions []string              `json:"recommended_actions" jsonschema:"what to check or change, each starting with the cause it addresses: \"For <category> (root cause): …\" or \"For <category> (keeps it down): …\""`
+	GatewayHints       []catalog.GatewayHint `json:"gateway_hints,omitempty" jsonschema:"commands per customer gateway platform, for_cause naming the cause each one addresses"`
+	NextSteps          []string              `json:"next_steps"`
+	Notes              []string              `json:"notes,omitempty"`
+	Timezone           string                `json:"timezone,omitempty" jsonschema:"IANA time zone of the *_local times (the timezone argument)"`
 }
 
 // CauseView is a root cause with its evidence.
@@ -89,8 +91,8 @@ type OtherTunnelView struct {
 	IncidentID   string `json:"incident_id,omitempty"`
 }
 
-func streamName(e *correlate.Event) string {
-	return correlate.StreamID{VPNConnectionID: e.VPNConnectionID, TunnelIP: e.TunnelIP, Kind: e.Stream}.String()
+func streamName(e *vpnlog.Event) string {
+	return vpnlog.StreamID{VPNConnectionID: e.VPNConnectionID, TunnelIP: e.TunnelIP, Kind: e.Stream}.String()
 }
 
 func causeView(c *correlate.Cause, in *correlate.Incident, conn *source.Connection, loc *time.Location) CauseView {
@@ -99,10 +101,10 @@ func causeView(c *correlate.Cause, in *correlate.Incident, conn *source.Connecti
 	if loc != time.UTC {
 		v.AtLocal = msView(c.AtMs, loc).Local
 	}
-	if c.Direction != correlate.DirNone {
+	if c.Direction != vpnlog.DirNone {
 		v.Direction = c.Direction.String()
 	}
-	if e, ok := correlate.LookupCategory(c.Category); ok {
+	if e, ok := catalog.Lookup(c.Category); ok {
 		v.Meaning, v.ActingSide = e.Meaning, e.ActingSide
 	}
 	if c.Count > 1 && in != nil {
@@ -149,7 +151,7 @@ func (r *DiagnoseResult) addAdvice(c *correlate.Cause, role string, conn *source
 			break
 		}
 	}
-	if ctx.Record != nil && ctx.Record.Direction == correlate.DirNone && c.Direction != correlate.DirNone {
+	if ctx.Record != nil && ctx.Record.Direction == vpnlog.DirNone && c.Direction != vpnlog.DirNone {
 		rec := *ctx.Record
 		rec.Direction = c.Direction
 		ctx.Record = &rec
@@ -177,7 +179,7 @@ func (r *DiagnoseResult) addAdvice(c *correlate.Cause, role string, conn *source
 		}
 	}
 	for _, h := range adv.GatewayHints {
-		if slices.ContainsFunc(r.GatewayHints, func(g correlate.GatewayHint) bool { return g.Vendor == h.Vendor && g.Hint == h.Hint }) {
+		if slices.ContainsFunc(r.GatewayHints, func(g catalog.GatewayHint) bool { return g.Vendor == h.Vendor && g.Hint == h.Hint }) {
 			continue
 		}
 		h.ForCause = string(c.Category)
@@ -189,8 +191,8 @@ func (r *DiagnoseResult) addAdvice(c *correlate.Cause, role string, conn *source
 // The inventory does not say how the customer gateway authenticates; AWS
 // tunnels use pre-shared keys unless the customer gateway was created with
 // a certificate, so certificate-only advice is left out.
-func tunnelPolicy(o *source.TunnelOptions) *correlate.TunnelPolicy {
-	return &correlate.TunnelPolicy{
+func tunnelPolicy(o *source.TunnelOptions) *catalog.TunnelPolicy {
+	return &catalog.TunnelPolicy{
 		IKEVersions: o.IKEVersions, Phase1Encryption: o.Phase1Encryption, Phase1Integrity: o.Phase1Integrity,
 		Phase1DHGroups: o.Phase1DHGroups, Phase1LifetimeSec: o.Phase1LifetimeSec,
 		Phase2Encryption: o.Phase2Encryption, Phase2Integrity: o.Phase2Integrity,
@@ -487,7 +489,7 @@ func nextSteps(conn *source.Connection, in *correlate.Incident, dg *correlate.Di
 		fmt.Sprintf("get_vpn_timeline {\"vpn_connection_id\":%q,\"start\":%q,\"end\":%q} to walk through the incident record by record", conn.ID, start, end),
 	}
 	switch dg.RootCause.Category {
-	case correlate.IKEProposalMismatch, correlate.IKEDPDTimeout, correlate.IKEPhase2Failed, correlate.IKETSUnacceptable, correlate.IKERekeyCollision:
+	case catalog.IKEProposalMismatch, catalog.IKEDPDTimeout, catalog.IKEPhase2Failed, catalog.IKETSUnacceptable, catalog.IKERekeyCollision:
 		steps = append(steps, fmt.Sprintf("get_tunnel_options {\"vpn_connection_id\":%q,\"tunnel\":%q} to compare AWS's proposals and timers with the gateway's", conn.ID, in.TunnelIP))
 	}
 	switch {
@@ -499,7 +501,7 @@ func nextSteps(conn *source.Connection, in *correlate.Incident, dg *correlate.Di
 		} else {
 			steps = append(steps, "Ask the user about the customer gateway's internet uplink and any maintenance at that time: both tunnels failed together.")
 		}
-	case strings.HasPrefix(string(dg.RootCause.Category), "bgp.cease.") && dg.RootCause.Direction == correlate.DirReceived:
+	case strings.HasPrefix(string(dg.RootCause.Category), "bgp.cease.") && dg.RootCause.Direction == vpnlog.DirReceived:
 		steps = append(steps, "Ask the user what the customer gateway's BGP log says about this session at that time: it closed the session.")
 	}
 	steps = append(steps, fmt.Sprintf("summarize_vpn_health {\"vpn_connection_id\":%q} to see whether this is a one-off or a pattern", conn.ID))

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // HealthResult is the answer of summarize_vpn_health.
@@ -337,7 +339,7 @@ func estimateFromCounts(th *TunnelHealth, rows []source.AnomalyCount) {
 			return
 		}
 		th.Incidents++
-		best, teardown := correlate.Category(""), false
+		best, teardown := catalog.Category(""), false
 		for _, r := range run {
 			if correlate.Teardown(r.Category) {
 				teardown = true
@@ -370,7 +372,7 @@ func connectionHealth(c *source.Connection, an *analysis, w Window) ConnectionHe
 		t := &c.Tunnels[ti]
 		th := TunnelHealth{Number: t.Number, OutsideIP: t.OutsideIP, LoggingEnabled: t.Logging.IKEEnabled || t.Logging.BGPEnabled, ByRootCause: map[string]int{}}
 		uptime := 100.0
-		var firstWarn, lastWarn, peakWarn *correlate.Event
+		var firstWarn, lastWarn, peakWarn *vpnlog.Event
 		routine := 0
 		for i := range an.events {
 			e := &an.events[i]
@@ -382,11 +384,11 @@ func connectionHealth(c *source.Connection, an *analysis, w Window) ConnectionHe
 				th.Anomalies++
 			}
 			switch e.Category {
-			case correlate.RouteAdvertised, correlate.RouteUpdated, correlate.RouteWithdrawn:
+			case catalog.RouteAdvertised, catalog.RouteUpdated, catalog.RouteWithdrawn:
 				th.RouteChurn++
-			case correlate.IKENegotiation, correlate.IKERekeyCollision:
+			case catalog.IKENegotiation, catalog.IKERekeyCollision:
 				routine++
-			case correlate.BGPPrefixLimitWarn, correlate.BGPPrefixLimitExceed:
+			case catalog.BGPPrefixLimitWarn, catalog.BGPPrefixLimitExceed:
 				if firstWarn == nil {
 					firstWarn = e
 				}

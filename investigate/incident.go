@@ -6,6 +6,7 @@ import (
 
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // IncidentLookback is how far before an incident's start+1s a diagnosis by
@@ -49,7 +50,7 @@ func (svc *Service) Incident(ctx context.Context, conn *source.Connection, tun *
 // with the records it was found in (the watch engine's buffer): no logs are
 // read, and the incident is explained as found, not looked up again. evs
 // must be sorted by time and hold the incident's records.
-func ExplainHeld(conn *source.Connection, evs []correlate.Event, in *correlate.Incident, loc *time.Location) DiagnoseResult {
+func ExplainHeld(conn *source.Connection, evs []vpnlog.Event, in *correlate.Incident, loc *time.Location) DiagnoseResult {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -58,7 +59,7 @@ func ExplainHeld(conn *source.Connection, evs []correlate.Event, in *correlate.I
 }
 
 // heldAnalysis is an analysis of records already in memory.
-func heldAnalysis(conn *source.Connection, evs []correlate.Event) *analysis {
+func heldAnalysis(conn *source.Connection, evs []vpnlog.Event) *analysis {
 	a := &analysis{conn: conn, res: &source.LogResult{Events: evs}, events: evs, all: evs}
 	if len(evs) > 0 {
 		a.start, a.end = evs[0].Time(), evs[len(evs)-1].Time().Add(time.Millisecond)

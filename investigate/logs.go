@@ -13,8 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // FetchLogsResult is the answer of fetch_vpn_logs.
@@ -73,11 +74,11 @@ type LogsQuestion struct {
 	// a page cursor is bound to (the cursor carries the resolved window).
 	Window        Window
 	Spec          WindowSpec
-	Kinds         []correlate.StreamKind // empty: IKE and BGP
+	Kinds         []vpnlog.StreamKind // empty: IKE and BGP
 	AnomaliesOnly bool
-	Categories    []correlate.Category // empty: every category
-	Limit         int                  // records per page; 0: the default
-	Cursor        string               // where the previous page ended
+	Categories    []catalog.Category // empty: every category
+	Limit         int                // records per page; 0: the default
+	Cursor        string             // where the previous page ended
 }
 
 // FetchLogs returns one page of the records the question selects.
@@ -88,10 +89,10 @@ func (svc *Service) FetchLogs(ctx context.Context, lq LogsQuestion) (FetchLogsRe
 	if tun != nil {
 		q.TunnelIPs = []string{tun.OutsideIP}
 	}
-	want := map[correlate.Category]bool{}
+	want := map[catalog.Category]bool{}
 	var catList []string
 	for _, c := range lq.Categories {
-		if _, ok := correlate.LookupCategory(c); !ok {
+		if _, ok := catalog.Lookup(c); !ok {
 			return res, userErrorf("unknown category %q: use ids from the vpn://catalog resource, e.g. ike.dpd_timeout, bgp.cease.max_prefixes", c)
 		}
 		want[c] = true

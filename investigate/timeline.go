@@ -9,8 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // TimelineResult is the answer of get_vpn_timeline.
@@ -272,7 +274,7 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 	}
 	evs := an.events
 	if tun != nil {
-		kept := make([]correlate.Event, 0, len(evs))
+		kept := make([]vpnlog.Event, 0, len(evs))
 		for i := range evs {
 			if evs[i].TunnelIP == tun.OutsideIP {
 				kept = append(kept, evs[i])
@@ -283,15 +285,15 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 	res.Records = len(evs)
 	switch view {
 	case ViewAnomalies:
-		evs = slices.DeleteFunc(slices.Clone(evs), func(e correlate.Event) bool { return !e.Anomaly })
+		evs = slices.DeleteFunc(slices.Clone(evs), func(e vpnlog.Event) bool { return !e.Anomaly })
 	case ViewDefault:
-		var routine []correlate.Event
+		var routine []vpnlog.Event
 		evs, routine = splitRoutine(evs, an.incidents)
 		res.Unlisted = countRoutine(routine, conn)
 	}
 	res.Listed = len(evs)
 	// Mark entries with the incident they belong to.
-	incOf := func(e *correlate.Event) string {
+	incOf := func(e *vpnlog.Event) string {
 		for i := range an.incidents {
 			in := &an.incidents[i]
 			if in.TunnelIP == e.TunnelIP && e.TimeMs >= in.StartMs && e.TimeMs <= in.EndMs {
@@ -355,11 +357,11 @@ func incidentStatus(in *correlate.Incident, an *analysis, loc *time.Location) st
 // other tunnel meanwhile (failover) — from routine ones: unchanged IKE
 // state snapshots, rekey negotiation, route updates and the UPDATEs
 // carrying them.
-func splitRoutine(evs []correlate.Event, incidents []correlate.Incident) (listed, routine []correlate.Event) {
+func splitRoutine(evs []vpnlog.Event, incidents []correlate.Incident) (listed, routine []vpnlog.Event) {
 	// during reports an incident running at ms on the record's own tunnel
 	// (every record there is part of its story) or on another one (only
 	// route changes there are: failover).
-	during := func(e *correlate.Event) (own, other bool) {
+	during := func(e *vpnlog.Event) (own, other bool) {
 		for i := range incidents {
 			in := &incidents[i]
 			if e.TimeMs >= in.StartMs && e.TimeMs <= in.EndMs {
@@ -376,7 +378,7 @@ func splitRoutine(evs []correlate.Event, incidents []correlate.Incident) (listed
 	for i := range evs {
 		e := &evs[i]
 		changed := false
-		if e.Stream == correlate.StreamIKE && e.Phase1State != correlate.IKEStateUnset {
+		if e.Stream == vpnlog.StreamIKE && e.Phase1State != vpnlog.IKEStateUnset {
 			st := steady(e.Phase1State) + "/" + steady(e.Phase2State)
 			prev, seen := state[e.TunnelIP]
 			changed = !seen || prev != st
@@ -384,9 +386,9 @@ func splitRoutine(evs []correlate.Event, incidents []correlate.Incident) (listed
 		}
 		isRoutine := false
 		switch e.Category {
-		case correlate.IKEStateReport:
+		case catalog.IKEStateReport:
 			isRoutine = !changed
-		case correlate.IKENegotiation, correlate.IKERekeyCollision, correlate.BGPUpdateReceived, correlate.RouteUpdated:
+		case catalog.IKENegotiation, catalog.IKERekeyCollision, catalog.BGPUpdateReceived, catalog.RouteUpdated:
 			isRoutine = true
 		}
 		if e.Anomaly {
@@ -394,7 +396,7 @@ func splitRoutine(evs []correlate.Event, incidents []correlate.Incident) (listed
 		}
 		if isRoutine {
 			own, other := during(e)
-			failover := other && (e.Category == correlate.RouteUpdated || e.Category == correlate.BGPUpdateReceived)
+			failover := other && (e.Category == catalog.RouteUpdated || e.Category == catalog.BGPUpdateReceived)
 			isRoutine = !own && !failover
 		}
 		if isRoutine {
@@ -407,7 +409,7 @@ func splitRoutine(evs []correlate.Event, incidents []correlate.Incident) (listed
 }
 
 // countRoutine counts routine records by tunnel and category.
-func countRoutine(evs []correlate.Event, conn *source.Connection) []RoutineCount {
+func countRoutine(evs []vpnlog.Event, conn *source.Connection) []RoutineCount {
 	out := []RoutineCount{}
 	at := map[string]int{}
 	for i := range evs {
@@ -433,9 +435,9 @@ func countRoutine(evs []correlate.Event, conn *source.Connection) []RoutineCount
 
 // steady reads a rekeying phase as established: a rekey is routine, not a
 // change of state worth a line.
-func steady(s correlate.IKEState) string {
-	if s == correlate.IKEStateRekeying {
-		s = correlate.IKEStateEstablished
+func steady(s vpnlog.IKEState) string {
+	if s == vpnlog.IKEStateRekeying {
+		s = vpnlog.IKEStateEstablished
 	}
 	return s.String()
 }

@@ -15,10 +15,12 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/internal/mcptestutil"
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 	"github.com/vpnlens/vpnlens/watch"
 )
 
@@ -27,7 +29,7 @@ import (
 type growingSource struct {
 	mu     sync.Mutex
 	conn   source.Connection
-	events []correlate.Event
+	events []vpnlog.Event
 }
 
 func (g *growingSource) Connections(ctx context.Context) ([]source.Connection, error) {
@@ -37,7 +39,7 @@ func (g *growingSource) Connections(ctx context.Context) ([]source.Connection, e
 func (g *growingSource) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	res := &source.LogResult{Report: correlate.Report{ByCategory: map[correlate.Category]int64{}}}
+	res := &source.LogResult{Report: vpnlog.Report{ByCategory: map[catalog.Category]int64{}}}
 	for _, ev := range g.events {
 		if ev.VPNConnectionID == q.VPNConnectionID && ev.TimeMs >= q.Start.UnixMilli() && ev.TimeMs < q.End.UnixMilli() && (!q.AnomaliesOnly || ev.Anomaly) {
 			res.Events = append(res.Events, ev)
@@ -52,7 +54,7 @@ func (g *growingSource) Extents(ctx context.Context, vpn string) ([]source.Exten
 	defer g.mu.Unlock()
 	var out []source.Extent
 	for _, ev := range g.events {
-		out = append(out, source.Extent{Stream: correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}, First: ev.Time(), Last: ev.Time()})
+		out = append(out, source.Extent{Stream: vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}, First: ev.Time(), Last: ev.Time()})
 	}
 	return out, nil
 }
@@ -61,7 +63,7 @@ func (g *growingSource) add(t *testing.T, ip string, at time.Time, p1, p2, detai
 	t.Helper()
 	raw := fmt.Sprintf(`{"event_timestamp":%d,"timestamp":"%s","dpd_enabled":true,"nat_t_detected":false,"ike_phase1_state":"%s","ike_phase2_state":"%s","details":"%s"}`,
 		at.Unix(), at.UTC().Format("2006-01-02 15:04:05Z"), p1, p2, details)
-	ev, err := correlate.ParseRecord([]byte(raw), correlate.StreamID{VPNConnectionID: g.conn.ID, TunnelIP: ip, Kind: correlate.StreamIKE})
+	ev, err := vpnlog.ParseRecord([]byte(raw), vpnlog.StreamID{VPNConnectionID: g.conn.ID, TunnelIP: ip, Kind: vpnlog.StreamIKE})
 	if err != nil {
 		t.Fatal(err)
 	}

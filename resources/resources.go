@@ -18,6 +18,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
@@ -48,7 +49,7 @@ func Register(s *server.MCPServer, svc *investigate.Service) {
 		mcp.WithResourceDescription("Every AWS Site-to-Site VPN log message class vpnlens knows: category id, meaning, acting side, causes, checks, gateway commands and references, as Markdown."),
 		mcp.WithMIMEType("text/markdown")),
 		func(ctx context.Context, r mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-			return []mcp.ResourceContents{mcp.TextResourceContents{URI: r.Params.URI, MIMEType: "text/markdown", Text: correlate.CatalogMarkdown()}}, nil
+			return []mcp.ResourceContents{mcp.TextResourceContents{URI: r.Params.URI, MIMEType: "text/markdown", Text: catalog.Markdown()}}, nil
 		})
 	s.AddResourceTemplate(timelineTemplate, func(ctx context.Context, r mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		t, err := a.timeline(ctx, r.Params.URI)

@@ -14,7 +14,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // InventoryFileName is the optional `aws ec2 describe-vpn-connections`
@@ -32,8 +34,8 @@ type Local struct {
 	mu          sync.RWMutex
 	conns       []Connection
 	inventoryOK bool // connections came from vpn-connections.json
-	streams     map[correlate.StreamID][]correlate.Event
-	report      correlate.Report
+	streams     map[vpnlog.StreamID][]vpnlog.Event
+	report      vpnlog.Report
 	unplaced    int64 // records whose VPN connection could not be told
 }
 
@@ -54,7 +56,7 @@ func OpenFS(fsys fs.FS, name string, logger *slog.Logger) (*Local, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	l := &Local{name: name, logger: logger, streams: map[correlate.StreamID][]correlate.Event{}}
+	l := &Local{name: name, logger: logger, streams: map[vpnlog.StreamID][]vpnlog.Event{}}
 	if err := l.load(fsys); err != nil {
 		return nil, err
 	}
@@ -62,7 +64,7 @@ func OpenFS(fsys fs.FS, name string, logger *slog.Logger) (*Local, error) {
 }
 
 func (l *Local) load(fsys fs.FS) error {
-	rep := correlate.Report{ByCategory: map[correlate.Category]int64{}}
+	rep := vpnlog.Report{ByCategory: map[catalog.Category]int64{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -99,12 +101,12 @@ func (l *Local) load(fsys fs.FS) error {
 		}
 		defer f.Close()
 		// The reader infers the stream from the path's file and folder names.
-		return correlate.ReadRecords(f, correlate.ReadOptions{Name: path.Join(l.name, p)}, &rep, func(ev *correlate.Event) error {
+		return vpnlog.ReadRecords(f, vpnlog.ReadOptions{Name: path.Join(l.name, p)}, &rep, func(ev *vpnlog.Event) error {
 			if ev.VPNConnectionID == "" || ev.TunnelIP == "" {
 				l.unplaced++
 				return nil
 			}
-			id := correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
+			id := vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
 			l.streams[id] = append(l.streams[id], *ev)
 			return nil
 		})
@@ -122,7 +124,7 @@ func (l *Local) load(fsys fs.FS) error {
 	}
 	l.report = rep
 	if !l.inventoryOK {
-		ids := make([]correlate.StreamID, 0, len(l.streams))
+		ids := make([]vpnlog.StreamID, 0, len(l.streams))
 		for id := range l.streams {
 			ids = append(ids, id)
 		}
@@ -137,7 +139,7 @@ func (l *Local) load(fsys fs.FS) error {
 // for when no vpn-connections.json was supplied. Without it the tunnel
 // numbering is a guess (sorted by outside IP), which the connection's note
 // says.
-func InferConnections(streams []correlate.StreamID) []Connection {
+func InferConnections(streams []vpnlog.StreamID) []Connection {
 	byVPN := map[string]map[string]*LogSettings{}
 	for _, id := range streams {
 		if byVPN[id.VPNConnectionID] == nil {
@@ -149,9 +151,9 @@ func InferConnections(streams []correlate.StreamID) []Connection {
 			byVPN[id.VPNConnectionID][id.TunnelIP] = ls
 		}
 		switch id.Kind {
-		case correlate.StreamIKE:
+		case vpnlog.StreamIKE:
 			ls.IKEEnabled = true
-		case correlate.StreamBGP:
+		case vpnlog.StreamBGP:
 			ls.BGPEnabled = true
 		}
 	}
@@ -182,7 +184,7 @@ func (l *Local) Connections(ctx context.Context) ([]Connection, error) {
 }
 
 // Report returns what loading read: records, malformed and unknown counts.
-func (l *Local) Report() correlate.Report {
+func (l *Local) Report() vpnlog.Report {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.report

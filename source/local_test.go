@@ -13,8 +13,9 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -77,14 +78,14 @@ func TestOpenDirInfersStreamsAndReportsMalformed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Events) != 3 || res.Events[0].Category != correlate.IKECGWDeleteIKESA || res.Events[2].Stream != correlate.StreamBGP {
+	if len(res.Events) != 3 || res.Events[0].Category != catalog.IKECGWDeleteIKESA || res.Events[2].Stream != vpnlog.StreamBGP {
 		t.Fatalf("events = %+v", res.Events)
 	}
 	if len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "malformed") {
 		t.Errorf("notes do not mention the malformed record: %v", res.Notes)
 	}
 	// The window is half-open and kinds filter.
-	res, _ = l.Logs(context.Background(), source.LogQuery{VPNConnectionID: "vpn-0123456789abcdef0", Kinds: []correlate.StreamKind{correlate.StreamBGP},
+	res, _ = l.Logs(context.Background(), source.LogQuery{VPNConnectionID: "vpn-0123456789abcdef0", Kinds: []vpnlog.StreamKind{vpnlog.StreamBGP},
 		Start: time.UnixMilli(1781295914090), End: time.UnixMilli(1781295914091)})
 	if len(res.Events) != 2 {
 		t.Errorf("BGP records at exactly 20:25:14.090: %d, want 2", len(res.Events))
@@ -154,12 +155,12 @@ func TestHideFilesAndStreamFromPath(t *testing.T) {
 		"a/b/vpn-0aa_192.0.2.1-BGP.log/000001.gz": "vpn-0aa_192.0.2.1-BGP",
 		"vpn-0aa_192.0.2.1-IKE.log":               "vpn-0aa_192.0.2.1-IKE",
 	} {
-		id, ok := correlate.StreamFromPath(p)
+		id, ok := vpnlog.StreamFromPath(p)
 		if !ok || id.String() != want {
 			t.Errorf("%s → %v %v, want %s", p, id, ok, want)
 		}
 	}
-	if _, ok := correlate.StreamFromPath("logs/000000.gz"); ok {
+	if _, ok := vpnlog.StreamFromPath("logs/000000.gz"); ok {
 		t.Error("a path with no stream name must not yield one")
 	}
 }

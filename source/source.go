@@ -11,7 +11,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Connection is one Site-to-Site VPN connection as EC2 describes it.
@@ -109,14 +110,14 @@ type Inventory interface {
 // LogQuery asks for the records of some streams of one connection.
 type LogQuery struct {
 	VPNConnectionID string
-	TunnelIPs       []string               // empty = every tunnel
-	Kinds           []correlate.StreamKind // empty = IKE and BGP
-	Start, End      time.Time              // [Start, End)
-	AnomaliesOnly   bool                   // the source may filter server-side
+	TunnelIPs       []string            // empty = every tunnel
+	Kinds           []vpnlog.StreamKind // empty = IKE and BGP
+	Start, End      time.Time           // [Start, End)
+	AnomaliesOnly   bool                // the source may filter server-side
 }
 
 // Wants reports whether the stream id is one the query asks for.
-func (q *LogQuery) Wants(id correlate.StreamID) bool {
+func (q *LogQuery) Wants(id vpnlog.StreamID) bool {
 	if id.VPNConnectionID != q.VPNConnectionID {
 		return false
 	}
@@ -128,15 +129,15 @@ func (q *LogQuery) Wants(id correlate.StreamID) bool {
 // plus a report of what was read (malformed records are counted there, never
 // dropped silently) and how the fetch was done.
 type LogResult struct {
-	Events []correlate.Event
-	Report correlate.Report
+	Events []vpnlog.Event
+	Report vpnlog.Report
 	Path   string // how the records were obtained, e.g. "local files", "FilterLogEvents", "Logs Insights"
 	Notes  []string
 }
 
 // Extent is the time range a stream has data for.
 type Extent struct {
-	Stream correlate.StreamID
+	Stream vpnlog.StreamID
 	First  time.Time
 	Last   time.Time
 	Count  int64
@@ -174,12 +175,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // AnomalyCount is the number of anomalies of one category on one stream in
 // one hour.
 type AnomalyCount struct {
-	VPNConnectionID string             `json:"vpn_connection_id"`
-	TunnelIP        string             `json:"tunnel_ip"`
-	Stream          string             `json:"stream"` // IKE | BGP
-	Category        correlate.Category `json:"category"`
-	Hour            time.Time          `json:"hour"` // start of the hour, UTC
-	Count           int64              `json:"count"`
+	VPNConnectionID string           `json:"vpn_connection_id"`
+	TunnelIP        string           `json:"tunnel_ip"`
+	Stream          string           `json:"stream"` // IKE | BGP
+	Category        catalog.Category `json:"category"`
+	Hour            time.Time        `json:"hour"` // start of the hour, UTC
+	Count           int64            `json:"count"`
 }
 
 // AnomalyCounts is an AnomalyCounter's answer.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/investigate"
 )
 
@@ -456,7 +456,7 @@ func (p propSpec) notInEnum(value string, enum []string) string {
 // categories), whose meanings vpn://catalog explains.
 func isCategoryList(enum []string) bool {
 	for _, e := range enum {
-		if _, ok := correlate.LookupCategory(correlate.Category(e)); !ok {
+		if _, ok := catalog.Lookup(catalog.Category(e)); !ok {
 			return false
 		}
 	}

@@ -6,16 +6,17 @@ import (
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/investigate"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // FetchVPNLogs declares fetch_vpn_logs.
 func FetchVPNLogs(svc *investigate.Service) Def[investigate.FetchLogsResult] {
 	lim := svc.Limits.OrDefault()
 	max := lim.MaxRecords
-	cats := make([]string, 0, len(correlate.AllCategories))
-	for _, c := range correlate.AllCategories {
+	cats := make([]string, 0, len(catalog.AllCategories))
+	for _, c := range catalog.AllCategories {
 		cats = append(cats, string(c))
 	}
 	return Def[investigate.FetchLogsResult]{
@@ -44,12 +45,12 @@ func FetchVPNLogs(svc *investigate.Service) Def[investigate.FetchLogsResult] {
 			switch strings.ToLower(r.str("stream")) {
 			case "", "both":
 			case "ike", "tunnel":
-				q.Kinds = []correlate.StreamKind{correlate.StreamIKE}
+				q.Kinds = []vpnlog.StreamKind{vpnlog.StreamIKE}
 			case "bgp":
-				q.Kinds = []correlate.StreamKind{correlate.StreamBGP}
+				q.Kinds = []vpnlog.StreamKind{vpnlog.StreamBGP}
 			}
 			for _, c := range r.strings("categories") {
-				q.Categories = append(q.Categories, correlate.Category(c))
+				q.Categories = append(q.Categories, catalog.Category(c))
 			}
 			q.Window = r.window(ctx, svc, conn, loc)
 			if !r.ok() {

@@ -17,9 +17,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Defaults.
@@ -104,7 +106,7 @@ type Stats struct {
 
 // connBuf is one connection's records in memory.
 type connBuf struct {
-	events []correlate.Event // sorted (see sortEvents)
+	events []vpnlog.Event // sorted (see sortEvents)
 	// keys maps each record held to its arrival number: records of one
 	// stream with the same time keep the order they were logged in.
 	keys map[uint64]uint64
@@ -262,7 +264,7 @@ func (e *Engine) Step(ctx context.Context) error {
 			e.log.Warn("watch: " + n)
 		}
 	}
-	byConn := map[string][]correlate.Event{}
+	byConn := map[string][]vpnlog.Event{}
 	for i := range batch.Events {
 		ev := &batch.Events[i]
 		byConn[ev.VPNConnectionID] = append(byConn[ev.VPNConnectionID], *ev)
@@ -352,7 +354,7 @@ func (e *Engine) account(b *Batch) {
 }
 
 // eventKey identifies a record: its stream, time and text.
-func eventKey(ev *correlate.Event) uint64 {
+func eventKey(ev *vpnlog.Event) uint64 {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00", ev.VPNConnectionID, ev.TunnelIP, ev.Stream, ev.TimeMs)
 	h.Write([]byte(ev.Raw))
@@ -360,8 +362,8 @@ func eventKey(ev *correlate.Event) uint64 {
 }
 
 // merge adds records not seen before; it reports the new ones.
-func (b *connBuf) merge(evs []correlate.Event) []correlate.Event {
-	var fresh []correlate.Event
+func (b *connBuf) merge(evs []vpnlog.Event) []vpnlog.Event {
+	var fresh []vpnlog.Event
 	for i := range evs {
 		k := eventKey(&evs[i])
 		if _, ok := b.keys[k]; ok {
@@ -401,7 +403,7 @@ func (b *connBuf) sort() {
 		}
 		return seqs[idx[x]] < seqs[idx[y]]
 	})
-	out := make([]correlate.Event, len(b.events))
+	out := make([]vpnlog.Event, len(b.events))
 	for i, j := range idx {
 		out[i] = b.events[j]
 	}
@@ -420,7 +422,7 @@ func (b *connBuf) trim(cutoff int64) {
 		k := eventKey(&b.events[j])
 		keys[k] = b.keys[k]
 	}
-	b.events = append([]correlate.Event(nil), b.events[i:]...)
+	b.events = append([]vpnlog.Event(nil), b.events[i:]...)
 	b.keys = keys
 	if b.fullFrom < cutoff {
 		b.fullFrom = cutoff
@@ -448,7 +450,7 @@ func (e *Engine) unfinished(vpn string) []*IncidentState {
 }
 
 // stepConn folds one connection's new records in and acts on its incidents.
-func (e *Engine) stepConn(ctx context.Context, c *source.Connection, evs []correlate.Event, frontier int64, now time.Time) error {
+func (e *Engine) stepConn(ctx context.Context, c *source.Connection, evs []vpnlog.Event, frontier int64, now time.Time) error {
 	b := e.buf(c.ID)
 	cs := e.st.Connections[c.ID]
 	initializing := cs == nil
@@ -634,27 +636,27 @@ func (e *Engine) match(in *correlate.Incident) *IncidentState {
 // heldConnection is c as the diagnosis should see it: tunnels with records
 // count as logged whatever the inventory says (--log-group set-ups deliver
 // logs the tunnel options do not name).
-func heldConnection(c *source.Connection, evs []correlate.Event) *source.Connection {
+func heldConnection(c *source.Connection, evs []vpnlog.Event) *source.Connection {
 	conn := *c
 	conn.Tunnels = append([]source.Tunnel(nil), c.Tunnels...)
-	has := map[string]map[correlate.StreamKind]bool{}
+	has := map[string]map[vpnlog.StreamKind]bool{}
 	for i := range evs {
 		if has[evs[i].TunnelIP] == nil {
-			has[evs[i].TunnelIP] = map[correlate.StreamKind]bool{}
+			has[evs[i].TunnelIP] = map[vpnlog.StreamKind]bool{}
 		}
 		has[evs[i].TunnelIP][evs[i].Stream] = true
 	}
 	for i := range conn.Tunnels {
 		t := &conn.Tunnels[i]
-		t.Logging.IKEEnabled = t.Logging.IKEEnabled || has[t.OutsideIP][correlate.StreamIKE]
-		t.Logging.BGPEnabled = t.Logging.BGPEnabled || has[t.OutsideIP][correlate.StreamBGP]
+		t.Logging.IKEEnabled = t.Logging.IKEEnabled || has[t.OutsideIP][vpnlog.StreamIKE]
+		t.Logging.BGPEnabled = t.Logging.BGPEnabled || has[t.OutsideIP][vpnlog.StreamBGP]
 	}
 	return &conn
 }
 
 // diagnose explains an incident the engine found, from the records it
 // holds: the same answer diagnose_tunnel_drop gives about those records.
-func (e *Engine) diagnose(conn *source.Connection, in *correlate.Incident, evs []correlate.Event) *investigate.DiagnoseResult {
+func (e *Engine) diagnose(conn *source.Connection, in *correlate.Incident, evs []vpnlog.Event) *investigate.DiagnoseResult {
 	res := investigate.ExplainHeld(conn, evs, in, time.UTC)
 	return &res
 }
@@ -727,7 +729,7 @@ func (e *Engine) Stats() Stats {
 // tunnel's last record, which, while it is down and silent, leaves out the
 // failover happening right now. Route updates on the other tunnel since
 // this one went down show it carrying the traffic.
-func openFailover(dg *investigate.DiagnoseResult, in *correlate.Incident, c *source.Connection, evs []correlate.Event) {
+func openFailover(dg *investigate.DiagnoseResult, in *correlate.Incident, c *source.Connection, evs []vpnlog.Event) {
 	if !in.Down || in.Recovered || !strings.HasPrefix(dg.Impact.Failover, "likely") {
 		return
 	}
@@ -740,7 +742,7 @@ func openFailover(dg *investigate.DiagnoseResult, in *correlate.Incident, c *sou
 		for j := range evs {
 			ev := &evs[j]
 			if ev.TunnelIP == o.Tunnel && ev.TimeMs >= in.DownMs &&
-				(ev.Category == correlate.RouteAdvertised || ev.Category == correlate.RouteUpdated || ev.Category == correlate.BGPUpdateReceived) {
+				(ev.Category == catalog.RouteAdvertised || ev.Category == catalog.RouteUpdated || ev.Category == catalog.BGPUpdateReceived) {
 				n++
 			}
 		}

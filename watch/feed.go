@@ -5,8 +5,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Feed is where watch gets records from: new records at every poll, and
@@ -45,28 +46,28 @@ type Want struct {
 
 // Batch is what a poll or fetch returned.
 type Batch struct {
-	Events []correlate.Event
+	Events []vpnlog.Event
 	// Frontier per connection: every wanted record up to this time (ms)
 	// has been returned, by this poll or an earlier one.
 	Frontier map[string]int64
 	// Calls counts requests to the source's API, by operation.
 	Calls map[string]int
 	// Report counts what was read, malformed records located.
-	Report correlate.Report
+	Report vpnlog.Report
 	Notes  []string
 }
 
 func newBatch() *Batch {
-	return &Batch{Frontier: map[string]int64{}, Calls: map[string]int{}, Report: correlate.Report{ByCategory: map[correlate.Category]int64{}}}
+	return &Batch{Frontier: map[string]int64{}, Calls: map[string]int{}, Report: vpnlog.Report{ByCategory: map[catalog.Category]int64{}}}
 }
 
 // streamKey is the cursor key of an event's stream.
-func streamKey(ev *correlate.Event) string {
-	return correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}.String()
+func streamKey(ev *vpnlog.Event) string {
+	return vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}.String()
 }
 
 // advance moves a stream's cursor past an event.
-func advance(cursors map[string]*StreamCursor, ev *correlate.Event) {
+func advance(cursors map[string]*StreamCursor, ev *vpnlog.Event) {
 	k := streamKey(ev)
 	c := cursors[k]
 	if c == nil {
@@ -81,7 +82,7 @@ func advance(cursors map[string]*StreamCursor, ev *correlate.Event) {
 // about the same records.
 type memSource struct {
 	conns  []source.Connection
-	events []correlate.Event // sorted
+	events []vpnlog.Event // sorted
 }
 
 func (m *memSource) Connections(ctx context.Context) ([]source.Connection, error) {
@@ -93,11 +94,11 @@ func (m *memSource) Logs(ctx context.Context, q source.LogQuery) (*source.LogRes
 	if q.End.IsZero() {
 		hi = 1<<63 - 1
 	}
-	res := &source.LogResult{Path: "vpnlens watch buffer", Report: correlate.Report{ByCategory: map[correlate.Category]int64{}}}
+	res := &source.LogResult{Path: "vpnlens watch buffer", Report: vpnlog.Report{ByCategory: map[catalog.Category]int64{}}}
 	i := sort.Search(len(m.events), func(i int) bool { return m.events[i].TimeMs >= lo })
 	for ; i < len(m.events) && m.events[i].TimeMs < hi; i++ {
 		ev := &m.events[i]
-		if !q.Wants(correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}) {
+		if !q.Wants(vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}) {
 			continue
 		}
 		if q.AnomaliesOnly && !ev.Anomaly {
@@ -111,14 +112,14 @@ func (m *memSource) Logs(ctx context.Context, q source.LogQuery) (*source.LogRes
 }
 
 func (m *memSource) Extents(ctx context.Context, vpn string) ([]source.Extent, error) {
-	by := map[correlate.StreamID]*source.Extent{}
-	var order []correlate.StreamID
+	by := map[vpnlog.StreamID]*source.Extent{}
+	var order []vpnlog.StreamID
 	for i := range m.events {
 		ev := &m.events[i]
 		if ev.VPNConnectionID != vpn {
 			continue
 		}
-		id := correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
+		id := vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
 		x := by[id]
 		if x == nil {
 			x = &source.Extent{Stream: id, First: ev.Time()}

@@ -17,6 +17,7 @@ import (
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // LogsAPI is the part of the CloudWatch Logs client the AWS feed uses.
@@ -82,7 +83,7 @@ type groupListing struct {
 type awsStream struct {
 	group string
 	name  string
-	id    correlate.StreamID
+	id    vpnlog.StreamID
 }
 
 // NewAWSFeed builds the feed; it makes no request yet.
@@ -182,7 +183,7 @@ func (f *AWSFeed) listGroup(ctx context.Context, group string, now time.Time, ca
 		}
 		for _, s := range page.LogStreams {
 			name := sdkaws.ToString(s.LogStreamName)
-			id, ok := correlate.ParseStreamName(name)
+			id, ok := vpnlog.ParseStreamName(name)
 			if !ok || id.TunnelIP == "" {
 				continue
 			}
@@ -365,17 +366,17 @@ func (f *AWSFeed) filter(ctx context.Context, group string, names []string, byNa
 			}
 			ts := sdkaws.ToInt64(e.Timestamp)
 			msg := sdkaws.ToString(e.Message)
-			ev, perr := correlate.ParseRecord([]byte(msg), s.id)
+			ev, perr := vpnlog.ParseRecord([]byte(msg), s.id)
 			if perr != nil {
-				if !errors.Is(perr, correlate.ErrNoTime) {
+				if !errors.Is(perr, vpnlog.ErrNoTime) {
 					b.Report.MalformedCount++
 					if len(b.Report.Malformed) < 100 {
-						b.Report.Malformed = append(b.Report.Malformed, correlate.Malformed{File: group + "/" + name,
+						b.Report.Malformed = append(b.Report.Malformed, vpnlog.Malformed{File: group + "/" + name,
 							Reason: perr.Error() + " (at " + correlate.FormatMs(ts) + ")", Sample: oneLine(msg, 120)})
 					}
 					continue
 				}
-				ev.TimeMs, ev.Precision = ts, correlate.PrecisionMillis
+				ev.TimeMs, ev.Precision = ts, vpnlog.PrecisionMillis
 			}
 			if anomalies && !ev.Anomaly {
 				continue // the pattern is a superset of the anomalies

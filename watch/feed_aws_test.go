@@ -10,10 +10,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/internal/fakeaws"
 	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // ingestLag is how long after its own time a record becomes readable in
@@ -48,15 +48,15 @@ func newAWSReplay(t testing.TB) *awsReplay {
 	r := &awsReplay{t: t, fake: fake, lines: demoLines(t), groups: map[string]string{}}
 	for _, c := range conns {
 		for _, tn := range c.Tunnels {
-			for _, k := range []correlate.StreamKind{correlate.StreamIKE, correlate.StreamBGP} {
+			for _, k := range []vpnlog.StreamKind{vpnlog.StreamIKE, vpnlog.StreamBGP} {
 				arn := tn.Logging.IKELogGroup
-				if k == correlate.StreamBGP {
+				if k == vpnlog.StreamBGP {
 					arn = tn.Logging.BGPLogGroup
 				}
 				if arn == "" {
 					continue
 				}
-				name := correlate.StreamID{VPNConnectionID: c.ID, TunnelIP: tn.OutsideIP, Kind: k}.String() + ".log"
+				name := vpnlog.StreamID{VPNConnectionID: c.ID, TunnelIP: tn.OutsideIP, Kind: k}.String() + ".log"
 				r.groups[name] = awssource.GroupName(arn)
 				fake.AddLogGroup(awssource.GroupName(arn))
 			}

@@ -15,8 +15,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // LocalFeed follows a --logs-dir directory as files grow: new lines are
@@ -36,7 +36,7 @@ type LocalFeed struct {
 	inv     []source.Connection
 	invFile bool // inventory from vpn-connections.json
 	invMod  time.Time
-	streams map[correlate.StreamID]bool
+	streams map[vpnlog.StreamID]bool
 	newest  map[string]int64 // per connection: newest record time
 }
 
@@ -66,7 +66,7 @@ func NewLocalFeed(dir string, logger *slog.Logger) (*LocalFeed, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &LocalFeed{dir: dir, logger: logger, files: map[string]*tailedFile{}, streams: map[correlate.StreamID]bool{}, newest: map[string]int64{}}, nil
+	return &LocalFeed{dir: dir, logger: logger, files: map[string]*tailedFile{}, streams: map[vpnlog.StreamID]bool{}, newest: map[string]int64{}}, nil
 }
 
 // Describe implements Feed.
@@ -119,7 +119,7 @@ func (f *LocalFeed) loadInventory() error {
 }
 
 func (f *LocalFeed) synthesize() []source.Connection {
-	ids := make([]correlate.StreamID, 0, len(f.streams))
+	ids := make([]vpnlog.StreamID, 0, len(f.streams))
 	for id := range f.streams {
 		ids = append(ids, id)
 	}
@@ -236,7 +236,7 @@ func (f *LocalFeed) readFile(tf *tailedFile, info os.FileInfo, b *Batch) error {
 			return nil // rotated away between scan and open: next poll finds it
 		}
 		b.Report.MalformedCount++
-		b.Report.Malformed = append(b.Report.Malformed, correlate.Malformed{File: f.rel(tf.path), Reason: "cannot read: " + err.Error()})
+		b.Report.Malformed = append(b.Report.Malformed, vpnlog.Malformed{File: f.rel(tf.path), Reason: "cannot read: " + err.Error()})
 		return nil
 	}
 	defer fh.Close()
@@ -293,9 +293,9 @@ func (f *LocalFeed) readFile(tf *tailedFile, info os.FileInfo, b *Batch) error {
 // of a chunk in the whole file.
 func (f *LocalFeed) decode(r io.Reader, tf *tailedFile, lineBase int, b *Batch) error {
 	rel := f.rel(tf.path)
-	var rep correlate.Report
+	var rep vpnlog.Report
 	unplaced := 0
-	err := correlate.ReadRecords(r, correlate.ReadOptions{Name: rel}, &rep, func(ev *correlate.Event) error {
+	err := vpnlog.ReadRecords(r, vpnlog.ReadOptions{Name: rel}, &rep, func(ev *vpnlog.Event) error {
 		if ev.VPNConnectionID == "" || ev.TunnelIP == "" {
 			unplaced++
 			return nil
@@ -303,7 +303,7 @@ func (f *LocalFeed) decode(r io.Reader, tf *tailedFile, lineBase int, b *Batch) 
 		e := *ev
 		e.Line += lineBase
 		b.Events = append(b.Events, e)
-		id := correlate.StreamID{VPNConnectionID: e.VPNConnectionID, TunnelIP: e.TunnelIP, Kind: e.Stream}
+		id := vpnlog.StreamID{VPNConnectionID: e.VPNConnectionID, TunnelIP: e.TunnelIP, Kind: e.Stream}
 		f.streams[id] = true
 		f.newest[e.VPNConnectionID] = max(f.newest[e.VPNConnectionID], e.TimeMs)
 		return nil

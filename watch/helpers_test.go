@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 const demoDir = "../testdata/demo"
@@ -42,13 +42,13 @@ func demoLines(t testing.TB) []demoLine {
 		}
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		id, _ := correlate.ParseStreamName(e.Name())
+		id, _ := vpnlog.ParseStreamName(e.Name())
 		for sc.Scan() {
 			line := sc.Text()
 			if strings.TrimSpace(line) == "" {
 				continue
 			}
-			ev, err := correlate.ParseRecord([]byte(line), id)
+			ev, err := vpnlog.ParseRecord([]byte(line), id)
 			if err != nil {
 				t.Fatalf("%s: %v", e.Name(), err)
 			}

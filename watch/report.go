@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
@@ -54,7 +55,7 @@ type Report struct {
 	OtherTunnels      []investigate.OtherTunnelView `json:"other_tunnels"`
 	SharedCause       string                        `json:"shared_cause,omitempty"`
 	Actions           []string                      `json:"recommended_actions"`
-	GatewayHints      []correlate.GatewayHint       `json:"gateway_hints,omitempty"`
+	GatewayHints      []catalog.GatewayHint         `json:"gateway_hints,omitempty"`
 	Incident          investigate.IncidentView      `json:"incident"`
 	Continue          Continue                      `json:"continue"`
 	// AlreadyInProgress: the incident was under way when watching began.

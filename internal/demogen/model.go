@@ -4,17 +4,17 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
 )
 
-// The demo is built from vpnlog's connection and tunnel model; these short
+// The demo is built from tunnelsim's connection and tunnel model; these short
 // names keep the incident scripts readable.
 type (
-	connection = vpnlog.Connection
-	tunnel     = vpnlog.Tunnel
-	prefix     = vpnlog.Prefix
-	span       = vpnlog.Span
-	tag        = vpnlog.Tag
+	connection = tunnelsim.Connection
+	tunnel     = tunnelsim.Tunnel
+	prefix     = tunnelsim.Prefix
+	span       = tunnelsim.Span
+	tag        = tunnelsim.Tag
 )
 
 // dayStart is the first instant of the demo day. Everything is derived from
@@ -31,7 +31,7 @@ func at(h, m, s, ms int) time.Time {
 }
 
 // ms is a duration of n milliseconds.
-func ms(n int) time.Duration { return vpnlog.Ms(n) }
+func ms(n int) time.Duration { return tunnelsim.Ms(n) }
 
 // jitter draws uniformly from [lo, hi].
-func jitter(r *rand.Rand, lo, hi time.Duration) time.Duration { return vpnlog.Jitter(r, lo, hi) }
+func jitter(r *rand.Rand, lo, hi time.Duration) time.Duration { return tunnelsim.Jitter(r, lo, hi) }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
 )
 
 // file is one output file of the data set.
@@ -35,7 +35,7 @@ func build() ([]file, error) {
 			files = append(files, file{tn.StreamName("IKE"), ike}, file{tn.StreamName("BGP"), bgp})
 		}
 	}
-	vpn, err := vpnlog.RenderVPNConnections(ds.conns)
+	vpn, err := tunnelsim.RenderVPNConnections(ds.conns)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
 )
 
 // seed fixes every random draw (jitter, message ids, SPIs).
@@ -149,8 +149,8 @@ func scenario() *dataset {
 	transientPrefix(r, branch, prefix{CIDR: "10.30.48.0/24", ASPath: "65020"}, at(15, 3, 17, 254), at(15, 40, 51, 9))
 
 	for _, tn := range []*tunnel{a1, a2, b1, b2} {
-		vpnlog.BackgroundIKE(r, tn, dayStart, dayEnd, func(n int) bool { return collisionAt(tn, n) })
-		vpnlog.BackgroundBGP(r, tn, dayStart, dayEnd)
+		tunnelsim.BackgroundIKE(r, tn, dayStart, dayEnd, func(n int) bool { return collisionAt(tn, n) })
+		tunnelsim.BackgroundBGP(r, tn, dayStart, dayEnd)
 	}
 	return ds
 }
@@ -159,19 +159,19 @@ func scenario() *dataset {
 // timer runs out 30 s later; the CGW fails over to tunnel 2.
 func incidentHQDPD(r *rand.Rand, a1, a2 *tunnel) incident {
 	dpd := at(3, 10, 7, 281)
-	a1.IKEAt(dpd, true, vpnlog.StDown, vpnlog.StDown, vpnlog.MsgDPDTimeoutV2)
-	a1.IKEAt(at(3, 11, 38, 40), true, vpnlog.StDown, vpnlog.StDown, "")
-	a1.IKEAt(at(3, 13, 9, 502), true, vpnlog.StDown, vpnlog.StDown, "")
+	a1.IKEAt(dpd, true, tunnelsim.StDown, tunnelsim.StDown, tunnelsim.MsgDPDTimeoutV2)
+	a1.IKEAt(at(3, 11, 38, 40), true, tunnelsim.StDown, tunnelsim.StDown, "")
+	a1.IKEAt(at(3, 13, 9, 502), true, tunnelsim.StDown, tunnelsim.StDown, "")
 
 	hold := at(3, 10, 37, 412)
-	a1.BGPAt(hold, "DOWN", vpnlog.MsgHoldTimerExpired(a1.CGWInside))
+	a1.BGPAt(hold, "DOWN", tunnelsim.MsgHoldTimerExpired(a1.CGWInside))
 	a1.BGPDown(hold.Add(ms(2)), a1.Conn.Prefixes, a1.MED)
 	failover := at(3, 10, 41, 230)
 	a2.ReceiveRoutes(r, failover, "UPDATED", a2.Conn.Prefixes, 0, "")
 
 	renegotiate := at(3, 14, 2, 144)
-	a1.IKEAt(renegotiate, true, vpnlog.StNegotiating, vpnlog.StDown, "")
-	up := a1.IKERecover(r, dpd, renegotiate.Add(ms(870)), vpnlog.StDown, vpnlog.StDown)
+	a1.IKEAt(renegotiate, true, tunnelsim.StNegotiating, tunnelsim.StDown, "")
+	up := a1.IKERecover(r, dpd, renegotiate.Add(ms(870)), tunnelsim.StDown, tunnelsim.StDown)
 	a1.AWSMsgID, a1.CGWMsgID = 0, 2
 	est := a1.BGPUp(r, at(3, 14, 9, 611), a1.Conn.Prefixes, a1.MED)
 	a2.ReceiveRoutes(r, at(3, 14, 21, 77), "UPDATED", a2.Conn.Prefixes, a2.MED, "")
@@ -184,7 +184,7 @@ func incidentHQDPD(r *rand.Rand, a1, a2 *tunnel) incident {
 		Recovered: true, RecoveredAt: bgpTime(est), sortAt: dpd,
 		Summary: "The customer gateway stopped answering DPD on tunnel 1 (path to endpoint 1 lost); IKE went down, BGP hold timer expired 30 s later; traffic failed over to tunnel 2 until IKE renegotiated at 03:14.",
 		story: []string{
-			hhmmss(dpd) + " IKE: `" + vpnlog.MsgDPDTimeoutV2 + "`, phase 1 and 2 down.",
+			hhmmss(dpd) + " IKE: `" + tunnelsim.MsgDPDTimeoutV2 + "`, phase 1 and 2 down.",
 			hhmmssms(hold) + " BGP: Hold Timer Expired, Established → Idle, the 12 routes withdrawn.",
 			hhmmssms(failover) + " tunnel 2 BGP: the CGW re-sends its 12 routes with MED 0 (failover; tunnel 2 stays up all along).",
 			hhmmss(renegotiate) + "–" + hhmmss(up) + " IKE renegotiates (negotiating → established); BGP Established at " + hhmmssms(est) + ", tunnel 2 routes back to MED 100.",
@@ -197,17 +197,17 @@ func incidentHQDPD(r *rand.Rand, a1, a2 *tunnel) incident {
 func incidentBranchConnectionRejected(r *rand.Rand, b1 *tunnel) incident {
 	nb := b1.CGWInside
 	first := at(6, 15, 4, 530)
-	b1.BGPAt(first, "DOWN", vpnlog.MsgConnectionRejectedReceived(nb))
+	b1.BGPAt(first, "DOWN", tunnelsim.MsgConnectionRejectedReceived(nb))
 	b1.BGPDown(first.Add(ms(2)), b1.Conn.Prefixes, b1.MED)
 	attempts := 0
 	for t := at(6, 17, 5, 0); t.Before(at(6, 30, 0, 0)); t = t.Add(2*time.Minute + jitter(r, 0, 2*time.Second)) {
 		t = t.Add(jitter(r, 0, ms(400)))
 		e := b1.BGPOpenExchange(r, t, b1.Conn.CGWASN)
 		e = e.Add(ms(1))
-		b1.BGPAt(e, "DOWN", vpnlog.MsgBGPState("OpenSent", "OpenConfirm", nb))
+		b1.BGPAt(e, "DOWN", tunnelsim.MsgBGPState("OpenSent", "OpenConfirm", nb))
 		e = e.Add(jitter(r, ms(5), ms(20)))
-		b1.BGPAt(e, "DOWN", vpnlog.MsgConnectionRejectedReceived(nb))
-		b1.BGPAt(e.Add(ms(1)), "DOWN", vpnlog.MsgBGPState("OpenConfirm", "Idle", nb))
+		b1.BGPAt(e, "DOWN", tunnelsim.MsgConnectionRejectedReceived(nb))
+		b1.BGPAt(e.Add(ms(1)), "DOWN", tunnelsim.MsgBGPState("OpenConfirm", "Idle", nb))
 		attempts++
 	}
 	est := b1.BGPUp(r, at(6, 31, 8, 344), b1.Conn.Prefixes, b1.MED)
@@ -218,7 +218,7 @@ func incidentBranchConnectionRejected(r *rand.Rand, b1 *tunnel) incident {
 		Recovered: true, RecoveredAt: bgpTime(est), sortAt: first,
 		Summary: "The customer gateway rejected the BGP session on tunnel 1 (Cease 6/5 Connection Rejected) and every reconnect until 06:31; IKE stayed up.",
 		story: []string{
-			hhmmssms(first) + " BGP: `" + vpnlog.MsgConnectionRejectedReceived(nb) + "`, Established → Idle, 6 routes withdrawn.",
+			hhmmssms(first) + " BGP: `" + tunnelsim.MsgConnectionRejectedReceived(nb) + "`, Established → Idle, 6 routes withdrawn.",
 			fmt.Sprintf("06:17–06:29 %d reconnects about every 2 min: Idle → Connect → OpenSent, OPEN sent and received, OpenConfirm, then 6/5 again and back to Idle.", attempts),
 			hhmmssms(est) + " BGP Established; IKE phases were established throughout.",
 		},
@@ -247,7 +247,7 @@ func incidentHQMaxPrefix(r *rand.Rand, a2 *tunnel) incident {
 		t = t.Add(jitter(r, 30*time.Second, 40*time.Second))
 	}
 	warn := func(t time.Time) {
-		a2.BGPAt(t, "UP", vpnlog.MsgPrefixWarning(received, nb, prefixLimit))
+		a2.BGPAt(t, "UP", tunnelsim.MsgPrefixWarning(received, nb, prefixLimit))
 		warnings = append(warnings, fmt.Sprintf("%s (%d)", hhmmssms(t), received))
 	}
 	firstWarn := at(9, 40, 21, 337)
@@ -258,8 +258,8 @@ func incidentHQMaxPrefix(r *rand.Rand, a2 *tunnel) incident {
 	warn(at(9, 47, 31, 905))
 	sendBatch(at(9, 50, 12, 700), 8)
 	exceeded := at(9, 50, 12, 771)
-	a2.BGPAt(exceeded, "DOWN", vpnlog.MsgPrefixExceeded(received, nb, prefixLimit))
-	a2.BGPAt(exceeded.Add(ms(1)), "DOWN", vpnlog.MsgMaxPrefixSent(nb))
+	a2.BGPAt(exceeded, "DOWN", tunnelsim.MsgPrefixExceeded(received, nb, prefixLimit))
+	a2.BGPAt(exceeded.Add(ms(1)), "DOWN", tunnelsim.MsgMaxPrefixSent(nb))
 	all := append(slices.Clone(a2.Conn.Prefixes), leaked...)
 	a2.BGPDown(exceeded.Add(ms(3)), all, a2.MED)
 	est := a2.BGPUp(r, at(10, 5, 18, 226), a2.Conn.Prefixes, a2.MED)
@@ -272,7 +272,7 @@ func incidentHQMaxPrefix(r *rand.Rand, a2 *tunnel) incident {
 		story: []string{
 			"09:36–09:50 BGP: the CGW advertises 92 extra /24s (10.64.0.0–10.64.91.0) on tunnel 2 only.",
 			"prefix-limit warnings at " + strings.Join(warnings, ", ") + ", limit 100.",
-			hhmmssms(exceeded) + " `" + vpnlog.MsgPrefixExceeded(received, nb, prefixLimit) + "`, then Cease 6/1 sent, Established → Idle, all 104 routes withdrawn.",
+			hhmmssms(exceeded) + " `" + tunnelsim.MsgPrefixExceeded(received, nb, prefixLimit) + "`, then Cease 6/1 sent, Established → Idle, all 104 routes withdrawn.",
 			hhmmssms(est) + " BGP Established again with the normal 12 routes; IKE stayed established throughout; tunnel 1 carried the traffic.",
 		},
 	}
@@ -282,18 +282,18 @@ func incidentHQMaxPrefix(r *rand.Rand, a2 *tunnel) incident {
 // phase 1 proposal; AWS refuses it every 30 s until it is reverted.
 func incidentBranchProposalMismatch(r *rand.Rand, b2 *tunnel) incident {
 	first := at(11, 0, 3, 266)
-	b2.IKEAt(first, true, vpnlog.StDown, vpnlog.StDown, vpnlog.MsgNoProposal)
+	b2.IKEAt(first, true, tunnelsim.StDown, tunnelsim.StDown, tunnelsim.MsgNoProposal)
 	retries := 1
 	var last time.Time
 	for t := at(11, 0, 33, 512); t.Before(at(11, 45, 0, 0)); t = t.Add(30*time.Second + jitter(r, -ms(900), ms(900))) {
-		b2.IKEAt(t, true, vpnlog.StNegotiating, vpnlog.StDown, vpnlog.MsgNoProposal)
+		b2.IKEAt(t, true, tunnelsim.StNegotiating, tunnelsim.StDown, tunnelsim.MsgNoProposal)
 		last = t
 		retries++
 	}
 	hold := at(11, 0, 33, 981)
-	b2.BGPAt(hold, "DOWN", vpnlog.MsgHoldTimerExpired(b2.CGWInside))
+	b2.BGPAt(hold, "DOWN", tunnelsim.MsgHoldTimerExpired(b2.CGWInside))
 	b2.BGPDown(hold.Add(ms(2)), b2.Conn.Prefixes, b2.MED)
-	up := b2.IKERecover(r, first, at(11, 45, 4, 180), vpnlog.StDown, vpnlog.StDown)
+	up := b2.IKERecover(r, first, at(11, 45, 4, 180), tunnelsim.StDown, tunnelsim.StDown)
 	est := b2.BGPUp(r, at(11, 45, 10, 377), b2.Conn.Prefixes, b2.MED)
 	b2.BGPQuiet = append(b2.BGPQuiet, span{From: at(10, 50, 0, 0), To: at(11, 55, 0, 0)})
 	return incident{
@@ -302,7 +302,7 @@ func incidentBranchProposalMismatch(r *rand.Rand, b2 *tunnel) incident {
 		Recovered: true, RecoveredAt: bgpTime(est), sortAt: first,
 		Summary: "A configuration push changed the customer gateway's IKEv1 phase 1 proposal on tunnel 2; AWS answered every attempt with No Proposal Match until the change was reverted at 11:45; BGP hold timer expired 30 s after the first failure.",
 		story: []string{
-			hhmmssms(first) + " IKE: `" + vpnlog.MsgNoProposal + "`, phases down.",
+			hhmmssms(first) + " IKE: `" + tunnelsim.MsgNoProposal + "`, phases down.",
 			hhmmssms(hold) + " BGP (text format): Hold Timer Expired, Established → Idle, 6 routes withdrawn.",
 			fmt.Sprintf("%d No Proposal Match records in all, about every 30 s (phase 1 negotiating, phase 2 down), the last at %s.", retries, hhmmssms(last)),
 			hhmmssms(up) + " IKE established again; BGP Established at " + hhmmssms(est) + ".",
@@ -316,16 +316,16 @@ func incidentBranchBadOpenASN(r *rand.Rand, b1 *tunnel) incident {
 	nb := b1.CGWInside
 	const wrongAS = 65021
 	open := at(13, 20, 41, 102)
-	b1.BGPAt(open, "DOWN", vpnlog.MsgOpenReceived(nb, wrongAS, b1.Conn.CGWRouterID))
+	b1.BGPAt(open, "DOWN", tunnelsim.MsgOpenReceived(nb, wrongAS, b1.Conn.CGWRouterID))
 	bad := open.Add(ms(1))
-	b1.BGPAt(bad, "DOWN", vpnlog.MsgBadOpen(nb, wrongAS, b1.Conn.CGWASN))
+	b1.BGPAt(bad, "DOWN", tunnelsim.MsgBadOpen(nb, wrongAS, b1.Conn.CGWASN))
 	b1.BGPDown(bad.Add(ms(2)), b1.Conn.Prefixes, b1.MED)
 	n := 1
 	for _, t := range []time.Time{at(13, 22, 43, 660), at(13, 24, 44, 915), at(13, 26, 46, 30)} {
 		e := b1.BGPOpenExchange(r, t, wrongAS)
 		e = e.Add(ms(1))
-		b1.BGPAt(e, "DOWN", vpnlog.MsgBadOpen(nb, wrongAS, b1.Conn.CGWASN))
-		b1.BGPAt(e.Add(ms(1)), "DOWN", vpnlog.MsgBGPState("OpenSent", "Idle", nb))
+		b1.BGPAt(e, "DOWN", tunnelsim.MsgBadOpen(nb, wrongAS, b1.Conn.CGWASN))
+		b1.BGPAt(e.Add(ms(1)), "DOWN", tunnelsim.MsgBGPState("OpenSent", "Idle", nb))
 		n++
 	}
 	est := b1.BGPUp(r, at(13, 28, 47, 204), b1.Conn.Prefixes, b1.MED)
@@ -336,7 +336,7 @@ func incidentBranchBadOpenASN(r *rand.Rand, b1 *tunnel) incident {
 		Recovered: true, RecoveredAt: bgpTime(est), sortAt: bad,
 		Summary: "The customer gateway's BGP came back with local AS 65021 instead of 65020; AWS rejected its OPEN messages (bad OPEN, remote AS mismatch) until the AS was corrected at 13:28.",
 		story: []string{
-			hhmmssms(open) + " BGP: OPEN received with AS 65021, then `" + vpnlog.MsgBadOpen(nb, wrongAS, b1.Conn.CGWASN) + "`, Established → Idle, 6 routes withdrawn.",
+			hhmmssms(open) + " BGP: OPEN received with AS 65021, then `" + tunnelsim.MsgBadOpen(nb, wrongAS, b1.Conn.CGWASN) + "`, Established → Idle, 6 routes withdrawn.",
 			fmt.Sprintf("13:22, 13:24, 13:26 reconnects fail the same way (%d bad OPENs in all).", n),
 			hhmmssms(est) + " BGP Established with AS 65020; IKE phases were established throughout.",
 		},
@@ -348,11 +348,11 @@ func incidentBranchBadOpenASN(r *rand.Rand, b1 *tunnel) incident {
 func incidentHQASPathLoop(r *rand.Rand, a1 *tunnel) incident {
 	looped := []prefix{{CIDR: "10.20.0.0/16", ASPath: "65010 64512"}, {CIDR: "10.21.0.0/16", ASPath: "65010 64512"}, {CIDR: "10.22.0.0/16", ASPath: "65010 64512"}}
 	start := at(14, 5, 33, 208)
-	a1.ReceiveRoutes(r, start, "ADVERTISED", looped, a1.MED, vpnlog.DenyASLoop)
+	a1.ReceiveRoutes(r, start, "ADVERTISED", looped, a1.MED, tunnelsim.DenyASLoop)
 	firstDenied := start.Add(ms(1))
 	denials := 1
 	for _, t := range []time.Time{at(14, 9, 47, 51), at(14, 13, 52, 760), at(14, 17, 55, 318)} {
-		a1.ReceiveRoutes(r, t, "UPDATED", looped, a1.MED, vpnlog.DenyASLoop)
+		a1.ReceiveRoutes(r, t, "UPDATED", looped, a1.MED, tunnelsim.DenyASLoop)
 		denials++
 	}
 	withdrawn := at(14, 20, 4, 566)
@@ -364,7 +364,7 @@ func incidentHQASPathLoop(r *rand.Rand, a1 *tunnel) incident {
 		Recovered: true, RecoveredAt: bgpTime(withdrawn), sortAt: firstDenied,
 		Summary: "The customer gateway re-advertised the VPC CIDRs learned from AWS (AS path 65010 64512) on tunnel 1; AWS denied them (as-path contains our own AS) until the CGW withdrew them at 14:20. The session stayed Established.",
 		story: []string{
-			hhmmssms(start) + " BGP: update with AS path `65010 64512`; 10.20.0.0/16, 10.21.0.0/16, 10.22.0.0/16 ADVERTISED with `" + vpnlog.DenyASLoop + "`.",
+			hhmmssms(start) + " BGP: update with AS path `65010 64512`; 10.20.0.0/16, 10.21.0.0/16, 10.22.0.0/16 ADVERTISED with `" + tunnelsim.DenyASLoop + "`.",
 			fmt.Sprintf("14:09, 14:13, 14:17 the same three prefixes UPDATED and denied again (%d rounds in all).", denials),
 			hhmmssms(withdrawn) + " the CGW withdraws them (outbound filter fixed). No BGP state change, IKE established throughout.",
 		},
@@ -374,10 +374,10 @@ func incidentHQASPathLoop(r *rand.Rand, a1 *tunnel) incident {
 // 4. hq tunnel 1, 16:30: the CGW's BGP stops sending keepalives while IKE
 // stays up; AWS's hold timer expires.
 func incidentHQHoldTimer(r *rand.Rand, a1, a2 *tunnel) incident {
-	a1.IKEAt(at(16, 30, 5, 640), true, vpnlog.StEstablished, vpnlog.StEstablished, "")
-	a1.IKEAt(at(16, 31, 45, 212), true, vpnlog.StEstablished, vpnlog.StEstablished, "")
+	a1.IKEAt(at(16, 30, 5, 640), true, tunnelsim.StEstablished, tunnelsim.StEstablished, "")
+	a1.IKEAt(at(16, 31, 45, 212), true, tunnelsim.StEstablished, tunnelsim.StEstablished, "")
 	hold := at(16, 30, 21, 604)
-	a1.BGPAt(hold, "DOWN", vpnlog.MsgHoldTimerExpired(a1.CGWInside))
+	a1.BGPAt(hold, "DOWN", tunnelsim.MsgHoldTimerExpired(a1.CGWInside))
 	a1.BGPDown(hold.Add(ms(2)), a1.Conn.Prefixes, a1.MED)
 	a2.ReceiveRoutes(r, at(16, 30, 25, 880), "UPDATED", a2.Conn.Prefixes, 0, "")
 	est := a1.BGPUp(r, at(16, 32, 14, 83), a1.Conn.Prefixes, a1.MED)
@@ -391,7 +391,7 @@ func incidentHQHoldTimer(r *rand.Rand, a1, a2 *tunnel) incident {
 		Recovered: true, RecoveredAt: bgpTime(est), sortAt: hold,
 		Summary: "BGP on tunnel 1 timed out (Hold Timer Expired) while IKE phases 1 and 2 stayed established: the customer gateway's BGP stopped sending keepalives; it came back at 16:32.",
 		story: []string{
-			hhmmssms(hold) + " BGP: `" + vpnlog.MsgHoldTimerExpired(a1.CGWInside) + "`, Established → Idle, 12 routes withdrawn; tunnel 2 gets the routes with MED 0.",
+			hhmmssms(hold) + " BGP: `" + tunnelsim.MsgHoldTimerExpired(a1.CGWInside) + "`, Established → Idle, 12 routes withdrawn; tunnel 2 gets the routes with MED 0.",
 			"IKE state records at 16:30:05 and 16:31:45 (and the routine ones around) show phase 1 and 2 established: the tunnel itself never dropped.",
 			hhmmssms(est) + " BGP Established again.",
 		},
@@ -404,30 +404,30 @@ func incidentHQHoldTimer(r *rand.Rand, a1, a2 *tunnel) incident {
 func incidentBranchLinkDown(r *rand.Rand, b1, b2 *tunnel) []incident {
 	cgw := b1.Conn.CGWIP
 	dpd1 := at(18, 2, 5, 604)
-	b1.IKEAt(dpd1, true, vpnlog.StDown, vpnlog.StDown, vpnlog.MsgDPDTimeoutV2)
+	b1.IKEAt(dpd1, true, tunnelsim.StDown, tunnelsim.StDown, tunnelsim.MsgDPDTimeoutV2)
 	// DpdTimeoutAction restart: AWS keeps trying to bring phase 1 up.
-	b1.IKEAt(dpd1.Add(ms(620)), true, vpnlog.StNegotiating, vpnlog.StDown, "")
+	b1.IKEAt(dpd1.Add(ms(620)), true, tunnelsim.StNegotiating, tunnelsim.StDown, "")
 	for t := at(18, 3, 6, 12); t.Before(at(18, 9, 0, 0)); t = t.Add(61*time.Second + jitter(r, 0, ms(600))) {
-		b1.IKEAt(t, true, vpnlog.StDown, vpnlog.StDown, vpnlog.MsgPhase1Timeout(cgw))
-		b1.IKEAt(t.Add(jitter(r, ms(400), ms(900))), true, vpnlog.StNegotiating, vpnlog.StDown, "")
+		b1.IKEAt(t, true, tunnelsim.StDown, tunnelsim.StDown, tunnelsim.MsgPhase1Timeout(cgw))
+		b1.IKEAt(t.Add(jitter(r, ms(400), ms(900))), true, tunnelsim.StNegotiating, tunnelsim.StDown, "")
 	}
 	hold1 := at(18, 2, 9, 127)
-	b1.BGPAt(hold1, "DOWN", vpnlog.MsgHoldTimerExpired(b1.CGWInside))
+	b1.BGPAt(hold1, "DOWN", tunnelsim.MsgHoldTimerExpired(b1.CGWInside))
 	b1.BGPDown(hold1.Add(ms(2)), b1.Conn.Prefixes, b1.MED)
 
 	hold2 := at(18, 2, 11, 843)
-	b2.BGPAt(hold2, "DOWN", vpnlog.MsgHoldTimerExpired(b2.CGWInside))
+	b2.BGPAt(hold2, "DOWN", tunnelsim.MsgHoldTimerExpired(b2.CGWInside))
 	b2.BGPDown(hold2.Add(ms(2)), b2.Conn.Prefixes, b2.MED)
 	dpd2 := at(18, 2, 20, 52)
-	b2.IKEAt(dpd2, true, vpnlog.StDown, vpnlog.StDown, vpnlog.MsgPeerDeadV1)
+	b2.IKEAt(dpd2, true, tunnelsim.StDown, tunnelsim.StDown, tunnelsim.MsgPeerDeadV1)
 	for _, t := range []time.Time{at(18, 4, 20, 310), at(18, 6, 20, 845), at(18, 8, 21, 377)} {
-		b2.IKEAt(t, true, vpnlog.StNegotiating, vpnlog.StDown, "")
+		b2.IKEAt(t, true, tunnelsim.StNegotiating, tunnelsim.StDown, "")
 	}
 
-	up1 := b1.IKERecover(r, dpd1, at(18, 9, 11, 406), vpnlog.StNegotiating, vpnlog.StDown)
+	up1 := b1.IKERecover(r, dpd1, at(18, 9, 11, 406), tunnelsim.StNegotiating, tunnelsim.StDown)
 	b1.AWSMsgID, b1.CGWMsgID = 2, 0
 	est1 := b1.BGPUp(r, at(18, 9, 17, 35), b1.Conn.Prefixes, b1.MED)
-	up2 := b2.IKERecover(r, dpd2, at(18, 9, 25, 233), vpnlog.StNegotiating, vpnlog.StDown)
+	up2 := b2.IKERecover(r, dpd2, at(18, 9, 25, 233), tunnelsim.StNegotiating, tunnelsim.StDown)
 	est2 := b2.BGPUp(r, at(18, 9, 31, 690), b2.Conn.Prefixes, b2.MED)
 	b1.LastChange, b2.LastChange = est1, est2
 	for _, tn := range []*tunnel{b1, b2} {
@@ -442,9 +442,9 @@ func incidentBranchLinkDown(r *rand.Rand, b1, b2 *tunnel) []incident {
 			Recovered: true, RecoveredAt: bgpTime(est1), sortAt: dpd1,
 			Summary: summary + "Tunnel 1 (IKEv2): DPD timed out at 18:02:05, BGP hold timer 4 s later; AWS retried phase 1 (DPD action restart) until the link returned at 18:09.",
 			story: []string{
-				hhmmss(dpd1) + " IKE: `" + vpnlog.MsgDPDTimeoutV2 + "`, phases down; DPD action restart, so AWS keeps initiating.",
+				hhmmss(dpd1) + " IKE: `" + tunnelsim.MsgDPDTimeoutV2 + "`, phases down; DPD action restart, so AWS keeps initiating.",
 				hhmmssms(hold1) + " BGP: Hold Timer Expired, Established → Idle, 6 routes withdrawn.",
-				"18:03–18:08 IKE: `" + vpnlog.MsgPhase1Timeout(cgw) + "` about every minute (the CGW cannot answer).",
+				"18:03–18:08 IKE: `" + tunnelsim.MsgPhase1Timeout(cgw) + "` about every minute (the CGW cannot answer).",
 				hhmmss(up1) + " IKE established; BGP Established at " + hhmmssms(est1) + ".",
 			},
 		},
@@ -455,7 +455,7 @@ func incidentBranchLinkDown(r *rand.Rand, b1, b2 *tunnel) []incident {
 			Summary: summary + "Tunnel 2 (IKEv1): the BGP hold timer ran out at 18:02:11, before IKEv1 DPD declared the peer dead at 18:02:20; the cause is the dead peer, not BGP.",
 			story: []string{
 				hhmmssms(hold2) + " BGP (text format): Hold Timer Expired, Established → Idle, 6 routes withdrawn — 9 s before IKE noticed.",
-				hhmmssms(dpd2) + " IKE: `" + vpnlog.MsgPeerDeadV1 + "`, phases down; phase 1 negotiating afterwards.",
+				hhmmssms(dpd2) + " IKE: `" + tunnelsim.MsgPeerDeadV1 + "`, phases down; phase 1 negotiating afterwards.",
 				hhmmssms(up2) + " IKE established; BGP Established at " + hhmmssms(est2) + ".",
 			},
 		},
@@ -467,20 +467,20 @@ func incidentBranchLinkDown(r *rand.Rand, b1, b2 *tunnel) []incident {
 // the old key is restored at 21:40.
 func incidentHQDeletePSK(r *rand.Rand, a2 *tunnel) incident {
 	del := at(20, 25, 12, 418)
-	a2.IKEAt(del, true, vpnlog.StDown, vpnlog.StDown, vpnlog.MsgDeleteIKESA)
+	a2.IKEAt(del, true, tunnelsim.StDown, tunnelsim.StDown, tunnelsim.MsgDeleteIKESA)
 	idle := at(20, 25, 14, 90)
 	a2.BGPDown(idle, a2.Conn.Prefixes, a2.MED)
 	var firstPSK, lastPSK time.Time
 	n := 0
 	for t := at(20, 25, 40, 137); t.Before(at(21, 40, 0, 0)); t = t.Add(20*time.Second + jitter(r, -ms(250), ms(250))) {
-		a2.IKEAt(t, true, vpnlog.StNegotiating, vpnlog.StDown, vpnlog.MsgPSKMismatch(a2.Conn.CGWIP))
+		a2.IKEAt(t, true, tunnelsim.StNegotiating, tunnelsim.StDown, tunnelsim.MsgPSKMismatch(a2.Conn.CGWIP))
 		if n == 0 {
 			firstPSK = t
 		}
 		lastPSK = t
 		n++
 	}
-	up := a2.IKERecover(r, del, at(21, 40, 2, 311), vpnlog.StDown, vpnlog.StDown)
+	up := a2.IKERecover(r, del, at(21, 40, 2, 311), tunnelsim.StDown, tunnelsim.StDown)
 	a2.AWSMsgID, a2.CGWMsgID = 0, 2
 	est := a2.BGPUp(r, at(21, 40, 12, 40), a2.Conn.Prefixes, a2.MED)
 	a2.LastChange = est
@@ -492,9 +492,9 @@ func incidentHQDeletePSK(r *rand.Rand, a2 *tunnel) incident {
 		Recovered: true, RecoveredAt: bgpTime(est), sortAt: del,
 		Summary: "The customer gateway deleted the IKE_SA of tunnel 2 (its pre-shared key had just been changed); every renegotiation then failed with a pre-shared key mismatch until the key was restored at 21:40.",
 		story: []string{
-			hhmmssms(del) + " IKE: `" + vpnlog.MsgDeleteIKESA + "`, phases down.",
+			hhmmssms(del) + " IKE: `" + tunnelsim.MsgDeleteIKESA + "`, phases down.",
 			hhmmssms(idle) + " BGP: Established → Idle, 12 routes withdrawn (no notification: the tunnel went away under it).",
-			fmt.Sprintf("%s–%s IKE: `%s` every 20 s (%d times; phase 1 negotiating, phase 2 down).", hhmmssms(firstPSK), hhmmssms(lastPSK), vpnlog.MsgPSKMismatch(a2.Conn.CGWIP), n),
+			fmt.Sprintf("%s–%s IKE: `%s` every 20 s (%d times; phase 1 negotiating, phase 2 down).", hhmmssms(firstPSK), hhmmssms(lastPSK), tunnelsim.MsgPSKMismatch(a2.Conn.CGWIP), n),
 			hhmmssms(up) + " IKE established; BGP Established at " + hhmmssms(est) + " (the VgwTelemetry LastStatusChange).",
 		},
 	}

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // event is one stored log event.
@@ -127,8 +127,8 @@ func (s *Server) LoadDir(dir string) error {
 		if e.IsDir() || name == "vpn-connections.json" || name == "expected.json" || strings.EqualFold(path.Ext(name), ".md") || strings.HasPrefix(name, ".") {
 			continue
 		}
-		id, ok := correlate.ParseStreamName(name)
-		if !ok || id.TunnelIP == "" || id.Kind == correlate.StreamUnknown {
+		id, ok := vpnlog.ParseStreamName(name)
+		if !ok || id.TunnelIP == "" || id.Kind == vpnlog.StreamUnknown {
 			return fmt.Errorf("fakeaws: %s: not a stream file (<vpn-id>_<ip>-IKE.log / -BGP.log)", name)
 		}
 		f, err := fsys.Open(name)
@@ -137,8 +137,8 @@ func (s *Server) LoadDir(dir string) error {
 		}
 		var times []int64
 		var msgs []string
-		var rep correlate.Report
-		err = correlate.ReadRecords(f, correlate.ReadOptions{Name: name, Stream: id}, &rep, func(ev *correlate.Event) error {
+		var rep vpnlog.Report
+		err = vpnlog.ReadRecords(f, vpnlog.ReadOptions{Name: name, Stream: id}, &rep, func(ev *vpnlog.Event) error {
 			times = append(times, ev.TimeMs)
 			msgs = append(msgs, ev.Raw)
 			return nil
@@ -156,7 +156,7 @@ func (s *Server) LoadDir(dir string) error {
 }
 
 // groupFor names the log group the inventory sends a stream to.
-func (s *Server) groupFor(id correlate.StreamID) string {
+func (s *Server) groupFor(id vpnlog.StreamID) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.conns {
@@ -168,10 +168,10 @@ func (s *Server) groupFor(id correlate.StreamID) string {
 				continue
 			}
 			cw := t.LogOptions.CloudWatchLogOptions
-			if id.Kind == correlate.StreamBGP && cw.BgpLogGroupArn != "" {
+			if id.Kind == vpnlog.StreamBGP && cw.BgpLogGroupArn != "" {
 				return GroupName(cw.BgpLogGroupArn)
 			}
-			if id.Kind == correlate.StreamIKE && cw.LogGroupArn != "" {
+			if id.Kind == vpnlog.StreamIKE && cw.LogGroupArn != "" {
 				return GroupName(cw.LogGroupArn)
 			}
 		}

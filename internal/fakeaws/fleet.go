@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // FleetGroup is the log group synthetic fleet connections log to.
@@ -21,13 +21,13 @@ func (s *Server) AddFleet(template string, n, days int) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	type tmpl struct {
-		id correlate.StreamID
+		id vpnlog.StreamID
 		st *logStream
 	}
 	var ts []tmpl
 	for _, g := range s.groups {
 		for name, st := range g.streams {
-			if id, ok := correlate.ParseStreamName(name); ok && id.VPNConnectionID == template && id.TunnelIP != "" && len(st.events) > 0 {
+			if id, ok := vpnlog.ParseStreamName(name); ok && id.VPNConnectionID == template && id.TunnelIP != "" && len(st.events) > 0 {
 				ts = append(ts, tmpl{id, st})
 			}
 		}

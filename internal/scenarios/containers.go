@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
 )
 
 // format is the container a scenario's logs come in: every form the
@@ -46,7 +46,7 @@ type streamRecord struct {
 
 // applyFormat sets the tunnels' output formats before anything is rendered,
 // so vpn-connections.json tells the truth about them.
-func applyFormat(f format, conns []*vpnlog.Connection) {
+func applyFormat(f format, conns []*tunnelsim.Connection) {
 	for _, c := range conns {
 		for _, tn := range c.Tunnels {
 			tn.IKEText = f == fmtTextLines
@@ -56,12 +56,12 @@ func applyFormat(f format, conns []*vpnlog.Connection) {
 }
 
 // streams renders every record of every tunnel, in stream order.
-func streams(conns []*vpnlog.Connection) [][]streamRecord {
+func streams(conns []*tunnelsim.Connection) [][]streamRecord {
 	var out [][]streamRecord
 	for _, c := range conns {
 		for _, tn := range c.Tunnels {
-			vpnlog.SortRecords(tn.IKE)
-			vpnlog.SortRecords(tn.BGP)
+			tunnelsim.SortRecords(tn.IKE)
+			tunnelsim.SortRecords(tn.BGP)
 			var ike, bgp []streamRecord
 			for _, r := range tn.IKE {
 				sr := streamRecord{stream: tn.StreamName("IKE"), ms: tn.IKETime(r.T).UnixMilli(), pretty: tn.PrettyJSON(r, true)}
@@ -75,7 +75,7 @@ func streams(conns []*vpnlog.Connection) [][]streamRecord {
 			for _, r := range tn.BGP {
 				sr := streamRecord{stream: tn.StreamName("BGP"), ms: r.T.UnixMilli(), pretty: tn.PrettyJSON(r, false)}
 				if tn.BGPText {
-					sr.line = vpnlog.TextBGPLine(tn.ResourceID(), r)
+					sr.line = tunnelsim.TextBGPLine(tn.ResourceID(), r)
 				} else {
 					sr.line = tn.BGPJSON(r)
 				}
@@ -88,7 +88,7 @@ func streams(conns []*vpnlog.Connection) [][]streamRecord {
 }
 
 // render writes the scenario's log files in its container format.
-func render(f format, conns []*vpnlog.Connection, seed uint64) ([]file, error) {
+func render(f format, conns []*tunnelsim.Connection, seed uint64) ([]file, error) {
 	var files []file
 	all := streams(conns)
 	switch f {

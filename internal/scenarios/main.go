@@ -21,7 +21,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
 )
 
 func main() {
@@ -39,7 +39,7 @@ type scenarioOut struct {
 	expected expected
 	files    []file // log files and vpn-connections.json, then expected.json
 	records  int
-	conns    []*vpnlog.Connection // the model the files were rendered from
+	conns    []*tunnelsim.Connection // the model the files were rendered from
 	answer   answer
 }
 
@@ -111,7 +111,7 @@ func buildOne(sp *spec, index int) (scenarioOut, error) {
 		}
 	}
 	if !sp.noInventory {
-		inv, err := vpnlog.RenderVPNConnections(b.conns)
+		inv, err := tunnelsim.RenderVPNConnections(b.conns)
 		if err != nil {
 			return scenarioOut{}, err
 		}

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
 )
 
 // spec describes one scenario: where its logs come from and the story the
@@ -33,7 +33,7 @@ type answer struct {
 
 	root       string
 	rootAt     time.Time
-	rootTunnel *vpnlog.Tunnel
+	rootTunnel *tunnelsim.Tunnel
 	staysDown  string
 	shared     bool // every tunnel went down together: a shared cause must be named
 	// recoveredAt, when set, is the record that brought the tunnel back
@@ -73,10 +73,10 @@ type expected struct {
 type builder struct {
 	r        *rand.Rand
 	day      time.Time // midnight UTC of the scenario's day
-	conns    []*vpnlog.Connection
+	conns    []*tunnelsim.Connection
 	from, to time.Time // the span the logs cover
 	// collide picks the rekeys that collide with the CGW's own, per tunnel.
-	collide map[*vpnlog.Tunnel]int
+	collide map[*tunnelsim.Tunnel]int
 }
 
 // baseDay is the first scenario's day; scenario i happens i days later.
@@ -102,7 +102,7 @@ func (sp *spec) dataKey() string {
 
 func newBuilder(sp *spec, index int) *builder {
 	s1, s2 := seedOf(sp.dataKey())
-	b := &builder{r: rand.New(rand.NewPCG(s1, s2)), day: baseDay.AddDate(0, 0, index), collide: map[*vpnlog.Tunnel]int{}}
+	b := &builder{r: rand.New(rand.NewPCG(s1, s2)), day: baseDay.AddDate(0, 0, index), collide: map[*tunnelsim.Tunnel]int{}}
 	b.from = b.at(8, 0, 0, 0)
 	b.to = b.at(12, 30, 0, 0)
 	b.conns = append(b.conns, b.newConn(sp.ike, sp.tgw, 0))
@@ -118,8 +118,8 @@ func (b *builder) at(h, m, s, ms int) time.Time {
 		time.Duration(s)*time.Second + time.Duration(ms)*time.Millisecond)
 }
 
-func (b *builder) t1() *vpnlog.Tunnel { return b.conns[0].Tunnels[0] }
-func (b *builder) t2() *vpnlog.Tunnel { return b.conns[0].Tunnels[1] }
+func (b *builder) t1() *tunnelsim.Tunnel { return b.conns[0].Tunnels[0] }
+func (b *builder) t2() *tunnelsim.Tunnel { return b.conns[0].Tunnels[1] }
 
 func (b *builder) hex(n int) string {
 	const digits = "0123456789abcdef"
@@ -134,9 +134,9 @@ func (b *builder) hex(n int) string {
 // CIDRs, ASNs and prefixes are drawn from the scenario's seed; tunnel 1's IP
 // is as often above tunnel 2's as below, so nothing may number tunnels by IP
 // when the inventory says otherwise.
-func (b *builder) newConn(ike [2]string, tgw bool, k int) *vpnlog.Connection {
+func (b *builder) newConn(ike [2]string, tgw bool, k int) *tunnelsim.Connection {
 	cgwASN := 65000 + b.r.IntN(500)
-	c := &vpnlog.Connection{
+	c := &tunnelsim.Connection{
 		ID:     "vpn-0" + b.hex(16),
 		CGWID:  "cgw-0" + b.hex(16),
 		CGWIP:  fmt.Sprintf("198.51.100.%d", 2+b.r.IntN(250)),
@@ -155,16 +155,16 @@ func (b *builder) newConn(ike [2]string, tgw bool, k int) *vpnlog.Connection {
 	c.Name = []string{"hq", "branch", "dc-east", "store-net", "lab", "factory"}[b.r.IntN(6)] + fmt.Sprintf("-%d", k+1)
 	c.LogGroup = "/aws/vendedlogs/vpn/" + c.Name
 	c.BGPLogGroup = c.LogGroup + "-bgp"
-	c.Tags = []vpnlog.Tag{{Key: "Name", Value: c.Name}}
+	c.Tags = []tunnelsim.Tag{{Key: "Name", Value: c.Name}}
 	second := 10 + b.r.IntN(200)
 	for i := range 3 + b.r.IntN(5) {
 		path := fmt.Sprint(cgwASN)
 		if i%3 == 2 {
 			path += fmt.Sprintf(" %d", 65100+b.r.IntN(50))
 		}
-		c.Prefixes = append(c.Prefixes, vpnlog.Prefix{CIDR: fmt.Sprintf("10.%d.%d.0/%d", second, i*16, 20), ASPath: path})
+		c.Prefixes = append(c.Prefixes, tunnelsim.Prefix{CIDR: fmt.Sprintf("10.%d.%d.0/%d", second, i*16, 20), ASPath: path})
 	}
-	c.Prefixes = append(c.Prefixes, vpnlog.Prefix{CIDR: fmt.Sprintf("192.168.%d.0/24", 1+b.r.IntN(250)), ASPath: fmt.Sprint(cgwASN)})
+	c.Prefixes = append(c.Prefixes, tunnelsim.Prefix{CIDR: fmt.Sprintf("192.168.%d.0/24", 1+b.r.IntN(250)), ASPath: fmt.Sprint(cgwASN)})
 
 	ipA := 10 + b.r.IntN(100)
 	ipB := 120 + b.r.IntN(100)
@@ -175,7 +175,7 @@ func (b *builder) newConn(ike [2]string, tgw bool, k int) *vpnlog.Connection {
 	for n, ipLast := range []int{ipA, ipB} {
 		net := 4 * (insideA + 64*n)
 		third, fourth := 10+net/256, net%256
-		tn := &vpnlog.Tunnel{
+		tn := &tunnelsim.Tunnel{
 			Conn: c, Num: n + 1, IP: fmt.Sprintf("203.0.113.%d", ipLast),
 			InsideCIDR: fmt.Sprintf("169.254.%d.%d/30", third, fourth),
 			AWSInside:  fmt.Sprintf("169.254.%d.%d", third, fourth+1),
@@ -207,71 +207,71 @@ func (b *builder) background() {
 	for _, c := range b.conns {
 		for _, tn := range c.Tunnels {
 			n := b.collide[tn]
-			vpnlog.BackgroundIKE(b.r, tn, b.from, b.to, func(k int) bool { return k == n })
-			vpnlog.BackgroundBGP(b.r, tn, b.from, b.to)
+			tunnelsim.BackgroundIKE(b.r, tn, b.from, b.to, func(k int) bool { return k == n })
+			tunnelsim.BackgroundBGP(b.r, tn, b.from, b.to)
 		}
 	}
 }
 
 // ---- building blocks of incident scripts ----
 
-func (b *builder) jit(lo, hi time.Duration) time.Duration { return vpnlog.Jitter(b.r, lo, hi) }
+func (b *builder) jit(lo, hi time.Duration) time.Duration { return tunnelsim.Jitter(b.r, lo, hi) }
 
 // ike logs an incident record on the tunnel activity stream.
-func ike(tn *vpnlog.Tunnel, t time.Time, p1, p2, details string) {
+func ike(tn *tunnelsim.Tunnel, t time.Time, p1, p2, details string) {
 	tn.IKEAt(t, true, p1, p2, details)
 }
 
 // sessionLost logs the BGP session leaving Established at t, after an
 // optional reason record (Hold Timer Expired, a Cease), and every route the
 // CGW had sent being withdrawn. It returns the time of the last record.
-func sessionLost(tn *vpnlog.Tunnel, t time.Time, reason string) time.Time {
+func sessionLost(tn *tunnelsim.Tunnel, t time.Time, reason string) time.Time {
 	if reason != "" {
 		tn.BGPAt(t, "DOWN", reason)
-		t = t.Add(vpnlog.Ms(1 + int(t.UnixMilli()%3)))
+		t = t.Add(tunnelsim.Ms(1 + int(t.UnixMilli()%3)))
 	}
 	return tn.BGPDown(t, tn.Conn.Prefixes, tn.MED)
 }
 
 // holdTimer is the AWS side's hold timer running out.
-func holdTimer(tn *vpnlog.Tunnel, t time.Time) time.Time {
-	return sessionLost(tn, t, vpnlog.MsgHoldTimerExpired(tn.CGWInside))
+func holdTimer(tn *tunnelsim.Tunnel, t time.Time) time.Time {
+	return sessionLost(tn, t, tunnelsim.MsgHoldTimerExpired(tn.CGWInside))
 }
 
 // bgpUp logs the session coming back with the CGW's usual routes.
-func (b *builder) bgpUp(tn *vpnlog.Tunnel, t time.Time) time.Time {
+func (b *builder) bgpUp(tn *tunnelsim.Tunnel, t time.Time) time.Time {
 	return tn.BGPUp(b.r, t, tn.Conn.Prefixes, tn.MED)
 }
 
 // ikeRecover logs the IKE_SA coming back at t after an outage since from;
 // snapshots in between report the given phase states.
-func (b *builder) ikeRecover(tn *vpnlog.Tunnel, from, t time.Time, p1, p2 string) time.Time {
+func (b *builder) ikeRecover(tn *tunnelsim.Tunnel, from, t time.Time, p1, p2 string) time.Time {
 	up := tn.IKERecover(b.r, from, t, p1, p2)
 	tn.AWSMsgID, tn.CGWMsgID = 0, 2
 	return up
 }
 
 // ikeStaysDown records an IKE outage from from to the end of the logs.
-func (b *builder) ikeStaysDown(tn *vpnlog.Tunnel, from time.Time, p1, p2 string) {
-	tn.IKEStates = append(tn.IKEStates, vpnlog.StateSpan{Span: vpnlog.Span{From: from, To: b.to.Add(time.Hour)}, P1: p1, P2: p2})
-	tn.IKEOutages = append(tn.IKEOutages, vpnlog.Span{From: from, To: b.to.Add(time.Hour)})
+func (b *builder) ikeStaysDown(tn *tunnelsim.Tunnel, from time.Time, p1, p2 string) {
+	tn.IKEStates = append(tn.IKEStates, tunnelsim.StateSpan{Span: tunnelsim.Span{From: from, To: b.to.Add(time.Hour)}, P1: p1, P2: p2})
+	tn.IKEOutages = append(tn.IKEOutages, tunnelsim.Span{From: from, To: b.to.Add(time.Hour)})
 	tn.Status, tn.LastChange, tn.RouteCount = "DOWN", from, 0
 }
 
 // quiet keeps routine BGP updates away from an incident.
-func quiet(tn *vpnlog.Tunnel, from, to time.Time) {
-	tn.BGPQuiet = append(tn.BGPQuiet, vpnlog.Span{From: from.Add(-10 * time.Minute), To: to.Add(10 * time.Minute)})
+func quiet(tn *tunnelsim.Tunnel, from, to time.Time) {
+	tn.BGPQuiet = append(tn.BGPQuiet, tunnelsim.Span{From: from.Add(-10 * time.Minute), To: to.Add(10 * time.Minute)})
 }
 
 // bgpDownToEnd marks a BGP session that does not come back in the logs.
-func (b *builder) bgpDownToEnd(tn *vpnlog.Tunnel, from time.Time) {
+func (b *builder) bgpDownToEnd(tn *tunnelsim.Tunnel, from time.Time) {
 	quiet(tn, from, b.to)
 	tn.Status, tn.LastChange, tn.RouteCount = "DOWN", from, 0
 }
 
 // failover logs the CGW re-sending its routes on the other tunnel, which now
 // carries the traffic.
-func (b *builder) failover(other *vpnlog.Tunnel, t time.Time) {
+func (b *builder) failover(other *tunnelsim.Tunnel, t time.Time) {
 	other.ReceiveRoutes(b.r, t, "UPDATED", other.Conn.Prefixes, 0, "")
 }
 
@@ -287,22 +287,22 @@ func (b *builder) every(from, until time.Time, period, spread time.Duration, fn 
 
 // connectAttempt logs the AWS side trying TCP 179 and falling back to
 // Active; it returns when the attempt ended.
-func (b *builder) connectAttempt(tn *vpnlog.Tunnel, t time.Time, fromIdle bool) time.Time {
+func (b *builder) connectAttempt(tn *tunnelsim.Tunnel, t time.Time, fromIdle bool) time.Time {
 	nb := tn.CGWInside
 	if fromIdle {
-		tn.BGPAt(t, "DOWN", vpnlog.MsgBGPState("Idle", "Connect", nb))
+		tn.BGPAt(t, "DOWN", tunnelsim.MsgBGPState("Idle", "Connect", nb))
 	} else {
-		tn.BGPAt(t, "DOWN", vpnlog.MsgBGPState("Active", "Connect", nb))
+		tn.BGPAt(t, "DOWN", tunnelsim.MsgBGPState("Active", "Connect", nb))
 	}
-	t = t.Add(vpnlog.Ms(1))
-	tn.BGPAt(t, "DOWN", vpnlog.MsgConnecting(nb))
+	t = t.Add(tunnelsim.Ms(1))
+	tn.BGPAt(t, "DOWN", tunnelsim.MsgConnecting(nb))
 	t = t.Add(b.jit(2*time.Second, 5*time.Second))
-	tn.BGPAt(t, "DOWN", vpnlog.MsgBGPState("Connect", "Active", nb))
+	tn.BGPAt(t, "DOWN", tunnelsim.MsgBGPState("Connect", "Active", nb))
 	return t
 }
 
 // ikeTime is when an IKE record's stream says it happened.
-func ikeTime(tn *vpnlog.Tunnel, t time.Time) time.Time { return tn.IKETime(t) }
+func ikeTime(tn *tunnelsim.Tunnel, t time.Time) time.Time { return tn.IKETime(t) }
 
 // formatUTC renders a time like the tools do: RFC 3339 UTC, milliseconds
 // only when there are some.

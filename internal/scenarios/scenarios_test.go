@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vpnlens/vpnlens/correlate"
-	"github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // committedDir is the checked-in copy of the scenario set.
@@ -98,19 +99,19 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 }
 
 // recordCategory classifies a generated record the way the reader will.
-func recordCategory(r vpnlog.Record, ike bool) correlate.Category {
-	ev := correlate.Event{Details: r.Details, Phase1State: correlate.ParseIKEState(r.P1), Phase2State: correlate.ParseIKEState(r.P2),
+func recordCategory(r tunnelsim.Record, ike bool) catalog.Category {
+	ev := vpnlog.Event{Details: r.Details, Phase1State: vpnlog.ParseIKEState(r.P1), Phase2State: vpnlog.ParseIKEState(r.P2),
 		BGPType: r.BGPType, BGPStatus: r.Status}
 	if ike {
-		ev.Stream = correlate.StreamIKE
+		ev.Stream = vpnlog.StreamIKE
 	} else {
-		ev.Stream = correlate.StreamBGP
+		ev.Stream = vpnlog.StreamBGP
 	}
 	if r.Route != nil {
 		ev.Details = r.Route.Details
-		ev.Route = &correlate.RouteAttrs{Prefix: r.Route.Prefix, ASPath: r.Route.ASPath, NextHopIP: r.Route.NextHop}
+		ev.Route = &vpnlog.RouteAttrs{Prefix: r.Route.Prefix, ASPath: r.Route.ASPath, NextHopIP: r.Route.NextHop}
 	}
-	correlate.Classify(&ev)
+	vpnlog.Classify(&ev)
 	return ev.Category
 }
 
@@ -146,7 +147,7 @@ func TestExpectedPointsAtRecords(t *testing.T) {
 		}
 		if a.staysDown != "" {
 			n := 0
-			for _, r := range append(append([]vpnlog.Record{}, tn.IKE...), tn.BGP...) {
+			for _, r := range append(append([]tunnelsim.Record{}, tn.IKE...), tn.BGP...) {
 				if string(recordCategory(r, r.BGPType == "")) == a.staysDown && !r.T.Before(a.rootAt) {
 					n++
 				}
@@ -221,14 +222,14 @@ func TestSetCoversTheBrief(t *testing.T) {
 			noTunnel++
 		}
 	}
-	for _, c := range []correlate.Category{
-		correlate.IKEPSKMismatch, correlate.IKEAuthFailed, correlate.IKEProposalMismatch, correlate.IKETSUnacceptable,
-		correlate.IKEPhase2Failed, correlate.IKEDPDTimeout, correlate.IKEPhase1Timeout, correlate.IKECGWDeleteIKESA,
-		correlate.IKECGWDeleteChildSA, correlate.IKEStateReport,
-		correlate.BGPStateChange, correlate.BGPConnectActive, correlate.BGPBadOpenASN, correlate.BGPHoldTimerExpired,
-		correlate.BGPPrefixLimitExceed, correlate.BGPCeaseMaxPrefixes, correlate.BGPCeaseAdminShut, correlate.BGPCeasePeerDeconf,
-		correlate.BGPCeaseAdminReset, correlate.BGPCeaseConnRejected, correlate.BGPCeaseConfigChange, correlate.BGPCeaseCollision,
-		correlate.RouteDeniedASLoop, correlate.RouteDeniedNextHop, correlate.RouteDeniedOther,
+	for _, c := range []catalog.Category{
+		catalog.IKEPSKMismatch, catalog.IKEAuthFailed, catalog.IKEProposalMismatch, catalog.IKETSUnacceptable,
+		catalog.IKEPhase2Failed, catalog.IKEDPDTimeout, catalog.IKEPhase1Timeout, catalog.IKECGWDeleteIKESA,
+		catalog.IKECGWDeleteChildSA, catalog.IKEStateReport,
+		catalog.BGPStateChange, catalog.BGPConnectActive, catalog.BGPBadOpenASN, catalog.BGPHoldTimerExpired,
+		catalog.BGPPrefixLimitExceed, catalog.BGPCeaseMaxPrefixes, catalog.BGPCeaseAdminShut, catalog.BGPCeasePeerDeconf,
+		catalog.BGPCeaseAdminReset, catalog.BGPCeaseConnRejected, catalog.BGPCeaseConfigChange, catalog.BGPCeaseCollision,
+		catalog.RouteDeniedASLoop, catalog.RouteDeniedNextHop, catalog.RouteDeniedOther,
 	} {
 		if !roots[string(c)] {
 			t.Errorf("no scenario has root cause %s", c)

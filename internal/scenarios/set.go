@@ -4,37 +4,37 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/vpnlens/vpnlens/correlate"
-	v "github.com/vpnlens/vpnlens/internal/demogen/vpnlog"
+	"github.com/vpnlens/vpnlens/catalog"
+	v "github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
 )
 
 // Category ids (the contract's), spelled through correlate so a renamed id
 // breaks the build here rather than silently mislabelling a scenario.
 var (
-	catPSK        = string(correlate.IKEPSKMismatch)
-	catAuth       = string(correlate.IKEAuthFailed)
-	catProposal   = string(correlate.IKEProposalMismatch)
-	catTS         = string(correlate.IKETSUnacceptable)
-	catPhase2     = string(correlate.IKEPhase2Failed)
-	catDPD        = string(correlate.IKEDPDTimeout)
-	catP1Timeout  = string(correlate.IKEPhase1Timeout)
-	catDelIKE     = string(correlate.IKECGWDeleteIKESA)
-	catDelChild   = string(correlate.IKECGWDeleteChildSA)
-	catIKEState   = string(correlate.IKEStateReport)
-	catStateChg   = string(correlate.BGPStateChange)
-	catConnActive = string(correlate.BGPConnectActive)
-	catBadOpen    = string(correlate.BGPBadOpenASN)
-	catHold       = string(correlate.BGPHoldTimerExpired)
-	catPfxExceed  = string(correlate.BGPPrefixLimitExceed)
-	catASLoop     = string(correlate.RouteDeniedASLoop)
-	catNextHop    = string(correlate.RouteDeniedNextHop)
-	catDenyOther  = string(correlate.RouteDeniedOther)
+	catPSK        = string(catalog.IKEPSKMismatch)
+	catAuth       = string(catalog.IKEAuthFailed)
+	catProposal   = string(catalog.IKEProposalMismatch)
+	catTS         = string(catalog.IKETSUnacceptable)
+	catPhase2     = string(catalog.IKEPhase2Failed)
+	catDPD        = string(catalog.IKEDPDTimeout)
+	catP1Timeout  = string(catalog.IKEPhase1Timeout)
+	catDelIKE     = string(catalog.IKECGWDeleteIKESA)
+	catDelChild   = string(catalog.IKECGWDeleteChildSA)
+	catIKEState   = string(catalog.IKEStateReport)
+	catStateChg   = string(catalog.BGPStateChange)
+	catConnActive = string(catalog.BGPConnectActive)
+	catBadOpen    = string(catalog.BGPBadOpenASN)
+	catHold       = string(catalog.BGPHoldTimerExpired)
+	catPfxExceed  = string(catalog.BGPPrefixLimitExceed)
+	catASLoop     = string(catalog.RouteDeniedASLoop)
+	catNextHop    = string(catalog.RouteDeniedNextHop)
+	catDenyOther  = string(catalog.RouteDeniedOther)
 )
 
 var ceaseCats = map[int]string{
-	1: string(correlate.BGPCeaseMaxPrefixes), 2: string(correlate.BGPCeaseAdminShut), 3: string(correlate.BGPCeasePeerDeconf),
-	4: string(correlate.BGPCeaseAdminReset), 5: string(correlate.BGPCeaseConnRejected), 6: string(correlate.BGPCeaseConfigChange),
-	7: string(correlate.BGPCeaseCollision),
+	1: string(catalog.BGPCeaseMaxPrefixes), 2: string(catalog.BGPCeaseAdminShut), 3: string(catalog.BGPCeasePeerDeconf),
+	4: string(catalog.BGPCeaseAdminReset), 5: string(catalog.BGPCeaseConnRejected), 6: string(catalog.BGPCeaseConfigChange),
+	7: string(catalog.BGPCeaseCollision),
 }
 
 const (

@@ -4,7 +4,7 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // span is a half-open time range [lo, hi) in ms.
@@ -73,17 +73,17 @@ func (s spanSet) covers(lo, hi int64) bool { return len(s.missing(lo, hi)) == 0 
 // (full) or only the anomalies (what a filtered fetch returned).
 type layer struct {
 	covered   spanSet
-	events    []correlate.Event // by CloudWatch time, see times
-	times     []int64           // the CloudWatch timestamp of each event
+	events    []vpnlog.Event // by CloudWatch time, see times
+	times     []int64        // the CloudWatch timestamp of each event
 	malformed []malformedAt
 }
 
 type malformedAt struct {
 	ms int64
-	m  correlate.Malformed
+	m  vpnlog.Malformed
 }
 
-func (l *layer) insert(lo, hi int64, evs []correlate.Event, times []int64, bad []malformedAt) {
+func (l *layer) insert(lo, hi int64, evs []vpnlog.Event, times []int64, bad []malformedAt) {
 	l.covered = l.covered.add(lo, hi)
 	if len(evs) > 0 {
 		// Spans fetched are disjoint from what is held, so appending and
@@ -95,7 +95,7 @@ func (l *layer) insert(lo, hi int64, evs []correlate.Event, times []int64, bad [
 			idx[i] = i
 		}
 		sort.SliceStable(idx, func(a, b int) bool { return allT[idx[a]] < allT[idx[b]] })
-		ne := make([]correlate.Event, len(idx))
+		ne := make([]vpnlog.Event, len(idx))
 		nt := make([]int64, len(idx))
 		for i, j := range idx {
 			ne[i], nt[i] = allE[j], allT[j]
@@ -106,14 +106,14 @@ func (l *layer) insert(lo, hi int64, evs []correlate.Event, times []int64, bad [
 }
 
 // slice returns the events with CloudWatch time in [lo, hi).
-func (l *layer) slice(lo, hi int64) []correlate.Event {
+func (l *layer) slice(lo, hi int64) []vpnlog.Event {
 	a := sort.Search(len(l.times), func(i int) bool { return l.times[i] >= lo })
 	b := sort.Search(len(l.times), func(i int) bool { return l.times[i] >= hi })
 	return l.events[a:b]
 }
 
-func (l *layer) badIn(lo, hi int64) []correlate.Malformed {
-	var out []correlate.Malformed
+func (l *layer) badIn(lo, hi int64) []vpnlog.Malformed {
+	var out []vpnlog.Malformed
 	for _, m := range l.malformed {
 		if m.ms >= lo && m.ms < hi {
 			out = append(out, m.m)
@@ -169,7 +169,7 @@ func (c *cache) gaps(si *streamInfo, lo, hi int64, anomalies bool) []span {
 // store records a fetch of [lo, hi). complete is the part of it that is
 // old enough to be final; only that is marked covered, so the recent tail
 // is fetched again next time (its events are returned, not kept).
-func (c *cache) store(si *streamInfo, lo, hi int64, anomalies bool, evs []correlate.Event, times []int64, bad []malformedAt, completeHi int64) {
+func (c *cache) store(si *streamInfo, lo, hi int64, anomalies bool, evs []vpnlog.Event, times []int64, bad []malformedAt, completeHi int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	hi = min(hi, completeHi)
@@ -214,7 +214,7 @@ func (c *cache) store(si *streamInfo, lo, hi int64, anomalies bool, evs []correl
 
 // read returns the cached events of [lo, hi): from the full layer where it
 // covers, else (anomalies-only reads) from the anomalies layer.
-func (c *cache) read(si *streamInfo, lo, hi int64, anomalies bool) (evs []correlate.Event, bad []correlate.Malformed) {
+func (c *cache) read(si *streamInfo, lo, hi int64, anomalies bool) (evs []vpnlog.Event, bad []vpnlog.Malformed) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	sc := c.streams[cacheKey(si)]

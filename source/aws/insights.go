@@ -17,6 +17,7 @@ import (
 
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // MaxGroupsPerQuery is Logs Insights's limit of log groups in one query.
@@ -553,10 +554,10 @@ func (s *Source) countByInsights(ctx context.Context, conns []source.Connection,
 	sort.Strings(missing)
 	out.Notes = append(out.Notes, missing...)
 	agg := map[Count]int64{}
-	memo := map[[4]string]correlate.Event{}
+	memo := map[[4]string]vpnlog.Event{}
 	for _, row := range rows {
 		name, _ := field(row, "@logStream")
-		id, ok := correlate.ParseStreamName(name)
+		id, ok := vpnlog.ParseStreamName(name)
 		if !ok {
 			continue
 		}
@@ -596,13 +597,13 @@ func (s *Source) countByInsights(ctx context.Context, conns []source.Connection,
 // it. what is the details text (or the whole record when it had no JSON
 // fields); s1/s2 are the phase states (IKE) or status/type (BGP), or the
 // stream name when the record had neither.
-func classifyGroup(id correlate.StreamID, name, what, s1, s2 string) correlate.Event {
+func classifyGroup(id vpnlog.StreamID, name, what, s1, s2 string) vpnlog.Event {
 	var rec string
 	isBGPType := s2 == "BGPStatus" || s2 == "RouteStatus"
 	switch {
 	case strings.HasPrefix(strings.TrimSpace(what), "{") || (s1 == name && s2 == name):
 		rec = what // the record itself
-	case id.Kind == correlate.StreamBGP || isBGPType:
+	case id.Kind == vpnlog.StreamBGP || isBGPType:
 		m := map[string]any{}
 		if s1 != name {
 			m["status"] = s1
@@ -624,9 +625,9 @@ func classifyGroup(id correlate.StreamID, name, what, s1, s2 string) correlate.E
 		}
 		rec = mustJSON(m)
 	}
-	ev, _ := correlate.ParseRecord([]byte(rec), id)
+	ev, _ := vpnlog.ParseRecord([]byte(rec), id)
 	if ev.Category == "" {
-		correlate.Classify(&ev)
+		vpnlog.Classify(&ev)
 	}
 	return ev
 }

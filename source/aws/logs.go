@@ -11,8 +11,10 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Paths a LogResult reports.
@@ -26,7 +28,7 @@ const (
 type fetched struct {
 	si     *streamInfo
 	lo, hi int64
-	events []correlate.Event
+	events []vpnlog.Event
 	times  []int64
 	bad    []malformedAt
 	calls  int
@@ -58,7 +60,7 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 		}
 		// A connection-wide read (a fleet summary, a timeline) goes on
 		// with the other connections: no records, and the reason why.
-		return &source.LogResult{Path: "none (logging disabled)", Report: correlate.Report{ByCategory: map[correlate.Category]int64{}},
+		return &source.LogResult{Path: "none (logging disabled)", Report: vpnlog.Report{ByCategory: map[catalog.Category]int64{}},
 			Notes: []string{lerr.Error()}}, nil
 	}
 	streams, notes, err := s.resolve(ctx, conn.ID, wants)
@@ -157,7 +159,7 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 	if err != nil {
 		return nil, err
 	}
-	var tail []correlate.Event
+	var tail []vpnlog.Event
 	for _, f := range results {
 		if f == nil {
 			continue
@@ -169,7 +171,7 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 			}
 		}
 	}
-	res := &source.LogResult{Path: path, Report: correlate.Report{ByCategory: map[correlate.Category]int64{}}}
+	res := &source.LogResult{Path: path, Report: vpnlog.Report{ByCategory: map[catalog.Category]int64{}}}
 	for i := range streams {
 		evs, bad := s.cache.read(&streams[i], lo, hi, q.AnomaliesOnly)
 		res.Events = append(res.Events, evs...)
@@ -217,7 +219,7 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 		res.Report.Records++
 		res.Report.Bytes += int64(len(ev.Raw))
 		res.Report.ByCategory[ev.Category]++
-		if ev.Category == correlate.Unknown {
+		if ev.Category == catalog.Unknown {
 			res.Report.UnknownCount++
 		}
 	}
@@ -286,17 +288,17 @@ func tunnelIPOf(note string) string {
 // decode turns one CloudWatch event into a classified Event. The stream
 // name is the hint; the CloudWatch timestamp dates a record without a time
 // of its own.
-func decode(si *streamInfo, msg string, cwMs int64) (correlate.Event, *correlate.Malformed) {
-	ev, err := correlate.ParseRecord([]byte(msg), si.id)
+func decode(si *streamInfo, msg string, cwMs int64) (vpnlog.Event, *vpnlog.Malformed) {
+	ev, err := vpnlog.ParseRecord([]byte(msg), si.id)
 	if err != nil {
-		if !errors.Is(err, correlate.ErrNoTime) {
+		if !errors.Is(err, vpnlog.ErrNoTime) {
 			sample := msg
 			if len(sample) > 120 {
 				sample = sample[:120]
 			}
-			return ev, &correlate.Malformed{File: si.group + "/" + si.name, Line: 0, Reason: err.Error() + " (at " + correlate.FormatMs(cwMs) + ")", Sample: sample}
+			return ev, &vpnlog.Malformed{File: si.group + "/" + si.name, Line: 0, Reason: err.Error() + " (at " + correlate.FormatMs(cwMs) + ")", Sample: sample}
 		}
-		ev.TimeMs, ev.Precision = cwMs, correlate.PrecisionMillis
+		ev.TimeMs, ev.Precision = cwMs, vpnlog.PrecisionMillis
 	}
 	ev.File = si.name
 	return ev, nil

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/internal/fakeaws"
 	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 func TestInventoryMatchesLocal(t *testing.T) {
@@ -66,7 +66,7 @@ func TestInventoryNeverKeepsPSK(t *testing.T) {
 }
 
 // eventKey is what must agree between sources for one record.
-func eventKeys(evs []correlate.Event) []string {
+func eventKeys(evs []vpnlog.Event) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
 		out[i] = fmt.Sprintf("%d %s %s %s %s %v %s", e.TimeMs, e.VPNConnectionID, e.TunnelIP, e.Stream, e.Category, e.Anomaly, e.Raw)
@@ -101,10 +101,10 @@ func parityWindows() []window {
 		{name: "hq whole day", q: source.LogQuery{VPNConnectionID: hq, Start: day, End: day.Add(24 * time.Hour)}},
 		{name: "branch whole day", q: source.LogQuery{VPNConnectionID: branch, Start: day, End: day.Add(24 * time.Hour)}},
 		{name: "hq dpd incident", q: source.LogQuery{VPNConnectionID: hq, Start: h(3, 0), End: h(4, 0)}},
-		{name: "hq tunnel 2 BGP", q: source.LogQuery{VPNConnectionID: hq, TunnelIPs: []string{"203.0.113.20"}, Kinds: []correlate.StreamKind{correlate.StreamBGP}, Start: h(9, 30), End: h(10, 30)}},
+		{name: "hq tunnel 2 BGP", q: source.LogQuery{VPNConnectionID: hq, TunnelIPs: []string{"203.0.113.20"}, Kinds: []vpnlog.StreamKind{vpnlog.StreamBGP}, Start: h(9, 30), End: h(10, 30)}},
 		{name: "branch text BGP", q: source.LogQuery{VPNConnectionID: branch, TunnelIPs: []string{"203.0.113.40"}, Start: h(10, 0), End: h(12, 0)}},
 		{name: "branch anomalies", q: source.LogQuery{VPNConnectionID: branch, Start: day, End: day.Add(24 * time.Hour), AnomaliesOnly: true}},
-		{name: "hq anomalies IKE", q: source.LogQuery{VPNConnectionID: hq, Kinds: []correlate.StreamKind{correlate.StreamIKE}, Start: h(0, 0), End: h(23, 0), AnomaliesOnly: true}},
+		{name: "hq anomalies IKE", q: source.LogQuery{VPNConnectionID: hq, Kinds: []vpnlog.StreamKind{vpnlog.StreamIKE}, Start: h(0, 0), End: h(23, 0), AnomaliesOnly: true}},
 		{name: "odd edges", q: source.LogQuery{VPNConnectionID: hq, Start: time.UnixMilli(1781234837412).UTC(), End: time.UnixMilli(1781236000001).UTC()}},
 		{name: "before the logs", q: source.LogQuery{VPNConnectionID: hq, Start: day.Add(-48 * time.Hour), End: day.Add(-24 * time.Hour)}, empty: true},
 	}
@@ -191,11 +191,11 @@ func TestStreamKindByContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, _ := local(t).Logs(context.Background(), source.LogQuery{VPNConnectionID: hq, TunnelIPs: []string{"203.0.113.10"}, Start: day, End: day.Add(24 * time.Hour)})
-	byKind := map[correlate.StreamKind][]correlate.Event{}
+	byKind := map[vpnlog.StreamKind][]vpnlog.Event{}
 	for _, ev := range want.Events {
 		byKind[ev.Stream] = append(byKind[ev.Stream], ev)
 	}
-	for kind, group := range map[correlate.StreamKind]string{correlate.StreamIKE: "/aws/vendedlogs/vpn/hq", correlate.StreamBGP: "/aws/vendedlogs/vpn/hq-bgp"} {
+	for kind, group := range map[vpnlog.StreamKind]string{vpnlog.StreamIKE: "/aws/vendedlogs/vpn/hq", vpnlog.StreamBGP: "/aws/vendedlogs/vpn/hq-bgp"} {
 		var times []int64
 		var msgs []string
 		for _, ev := range byKind[kind] {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/internal/fakeaws"
 	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
@@ -121,7 +121,7 @@ func TestAnomalyFiltersMissNoAnomaly(t *testing.T) {
 		return false
 	}
 	checked := 0
-	for _, e := range correlate.Catalog() {
+	for _, e := range catalog.Entries() {
 		if !e.Anomaly {
 			continue
 		}

@@ -12,8 +12,8 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
-	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 func asSourceError(err error, target **source.Error) bool { return errors.As(err, target) }
@@ -31,7 +31,7 @@ func GroupName(arnOrName string) string {
 type streamInfo struct {
 	group string
 	name  string
-	id    correlate.StreamID
+	id    vpnlog.StreamID
 	first time.Time
 	last  time.Time
 }
@@ -44,32 +44,32 @@ type listing struct {
 }
 
 type kindGuess struct {
-	kind correlate.StreamKind
+	kind vpnlog.StreamKind
 }
 
 // want is one stream a question needs: a tunnel's IKE or BGP log and the
 // group it is delivered to.
 type want struct {
 	tunnel   *source.Tunnel
-	kind     correlate.StreamKind
+	kind     vpnlog.StreamKind
 	group    string
 	groupWhy string
 }
 
 // plan lists the streams a question about conn needs and the tunnels whose
 // logging is off for a wanted kind.
-func (s *Source) plan(conn *source.Connection, tunnelIPs []string, kinds []correlate.StreamKind) (wants []want, disabled []string) {
+func (s *Source) plan(conn *source.Connection, tunnelIPs []string, kinds []vpnlog.StreamKind) (wants []want, disabled []string) {
 	for i := range conn.Tunnels {
 		t := &conn.Tunnels[i]
 		if len(tunnelIPs) > 0 && !containsStr(tunnelIPs, t.OutsideIP) {
 			continue
 		}
-		for _, k := range []correlate.StreamKind{correlate.StreamIKE, correlate.StreamBGP} {
+		for _, k := range []vpnlog.StreamKind{vpnlog.StreamIKE, vpnlog.StreamBGP} {
 			if len(kinds) > 0 && !containsKind(kinds, k) {
 				continue
 			}
 			enabled, arn := t.Logging.IKEEnabled, t.Logging.IKELogGroup
-			if k == correlate.StreamBGP {
+			if k == vpnlog.StreamBGP {
 				enabled, arn = t.Logging.BGPEnabled, t.Logging.BGPLogGroup
 			}
 			switch {
@@ -131,7 +131,7 @@ func (s *Source) listStreams(ctx context.Context, group, groupWhy, vpn string) (
 		}
 		for _, ls := range page.LogStreams {
 			name := str(ls.LogStreamName)
-			id, ok := correlate.ParseStreamName(name)
+			id, ok := vpnlog.ParseStreamName(name)
 			if !ok || id.VPNConnectionID != vpn {
 				continue // another connection whose id starts with this one's
 			}
@@ -146,7 +146,7 @@ func (s *Source) listStreams(ctx context.Context, group, groupWhy, vpn string) (
 		}
 	}
 	for i := range out {
-		if out[i].id.Kind == correlate.StreamUnknown {
+		if out[i].id.Kind == vpnlog.StreamUnknown {
 			k, err := s.kindByContent(ctx, &out[i])
 			if err != nil {
 				return nil, err
@@ -164,7 +164,7 @@ func (s *Source) listStreams(ctx context.Context, group, groupWhy, vpn string) (
 // kindByContent tells IKE from BGP for a stream whose name does not say,
 // from its first record (BGP records carry type/resource_id). Remembered
 // for the life of the source.
-func (s *Source) kindByContent(ctx context.Context, si *streamInfo) (correlate.StreamKind, error) {
+func (s *Source) kindByContent(ctx context.Context, si *streamInfo) (vpnlog.StreamKind, error) {
 	key := si.group + "\x00" + si.name
 	s.kindMu.Lock()
 	g, ok := s.kinds[key]
@@ -177,9 +177,9 @@ func (s *Source) kindByContent(ctx context.Context, si *streamInfo) (correlate.S
 	if err != nil {
 		return 0, s.mapError(callContext{op: "GetLogEvents", group: si.group, groupWhy: "stream " + si.name}, err)
 	}
-	kind := correlate.StreamUnknown
+	kind := vpnlog.StreamUnknown
 	if len(out.Events) > 0 {
-		ev, _ := correlate.ParseRecord([]byte(str(out.Events[0].Message)), correlate.StreamID{VPNConnectionID: si.id.VPNConnectionID, TunnelIP: si.id.TunnelIP})
+		ev, _ := vpnlog.ParseRecord([]byte(str(out.Events[0].Message)), vpnlog.StreamID{VPNConnectionID: si.id.VPNConnectionID, TunnelIP: si.id.TunnelIP})
 		kind = ev.Stream
 	}
 	s.kindMu.Lock()
@@ -267,7 +267,7 @@ func containsStr(list []string, s string) bool {
 	return false
 }
 
-func containsKind(list []correlate.StreamKind, k correlate.StreamKind) bool {
+func containsKind(list []vpnlog.StreamKind, k vpnlog.StreamKind) bool {
 	for _, x := range list {
 		if x == k {
 			return true

@@ -6,8 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/internal/corpusgen/corpus"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 func TestLinesDeterministic(t *testing.T) {
@@ -61,12 +62,12 @@ func TestWriteDirReadsBack(t *testing.T) {
 		if sum.Files != 4*opt.Connections || sum.Bytes < 4<<20 {
 			t.Fatalf("%+v: summary %+v", opt, sum)
 		}
-		var rep correlate.Report
+		var rep vpnlog.Report
 		lastMs := map[string]int64{}
-		categories := map[correlate.Category]bool{}
-		err = correlate.ReadDir(dir, &rep, func(ev *correlate.Event) error {
-			want, ok := correlate.ParseStreamName(filepath.Base(ev.File))
-			got := correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
+		categories := map[catalog.Category]bool{}
+		err = vpnlog.ReadDir(dir, &rep, func(ev *vpnlog.Event) error {
+			want, ok := vpnlog.ParseStreamName(filepath.Base(ev.File))
+			got := vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
 			if !ok || got != want {
 				t.Fatalf("event of %s in %s", got, ev.File)
 			}
@@ -83,7 +84,7 @@ func TestWriteDirReadsBack(t *testing.T) {
 		if rep.Records != sum.Records || rep.MalformedCount != 0 || rep.UnknownCount != 0 || rep.Bytes != sum.Bytes {
 			t.Fatalf("%+v: generated %+v, read %+v", opt, sum, rep)
 		}
-		for _, c := range []correlate.Category{correlate.IKENegotiation, correlate.RouteUpdated, correlate.BGPUpdateReceived} {
+		for _, c := range []catalog.Category{catalog.IKENegotiation, catalog.RouteUpdated, catalog.BGPUpdateReceived} {
 			if !categories[c] {
 				t.Errorf("%+v: no %s records", opt, c)
 			}

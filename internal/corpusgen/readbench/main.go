@@ -1,5 +1,5 @@
 // Command readbench decodes and classifies every record in a folder the way
-// `vpnlens serve --logs-dir` does (correlate.ReadDir) and prints throughput
+// `vpnlens serve --logs-dir` does (vpnlog.ReadDir) and prints throughput
 // as JSON. scripts/bench.sh runs it with GOMAXPROCS=1 under /usr/bin/time.
 //
 //	go run ./internal/corpusgen/readbench DIR
@@ -12,7 +12,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 func main() {
@@ -21,9 +21,9 @@ func main() {
 		os.Exit(2)
 	}
 	start := time.Now()
-	var rep correlate.Report
+	var rep vpnlog.Report
 	var down int64
-	err := correlate.ReadDir(os.Args[1], &rep, func(ev *correlate.Event) error {
+	err := vpnlog.ReadDir(os.Args[1], &rep, func(ev *vpnlog.Event) error {
 		if ev.BGPStatus == "DOWN" {
 			down++
 		}

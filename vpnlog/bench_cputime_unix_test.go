@@ -1,6 +1,6 @@
 //go:build unix
 
-package correlate
+package vpnlog
 
 import "syscall"
 

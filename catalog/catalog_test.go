@@ -1,4 +1,4 @@
-package correlate
+package catalog
 
 import (
 	"bufio"
@@ -63,9 +63,9 @@ func TestAllCategoriesEqualsContract(t *testing.T) {
 
 func TestCatalogCoversContract(t *testing.T) {
 	ids, layers := contractCategories(t)
-	cat := Catalog()
+	cat := Entries()
 	if len(cat) != len(AllCategories) {
-		t.Fatalf("Catalog() has %d entries, AllCategories %d ids", len(cat), len(AllCategories))
+		t.Fatalf("Entries() has %d entries, AllCategories %d ids", len(cat), len(AllCategories))
 	}
 	for _, c := range AllCategories[len(ids):] {
 		layers[c], _, _ = strings.Cut(string(c), ".")
@@ -101,50 +101,33 @@ func TestCatalogCoversContract(t *testing.T) {
 				t.Errorf("%s: bad gateway hint %+v", e.Category, h)
 			}
 		}
-		got, ok := LookupCategory(e.Category)
+		got, ok := Lookup(e.Category)
 		if !ok || got.Category != e.Category || got.Meaning != e.Meaning {
-			t.Errorf("LookupCategory(%s) = %v, %v", e.Category, got.Category, ok)
+			t.Errorf("Lookup(%s) = %v, %v", e.Category, got.Category, ok)
 		}
 	}
-	if _, ok := LookupCategory("ike.nonexistent"); ok {
-		t.Error("LookupCategory found an id outside the contract")
-	}
-}
-
-// Every documented message template in the catalogue must classify to its
-// own entry, placeholders and all: the catalogue and the classifier agree.
-func TestCatalogMessagesClassifyToTheirEntry(t *testing.T) {
-	n := 0
-	for _, e := range Catalog() {
-		for _, m := range e.Messages {
-			n++
-			if cat, _, _ := ClassifyDetails(m); cat != e.Category {
-				t.Errorf("ClassifyDetails(%q) = %s, catalogue lists it under %s", m, cat, e.Category)
-			}
-		}
-	}
-	if n < 50 {
-		t.Errorf("only %d documented messages in the catalogue", n)
+	if _, ok := Lookup("ike.nonexistent"); ok {
+		t.Error("Lookup found an id outside the contract")
 	}
 }
 
 func TestCatalogReturnsCopies(t *testing.T) {
-	a := Catalog()
+	a := Entries()
 	a[0].Causes[0] = "changed"
 	a[0].Meaning = "changed"
-	b := Catalog()
+	b := Entries()
 	if b[0].Causes[0] == "changed" || b[0].Meaning == "changed" {
-		t.Error("changing Catalog()'s result changed the catalogue")
+		t.Error("changing Entries()' result changed the catalogue")
 	}
-	e, _ := LookupCategory(IKEDPDTimeout)
+	e, _ := Lookup(IKEDPDTimeout)
 	e.References[0] = "changed"
-	if e2, _ := LookupCategory(IKEDPDTimeout); e2.References[0] == "changed" {
-		t.Error("changing LookupCategory's result changed the catalogue")
+	if e2, _ := Lookup(IKEDPDTimeout); e2.References[0] == "changed" {
+		t.Error("changing Lookup's result changed the catalogue")
 	}
 }
 
 func TestCatalogJSON(t *testing.T) {
-	b, err := json.Marshal(Catalog())
+	b, err := json.Marshal(Entries())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,17 +145,17 @@ func TestCatalogJSON(t *testing.T) {
 	}
 }
 
-func TestCatalogMarkdownMentionsEveryID(t *testing.T) {
-	md := CatalogMarkdown()
+func TestMarkdownMentionsEveryID(t *testing.T) {
+	md := Markdown()
 	ids, _ := contractCategories(t)
 	for _, id := range ids {
 		if !strings.Contains(md, "## `"+string(id)+"`") {
-			t.Errorf("CatalogMarkdown has no section for %s", id)
+			t.Errorf("Markdown has no section for %s", id)
 		}
 	}
 	for _, want := range []string{"show crypto ikev2 sa", "swanctl --list-sas", "RFC 4486", "RFC 7296", "Peer Unconfigured"} {
 		if !strings.Contains(md, want) {
-			t.Errorf("CatalogMarkdown lacks %q", want)
+			t.Errorf("Markdown lacks %q", want)
 		}
 	}
 }
@@ -188,7 +171,7 @@ func TestCatalogGatewayHintsNameRealCommands(t *testing.T) {
 		vStrong: {"swanctl --list-sas", "ipsec statusall"},
 	}
 	all := map[string]string{}
-	for _, e := range Catalog() {
+	for _, e := range Entries() {
 		for _, h := range e.GatewayHints {
 			all[h.Vendor] += h.Hint + "\n"
 		}

@@ -1,4 +1,4 @@
-package correlate
+package catalog
 
 import (
 	"strings"
@@ -43,7 +43,7 @@ func groupTwenty(versions ...string) *TunnelPolicy {
 func TestAdviseCeaseFollowsDirection(t *testing.T) {
 	ceases := []Category{BGPCeaseMaxPrefixes, BGPCeaseAdminShut, BGPCeasePeerDeconf, BGPCeaseAdminReset, BGPCeaseConnRejected, BGPCeaseConfigChange, BGPCeaseOther}
 	for _, c := range ceases {
-		e, _ := LookupCategory(c)
+		e, _ := Lookup(c)
 		var sentItems, recvItems int
 		for _, s := range append(append([]string(nil), e.Checks...), hintsText(e.GatewayHints)...) {
 			switch {
@@ -56,8 +56,8 @@ func TestAdviseCeaseFollowsDirection(t *testing.T) {
 		if sentItems == 0 || recvItems == 0 {
 			t.Errorf("%s: catalogue has %d sent-side and %d received-side items; each direction needs its own advice", c, sentItems, recvItems)
 		}
-		for _, dir := range []Direction{DirSent, DirReceived} {
-			a := mustAdvise(t, c, AdviceContext{Record: &Event{Category: c, Direction: dir}})
+		for _, dir := range []string{"sent", "received"} {
+			a := mustAdvise(t, c, AdviceContext{Record: directed(dir)})
 			n := 0
 			for _, s := range adviceLines(a) {
 				for _, p := range []string{condSent, condReceived} {
@@ -68,7 +68,7 @@ func TestAdviseCeaseFollowsDirection(t *testing.T) {
 				n++
 			}
 			want := len(e.Checks) + len(e.GatewayHints) - recvItems
-			if dir == DirReceived {
+			if dir == "received" {
 				want = len(e.Checks) + len(e.GatewayHints) - sentItems
 			}
 			if n != want {
@@ -80,14 +80,20 @@ func TestAdviseCeaseFollowsDirection(t *testing.T) {
 			t.Errorf("%s with the direction unknown: both directions should stay, labelled:\n%s", c, both)
 		}
 	}
-	sent := joinAdvice(mustAdvise(t, BGPCeaseAdminShut, AdviceContext{Record: &Event{Direction: DirSent}}))
+	sent := joinAdvice(mustAdvise(t, BGPCeaseAdminShut, AdviceContext{Record: &AdviceRecord{Sent: true}}))
 	if strings.Contains(sent, "shutdown disable") || strings.Contains(sent, "no neighbor") || !strings.Contains(sent, "AWS shut the session down") {
 		t.Errorf("6/2 sent by AWS:\n%s", sent)
 	}
-	recv := joinAdvice(mustAdvise(t, BGPCeaseConnRejected, AdviceContext{Record: &Event{Direction: DirReceived}}))
+	recv := joinAdvice(mustAdvise(t, BGPCeaseConnRejected, AdviceContext{Record: &AdviceRecord{Received: true}}))
 	if strings.Contains(recv, "update-source") || !strings.Contains(recv, "refused AWS's connection") {
 		t.Errorf("6/5 received from the gateway:\n%s", recv)
 	}
+}
+
+// directed is a record of a notification sent ("sent": by AWS) or received
+// ("received": from the customer gateway).
+func directed(dir string) *AdviceRecord {
+	return &AdviceRecord{Sent: dir == "sent", Received: dir == "received"}
 }
 
 func hintsText(hs []GatewayHint) []string {
@@ -103,7 +109,7 @@ func hintsText(hs []GatewayHint) []string {
 // version; PFS only for phase 2.
 func TestAdviseProposalFromTunnelOptions(t *testing.T) {
 	p1 := joinAdvice(mustAdvise(t, IKEProposalMismatch, AdviceContext{Tunnel: groupTwenty("ikev1"),
-		Record: &Event{Category: IKEProposalMismatch, Fields: Fields{Phase: 1}}}))
+		Record: &AdviceRecord{Phase: 1}}))
 	for _, bad := range []string{"group14", "modp2048", "group 14", "PFS", "ikev2", "IKEv2", "phase 2"} {
 		if strings.Contains(p1, bad) {
 			t.Errorf("IKEv1 phase 1 advice on a group-20 tunnel has %q:\n%s", bad, p1)
@@ -117,7 +123,7 @@ func TestAdviseProposalFromTunnelOptions(t *testing.T) {
 	}
 
 	p2 := joinAdvice(mustAdvise(t, IKEProposalMismatch, AdviceContext{Tunnel: groupTwenty("ikev2"),
-		Record: &Event{Category: IKEProposalMismatch, Fields: Fields{Phase: 2}}}))
+		Record: &AdviceRecord{Phase: 2}}))
 	for _, want := range []string{"Phase 2 (the CHILD_SA) failed", "PFS with DH group 20", "Enable PFS", "first rekey", "set pfs group20", "perfect-forward-secrecy keys group20", "esp_proposals = aes256-sha256-ecp384"} {
 		if !strings.Contains(p2, want) {
 			t.Errorf("IKEv2 phase 2 advice lacks %q:\n%s", want, p2)
@@ -130,7 +136,7 @@ func TestAdviseProposalFromTunnelOptions(t *testing.T) {
 	}
 
 	// Options not set: AWS's defaults, said so; a widely supported group.
-	def := joinAdvice(mustAdvise(t, IKEProposalMismatch, AdviceContext{Tunnel: &TunnelPolicy{}, Record: &Event{Fields: Fields{Phase: 1}}}))
+	def := joinAdvice(mustAdvise(t, IKEProposalMismatch, AdviceContext{Tunnel: &TunnelPolicy{}, Record: &AdviceRecord{Phase: 1}}))
 	for _, want := range []string{"IKEv1 or IKEv2", "AES128, AES256, AES128-GCM-16, AES256-GCM-16 (the AWS default)", "lifetime up to 28800 s", "IKEv2: crypto ikev2 proposal", "IKEv1: crypto isakmp policy", "group 14"} {
 		if !strings.Contains(def, want) {
 			t.Errorf("advice for a tunnel with default options lacks %q:\n%s", want, def)
@@ -140,7 +146,7 @@ func TestAdviseProposalFromTunnelOptions(t *testing.T) {
 	// Only GCM allowed for phase 2: no integrity algorithm in ESP.
 	gcm := groupTwenty("ikev2")
 	gcm.Phase2Encryption = []string{"AES256-GCM-16"}
-	g := joinAdvice(mustAdvise(t, IKEProposalMismatch, AdviceContext{Tunnel: gcm, Record: &Event{Fields: Fields{Phase: 2}}}))
+	g := joinAdvice(mustAdvise(t, IKEProposalMismatch, AdviceContext{Tunnel: gcm, Record: &AdviceRecord{Phase: 2}}))
 	for _, want := range []string{"esp-gcm 256", "aes256gcm16-ecp384", "set proposal aes256gcm /"} {
 		if !strings.Contains(g, want) {
 			t.Errorf("GCM phase 2 advice lacks %q:\n%s", want, g)
@@ -148,7 +154,7 @@ func TestAdviseProposalFromTunnelOptions(t *testing.T) {
 	}
 
 	// Without the tunnel's options: the catalogue's advice, no concrete group.
-	generic := joinAdvice(mustAdvise(t, IKEProposalMismatch, AdviceContext{Record: &Event{Fields: Fields{Phase: 1}}}))
+	generic := joinAdvice(mustAdvise(t, IKEProposalMismatch, AdviceContext{Record: &AdviceRecord{Phase: 1}}))
 	if strings.Contains(generic, "group14") || strings.Contains(generic, "modp2048") || strings.Contains(generic, "Enable PFS") || strings.Contains(generic, "PFS with") {
 		t.Errorf("generic phase 1 advice:\n%s", generic)
 	}
@@ -166,7 +172,7 @@ func TestAdviseSkipsWhatDoesNotApply(t *testing.T) {
 	}
 	clear := groupTwenty("ikev1")
 	clear.DPDTimeoutAction, clear.StartupAction = "", ""
-	c := joinAdvice(mustAdvise(t, IKEDPDTimeout, AdviceContext{Tunnel: clear, OutsideIP: "203.0.113.9", Record: &Event{VPNConnectionID: "vpn-0abc"}}))
+	c := joinAdvice(mustAdvise(t, IKEDPDTimeout, AdviceContext{Tunnel: clear, OutsideIP: "203.0.113.9", Record: &AdviceRecord{VPNConnectionID: "vpn-0abc"}}))
 	for _, want := range []string{"DPD timeout action is clear", "modify-vpn-tunnel-options --vpn-connection-id vpn-0abc --vpn-tunnel-outside-ip-address 203.0.113.9 --tunnel-options DPDTimeoutAction=restart,StartupAction=start", "crypto isakmp keepalive"} {
 		if !strings.Contains(c, want) {
 			t.Errorf("DPD advice on a tunnel with action clear lacks %q:\n%s", want, c)
@@ -195,7 +201,7 @@ func TestAdviseSkipsWhatDoesNotApply(t *testing.T) {
 // The tunnel's addresses replace the placeholders; a next-hop denial names
 // the next hop and where it comes from.
 func TestAdviseFillsAddressesAndNextHop(t *testing.T) {
-	rec := &Event{Category: RouteDeniedNextHop, Route: &RouteAttrs{Prefix: "10.77.0.0/16", NextHopIP: "10.77.0.1"}}
+	rec := &AdviceRecord{NextHopIP: "10.77.0.1"}
 	a := mustAdvise(t, RouteDeniedNextHop, AdviceContext{Record: rec, OutsideIP: "203.0.113.9", InsideCIDR: "169.254.10.80/30"})
 	s := joinAdvice(a)
 	for _, want := range []string{"next hop is 10.77.0.1", "tunnel inside IP 169.254.10.82", "route-map", "show ip bgp neighbors 169.254.10.81 advertised-routes", "set ip next-hop", "set-ip-nexthop"} {
@@ -213,11 +219,11 @@ func TestAdviseFillsAddressesAndNextHop(t *testing.T) {
 // Every condition the catalogue writes is one Advise knows, and with every
 // fact known none is left in the advice.
 func TestAdviseConditionsKnown(t *testing.T) {
-	for _, e := range Catalog() {
-		for _, dir := range []Direction{DirSent, DirReceived} {
+	for _, e := range Entries() {
+		for _, dir := range []string{"sent", "received"} {
 			for _, ver := range []int{1, 2} {
 				for _, phase := range []int{1, 2} {
-					ctx := AdviceContext{Record: &Event{Category: e.Category, Direction: dir, Fields: Fields{IKEVersion: ver, Phase: phase}}, Tunnel: groupTwenty()}
+					ctx := AdviceContext{Record: &AdviceRecord{Sent: dir == "sent", Received: dir == "received", IKEVersion: ver, Phase: phase}, Tunnel: groupTwenty()}
 					a, ok := Advise(e.Category, ctx)
 					if !ok {
 						t.Fatalf("Advise(%s) found no entry", e.Category)

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package correlate
+package vpnlog
 
 // processCPUSeconds is not measured on this platform.
 func processCPUSeconds() float64 { return 0 }

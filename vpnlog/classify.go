@@ -1,6 +1,10 @@
-package correlate
+package vpnlog
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/vpnlens/vpnlens/catalog"
+)
 
 // The classifier maps one record to one contract category and pulls the
 // values AWS filled into the message's placeholders.
@@ -29,7 +33,7 @@ func Classify(ev *Event) {
 	}
 	ev.Fields = Fields{}
 	ev.Direction = DirNone
-	cat := Unknown
+	cat := catalog.Unknown
 	details := trimText(ev.Details)
 	switch {
 	case isRouteRecord(ev):
@@ -40,12 +44,12 @@ func Classify(ev *Event) {
 		(ev.Stream == StreamUnknown && !hasBGPFields(ev) &&
 			(ev.Phase1State != IKEStateUnset || ev.Phase2State != IKEStateUnset)):
 		// A tunnel status record without details: its news is the phase states.
-		cat = IKEStateReport
+		cat = catalog.IKEStateReport
 	}
 	if ev.Stream == StreamUnknown {
 		ev.Stream = inferStream(ev, cat)
 	}
-	if cat == IKEProposalMismatch && ev.Phase1State == IKEStateEstablished {
+	if cat == catalog.IKEProposalMismatch && ev.Phase1State == IKEStateEstablished {
 		// With phase 1 up, the proposal that failed can only be a phase 2
 		// (CHILD_SA / quick mode) one. The record's state is direct evidence,
 		// so it wins over the IKEv1 table's reading of the text.
@@ -57,7 +61,7 @@ func Classify(ev *Event) {
 
 // ClassifyDetails classifies a bare message text (just the details string,
 // no record around it).
-func ClassifyDetails(details string) (Category, Fields, Direction) {
+func ClassifyDetails(details string) (catalog.Category, Fields, Direction) {
 	var f Fields
 	cat, dir := classifyText(trimText(details), &f)
 	return cat, f, dir
@@ -84,23 +88,20 @@ func IsAnomaly(ev *Event) bool {
 // catalogue's defaults, adjusted where the record itself says more (which way
 // a BGP state moved, a phase that is down, an unknown text that the
 // CloudWatch subscription filter would still catch).
-func assess(ev *Event) (Severity, bool) {
-	sev, anomaly := SevInfo, false
-	if i, ok := catalogIndex[ev.Category]; ok {
-		sev, anomaly = catalogEntries[i].Severity, catalogEntries[i].Anomaly
-	}
+func assess(ev *Event) (catalog.Severity, bool) {
+	sev, anomaly, _ := catalog.Defaults(ev.Category)
 	switch ev.Category {
-	case BGPStateChange:
+	case catalog.BGPStateChange:
 		sev, anomaly = assessStateChange(ev.Fields.FromState, ev.Fields.ToState)
-	case Unknown:
+	case catalog.Unknown:
 		if unknownLooksBad(ev) {
-			sev, anomaly = SevWarning, true
+			sev, anomaly = catalog.SevWarning, true
 		}
 	}
 	if ev.Phase1State == IKEStateDown || ev.Phase2State == IKEStateDown {
 		anomaly = true
-		if sev < SevWarning {
-			sev = SevWarning
+		if sev < catalog.SevWarning {
+			sev = catalog.SevWarning
 		}
 	}
 	return sev, anomaly
@@ -127,15 +128,15 @@ func bgpStateRank(s string) int {
 // assessStateChange: leaving Established is the session dropping; any other
 // step away from Established (OpenSent -> Idle, ...) is a failed set-up.
 // Steps towards Established are routine.
-func assessStateChange(from, to string) (Severity, bool) {
+func assessStateChange(from, to string) (catalog.Severity, bool) {
 	fr, tr := bgpStateRank(from), bgpStateRank(to)
 	switch {
 	case fr == 4 && tr != 4:
-		return SevError, true
+		return catalog.SevError, true
 	case fr >= 0 && tr >= 0 && tr < fr:
-		return SevWarning, true
+		return catalog.SevWarning, true
 	}
-	return SevInfo, false
+	return catalog.SevInfo, false
 }
 
 // unknownLooksBad applies the CloudWatch subscription filter to records the
@@ -165,7 +166,7 @@ func hasBGPFields(ev *Event) bool {
 	return ev.BGPType != "" || ev.BGPStatus != "" || ev.Route != nil
 }
 
-func inferStream(ev *Event, cat Category) StreamKind {
+func inferStream(ev *Event, cat catalog.Category) StreamKind {
 	switch {
 	case hasBGPFields(ev):
 		return StreamBGP
@@ -194,37 +195,37 @@ func isRouteRecord(ev *Event) bool {
 
 // classifyRoute: a RouteStatus record's details appear only when AWS denied
 // the route; otherwise its status is its news.
-func classifyRoute(ev *Event, details string) Category {
+func classifyRoute(ev *Event, details string) catalog.Category {
 	if details != "" {
 		if c, ok := classifyDenied(details, &ev.Fields); ok {
 			return c
 		}
-		return Unknown
+		return catalog.Unknown
 	}
 	switch {
 	case eqFold(ev.BGPStatus, "advertised"):
-		return RouteAdvertised
+		return catalog.RouteAdvertised
 	case eqFold(ev.BGPStatus, "updated"):
-		return RouteUpdated
+		return catalog.RouteUpdated
 	case eqFold(ev.BGPStatus, "withdrawn"):
-		return RouteWithdrawn
+		return catalog.RouteWithdrawn
 	}
-	return Unknown
+	return catalog.Unknown
 }
 
 // classifyText classifies a trimmed details text: strict fast paths for the
 // routine messages, then the documented message openings ("heads"), then the
 // ordered keyword rules for anything worded differently.
-func classifyText(s string, f *Fields) (Category, Direction) {
+func classifyText(s string, f *Fields) (catalog.Category, Direction) {
 	if s == "" {
-		return Unknown, DirNone
+		return catalog.Unknown, DirNone
 	}
 	var heads []head
 	rest := s
 	layer := StreamUnknown
 	if r, ok := cutPrefixFold(s, "AWS tunnel "); ok {
 		if fastIKENegotiation(r, f) {
-			return IKENegotiation, fastNegotiationDirection(r)
+			return catalog.IKENegotiation, fastNegotiationDirection(r)
 		}
 		heads, rest, layer = ikeHeads[:], r, StreamIKE
 	} else if r, ok := cutPrefixFold(s, "AWS-side peer "); ok {
@@ -285,7 +286,7 @@ const (
 	rDenied
 )
 
-func runRule(id ruleID, s string, f *Fields) (Category, Direction, bool) {
+func runRule(id ruleID, s string, f *Fields) (catalog.Category, Direction, bool) {
 	switch id {
 	case rStateChange:
 		return ruleStateChange(s, f)
@@ -475,7 +476,7 @@ func isFSMState(s string) bool {
 
 // fastBGPStateChange parses exactly
 // "BGP session state has changed from X to Y with neighbor IP".
-func fastBGPStateChange(rest string, f *Fields) (Category, bool) {
+func fastBGPStateChange(rest string, f *Fields) (catalog.Category, bool) {
 	r, ok := cutPrefixFold(rest, "BGP session state has changed from ")
 	if !ok {
 		return "", false
@@ -498,20 +499,20 @@ func fastBGPStateChange(rest string, f *Fields) (Category, bool) {
 	return stateChangeCategory(from, to), true
 }
 
-func stateChangeCategory(from, to string) Category {
+func stateChangeCategory(from, to string) catalog.Category {
 	switch {
 	case eqFold(to, "established"):
-		return BGPEstablished
+		return catalog.BGPEstablished
 	case eqFold(from, "connect") && eqFold(to, "active"):
-		return BGPConnectActive
+		return catalog.BGPConnectActive
 	}
-	return BGPStateChange
+	return catalog.BGPStateChange
 }
 
 // classifyKeywords is the tolerant path: a route denial first, then the rules
 // of the layer the text's prefix names ("AWS tunnel" is the IKE log's voice,
 // "AWS-side peer" the BGP log's), or both layers when there is no prefix.
-func classifyKeywords(s string, f *Fields, layer StreamKind) (Category, Direction) {
+func classifyKeywords(s string, f *Fields, layer StreamKind) (catalog.Category, Direction) {
 	if c, d, ok := ruleDenied(s, f); ok {
 		return c, d
 	}
@@ -529,16 +530,16 @@ func classifyKeywords(s string, f *Fields, layer StreamKind) (Category, Directio
 			}
 		}
 	}
-	return Unknown, DirNone
+	return catalog.Unknown, DirNone
 }
 
 // ruleDenied recognises "DENIED due to: X" (AWS's RouteStatus details).
-func ruleDenied(s string, f *Fields) (Category, Direction, bool) {
+func ruleDenied(s string, f *Fields) (catalog.Category, Direction, bool) {
 	c, ok := classifyDenied(s, f)
 	return c, DirNone, ok
 }
 
-func classifyDenied(s string, f *Fields) (Category, bool) {
+func classifyDenied(s string, f *Fields) (catalog.Category, bool) {
 	var reason string
 	if _, e := indexFold(s, "denied due to", 0); e >= 0 {
 		reason = s[e:]
@@ -551,11 +552,11 @@ func classifyDenied(s string, f *Fields) (Category, bool) {
 	f.DenyReason = reason
 	switch {
 	case containsAnyFold(reason, "own as", "as-path loop", "as path loop", "as_path loop", "aspath loop"):
-		return RouteDeniedASLoop, true
+		return catalog.RouteDeniedASLoop, true
 	case containsAnyFold(reason, "non-connected", "nonconnected", "not connected", "unconnected", "non connected"):
-		return RouteDeniedNextHop, true
+		return catalog.RouteDeniedNextHop, true
 	}
-	return RouteDeniedOther, true
+	return catalog.RouteDeniedOther, true
 }
 
 // trimReason strips the ":" after "due to", surrounding whitespace and a
@@ -575,7 +576,7 @@ func trimReason(r string) string {
 
 // ---- BGP rules ----
 
-func ruleStateChange(s string, f *Fields) (Category, Direction, bool) {
+func ruleStateChange(s string, f *Fields) (catalog.Category, Direction, bool) {
 	e := firstEnd(s, "changed from", "went from", "transitioned from", "moved from")
 	if e < 0 {
 		return "", DirNone, false
@@ -590,7 +591,7 @@ func ruleStateChange(s string, f *Fields) (Category, Direction, bool) {
 	return stateChangeCategory(from, to), DirNone, true
 }
 
-func ruleHoldTimer(s string, f *Fields) (Category, Direction, bool) {
+func ruleHoldTimer(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "hold timer", "holdtimer", "hold-timer") < 0 {
 		return "", DirNone, false
 	}
@@ -599,12 +600,12 @@ func ruleHoldTimer(s string, f *Fields) (Category, Direction, bool) {
 	if d == DirNone {
 		d = DirSent
 	}
-	return BGPHoldTimerExpired, d, true
+	return catalog.BGPHoldTimerExpired, d, true
 }
 
 // ruleCease: "Cease", or a 6/N code in a notification. A subcode the
 // contract has no id for (8 and up) is bgp.cease.other, with its code kept.
-func ruleCease(s string, f *Fields) (Category, Direction, bool) {
+func ruleCease(s string, f *Fields) (catalog.Category, Direction, bool) {
 	code, codeStr := ceaseCode(s)
 	if indexWordFold(s, "cease", 0) < 0 && (code == 0 || indexWordFold(s, "notification", 0) < 0) {
 		return "", DirNone, false
@@ -621,17 +622,17 @@ func ruleCease(s string, f *Fields) (Category, Direction, bool) {
 	if d == DirNone {
 		d = neighborDirection(s)
 	}
-	c := Unknown // "cease" with no subcode we can read
+	c := catalog.Unknown // "cease" with no subcode we can read
 	switch {
 	case code >= 1 && code <= 7:
 		c = ceaseCategories[code]
 	case code >= 8:
-		c = BGPCeaseOther
+		c = catalog.BGPCeaseOther
 	}
 	return c, d, true
 }
 
-func ruleBadOpen(s string, f *Fields) (Category, Direction, bool) {
+func ruleBadOpen(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "bad open", "bad peer as") < 0 {
 		return "", DirNone, false
 	}
@@ -642,10 +643,10 @@ func ruleBadOpen(s string, f *Fields) (Category, Direction, bool) {
 		f.ExpectedAS = numberAfter(s, i+len("expected"))
 	}
 	f.NeighborIP = neighborIP(s)
-	return BGPBadOpenASN, DirReceived, true
+	return catalog.BGPBadOpenASN, DirReceived, true
 }
 
-func ruleOpen(s string, f *Fields) (Category, Direction, bool) {
+func ruleOpen(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "open message") < 0 {
 		return "", DirNone, false
 	}
@@ -655,16 +656,16 @@ func ruleOpen(s string, f *Fields) (Category, Direction, bool) {
 	if d == DirNone {
 		d = neighborDirection(s)
 	}
-	return BGPOpen, d, true
+	return catalog.BGPOpen, d, true
 }
 
-func rulePrefixLimit(s string, f *Fields) (Category, Direction, bool) {
+func rulePrefixLimit(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "prefix limit", "maximum prefix", "max prefix", "prefix-limit", "max-prefix", "maximum-prefix") < 0 {
 		return "", DirNone, false
 	}
-	c := BGPPrefixLimitWarn
+	c := catalog.BGPPrefixLimitWarn
 	if firstEnd(s, "exceed") >= 0 {
-		c = BGPPrefixLimitExceed
+		c = catalog.BGPPrefixLimitExceed
 	}
 	if i := indexWordFold(s, "received", 0); i >= 0 {
 		f.Prefixes = numberAfter(s, i+len("received"))
@@ -674,15 +675,15 @@ func rulePrefixLimit(s string, f *Fields) (Category, Direction, bool) {
 	return c, DirNone, true
 }
 
-func ruleConnecting(s string, f *Fields) (Category, Direction, bool) {
+func ruleConnecting(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "initiating a connection", "initiating connection", "initiating a tcp connection") < 0 {
 		return "", DirNone, false
 	}
 	f.NeighborIP = neighborIP(s)
-	return BGPConnecting, DirNone, true
+	return catalog.BGPConnecting, DirNone, true
 }
 
-func ruleEndOfRIB(s string, f *Fields) (Category, Direction, bool) {
+func ruleEndOfRIB(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "end-of-rib", "end of rib", "endofrib", "end_of_rib") < 0 && indexWordFold(s, "eor", 0) < 0 {
 		return "", DirNone, false
 	}
@@ -691,10 +692,10 @@ func ruleEndOfRIB(s string, f *Fields) (Category, Direction, bool) {
 	if d == DirNone {
 		d = DirSent
 	}
-	return BGPEndOfRIB, d, true
+	return catalog.BGPEndOfRIB, d, true
 }
 
-func ruleUpdate(s string, f *Fields) (Category, Direction, bool) {
+func ruleUpdate(s string, f *Fields) (catalog.Category, Direction, bool) {
 	e := firstEnd(s, "as path", "as-path", "aspath", "as_path")
 	if e < 0 && firstEnd(s, "update with attributes", "received update", "received an update") < 0 {
 		return "", DirNone, false
@@ -707,17 +708,17 @@ func ruleUpdate(s string, f *Fields) (Category, Direction, bool) {
 	if d == DirNone {
 		d = DirReceived
 	}
-	return BGPUpdateReceived, d, true
+	return catalog.BGPUpdateReceived, d, true
 }
 
-var ceaseCategories = [8]Category{
-	1: BGPCeaseMaxPrefixes,
-	2: BGPCeaseAdminShut,
-	3: BGPCeasePeerDeconf,
-	4: BGPCeaseAdminReset,
-	5: BGPCeaseConnRejected,
-	6: BGPCeaseConfigChange,
-	7: BGPCeaseCollision,
+var ceaseCategories = [8]catalog.Category{
+	1: catalog.BGPCeaseMaxPrefixes,
+	2: catalog.BGPCeaseAdminShut,
+	3: catalog.BGPCeasePeerDeconf,
+	4: catalog.BGPCeaseAdminReset,
+	5: catalog.BGPCeaseConnRejected,
+	6: catalog.BGPCeaseConfigChange,
+	7: catalog.BGPCeaseCollision,
 }
 
 var ceaseCodeStrings = [8]string{"", "6/1", "6/2", "6/3", "6/4", "6/5", "6/6", "6/7"}
@@ -807,7 +808,7 @@ func limitValue(s string) int64 {
 
 // ---- IKE rules ----
 
-func ruleDPD(s string, f *Fields) (Category, Direction, bool) {
+func ruleDPD(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "declaring peer dead", "peer dead", "not responsive", "unresponsive", "dpd timed out", "dpd timeout", "dpd time out", "dpd timed-out") < 0 &&
 		(indexWordFold(s, "dpd", 0) < 0 || firstEnd(s, "timed out", "timeout", "dead") < 0) {
 		return "", DirNone, false
@@ -821,10 +822,10 @@ func ruleDPD(s string, f *Fields) (Category, Direction, bool) {
 	case firstEnd(s, "not responsive", "declaring peer dead") >= 0:
 		f.IKEVersion = 1
 	}
-	return IKEDPDTimeout, DirNone, true
+	return catalog.IKEDPDTimeout, DirNone, true
 }
 
-func rulePSK(s string, f *Fields) (Category, Direction, bool) {
+func rulePSK(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "pre-shared key", "pre shared key", "preshared key", "pre-shared-key", "payload decryption") < 0 && indexWordFold(s, "psk", 0) < 0 {
 		return "", DirNone, false
 	}
@@ -836,21 +837,21 @@ func rulePSK(s string, f *Fields) (Category, Direction, bool) {
 	}
 	f.Phase = 1
 	f.CGWIP = cgwAddress(s)
-	return IKEPSKMismatch, DirNone, true
+	return catalog.IKEPSKMismatch, DirNone, true
 }
 
-func ruleAuth(s string, f *Fields) (Category, Direction, bool) {
+func ruleAuth(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "authentication_failed", "authentication failed", "authentication failure", "auth failed") < 0 {
 		return "", DirNone, false
 	}
 	f.Phase, f.IKEVersion = 1, 2
-	return IKEAuthFailed, verbDirection(s), true
+	return catalog.IKEAuthFailed, verbDirection(s), true
 }
 
 // ruleProposal: AWS's IKEv1 table reads "by AWS" as phase 1 and the "No
 // proposal chosen" notify as phase 2. Classify may override from the phase 1
 // state of the record.
-func ruleProposal(s string, f *Fields) (Category, Direction, bool) {
+func ruleProposal(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "no proposal", "no_proposal_chosen", "proposal mismatch", "proposal match") < 0 {
 		return "", DirNone, false
 	}
@@ -860,45 +861,45 @@ func ruleProposal(s string, f *Fields) (Category, Direction, bool) {
 	case firstEnd(s, "notifying") >= 0:
 		f.Phase = 2
 	}
-	return IKEProposalMismatch, verbDirection(s), true
+	return catalog.IKEProposalMismatch, verbDirection(s), true
 }
 
-func ruleTS(s string, f *Fields) (Category, Direction, bool) {
+func ruleTS(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "ts_unacceptable", "ts unacceptable", "traffic selector") < 0 {
 		return "", DirNone, false
 	}
 	f.Phase, f.IKEVersion = 2, 2
-	return IKETSUnacceptable, verbDirection(s), true
+	return catalog.IKETSUnacceptable, verbDirection(s), true
 }
 
-func rulePhase2Failed(s string, f *Fields) (Category, Direction, bool) {
+func rulePhase2Failed(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "unable to establish", "phase 2 failed", "failed to establish phase 2", "child_sa failed") < 0 {
 		return "", DirNone, false
 	}
 	f.Phase, f.IKEVersion = 2, 2
-	return IKEPhase2Failed, DirNone, true
+	return catalog.IKEPhase2Failed, DirNone, true
 }
 
-func rulePhase1Timeout(s string, f *Fields) (Category, Direction, bool) {
+func rulePhase1Timeout(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "un-established", "unestablished", "half-open", "half open") < 0 {
 		return "", DirNone, false
 	}
 	f.Phase, f.IKEVersion = 1, 2
 	f.CGWIP = cgwAddress(s)
-	return IKEPhase1Timeout, DirNone, true
+	return catalog.IKEPhase1Timeout, DirNone, true
 }
 
-func ruleCollision(s string, f *Fields) (Category, Direction, bool) {
+func ruleCollision(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "collision", "redundant sa", "child_rekey") < 0 {
 		return "", DirNone, false
 	}
 	f.Phase, f.IKEVersion = 2, 2
-	return IKERekeyCollision, DirNone, true
+	return catalog.IKERekeyCollision, DirNone, true
 }
 
 // ruleDelete: a DELETE from the customer gateway, for a phase 2 SA (SPI) or
 // for the IKE SA.
-func ruleDelete(s string, f *Fields) (Category, Direction, bool) {
+func ruleDelete(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if indexWordFold(s, "delete", 0) < 0 && firstEnd(s, "delete_sa", "deleting") < 0 {
 		return "", DirNone, false
 	}
@@ -908,18 +909,18 @@ func ruleDelete(s string, f *Fields) (Category, Direction, bool) {
 			f.SPI, _ = tokenAt(s, spi+len("spi"))
 		}
 		f.Phase = 2
-		return IKECGWDeleteChildSA, DirReceived, true
+		return catalog.IKECGWDeleteChildSA, DirReceived, true
 	}
 	if firstEnd(s, "ike_sa", "ike sa", "phase 1", "phase1", "isakmp") >= 0 {
 		f.Phase = 1
-		return IKECGWDeleteIKESA, DirReceived, true
+		return catalog.IKECGWDeleteIKESA, DirReceived, true
 	}
 	return "", DirNone, false
 }
 
 // ruleNegotiation: a request/response for an exchange, worded more loosely
 // than the fast path accepts.
-func ruleNegotiation(s string, f *Fields) (Category, Direction, bool) {
+func ruleNegotiation(s string, f *Fields) (catalog.Category, Direction, bool) {
 	e := firstEnd(s, "(id=", "(id =")
 	ex := findExchange(s)
 	if e < 0 && (ex == "" || firstEnd(s, "request", "response") < 0) {
@@ -939,25 +940,25 @@ func ruleNegotiation(s string, f *Fields) (Category, Direction, bool) {
 		return "", DirNone, false
 	}
 	f.RequestID, f.Exchange, f.IKEVersion = id, ex, 2
-	return IKENegotiation, verbDirection(s), true
+	return catalog.IKENegotiation, verbDirection(s), true
 }
 
 // ruleRUThere: IKEv1 DPD keepalives (RFC 3706).
-func ruleRUThere(s string, f *Fields) (Category, Direction, bool) {
+func ruleRUThere(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if firstEnd(s, "r-u-there", "r_u_there", "r u there") < 0 {
 		return "", DirNone, false
 	}
 	f.IKEVersion = 1
-	return IKENegotiation, verbDirection(s), true
+	return catalog.IKENegotiation, verbDirection(s), true
 }
 
 // ruleKeepalive: a DPD or liveness message that is not a timeout (ruleDPD
 // comes first).
-func ruleKeepalive(s string, f *Fields) (Category, Direction, bool) {
+func ruleKeepalive(s string, f *Fields) (catalog.Category, Direction, bool) {
 	if indexWordFold(s, "dpd", 0) < 0 && firstEnd(s, "keepalive", "keep-alive", "liveness") < 0 {
 		return "", DirNone, false
 	}
-	return IKENegotiation, verbDirection(s), true
+	return catalog.IKENegotiation, verbDirection(s), true
 }
 
 // findExchange returns the first IKEv2 exchange name in s (as written there).

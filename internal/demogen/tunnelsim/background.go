@@ -1,4 +1,4 @@
-package vpnlog
+package tunnelsim
 
 import (
 	"math/rand/v2"

@@ -1,4 +1,4 @@
-package correlate
+package vpnlog
 
 import (
 	"encoding/binary"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 // ErrNoTime marks a record that carries no usable time. ParseRecord still
@@ -483,7 +485,7 @@ func (rf *recordFields) fill(ev *Event, hint StreamID, fallbackMs int64, names *
 	}
 	Classify(ev)
 	if ev.Category == "" {
-		ev.Category = Unknown
+		ev.Category = catalog.Unknown
 	}
 	return err
 }

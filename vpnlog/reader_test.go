@@ -1,4 +1,4 @@
-package correlate
+package vpnlog
 
 import (
 	"bufio"
@@ -14,6 +14,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 const readersDir = "testdata/readers"
@@ -347,7 +349,7 @@ func TestReportLimits(t *testing.T) {
 	total.Merge(&rep)
 	total.Merge(&rep)
 	if total.MalformedCount != 300 || len(total.Malformed) != maxMalformedKept || total.UnknownCount != 60 ||
-		len(total.UnknownSamples) != maxUnknownKept || total.Records != 60 || total.ByCategory[Unknown] != 60 || total.Files != 2 {
+		len(total.UnknownSamples) != maxUnknownKept || total.Records != 60 || total.ByCategory[catalog.Unknown] != 60 || total.Files != 2 {
 		t.Errorf("merged %+v", total)
 	}
 }

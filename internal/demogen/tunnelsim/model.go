@@ -1,4 +1,4 @@
-// Package vpnlog holds the building blocks of the synthetic AWS Site-to-Site
+// Package tunnelsim holds the building blocks of the synthetic AWS Site-to-Site
 // VPN logs that the demo data set (internal/demogen) and the labelled
 // scenario set (internal/scenarios) are made of: the connection and tunnel
 // model, the documented message texts, the record shapes AWS writes (JSON
@@ -8,7 +8,7 @@
 //
 // Everything is driven by the caller's *rand.Rand and explicit times, never
 // the wall clock, so generators built on it are deterministic.
-package vpnlog
+package tunnelsim
 
 import (
 	"bytes"

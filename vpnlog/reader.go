@@ -1,4 +1,4 @@
-package correlate
+package vpnlog
 
 import (
 	"bufio"
@@ -16,6 +16,8 @@ import (
 	"sync"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 // Malformed locates one piece of input that did not become an event (or, in
@@ -30,14 +32,14 @@ type Malformed struct {
 // Report sums up what a read saw. Counts are exact; the lists keep the first
 // few so that a report about a large corpus stays small.
 type Report struct {
-	Files          int                `json:"files"`
-	Records        int64              `json:"records"` // records decoded (malformed not included)
-	Bytes          int64              `json:"bytes"`   // uncompressed bytes read
-	MalformedCount int64              `json:"malformed_count"`
-	Malformed      []Malformed        `json:"malformed"` // first 100 kept; the count is exact
-	UnknownCount   int64              `json:"unknown_count"`
-	UnknownSamples []Malformed        `json:"unknown_samples"` // first 20 unknown-category records, located
-	ByCategory     map[Category]int64 `json:"by_category"`
+	Files          int                        `json:"files"`
+	Records        int64                      `json:"records"` // records decoded (malformed not included)
+	Bytes          int64                      `json:"bytes"`   // uncompressed bytes read
+	MalformedCount int64                      `json:"malformed_count"`
+	Malformed      []Malformed                `json:"malformed"` // first 100 kept; the count is exact
+	UnknownCount   int64                      `json:"unknown_count"`
+	UnknownSamples []Malformed                `json:"unknown_samples"` // first 20 unknown-category records, located
+	ByCategory     map[catalog.Category]int64 `json:"by_category"`
 }
 
 const (
@@ -69,7 +71,7 @@ func (r *Report) Merge(o *Report) {
 		r.UnknownSamples = append(r.UnknownSamples, m)
 	}
 	if len(o.ByCategory) > 0 && r.ByCategory == nil {
-		r.ByCategory = make(map[Category]int64, len(o.ByCategory))
+		r.ByCategory = make(map[catalog.Category]int64, len(o.ByCategory))
 	}
 	for c, n := range o.ByCategory {
 		r.ByCategory[c] += n
@@ -125,7 +127,7 @@ var sniffReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 6
 // located; only I/O errors and fn's errors are returned.
 func ReadRecords(r io.Reader, opt ReadOptions, rep *Report, fn func(*Event) error) error {
 	if rep.ByCategory == nil {
-		rep.ByCategory = make(map[Category]int64)
+		rep.ByCategory = make(map[catalog.Category]int64)
 	}
 	rep.Files++
 	hint := opt.Stream
@@ -538,7 +540,7 @@ func (rr *recordReader) record(b []byte, lineNo int, fallbackMs int64, env envel
 	rep := rr.rep
 	rep.Records++
 	rep.ByCategory[ev.Category]++
-	if ev.Category == Unknown {
+	if ev.Category == catalog.Unknown {
 		rep.UnknownCount++
 		if len(rep.UnknownSamples) < maxUnknownKept {
 			rep.UnknownSamples = append(rep.UnknownSamples, Malformed{File: rr.name, Line: lineNo,

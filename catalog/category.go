@@ -1,4 +1,4 @@
-package correlate
+package catalog
 
 // Category is a message class id from the interface contract
 // (../shared/contract/categories.tsv). Every record gets exactly one.

@@ -1,15 +1,17 @@
-package correlate
+package vpnlog
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/vpnlens/vpnlens/catalog"
 )
 
 // FuzzClassifyDetails checks, for any text: no panic, a contract category, a
 // valid direction, every extracted string taken from the text itself, the
 // same answer twice, and a consistent result when the text sits in a record.
 func FuzzClassifyDetails(f *testing.F) {
-	for _, e := range Catalog() {
+	for _, e := range catalog.Entries() {
 		for _, m := range e.Messages {
 			f.Add(m)
 		}
@@ -24,8 +26,8 @@ func FuzzClassifyDetails(f *testing.F) {
 		f.Add(s)
 	}
 
-	valid := map[Category]bool{}
-	for _, c := range AllCategories {
+	valid := map[catalog.Category]bool{}
+	for _, c := range catalog.AllCategories {
 		valid[c] = true
 	}
 	f.Fuzz(func(t *testing.T, details string) {
@@ -56,7 +58,7 @@ func FuzzClassifyDetails(f *testing.F) {
 			{Details: details, Raw: details},
 		} {
 			Classify(&ev)
-			if !valid[ev.Category] || ev.Severity > SevCritical || ev.Raw != details {
+			if !valid[ev.Category] || ev.Severity > catalog.SevCritical || ev.Raw != details {
 				t.Fatalf("Classify(%q): category %q severity %d raw changed %v", details, ev.Category, ev.Severity, ev.Raw != details)
 			}
 			if IsAnomaly(&ev) != ev.Anomaly {

@@ -1,11 +1,10 @@
-// Package correlate turns raw AWS Site-to-Site VPN log records into typed,
-// classified events and reasons about them (timelines, incidents, causes).
-//
-// It is pure domain logic: no AWS SDK, no MCP. Sources feed it bytes; tools
-// and the command line render what it returns.
-package correlate
+package vpnlog
 
-import "time"
+import (
+	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
+)
 
 // StreamKind tells which of a tunnel's two CloudWatch Logs streams a record
 // came from. AWS writes one tunnel-activity (IKE) and one BGP stream per tunnel.
@@ -59,26 +58,6 @@ func (d Direction) String() string {
 	return "none"
 }
 
-// Severity orders how much a record matters to someone on call.
-type Severity uint8
-
-const (
-	SevInfo Severity = iota
-	SevNotice
-	SevWarning
-	SevError
-	SevCritical
-)
-
-var severityNames = [...]string{"info", "notice", "warning", "error", "critical"}
-
-func (s Severity) String() string {
-	if int(s) < len(severityNames) {
-		return severityNames[s]
-	}
-	return "unknown"
-}
-
 // Precision records how precise a record's timestamp is. IKE records often
 // carry whole seconds while BGP carries milliseconds; ordering must not invent
 // precision that the log does not have.
@@ -108,8 +87,8 @@ type Event struct {
 	TunnelIP        string // tunnel outside IP (AWS side)
 	Stream          StreamKind
 
-	Category  Category
-	Severity  Severity
+	Category  catalog.Category
+	Severity  catalog.Severity
 	Direction Direction
 	Anomaly   bool // marks trouble (see IsAnomaly)
 
@@ -142,6 +121,23 @@ type Event struct {
 
 // Time returns the event time in UTC.
 func (e *Event) Time() time.Time { return time.UnixMilli(e.TimeMs).UTC() }
+
+// AdviceRecord is what the catalogue's advice (catalog.Advise) reads of e:
+// who sent a notification, the IKE version and phase, the connection and a
+// route's next hop.
+func (e *Event) AdviceRecord() *catalog.AdviceRecord {
+	r := &catalog.AdviceRecord{
+		Sent:            e.Direction == DirSent,
+		Received:        e.Direction == DirReceived,
+		IKEVersion:      e.Fields.IKEVersion,
+		Phase:           e.Fields.Phase,
+		VPNConnectionID: e.VPNConnectionID,
+	}
+	if e.Route != nil {
+		r.NextHopIP = e.Route.NextHopIP
+	}
+	return r
+}
 
 // RouteAttrs are the attributes of a RouteStatus record.
 type RouteAttrs struct {

@@ -1,0 +1,54 @@
+package catalog
+
+import "slices"
+
+// Vendor names used in gateway hints.
+const (
+	vIOS    = "Cisco IOS"
+	vASA    = "Cisco ASA"
+	vSRX    = "Juniper SRX"
+	vPAN    = "Palo Alto"
+	vForti  = "FortiGate"
+	vStrong = "strongSwan"
+)
+
+// Documentation references used by several entries.
+const (
+	refAWSLogs     = "AWS Site-to-Site VPN User Guide: AWS Site-to-Site VPN logs (log contents and message tables)"
+	refAWSTunnel   = "AWS Site-to-Site VPN User Guide: Tunnel options for your Site-to-Site VPN connection"
+	refAWSQuotas   = "AWS Site-to-Site VPN User Guide: Quotas for AWS Site-to-Site VPN"
+	refAWSCGWBest  = "AWS Site-to-Site VPN User Guide: Best practices for your customer gateway device"
+	refAWSTrouble  = "AWS Site-to-Site VPN User Guide: Troubleshoot your customer gateway device"
+	refAWSRouting  = "AWS Site-to-Site VPN User Guide: Site-to-Site VPN routing options"
+	refAWSAuth     = "AWS Site-to-Site VPN User Guide: VPN tunnel authentication options"
+	refRFC4271FSM  = "RFC 4271 §8 (BGP finite state machine; §8.2.2 state descriptions)"
+	refRFC4271Note = "RFC 4271 §4.5 (NOTIFICATION message)"
+	refRFC4271Ceas = "RFC 4271 §6.7 (Cease)"
+)
+
+// catalogEntries is the catalogue, in contract order (categories.tsv), then
+// the extensions.
+var catalogEntries = slices.Concat(ikeEntries, bgpEntries, routeEntries, anyEntries, extensionEntries)
+
+// anyEntries are the contract's entries of layer "any".
+var anyEntries = []Entry{
+	{
+		Category:   Unknown,
+		Layer:      "any",
+		Title:      "Unrecognised message",
+		Meaning:    "The record was read but its text matches no known message. It is kept verbatim and never dropped. It counts as trouble when the CloudWatch subscription filter would catch it (status DOWN, Cease, prefix limit, DENIED, a phase down) or when a RouteStatus record carries details (AWS adds details there only on errors).",
+		ActingSide: "none",
+		Severity:   SevInfo,
+		Anomaly:    false,
+		Causes: []string{
+			"A message AWS added after this catalogue was written, or a wording variant.",
+			"A truncated or damaged record.",
+		},
+		Checks: []string{
+			"Read the raw record and the records around it.",
+		},
+		References: []string{
+			refAWSLogs,
+		},
+	},
+}
