@@ -2,7 +2,6 @@ package watch
 
 import (
 	"context"
-	"sort"
 	"time"
 
 	"github.com/vpnlens/vpnlens/correlate"
@@ -74,64 +73,4 @@ func advance(cursors map[string]*StreamCursor, ev *correlate.Event) {
 		cursors[k] = c
 	}
 	c.LastEventMs = max(c.LastEventMs, ev.TimeMs)
-}
-
-// memSource serves one connection's buffered records to the tools'
-// diagnosis code, so a report says exactly what diagnose_tunnel_drop says
-// about the same records.
-type memSource struct {
-	conns  []source.Connection
-	events []correlate.Event // sorted
-}
-
-func (m *memSource) Connections(ctx context.Context) ([]source.Connection, error) {
-	return m.conns, nil
-}
-
-func (m *memSource) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult, error) {
-	lo, hi := q.Start.UnixMilli(), q.End.UnixMilli()
-	if q.End.IsZero() {
-		hi = 1<<63 - 1
-	}
-	res := &source.LogResult{Path: "vpnlens watch buffer", Report: correlate.Report{ByCategory: map[correlate.Category]int64{}}}
-	i := sort.Search(len(m.events), func(i int) bool { return m.events[i].TimeMs >= lo })
-	for ; i < len(m.events) && m.events[i].TimeMs < hi; i++ {
-		ev := &m.events[i]
-		if !q.Wants(correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}) {
-			continue
-		}
-		if q.AnomaliesOnly && !ev.Anomaly {
-			continue
-		}
-		res.Events = append(res.Events, *ev)
-		res.Report.Records++
-		res.Report.ByCategory[ev.Category]++
-	}
-	return res, nil
-}
-
-func (m *memSource) Extents(ctx context.Context, vpn string) ([]source.Extent, error) {
-	by := map[correlate.StreamID]*source.Extent{}
-	var order []correlate.StreamID
-	for i := range m.events {
-		ev := &m.events[i]
-		if ev.VPNConnectionID != vpn {
-			continue
-		}
-		id := correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
-		x := by[id]
-		if x == nil {
-			x = &source.Extent{Stream: id, First: ev.Time()}
-			by[id] = x
-			order = append(order, id)
-		}
-		x.Last = ev.Time()
-		x.Count++
-	}
-	out := make([]source.Extent, 0, len(order))
-	for _, id := range order {
-		out = append(out, *by[id])
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Stream.String() < out[j].Stream.String() })
-	return out, nil
 }
