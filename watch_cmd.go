@@ -145,7 +145,7 @@ Flags:
 		return usageErr("--timezone: %v", err)
 	}
 
-	var feed watch.Feed
+	var feed source.Feed
 	region := ""
 	if wf.sf.logsDir != "" {
 		lf, err := watch.NewLocalFeed(wf.sf.logsDir, logger)

@@ -229,8 +229,8 @@ type batchKey struct {
 }
 
 // Poll implements Feed.
-func (f *AWSFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors map[string]*StreamCursor) (*Batch, error) {
-	b := newBatch()
+func (f *AWSFeed) Poll(ctx context.Context, now time.Time, wants []source.Want, cursors map[string]*source.StreamCursor) (*source.Batch, error) {
+	b := source.NewBatch()
 	end := now.UnixMilli()
 	type member struct {
 		s     awsStream
@@ -291,7 +291,7 @@ func (f *AWSFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors
 				key := m.s.id.String()
 				c := cursors[key]
 				if c == nil {
-					c = &StreamCursor{}
+					c = &source.StreamCursor{}
 					cursors[key] = c
 				}
 				c.PolledToMs = end
@@ -299,15 +299,15 @@ func (f *AWSFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors
 		}
 	}
 	for i := range b.Events {
-		advance(cursors, &b.Events[i])
+		source.Advance(cursors, &b.Events[i])
 	}
 	return b, nil
 }
 
 // Fetch implements Feed: every record of the connection's streams in
 // [from, to), without a filter pattern.
-func (f *AWSFeed) Fetch(ctx context.Context, c *source.Connection, from, to time.Time) (*Batch, error) {
-	b := newBatch()
+func (f *AWSFeed) Fetch(ctx context.Context, c *source.Connection, from, to time.Time) (*source.Batch, error) {
+	b := source.NewBatch()
 	streams, _, err := f.streamsOf(ctx, c, to, b.Calls)
 	if err != nil {
 		return nil, err
@@ -338,7 +338,7 @@ func (f *AWSFeed) Fetch(ctx context.Context, c *source.Connection, from, to time
 
 // filter reads [lo, hi) of some streams of a group with FilterLogEvents,
 // every page, into b.
-func (f *AWSFeed) filter(ctx context.Context, group string, names []string, byName map[string]awsStream, lo, hi int64, anomalies bool, b *Batch) error {
+func (f *AWSFeed) filter(ctx context.Context, group string, names []string, byName map[string]awsStream, lo, hi int64, anomalies bool, b *source.Batch) error {
 	if hi <= lo {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
 )
 
@@ -31,7 +32,7 @@ func sharedClientSource(t *testing.T, rp *awsReplay, clock Clock) *awssource.Sou
 // replayCalls runs an engine on feed over [from, to) of the demo day
 // appended to the fake as time goes by, and returns the reports and the
 // FilterLogEvents requests the fake served.
-func replayCalls(t *testing.T, rp *awsReplay, clock *FakeClock, feed Feed, to time.Time) ([]Report, int) {
+func replayCalls(t *testing.T, rp *awsReplay, clock *FakeClock, feed source.Feed, to time.Time) ([]Report, int) {
 	t.Helper()
 	out := &syncBuffer{}
 	e, err := New(Config{Feed: feed, Clock: clock, Logger: quietLogger(), StatePath: filepath.Join(t.TempDir(), "state.json"),

@@ -130,10 +130,10 @@ func (f *LocalFeed) synthesize() []source.Connection {
 // Wants and cursors only filter: local files are read whole or tailed
 // regardless, and a first run reads the files from their start (the
 // engine decides what of that is history).
-func (f *LocalFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors map[string]*StreamCursor) (*Batch, error) {
+func (f *LocalFeed) Poll(ctx context.Context, now time.Time, wants []source.Want, cursors map[string]*source.StreamCursor) (*source.Batch, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b := newBatch()
+	b := source.NewBatch()
 	cur, err := f.scan()
 	if err != nil {
 		return nil, err
@@ -182,7 +182,7 @@ func (f *LocalFeed) Poll(ctx context.Context, now time.Time, wants []Want, curso
 		b.Frontier[w.Conn.ID] = f.newest[w.Conn.ID]
 	}
 	for i := range b.Events {
-		advance(cursors, &b.Events[i])
+		source.Advance(cursors, &b.Events[i])
 	}
 	return b, nil
 }
@@ -222,7 +222,7 @@ func (f *LocalFeed) scan() (map[string]os.FileInfo, error) {
 }
 
 // readFile reads what is new in one file into b.
-func (f *LocalFeed) readFile(tf *tailedFile, info os.FileInfo, b *Batch) error {
+func (f *LocalFeed) readFile(tf *tailedFile, info os.FileInfo, b *source.Batch) error {
 	first := tf.info == nil
 	changed := first || info.Size() != tf.size || !info.ModTime().Equal(tf.mod)
 	tf.info = info
@@ -291,7 +291,7 @@ func (f *LocalFeed) readFile(tf *tailedFile, info os.FileInfo, b *Batch) error {
 
 // decode reads records from r into b; lineBase locates malformed records
 // of a chunk in the whole file.
-func (f *LocalFeed) decode(r io.Reader, tf *tailedFile, lineBase int, b *Batch) error {
+func (f *LocalFeed) decode(r io.Reader, tf *tailedFile, lineBase int, b *source.Batch) error {
 	rel := f.rel(tf.path)
 	var rep correlate.Report
 	unplaced := 0
@@ -371,6 +371,6 @@ func wholeFile(r io.ReaderAt) bool {
 
 // Fetch implements Feed. Local files are read whole as they grow, so the
 // engine already holds every record: nothing more to fetch.
-func (f *LocalFeed) Fetch(ctx context.Context, conn *source.Connection, from, to time.Time) (*Batch, error) {
-	return newBatch(), nil
+func (f *LocalFeed) Fetch(ctx context.Context, conn *source.Connection, from, to time.Time) (*source.Batch, error) {
+	return source.NewBatch(), nil
 }

@@ -8,12 +8,14 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/vpnlens/vpnlens/source"
 )
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // pollRaws polls once and returns the raw records that came back.
-func pollRaws(t *testing.T, f *LocalFeed, cursors map[string]*StreamCursor) []string {
+func pollRaws(t *testing.T, f *LocalFeed, cursors map[string]*source.StreamCursor) []string {
 	t.Helper()
 	b, err := f.Poll(context.Background(), time.Now(), nil, cursors)
 	if err != nil {
@@ -49,7 +51,7 @@ func TestLocalFollow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cur := map[string]*StreamCursor{}
+	cur := map[string]*source.StreamCursor{}
 	if got := pollRaws(t, f, cur); len(got) != 2 {
 		t.Fatalf("first poll: %d records, want 2", len(got))
 	}
@@ -127,7 +129,7 @@ func TestLocalFollowMalformed(t *testing.T) {
 	name := filepath.Join(dir, "vpn-0abc1234_203.0.113.10-IKE.log")
 	appendFile(t, name, ikeLine(1, "a"), ikeLine(2, "b"))
 	f, _ := NewLocalFeed(dir, quietLogger())
-	cur := map[string]*StreamCursor{}
+	cur := map[string]*source.StreamCursor{}
 	pollRaws(t, f, cur)
 	appendFile(t, name, `{"event_timestamp": "not json`, ikeLine(3, "c"))
 	b, err := f.Poll(context.Background(), time.Now(), nil, cur)

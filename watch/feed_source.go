@@ -26,7 +26,7 @@ type SourceFeed struct {
 // an AWSFeed on the source's own CloudWatch Logs client (a few
 // group-wide requests per poll for the whole fleet, where a SourceFeed
 // makes one per stream); on anything else, a SourceFeed.
-func FeedFor(ctx context.Context, name string, inv source.Inventory, logs source.LogSource, logger *slog.Logger) (Feed, error) {
+func FeedFor(ctx context.Context, name string, inv source.Inventory, logs source.LogSource, logger *slog.Logger) (source.Feed, error) {
 	if src, ok := logs.(*awssource.Source); ok {
 		return NewAWSFeed(ctx, AWSFeedConfig{Inventory: inv, Logs: src.LogsClient(), ClientPaced: true,
 			Region: src.Region(), LogGroup: src.LogGroup(), Logger: logger})
@@ -59,8 +59,8 @@ func connKey(vpn string) string { return "connection " + vpn }
 // Poll implements Feed. A source whose newest record is older than the
 // look-back (exported logs, the demo) is read up to its newest record:
 // its "now" is the end of its data.
-func (f *SourceFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors map[string]*StreamCursor) (*Batch, error) {
-	b := newBatch()
+func (f *SourceFeed) Poll(ctx context.Context, now time.Time, wants []source.Want, cursors map[string]*source.StreamCursor) (*source.Batch, error) {
+	b := source.NewBatch()
 	for _, w := range wants {
 		end := now
 		start := time.UnixMilli(w.SinceMs)
@@ -95,7 +95,7 @@ func (f *SourceFeed) Poll(ctx context.Context, now time.Time, wants []Want, curs
 			// it once.
 			b.Report.Merge(&res.Report)
 			b.Notes = append(b.Notes, res.Notes...)
-			c = &StreamCursor{}
+			c = &source.StreamCursor{}
 			cursors[connKey(w.Conn.ID)] = c
 		}
 		c.PolledToMs = end.UnixMilli()
@@ -106,14 +106,14 @@ func (f *SourceFeed) Poll(ctx context.Context, now time.Time, wants []Want, curs
 		b.Frontier[w.Conn.ID] = frontier
 	}
 	for i := range b.Events {
-		advance(cursors, &b.Events[i])
+		source.Advance(cursors, &b.Events[i])
 	}
 	return b, nil
 }
 
 // Fetch implements Feed.
-func (f *SourceFeed) Fetch(ctx context.Context, c *source.Connection, from, to time.Time) (*Batch, error) {
-	b := newBatch()
+func (f *SourceFeed) Fetch(ctx context.Context, c *source.Connection, from, to time.Time) (*source.Batch, error) {
+	b := source.NewBatch()
 	if cur := to; cur.After(from) {
 		res, err := f.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: c.ID, Start: from, End: to})
 		if err != nil {

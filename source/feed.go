@@ -1,22 +1,25 @@
-package watch
+package source
 
 import (
 	"context"
 	"time"
 
 	"github.com/vpnlens/vpnlens/correlate"
-	"github.com/vpnlens/vpnlens/source"
 )
 
-// Feed is where watch gets records from: new records at every poll, and
-// every record of a window when an incident needs its full story.
+// Feed is a live source of records, what `vpnlens watch` and serve's
+// vpn://incidents read from: at every poll, the records that are new since
+// the last one (per-stream cursors say where each stream was left); on
+// demand, every record of a connection's window, when an incident needs
+// its full story. Where an Inventory and a LogSource answer one question
+// about a fixed window, a Feed follows the logs as they grow.
 type Feed interface {
 	// Describe names what is watched ("aws eu-central-1", "logs-dir /x"):
 	// it is recorded in the state file so that one state file is not
 	// reused for another source.
 	Describe() string
 	// Connections lists the VPN connections the feed can see.
-	Connections(ctx context.Context) ([]source.Connection, error)
+	Connections(ctx context.Context) ([]Connection, error)
 	// Poll returns records of the wanted connections that are newer than
 	// the cursors (keyed by stream name, "<vpn>_<ip>-IKE"), and moves the
 	// cursors. A record may come back twice (overlapping reads); the engine
@@ -24,15 +27,23 @@ type Feed interface {
 	Poll(ctx context.Context, now time.Time, wants []Want, cursors map[string]*StreamCursor) (*Batch, error)
 	// Fetch returns every record (not only anomalies) of a connection's
 	// streams in [from, to).
-	Fetch(ctx context.Context, conn *source.Connection, from, to time.Time) (*Batch, error)
+	Fetch(ctx context.Context, conn *Connection, from, to time.Time) (*Batch, error)
 	// Complete reports whether Poll always returns every record (local
 	// files), so there is no anomalies-only mode to leave.
 	Complete() bool
 }
 
+// StreamCursor is how far one stream has been read. The engine persists
+// the cursors in its state file, so that a restarted watch reads on from
+// where it stopped.
+type StreamCursor struct {
+	LastEventMs int64 `json:"last_event_ms"`          // newest record seen
+	PolledToMs  int64 `json:"polled_to_ms,omitempty"` // scanned up to (AWS: the request's end time)
+}
+
 // Want is one connection a poll reads.
 type Want struct {
-	Conn *source.Connection
+	Conn *Connection
 	// Full asks for every record; otherwise only records that may be
 	// anomalies (a feed may filter server-side; it must never hold an
 	// anomaly back).
@@ -55,7 +66,8 @@ type Batch struct {
 	Notes  []string
 }
 
-func newBatch() *Batch {
+// NewBatch is an empty batch, ready to be filled by a poll or a fetch.
+func NewBatch() *Batch {
 	return &Batch{Frontier: map[string]int64{}, Calls: map[string]int{}, Report: correlate.Report{ByCategory: map[correlate.Category]int64{}}}
 }
 
@@ -64,8 +76,9 @@ func streamKey(ev *correlate.Event) string {
 	return correlate.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}.String()
 }
 
-// advance moves a stream's cursor past an event.
-func advance(cursors map[string]*StreamCursor, ev *correlate.Event) {
+// Advance moves the cursor of an event's stream past it (creating the
+// cursor on the stream's first record).
+func Advance(cursors map[string]*StreamCursor, ev *correlate.Event) {
 	k := streamKey(ev)
 	c := cursors[k]
 	if c == nil {
