@@ -148,7 +148,7 @@ Flags:
 	var feed source.Feed
 	region := ""
 	if wf.sf.logsDir != "" {
-		lf, err := watch.NewLocalFeed(wf.sf.logsDir, logger)
+		lf, err := source.NewLocalFeed(wf.sf.logsDir, logger)
 		if err != nil {
 			fmt.Fprintln(stderr, "vpnlens watch:", err)
 			return exitFail

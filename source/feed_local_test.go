@@ -1,4 +1,4 @@
-package watch
+package source
 
 import (
 	"context"
@@ -8,14 +8,12 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/vpnlens/vpnlens/source"
 )
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // pollRaws polls once and returns the raw records that came back.
-func pollRaws(t *testing.T, f *LocalFeed, cursors map[string]*source.StreamCursor) []string {
+func pollRaws(t *testing.T, f *LocalFeed, cursors map[string]*StreamCursor) []string {
 	t.Helper()
 	b, err := f.Poll(context.Background(), time.Now(), nil, cursors)
 	if err != nil {
@@ -51,7 +49,7 @@ func TestLocalFollow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cur := map[string]*source.StreamCursor{}
+	cur := map[string]*StreamCursor{}
 	if got := pollRaws(t, f, cur); len(got) != 2 {
 		t.Fatalf("first poll: %d records, want 2", len(got))
 	}
@@ -129,7 +127,7 @@ func TestLocalFollowMalformed(t *testing.T) {
 	name := filepath.Join(dir, "vpn-0abc1234_203.0.113.10-IKE.log")
 	appendFile(t, name, ikeLine(1, "a"), ikeLine(2, "b"))
 	f, _ := NewLocalFeed(dir, quietLogger())
-	cur := map[string]*source.StreamCursor{}
+	cur := map[string]*StreamCursor{}
 	pollRaws(t, f, cur)
 	appendFile(t, name, `{"event_timestamp": "not json`, ikeLine(3, "c"))
 	b, err := f.Poll(context.Background(), time.Now(), nil, cur)
@@ -138,5 +136,19 @@ func TestLocalFollowMalformed(t *testing.T) {
 	}
 	if len(b.Events) != 1 || b.Report.MalformedCount != 1 || len(b.Report.Malformed) != 1 || b.Report.Malformed[0].Line != 3 {
 		t.Fatalf("events %d, malformed %d %+v", len(b.Events), b.Report.MalformedCount, b.Report.Malformed)
+	}
+}
+
+func appendFile(t testing.TB, path string, lines ...string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, l := range lines {
+		if _, err := f.WriteString(l + "\n"); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

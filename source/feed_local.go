@@ -1,4 +1,4 @@
-package watch
+package source
 
 import (
 	"bytes"
@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/vpnlens/vpnlens/correlate"
-	"github.com/vpnlens/vpnlens/source"
 )
 
 // LocalFeed follows a --logs-dir directory as files grow: new lines are
@@ -33,7 +32,7 @@ type LocalFeed struct {
 
 	mu      sync.Mutex
 	files   map[string]*tailedFile // by path
-	inv     []source.Connection
+	inv     []Connection
 	invFile bool // inventory from vpn-connections.json
 	invMod  time.Time
 	streams map[correlate.StreamID]bool
@@ -58,10 +57,10 @@ type tailedFile struct {
 func NewLocalFeed(dir string, logger *slog.Logger) (*LocalFeed, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
-		return nil, &source.Error{Op: "open logs directory", Cause: "NotFound", Msg: fmt.Sprintf("cannot open logs directory %s: %v", dir, err), Err: err}
+		return nil, &Error{Op: "open logs directory", Cause: "NotFound", Msg: fmt.Sprintf("cannot open logs directory %s: %v", dir, err), Err: err}
 	}
 	if !st.IsDir() {
-		return nil, &source.Error{Op: "open logs directory", Cause: "NotADirectory", Msg: fmt.Sprintf("--logs-dir %s is not a directory", dir)}
+		return nil, &Error{Op: "open logs directory", Cause: "NotADirectory", Msg: fmt.Sprintf("--logs-dir %s is not a directory", dir)}
 	}
 	if logger == nil {
 		logger = slog.Default()
@@ -84,20 +83,20 @@ func (f *LocalFeed) Complete() bool { return true }
 // Connections implements Feed: vpn-connections.json when the directory
 // has one, else the connections seen in the records so far (tunnel numbers
 // then follow the outside IP order).
-func (f *LocalFeed) Connections(ctx context.Context) ([]source.Connection, error) {
+func (f *LocalFeed) Connections(ctx context.Context) ([]Connection, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.loadInventory(); err != nil {
 		return nil, err
 	}
 	if f.invFile {
-		return append([]source.Connection(nil), f.inv...), nil
+		return append([]Connection(nil), f.inv...), nil
 	}
 	return f.synthesize(), nil
 }
 
 func (f *LocalFeed) loadInventory() error {
-	p := filepath.Join(f.dir, source.InventoryFileName)
+	p := filepath.Join(f.dir, InventoryFileName)
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil
@@ -107,33 +106,33 @@ func (f *LocalFeed) loadInventory() error {
 	}
 	fh, err := os.Open(p)
 	if err != nil {
-		return &source.Error{Op: "read inventory", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: %v", p, err), Err: err}
+		return &Error{Op: "read inventory", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: %v", p, err), Err: err}
 	}
 	defer fh.Close()
-	conns, err := source.ParseDescribeVpnConnections(fh)
+	conns, err := ParseDescribeVpnConnections(fh)
 	if err != nil {
-		return &source.Error{Op: "read inventory", Cause: "BadInventory", Msg: fmt.Sprintf("%s: %v", p, err), Err: err}
+		return &Error{Op: "read inventory", Cause: "BadInventory", Msg: fmt.Sprintf("%s: %v", p, err), Err: err}
 	}
 	f.inv, f.invFile, f.invMod = conns, true, st.ModTime()
 	return nil
 }
 
-func (f *LocalFeed) synthesize() []source.Connection {
+func (f *LocalFeed) synthesize() []Connection {
 	ids := make([]correlate.StreamID, 0, len(f.streams))
 	for id := range f.streams {
 		ids = append(ids, id)
 	}
-	return source.InferConnections(ids)
+	return InferConnections(ids)
 }
 
 // Poll implements Feed: it reads what was appended since the last poll.
 // Wants and cursors only filter: local files are read whole or tailed
 // regardless, and a first run reads the files from their start (the
 // engine decides what of that is history).
-func (f *LocalFeed) Poll(ctx context.Context, now time.Time, wants []source.Want, cursors map[string]*source.StreamCursor) (*source.Batch, error) {
+func (f *LocalFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors map[string]*StreamCursor) (*Batch, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b := source.NewBatch()
+	b := NewBatch()
 	cur, err := f.scan()
 	if err != nil {
 		return nil, err
@@ -182,7 +181,7 @@ func (f *LocalFeed) Poll(ctx context.Context, now time.Time, wants []source.Want
 		b.Frontier[w.Conn.ID] = f.newest[w.Conn.ID]
 	}
 	for i := range b.Events {
-		source.Advance(cursors, &b.Events[i])
+		Advance(cursors, &b.Events[i])
 	}
 	return b, nil
 }
@@ -205,7 +204,7 @@ func (f *LocalFeed) scan() (map[string]os.FileInfo, error) {
 			}
 			return nil
 		}
-		if d.IsDir() || name == source.InventoryFileName || strings.EqualFold(filepath.Ext(name), ".md") {
+		if d.IsDir() || name == InventoryFileName || strings.EqualFold(filepath.Ext(name), ".md") {
 			return nil
 		}
 		info, err := os.Stat(p) // follows a symlink to a file
@@ -216,13 +215,13 @@ func (f *LocalFeed) scan() (map[string]os.FileInfo, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, &source.Error{Op: "read logs", Cause: "ReadFailed", Msg: fmt.Sprintf("reading %s: %v", f.dir, err), Err: err}
+		return nil, &Error{Op: "read logs", Cause: "ReadFailed", Msg: fmt.Sprintf("reading %s: %v", f.dir, err), Err: err}
 	}
 	return out, nil
 }
 
 // readFile reads what is new in one file into b.
-func (f *LocalFeed) readFile(tf *tailedFile, info os.FileInfo, b *source.Batch) error {
+func (f *LocalFeed) readFile(tf *tailedFile, info os.FileInfo, b *Batch) error {
 	first := tf.info == nil
 	changed := first || info.Size() != tf.size || !info.ModTime().Equal(tf.mod)
 	tf.info = info
@@ -291,7 +290,7 @@ func (f *LocalFeed) readFile(tf *tailedFile, info os.FileInfo, b *source.Batch) 
 
 // decode reads records from r into b; lineBase locates malformed records
 // of a chunk in the whole file.
-func (f *LocalFeed) decode(r io.Reader, tf *tailedFile, lineBase int, b *source.Batch) error {
+func (f *LocalFeed) decode(r io.Reader, tf *tailedFile, lineBase int, b *Batch) error {
 	rel := f.rel(tf.path)
 	var rep correlate.Report
 	unplaced := 0
@@ -371,6 +370,6 @@ func wholeFile(r io.ReaderAt) bool {
 
 // Fetch implements Feed. Local files are read whole as they grow, so the
 // engine already holds every record: nothing more to fetch.
-func (f *LocalFeed) Fetch(ctx context.Context, conn *source.Connection, from, to time.Time) (*source.Batch, error) {
-	return source.NewBatch(), nil
+func (f *LocalFeed) Fetch(ctx context.Context, conn *Connection, from, to time.Time) (*Batch, error) {
+	return NewBatch(), nil
 }
