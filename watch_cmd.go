@@ -167,7 +167,7 @@ Flags:
 		region = src.Region()
 		// The feed reads through the source's own CloudWatch Logs client:
 		// one set of credentials, retries and request-rate limits.
-		af, err := watch.NewAWSFeed(ctx, watch.AWSFeedConfig{Inventory: src, Logs: src.LogsClient(), ClientPaced: true, Region: region, LogGroup: wf.sf.logGroup,
+		af, err := awssource.NewFeed(ctx, awssource.FeedConfig{Inventory: src, Logs: src.LogsClient(), ClientPaced: true, Region: region, LogGroup: wf.sf.logGroup,
 			IngestDelay: max(wf.ingestDelay, time.Millisecond), Logger: logger})
 		if err != nil {
 			fmt.Fprintln(stderr, "vpnlens watch:", err)

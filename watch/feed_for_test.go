@@ -54,7 +54,7 @@ func replayCalls(t *testing.T, rp *awsReplay, clock *FakeClock, feed source.Feed
 }
 
 // vpn://incidents in `vpnlens serve` on AWS watches through FeedFor: an
-// AWSFeed on the source's own client, which reads each log group with one
+// aws.Feed on the source's own client, which reads each log group with one
 // request series per poll, where the generic SourceFeed reads every
 // stream of every connection. Both see the same incidents; the AWS feed
 // costs a fraction of the requests (against a 5-per-second account quota
@@ -72,8 +72,8 @@ func TestFeedForAWSSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := feed.(*AWSFeed); !ok {
-		t.Fatalf("FeedFor(the AWS source) = %T, want *AWSFeed", feed)
+	if _, ok := feed.(*awssource.Feed); !ok {
+		t.Fatalf("FeedFor(the AWS source) = %T, want *aws.Feed", feed)
 	}
 	awsReports, awsCalls := replayCalls(t, rp, clock, feed, to)
 	if got := src.Calls()["FilterLogEvents"]; got != awsCalls {
@@ -88,9 +88,9 @@ func TestFeedForAWSSource(t *testing.T) {
 
 	// The demo has four log groups of two streams each: the AWS feed
 	// reads a group per request where SourceFeed reads a stream.
-	t.Logf("FilterLogEvents over %s of polls every %s: AWSFeed %d, SourceFeed %d", to.Sub(from), DefaultInterval, awsCalls, srcCalls)
+	t.Logf("FilterLogEvents over %s of polls every %s: aws.Feed %d, SourceFeed %d", to.Sub(from), DefaultInterval, awsCalls, srcCalls)
 	if awsCalls == 0 || awsCalls*3 > srcCalls*2 {
-		t.Errorf("AWSFeed made %d FilterLogEvents requests, SourceFeed %d: want at most two thirds", awsCalls, srcCalls)
+		t.Errorf("aws.Feed made %d FilterLogEvents requests, SourceFeed %d: want at most two thirds", awsCalls, srcCalls)
 	}
 	titles := func(rs []Report) map[string]bool {
 		m := map[string]bool{}

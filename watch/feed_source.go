@@ -12,7 +12,7 @@ import (
 // SourceFeed polls any vpnlens source (a logs directory loaded once, the
 // demo, any LogSource) through its LogSource interface: one windowed read
 // per connection per poll, anomalies only while healthy. On AWS, FeedFor
-// picks the AWSFeed instead, which reads whole log groups per request.
+// picks the aws.Feed instead, which reads whole log groups per request.
 type SourceFeed struct {
 	Name      string
 	Inventory source.Inventory
@@ -23,12 +23,12 @@ type SourceFeed struct {
 }
 
 // FeedFor is the cheapest feed that watches a source: on the AWS source,
-// an AWSFeed on the source's own CloudWatch Logs client (a few
+// an aws.Feed on the source's own CloudWatch Logs client (a few
 // group-wide requests per poll for the whole fleet, where a SourceFeed
 // makes one per stream); on anything else, a SourceFeed.
 func FeedFor(ctx context.Context, name string, inv source.Inventory, logs source.LogSource, logger *slog.Logger) (source.Feed, error) {
 	if src, ok := logs.(*awssource.Source); ok {
-		return NewAWSFeed(ctx, AWSFeedConfig{Inventory: inv, Logs: src.LogsClient(), ClientPaced: true,
+		return awssource.NewFeed(ctx, awssource.FeedConfig{Inventory: inv, Logs: src.LogsClient(), ClientPaced: true,
 			Region: src.Region(), LogGroup: src.LogGroup(), Logger: logger})
 	}
 	return &SourceFeed{Name: name, Inventory: inv, Logs: logs}, nil
