@@ -177,11 +177,11 @@ func fleetCalls(tb testing.TB, mode string, n int) map[string]int {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		feed = &SourceFeed{Name: "aws", Inventory: src, Logs: src}
+		feed = &source.SourceFeed{Name: "aws", Inventory: src, Logs: src}
 		if mode == "serve-feed" {
 			// What serve's vpn://incidents watches through: FeedFor on
 			// the source, sharing its client.
-			if feed, err = FeedFor(context.Background(), "serve", src, src, quietLogger()); err != nil {
+			if feed, err = source.FeedFor(context.Background(), "serve", src, src, quietLogger()); err != nil {
 				tb.Fatal(err)
 			}
 		}

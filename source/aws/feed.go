@@ -112,6 +112,24 @@ func NewFeed(ctx context.Context, cfg FeedConfig) (*Feed, error) {
 	return f, nil
 }
 
+// Feed implements source.Feeder: the source's live feed is a Feed on the
+// source's own CloudWatch Logs client (ClientPaced), so that watching and
+// answering questions share one set of credentials, endpoint, retries,
+// rate limits and call counts. inv lists the connections it watches.
+func (s *Source) Feed(ctx context.Context, inv source.Inventory, logger *slog.Logger) (source.Feed, error) {
+	f, err := NewFeed(ctx, FeedConfig{Inventory: inv, Logs: s.LogsClient(), ClientPaced: true,
+		Region: s.Region(), LogGroup: s.LogGroup(), Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+var (
+	_ source.Feed   = (*Feed)(nil)
+	_ source.Feeder = (*Source)(nil)
+)
+
 // Describe implements source.Feed.
 func (f *Feed) Describe() string {
 	s := "aws " + f.cfg.Region

@@ -68,7 +68,7 @@ func TestFeedForAWSSource(t *testing.T) {
 	clock := NewFakeClock(from)
 	rp.until(clock.Now())
 	src := sharedClientSource(t, rp, clock)
-	feed, err := FeedFor(context.Background(), "serve", src, src, quietLogger())
+	feed, err := source.FeedFor(context.Background(), "serve", src, src, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestFeedForAWSSource(t *testing.T) {
 	clock2 := NewFakeClock(from)
 	rp2.until(clock2.Now())
 	src2 := sharedClientSource(t, rp2, clock2)
-	srcReports, srcCalls := replayCalls(t, rp2, clock2, &SourceFeed{Name: "serve", Inventory: src2, Logs: src2}, to)
+	srcReports, srcCalls := replayCalls(t, rp2, clock2, &source.SourceFeed{Name: "serve", Inventory: src2, Logs: src2}, to)
 
 	// The demo has four log groups of two streams each: the AWS feed
 	// reads a group per request where SourceFeed reads a stream.
