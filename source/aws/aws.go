@@ -246,7 +246,7 @@ func (s *Source) Region() string { return s.region }
 // options name the groups).
 func (s *Source) LogGroup() string { return s.cfg.LogGroup }
 
-// LogsClient is the source's CloudWatch Logs client, for the watch feed:
+// LogsClient is the source's CloudWatch Logs client, for its live feed (Feed):
 // its requests share the source's credentials, endpoint, retries, per-call
 // rate limits and call counts, so that watching and answering questions
 // draw on one request budget.
