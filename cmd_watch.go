@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
 	"github.com/vpnlens/vpnlens/watch"
 )
@@ -139,10 +140,10 @@ func runWatch(ctx context.Context, stdout, stderr io.Writer, wf *watchFlags) err
 		}
 	}
 
-	var feed watch.Feed
+	var feed source.Feed
 	region := ""
 	if wf.sf.logsDir != "" {
-		lf, err := watch.NewLocalFeed(wf.sf.logsDir, logger)
+		lf, err := source.NewLocalFeed(wf.sf.logsDir, logger)
 		if err != nil {
 			return fail(err)
 		}
@@ -158,7 +159,7 @@ func runWatch(ctx context.Context, stdout, stderr io.Writer, wf *watchFlags) err
 		region = src.Region()
 		// The feed reads through the source's own CloudWatch Logs client:
 		// one set of credentials, retries and request-rate limits.
-		af, err := watch.NewAWSFeed(ctx, watch.AWSFeedConfig{Inventory: src, Logs: src.LogsClient(), ClientPaced: true, Region: region, LogGroup: wf.sf.logGroup,
+		af, err := awssource.NewFeed(ctx, awssource.FeedConfig{Inventory: src, Logs: src.LogsClient(), ClientPaced: true, Region: region, LogGroup: wf.sf.logGroup,
 			IngestDelay: max(wf.ingestDelay, time.Millisecond), Logger: logger})
 		if err != nil {
 			return badArgs(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/vpnlens/vpnlens/investigate"
+	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/watch"
 )
 
@@ -103,7 +104,7 @@ func (r *incidents) engineLocked() (*watch.Engine, error) {
 	if r.engine != nil {
 		return r.engine, nil
 	}
-	feed, err := watch.FeedFor(context.Background(), "serve", r.svc.Inventory, r.svc.Logs, r.log)
+	feed, err := source.FeedFor(context.Background(), "serve", r.svc.Inventory, r.svc.Logs, r.log)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,11 @@
 // (connections and tunnel options) and a log source (records of given
 // streams in a time window). Implementations: a local directory of exported
 // logs, the embedded demo data, and AWS (EC2 + CloudWatch Logs).
+//
+// A Feed (feed.go) is the live form of a source, what the watch engine
+// reads: the records that are new at every poll, and the full records of a
+// window on demand. LocalFeed tails a logs directory; the AWS source has its
+// own (package source/aws); SourceFeed polls any LogSource; FeedFor picks.
 package source
 
 import (

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/vpnlens/vpnlens/internal/fakeaws"
+	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
 )
 
@@ -165,7 +166,7 @@ func fleetCalls(tb testing.TB, mode string, n int) map[string]int {
 	defer fake.Close()
 	healthyFleet(tb, fake, n, start, 3)
 	clock := NewFakeClock(start)
-	var feed Feed
+	var feed source.Feed
 	switch mode {
 	case "watch-feed":
 		feed = awsFeed(tb, fake, clock)
@@ -176,11 +177,11 @@ func fleetCalls(tb testing.TB, mode string, n int) map[string]int {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		feed = &SourceFeed{Name: "aws", Inventory: src, Logs: src}
+		feed = &source.SourceFeed{Name: "aws", Inventory: src, Logs: src}
 		if mode == "serve-feed" {
 			// What serve's vpn://incidents watches through: FeedFor on
 			// the source, sharing its client.
-			if feed, err = FeedFor(context.Background(), "serve", src, src, quietLogger()); err != nil {
+			if feed, err = source.FeedFor(context.Background(), "serve", src, src, quietLogger()); err != nil {
 				tb.Fatal(err)
 			}
 		}

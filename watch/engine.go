@@ -36,7 +36,7 @@ const (
 
 // Config is what an Engine needs.
 type Config struct {
-	Feed Feed
+	Feed source.Feed
 	// VPNs limits the watch to these connections (ids or Name tags);
 	// empty means every connection the feed sees.
 	VPNs []string
@@ -229,11 +229,11 @@ func (e *Engine) Step(ctx context.Context) error {
 		return err
 	}
 	e.mu.Lock()
-	wants := make([]Want, 0, len(conns))
+	wants := make([]source.Want, 0, len(conns))
 	for i := range conns {
 		c := &conns[i]
 		b := e.buf(c.ID)
-		wants = append(wants, Want{Conn: c, Full: b.full || e.cfg.Feed.Complete(), SinceMs: now.Add(-e.cfg.Lookback).UnixMilli()})
+		wants = append(wants, source.Want{Conn: c, Full: b.full || e.cfg.Feed.Complete(), SinceMs: now.Add(-e.cfg.Lookback).UnixMilli()})
 	}
 	cursors := e.st.Streams
 	e.mu.Unlock()
@@ -339,7 +339,7 @@ func (e *Engine) buf(vpn string) *connBuf {
 	return b
 }
 
-func (e *Engine) account(b *Batch) {
+func (e *Engine) account(b *source.Batch) {
 	for op, n := range b.Calls {
 		e.stats.Calls[op] += n
 	}

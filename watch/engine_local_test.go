@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vpnlens/vpnlens/source"
 )
 
 // replay writes the demo day into dir as if it were being logged: lines up
@@ -85,7 +87,7 @@ func TestWatchLocalDemoDay(t *testing.T) {
 	rp.rotateAt = time.Date(2026, 6, 12, 12, 0, 0, 0, time.UTC)
 	clock := NewFakeClock(time.Date(2026, 6, 12, 1, 0, 0, 0, time.UTC))
 	rp.until(clock.Now())
-	feed, err := NewLocalFeed(dir, quietLogger())
+	feed, err := source.NewLocalFeed(dir, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +225,7 @@ func TestWatchLocalRestart(t *testing.T) {
 	out := &syncBuffer{}
 	statePath := filepath.Join(t.TempDir(), "state.json")
 	start := func() *Engine {
-		feed, err := NewLocalFeed(dir, quietLogger())
+		feed, err := source.NewLocalFeed(dir, quietLogger())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,7 +295,7 @@ func TestLateEarlierRecord(t *testing.T) {
 	}
 	appendFile(t, ike, ikeLine(0, ""))
 	appendFile(t, bgp, bgpLine(1, "UP", "AWS-side peer BGP session state has changed from OpenConfirm to Established with neighbor 169.254.10.2"))
-	feed, _ := NewLocalFeed(dir, quietLogger())
+	feed, _ := source.NewLocalFeed(dir, quietLogger())
 	out := &syncBuffer{}
 	clock := NewFakeClock(at(0))
 	e, err := New(Config{Feed: feed, Clock: clock, Logger: quietLogger(), Sinks: []Sink{NewStdoutSink(out)}, Settle: -1})

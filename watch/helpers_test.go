@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,16 @@ import (
 )
 
 const demoDir = "../testdata/demo"
+
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func ikeLine(sec int, details string) string {
+	ts := time.Date(2026, 6, 12, 10, 0, sec, 0, time.UTC)
+	return `{"event_timestamp":` + itoa(ts.Unix()) + `,"timestamp":"` + ts.Format("2006-01-02 15:04:05Z") +
+		`","dpd_enabled":true,"nat_t_detected":false,"ike_phase1_state":"established","ike_phase2_state":"established","details":"` + details + `"}`
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // demoLine is one record of the demo data set with its stream file.
 type demoLine struct {

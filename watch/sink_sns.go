@@ -12,7 +12,6 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/smithy-go"
@@ -65,27 +64,15 @@ func NewSNSSink(ctx context.Context, cfg SNSSinkConfig) (*SNSSink, error) {
 			region = parts[3]
 		}
 	}
-	opts := []func(*config.LoadOptions) error{
-		config.WithRegion(region),
+	awsCfg, err := awssource.LoadConfig(ctx, awssource.ConfigOptions{Region: region, Profile: cfg.Profile, Credentials: cfg.Credentials,
+		HTTPClient: cfg.HTTPClient,
 		// The sink's own queue retries with backoff; the SDK tries twice.
-		config.WithRetryer(func() sdkaws.Retryer {
+		Retryer: func() sdkaws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 2 })
-		}),
-	}
-	if cfg.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
-	}
-	if cfg.Credentials != nil {
-		opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
-	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, config.WithHTTPClient(cfg.HTTPClient))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+		}})
 	if err != nil {
 		return nil, fmt.Errorf("SNS: cannot load the AWS configuration: %w", err)
 	}
-	awsCfg.HTTPClient = awssource.WholeBodyClient(awsCfg.HTTPClient)
 	s.client = sns.NewFromConfig(awsCfg, func(o *sns.Options) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = sdkaws.String(cfg.Endpoint)

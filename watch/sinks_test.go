@@ -20,6 +20,7 @@ import (
 
 	"github.com/vpnlens/vpnlens/internal/fakesns"
 	"github.com/vpnlens/vpnlens/investigate"
+	"github.com/vpnlens/vpnlens/source"
 )
 
 // demoEngine is an engine on the demo data up to 03:12 on 2026-06-12 (the
@@ -31,7 +32,7 @@ func demoEngine(t *testing.T, statePath string, logger *slog.Logger, sinks ...Si
 	rp := newReplay(t, dir)
 	clock := NewFakeClock(time.Date(2026, 6, 12, 1, 0, 0, 0, time.UTC))
 	rp.until(clock.Now())
-	feed, err := NewLocalFeed(dir, quietLogger())
+	feed, err := source.NewLocalFeed(dir, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func TestDeliveryFailureKeptAndSaid(t *testing.T) {
 	if err != nil || len(st.Outbox) != 2 || !st.Outbox[0].Failed {
 		t.Fatalf("state outbox: %v %+v", err, st.Outbox)
 	}
-	feed, _ := NewLocalFeed(rp.dir, quietLogger())
+	feed, _ := source.NewLocalFeed(rp.dir, quietLogger())
 	e2, err := New(Config{Feed: feed, Clock: clock, Logger: logger, StatePath: statePath, Sinks: []Sink{NewStdoutSink(out), wh}, Settle: -1,
 		Delivery: DeliveryOptions{Backoff: time.Second, MaxBackoff: 4 * time.Second, MaxAttempts: 4, SlowRetry: 10 * time.Minute}})
 	if err != nil {
@@ -222,7 +223,7 @@ func TestDeliveryNeverBlocksDetection(t *testing.T) {
 	dir := t.TempDir()
 	name := filepath.Join(dir, "vpn-0abc1234_203.0.113.10-IKE.log")
 	appendFile(t, name, ikeLine(1, ""))
-	feed, _ := NewLocalFeed(dir, quietLogger())
+	feed, _ := source.NewLocalFeed(dir, quietLogger())
 	out := &syncBuffer{}
 	hang := &hangingSink{release: make(chan struct{})}
 	defer close(hang.release)

@@ -18,7 +18,7 @@ func TestSnapshotStaticSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := &syncBuffer{}
-	e, err := New(Config{Feed: &SourceFeed{Name: "demo", Inventory: local, Logs: local}, Logger: quietLogger(), Sinks: []Sink{NewStdoutSink(out)},
+	e, err := New(Config{Feed: &source.SourceFeed{Name: "demo", Inventory: local, Logs: local}, Logger: quietLogger(), Sinks: []Sink{NewStdoutSink(out)},
 		Lookback: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)

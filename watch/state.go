@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/vpnlens/vpnlens/source"
 )
 
 // StateVersion is the layout of the state file; a file of another version
@@ -27,7 +29,7 @@ type State struct {
 	SavedAt time.Time `json:"saved_at"`
 	// Streams: per stream ("<vpn>_<ip>-IKE"), the newest record seen and
 	// how far the stream was scanned.
-	Streams map[string]*StreamCursor `json:"streams"`
+	Streams map[string]*source.StreamCursor `json:"streams"`
 	// Connections: per VPN connection, the watermark below which every
 	// incident is settled (reported, or history when watching began).
 	Connections map[string]*ConnState `json:"connections"`
@@ -40,12 +42,6 @@ type State struct {
 
 	lastSum  [32]byte // of the last state written, to skip unchanged saves
 	lastPath string
-}
-
-// StreamCursor is how far one stream has been read.
-type StreamCursor struct {
-	LastEventMs int64 `json:"last_event_ms"`          // newest record seen
-	PolledToMs  int64 `json:"polled_to_ms,omitempty"` // scanned up to (AWS: the request's end time)
 }
 
 // ConnState is what watch remembers about one connection.
@@ -108,7 +104,7 @@ type Delivery struct {
 
 // NewState is the state of a first run.
 func NewState(src string) *State {
-	return &State{Version: StateVersion, Source: src, Streams: map[string]*StreamCursor{},
+	return &State{Version: StateVersion, Source: src, Streams: map[string]*source.StreamCursor{},
 		Connections: map[string]*ConnState{}, Incidents: map[string]*IncidentState{}}
 }
 
@@ -134,7 +130,7 @@ func LoadState(path, src string) (st *State, fresh bool, err error) {
 		return nil, false, fmt.Errorf("state file %s belongs to a watch of %q, not %q: pass another --state file", path, st.Source, src)
 	}
 	if st.Streams == nil {
-		st.Streams = map[string]*StreamCursor{}
+		st.Streams = map[string]*source.StreamCursor{}
 	}
 	if st.Connections == nil {
 		st.Connections = map[string]*ConnState{}

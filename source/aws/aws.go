@@ -18,8 +18,6 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
@@ -193,8 +191,9 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	opts := []func(*config.LoadOptions) error{
-		config.WithRetryer(func() sdkaws.Retryer {
+	awsCfg, err := LoadConfig(ctx, ConfigOptions{Region: cfg.Region, Profile: cfg.Profile, Credentials: cfg.Credentials,
+		HTTPClient: cfg.HTTPClient, AttemptTimeout: cfg.AttemptTimeout,
+		Retryer: func() sdkaws.Retryer {
 			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
 					so.MaxAttempts = cfg.MaxAttempts
@@ -207,23 +206,7 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 					so.Retryables = append(so.Retryables, retry.IsErrorRetryableFunc(retryUnreadable))
 				})
 			})
-		}),
-	}
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
-	}
-	if cfg.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(cfg.Profile))
-	}
-	if cfg.Credentials != nil {
-		opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
-	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, config.WithHTTPClient(cfg.HTTPClient))
-	} else {
-		opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(cfg.AttemptTimeout)))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+		}})
 	if err != nil {
 		return nil, &source.Error{Op: "load AWS configuration", Cause: "Config", Err: err,
 			Msg: fmt.Sprintf("cannot load the AWS configuration (profile %q): %v; check --profile / AWS_PROFILE and ~/.aws/config", cfg.Profile, err)}
@@ -232,7 +215,6 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 		return nil, &source.Error{Op: "load AWS configuration", Cause: "NoRegion",
 			Msg: "no AWS region: pass --region (the region of your VPN connections, e.g. --region eu-central-1) or set AWS_REGION"}
 	}
-	awsCfg.HTTPClient = WholeBodyClient(awsCfg.HTTPClient)
 	s := &Source{cfg: cfg, region: awsCfg.Region, logger: cfg.Logger, limits: map[string]*Limiter{}, calls: &callCounter{n: map[string]int{}},
 		streams: map[string]*listing{}, kinds: map[string]kindGuess{}, cache: newCache(cfg.MaxCachedEvents)}
 	for op, r := range DefaultRateLimits {
@@ -264,7 +246,7 @@ func (s *Source) Region() string { return s.region }
 // options name the groups).
 func (s *Source) LogGroup() string { return s.cfg.LogGroup }
 
-// LogsClient is the source's CloudWatch Logs client, for the watch feed:
+// LogsClient is the source's CloudWatch Logs client, for its live feed (Feed):
 // its requests share the source's credentials, endpoint, retries, per-call
 // rate limits and call counts, so that watching and answering questions
 // draw on one request budget.

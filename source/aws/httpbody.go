@@ -8,9 +8,10 @@ import (
 )
 
 // WholeBodyClient wraps an AWS SDK HTTP client so that every request body
-// is a plain io.ReadCloser. Every SDK client vpnlens builds goes through it
-// (EC2, CloudWatch Logs, and the watch mode's SNS, whose Publish is not
-// idempotent: a spurious retry there is a duplicate notification).
+// is a plain io.ReadCloser. Every SDK client vpnlens builds goes through it,
+// by LoadConfig (EC2, CloudWatch Logs, and the watch mode's SNS, whose
+// Publish is not idempotent: a spurious retry there is a duplicate
+// notification).
 //
 // Why: smithy-go wraps request bodies in a closer whose WriteTo returns
 // io.EOF once the body is closed, and the SDK closes the body as soon as

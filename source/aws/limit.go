@@ -11,7 +11,7 @@ import (
 
 // Limiter spaces requests at most rate per second apart. The source runs it
 // per attempt (inside the SDK's retry loop), so retries count against it too;
-// the watch feed shares it for its own CloudWatch client.
+// the live feed (Feed) uses it when its client is not the source's.
 type Limiter struct {
 	mu       sync.Mutex
 	interval time.Duration

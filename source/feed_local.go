@@ -1,4 +1,4 @@
-package watch
+package source
 
 import (
 	"bytes"
@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
@@ -33,7 +32,7 @@ type LocalFeed struct {
 
 	mu      sync.Mutex
 	files   map[string]*tailedFile // by path
-	inv     []source.Connection
+	inv     []Connection
 	invFile bool // inventory from vpn-connections.json
 	invMod  time.Time
 	streams map[vpnlog.StreamID]bool
@@ -58,10 +57,10 @@ type tailedFile struct {
 func NewLocalFeed(dir string, logger *slog.Logger) (*LocalFeed, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
-		return nil, &source.Error{Op: "open logs directory", Cause: "NotFound", Msg: fmt.Sprintf("cannot open logs directory %s: %v", dir, err), Err: err}
+		return nil, &Error{Op: "open logs directory", Cause: "NotFound", Msg: fmt.Sprintf("cannot open logs directory %s: %v", dir, err), Err: err}
 	}
 	if !st.IsDir() {
-		return nil, &source.Error{Op: "open logs directory", Cause: "NotADirectory", Msg: fmt.Sprintf("--logs-dir %s is not a directory", dir)}
+		return nil, &Error{Op: "open logs directory", Cause: "NotADirectory", Msg: fmt.Sprintf("--logs-dir %s is not a directory", dir)}
 	}
 	if logger == nil {
 		logger = slog.Default()
@@ -84,20 +83,20 @@ func (f *LocalFeed) Complete() bool { return true }
 // Connections implements Feed: vpn-connections.json when the directory
 // has one, else the connections seen in the records so far (tunnel numbers
 // then follow the outside IP order).
-func (f *LocalFeed) Connections(ctx context.Context) ([]source.Connection, error) {
+func (f *LocalFeed) Connections(ctx context.Context) ([]Connection, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.loadInventory(); err != nil {
 		return nil, err
 	}
 	if f.invFile {
-		return append([]source.Connection(nil), f.inv...), nil
+		return append([]Connection(nil), f.inv...), nil
 	}
 	return f.synthesize(), nil
 }
 
 func (f *LocalFeed) loadInventory() error {
-	p := filepath.Join(f.dir, source.InventoryFileName)
+	p := filepath.Join(f.dir, InventoryFileName)
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil
@@ -107,23 +106,23 @@ func (f *LocalFeed) loadInventory() error {
 	}
 	fh, err := os.Open(p)
 	if err != nil {
-		return &source.Error{Op: "read inventory", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: %v", p, err), Err: err}
+		return &Error{Op: "read inventory", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: %v", p, err), Err: err}
 	}
 	defer fh.Close()
-	conns, err := source.ParseDescribeVpnConnections(fh)
+	conns, err := ParseDescribeVpnConnections(fh)
 	if err != nil {
-		return &source.Error{Op: "read inventory", Cause: "BadInventory", Msg: fmt.Sprintf("%s: %v", p, err), Err: err}
+		return &Error{Op: "read inventory", Cause: "BadInventory", Msg: fmt.Sprintf("%s: %v", p, err), Err: err}
 	}
 	f.inv, f.invFile, f.invMod = conns, true, st.ModTime()
 	return nil
 }
 
-func (f *LocalFeed) synthesize() []source.Connection {
+func (f *LocalFeed) synthesize() []Connection {
 	ids := make([]vpnlog.StreamID, 0, len(f.streams))
 	for id := range f.streams {
 		ids = append(ids, id)
 	}
-	return source.InferConnections(ids)
+	return InferConnections(ids)
 }
 
 // Poll implements Feed: it reads what was appended since the last poll.
@@ -133,7 +132,7 @@ func (f *LocalFeed) synthesize() []source.Connection {
 func (f *LocalFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors map[string]*StreamCursor) (*Batch, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b := newBatch()
+	b := NewBatch()
 	cur, err := f.scan()
 	if err != nil {
 		return nil, err
@@ -182,7 +181,7 @@ func (f *LocalFeed) Poll(ctx context.Context, now time.Time, wants []Want, curso
 		b.Frontier[w.Conn.ID] = f.newest[w.Conn.ID]
 	}
 	for i := range b.Events {
-		advance(cursors, &b.Events[i])
+		Advance(cursors, &b.Events[i])
 	}
 	return b, nil
 }
@@ -205,7 +204,7 @@ func (f *LocalFeed) scan() (map[string]os.FileInfo, error) {
 			}
 			return nil
 		}
-		if d.IsDir() || name == source.InventoryFileName || strings.EqualFold(filepath.Ext(name), ".md") {
+		if d.IsDir() || name == InventoryFileName || strings.EqualFold(filepath.Ext(name), ".md") {
 			return nil
 		}
 		info, err := os.Stat(p) // follows a symlink to a file
@@ -216,7 +215,7 @@ func (f *LocalFeed) scan() (map[string]os.FileInfo, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, &source.Error{Op: "read logs", Cause: "ReadFailed", Msg: fmt.Sprintf("reading %s: %v", f.dir, err), Err: err}
+		return nil, &Error{Op: "read logs", Cause: "ReadFailed", Msg: fmt.Sprintf("reading %s: %v", f.dir, err), Err: err}
 	}
 	return out, nil
 }
@@ -371,6 +370,6 @@ func wholeFile(r io.ReaderAt) bool {
 
 // Fetch implements Feed. Local files are read whole as they grow, so the
 // engine already holds every record: nothing more to fetch.
-func (f *LocalFeed) Fetch(ctx context.Context, conn *source.Connection, from, to time.Time) (*Batch, error) {
-	return newBatch(), nil
+func (f *LocalFeed) Fetch(ctx context.Context, conn *Connection, from, to time.Time) (*Batch, error) {
+	return NewBatch(), nil
 }

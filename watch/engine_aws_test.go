@@ -92,7 +92,7 @@ func (r *awsReplay) until(now time.Time) {
 }
 
 // awsFeed builds the AWS source (inventory) and the watch feed on the fake.
-func awsFeed(t testing.TB, fake *fakeaws.Server, clock Clock) *AWSFeed {
+func awsFeed(t testing.TB, fake *fakeaws.Server, clock Clock) *awssource.Feed {
 	t.Helper()
 	ctx := context.Background()
 	creds := credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")
@@ -105,7 +105,7 @@ func awsFeed(t testing.TB, fake *fakeaws.Server, clock Clock) *AWSFeed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := NewAWSFeed(ctx, AWSFeedConfig{Inventory: src, Logs: src.LogsClient(), ClientPaced: true, Region: src.Region(), Logger: quietLogger()})
+	f, err := awssource.NewFeed(ctx, awssource.FeedConfig{Inventory: src, Logs: src.LogsClient(), ClientPaced: true, Region: src.Region(), Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

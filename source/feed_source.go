@@ -1,35 +1,41 @@
-package watch
+package source
 
 import (
 	"context"
 	"log/slog"
 	"time"
-
-	"github.com/vpnlens/vpnlens/source"
-	awssource "github.com/vpnlens/vpnlens/source/aws"
 )
 
-// SourceFeed polls any vpnlens source (a logs directory loaded once, the
-// demo, any LogSource) through its LogSource interface: one windowed read
-// per connection per poll, anomalies only while healthy. On AWS, FeedFor
-// picks the AWSFeed instead, which reads whole log groups per request.
+// SourceFeed is a Feed on any vpnlens source (a logs directory loaded
+// once, the demo, any LogSource), polled through its LogSource interface:
+// one windowed read per connection per poll, anomalies only while healthy.
+// On AWS, FeedFor picks the source's own aws.Feed instead, which reads
+// whole log groups per request.
 type SourceFeed struct {
 	Name      string
-	Inventory source.Inventory
-	Logs      source.LogSource
+	Inventory Inventory
+	Logs      LogSource
 	// Overlap re-reads the end of the previous window, for records
 	// ingested late (default 2 min).
 	Overlap time.Duration
 }
 
+// Feeder is a LogSource with a live feed of its own, cheaper than a
+// SourceFeed polling it through LogSource. The AWS source is one: its
+// feed (package source/aws) reads whole log groups per request.
+type Feeder interface {
+	// Feed builds the source's feed, listing the connections of inv.
+	Feed(ctx context.Context, inv Inventory, logger *slog.Logger) (Feed, error)
+}
+
 // FeedFor is the cheapest feed that watches a source: on the AWS source,
-// an AWSFeed on the source's own CloudWatch Logs client (a few
+// an aws.Feed on the source's own CloudWatch Logs client (a few
 // group-wide requests per poll for the whole fleet, where a SourceFeed
-// makes one per stream); on anything else, a SourceFeed.
-func FeedFor(ctx context.Context, name string, inv source.Inventory, logs source.LogSource, logger *slog.Logger) (Feed, error) {
-	if src, ok := logs.(*awssource.Source); ok {
-		return NewAWSFeed(ctx, AWSFeedConfig{Inventory: inv, Logs: src.LogsClient(), ClientPaced: true,
-			Region: src.Region(), LogGroup: src.LogGroup(), Logger: logger})
+// makes one per stream); on any other Feeder, its own feed; on anything
+// else, a SourceFeed.
+func FeedFor(ctx context.Context, name string, inv Inventory, logs LogSource, logger *slog.Logger) (Feed, error) {
+	if src, ok := logs.(Feeder); ok {
+		return src.Feed(ctx, inv, logger)
 	}
 	return &SourceFeed{Name: name, Inventory: inv, Logs: logs}, nil
 }
@@ -41,7 +47,7 @@ func (f *SourceFeed) Describe() string { return f.Name }
 func (f *SourceFeed) Complete() bool { return false }
 
 // Connections implements Feed.
-func (f *SourceFeed) Connections(ctx context.Context) ([]source.Connection, error) {
+func (f *SourceFeed) Connections(ctx context.Context) ([]Connection, error) {
 	return f.Inventory.Connections(ctx)
 }
 
@@ -60,7 +66,7 @@ func connKey(vpn string) string { return "connection " + vpn }
 // look-back (exported logs, the demo) is read up to its newest record:
 // its "now" is the end of its data.
 func (f *SourceFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors map[string]*StreamCursor) (*Batch, error) {
-	b := newBatch()
+	b := NewBatch()
 	for _, w := range wants {
 		end := now
 		start := time.UnixMilli(w.SinceMs)
@@ -85,7 +91,7 @@ func (f *SourceFeed) Poll(ctx context.Context, now time.Time, wants []Want, curs
 				}
 			}
 		}
-		res, err := f.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: w.Conn.ID, Start: start, End: end, AnomaliesOnly: !w.Full})
+		res, err := f.Logs.Logs(ctx, LogQuery{VPNConnectionID: w.Conn.ID, Start: start, End: end, AnomaliesOnly: !w.Full})
 		if err != nil {
 			return nil, err
 		}
@@ -106,16 +112,16 @@ func (f *SourceFeed) Poll(ctx context.Context, now time.Time, wants []Want, curs
 		b.Frontier[w.Conn.ID] = frontier
 	}
 	for i := range b.Events {
-		advance(cursors, &b.Events[i])
+		Advance(cursors, &b.Events[i])
 	}
 	return b, nil
 }
 
 // Fetch implements Feed.
-func (f *SourceFeed) Fetch(ctx context.Context, c *source.Connection, from, to time.Time) (*Batch, error) {
-	b := newBatch()
+func (f *SourceFeed) Fetch(ctx context.Context, c *Connection, from, to time.Time) (*Batch, error) {
+	b := NewBatch()
 	if cur := to; cur.After(from) {
-		res, err := f.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: c.ID, Start: from, End: to})
+		res, err := f.Logs.Logs(ctx, LogQuery{VPNConnectionID: c.ID, Start: from, End: to})
 		if err != nil {
 			return nil, err
 		}

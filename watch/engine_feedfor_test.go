@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
 )
 
@@ -31,7 +32,7 @@ func sharedClientSource(t *testing.T, rp *awsReplay, clock Clock) *awssource.Sou
 // replayCalls runs an engine on feed over [from, to) of the demo day
 // appended to the fake as time goes by, and returns the reports and the
 // FilterLogEvents requests the fake served.
-func replayCalls(t *testing.T, rp *awsReplay, clock *FakeClock, feed Feed, to time.Time) ([]Report, int) {
+func replayCalls(t *testing.T, rp *awsReplay, clock *FakeClock, feed source.Feed, to time.Time) ([]Report, int) {
 	t.Helper()
 	out := &syncBuffer{}
 	e, err := New(Config{Feed: feed, Clock: clock, Logger: quietLogger(), StatePath: filepath.Join(t.TempDir(), "state.json"),
@@ -53,7 +54,7 @@ func replayCalls(t *testing.T, rp *awsReplay, clock *FakeClock, feed Feed, to ti
 }
 
 // vpn://incidents in `vpnlens serve` on AWS watches through FeedFor: an
-// AWSFeed on the source's own client, which reads each log group with one
+// aws.Feed on the source's own client, which reads each log group with one
 // request series per poll, where the generic SourceFeed reads every
 // stream of every connection. Both see the same incidents; the AWS feed
 // costs a fraction of the requests (against a 5-per-second account quota
@@ -67,12 +68,12 @@ func TestFeedForAWSSource(t *testing.T) {
 	clock := NewFakeClock(from)
 	rp.until(clock.Now())
 	src := sharedClientSource(t, rp, clock)
-	feed, err := FeedFor(context.Background(), "serve", src, src, quietLogger())
+	feed, err := source.FeedFor(context.Background(), "serve", src, src, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := feed.(*AWSFeed); !ok {
-		t.Fatalf("FeedFor(the AWS source) = %T, want *AWSFeed", feed)
+	if _, ok := feed.(*awssource.Feed); !ok {
+		t.Fatalf("FeedFor(the AWS source) = %T, want *aws.Feed", feed)
 	}
 	awsReports, awsCalls := replayCalls(t, rp, clock, feed, to)
 	if got := src.Calls()["FilterLogEvents"]; got != awsCalls {
@@ -83,13 +84,13 @@ func TestFeedForAWSSource(t *testing.T) {
 	clock2 := NewFakeClock(from)
 	rp2.until(clock2.Now())
 	src2 := sharedClientSource(t, rp2, clock2)
-	srcReports, srcCalls := replayCalls(t, rp2, clock2, &SourceFeed{Name: "serve", Inventory: src2, Logs: src2}, to)
+	srcReports, srcCalls := replayCalls(t, rp2, clock2, &source.SourceFeed{Name: "serve", Inventory: src2, Logs: src2}, to)
 
 	// The demo has four log groups of two streams each: the AWS feed
 	// reads a group per request where SourceFeed reads a stream.
-	t.Logf("FilterLogEvents over %s of polls every %s: AWSFeed %d, SourceFeed %d", to.Sub(from), DefaultInterval, awsCalls, srcCalls)
+	t.Logf("FilterLogEvents over %s of polls every %s: aws.Feed %d, SourceFeed %d", to.Sub(from), DefaultInterval, awsCalls, srcCalls)
 	if awsCalls == 0 || awsCalls*3 > srcCalls*2 {
-		t.Errorf("AWSFeed made %d FilterLogEvents requests, SourceFeed %d: want at most two thirds", awsCalls, srcCalls)
+		t.Errorf("aws.Feed made %d FilterLogEvents requests, SourceFeed %d: want at most two thirds", awsCalls, srcCalls)
 	}
 	titles := func(rs []Report) map[string]bool {
 		m := map[string]bool{}

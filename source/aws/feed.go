@@ -1,4 +1,4 @@
-package watch
+package aws
 
 import (
 	"context"
@@ -16,7 +16,6 @@ import (
 
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
-	awssource "github.com/vpnlens/vpnlens/source/aws"
 	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
@@ -26,13 +25,13 @@ type LogsAPI interface {
 	DescribeLogStreams(ctx context.Context, in *cloudwatchlogs.DescribeLogStreamsInput, opts ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogStreamsOutput, error)
 }
 
-// AWSFeedConfig builds an AWSFeed.
-type AWSFeedConfig struct {
+// FeedConfig builds a Feed.
+type FeedConfig struct {
 	// Inventory lists the VPN connections (the AWS source: EC2
 	// DescribeVpnConnections with its cache).
 	Inventory source.Inventory
 	// Logs is the CloudWatch Logs client: the AWS source's own
-	// (awssource.Source.LogsClient, with ClientPaced), so that one set of
+	// (Source.LogsClient, with ClientPaced), so that one set of
 	// credentials, endpoints, retries and rate limits serves both.
 	Logs LogsAPI
 	// Region names the region in Describe.
@@ -52,24 +51,24 @@ type AWSFeedConfig struct {
 	// shared with everything else in the account).
 	Rate float64
 	// ClientPaced says Logs already paces its requests (the AWS source's
-	// client: see awssource.Source.LogsClient): the feed adds no limit of
-	// its own.
+	// client: see Source.LogsClient): the feed adds no limit of its own.
 	ClientPaced bool
 	Logger      *slog.Logger
 }
 
-// AWSFeed polls CloudWatch Logs incrementally: every interval, one
-// FilterLogEvents request series per log group and mode for up to 100
-// tunnel streams at a time, from where each stream was last read. While a
+// Feed is the AWS source's live feed (a source.Feed). It polls CloudWatch
+// Logs incrementally: every interval, one FilterLogEvents request series
+// per log group and mode for up to 100 tunnel streams at a time, from
+// where each stream was last read. While a
 // connection is healthy the anomaly filter pattern is pushed down, so a
 // quiet fleet costs a few requests per poll whatever its size; once
 // something opens, the connection's full records are read for the
 // incident's window and at every poll until it is over.
-type AWSFeed struct {
-	cfg   AWSFeedConfig
+type Feed struct {
+	cfg   FeedConfig
 	logs  LogsAPI
 	log   *slog.Logger
-	limit *awssource.Limiter
+	limit *Limiter
 
 	mu      sync.Mutex
 	streams map[string]*groupListing // by log group
@@ -86,8 +85,8 @@ type awsStream struct {
 	id    vpnlog.StreamID
 }
 
-// NewAWSFeed builds the feed; it makes no request yet.
-func NewAWSFeed(ctx context.Context, cfg AWSFeedConfig) (*AWSFeed, error) {
+// NewFeed builds the feed; it makes no request yet.
+func NewFeed(ctx context.Context, cfg FeedConfig) (*Feed, error) {
 	if cfg.IngestDelay <= 0 {
 		cfg.IngestDelay = 2 * time.Minute
 	}
@@ -103,19 +102,37 @@ func NewAWSFeed(ctx context.Context, cfg AWSFeedConfig) (*AWSFeed, error) {
 	if cfg.Inventory == nil {
 		return nil, errors.New("watch: the AWS feed needs an inventory")
 	}
-	limit := awssource.NewLimiter(cfg.Rate)
+	limit := NewLimiter(cfg.Rate)
 	if cfg.ClientPaced {
-		limit = awssource.NewLimiter(0)
+		limit = NewLimiter(0)
 	}
 	if cfg.Logs == nil {
 		return nil, errors.New("watch: the AWS feed needs a CloudWatch Logs client (the AWS source's LogsClient)")
 	}
-	f := &AWSFeed{cfg: cfg, logs: cfg.Logs, log: cfg.Logger, limit: limit, streams: map[string]*groupListing{}}
+	f := &Feed{cfg: cfg, logs: cfg.Logs, log: cfg.Logger, limit: limit, streams: map[string]*groupListing{}}
 	return f, nil
 }
 
-// Describe implements Feed.
-func (f *AWSFeed) Describe() string {
+// Feed implements source.Feeder: the source's live feed is a Feed on the
+// source's own CloudWatch Logs client (ClientPaced), so that watching and
+// answering questions share one set of credentials, endpoint, retries,
+// rate limits and call counts. inv lists the connections it watches.
+func (s *Source) Feed(ctx context.Context, inv source.Inventory, logger *slog.Logger) (source.Feed, error) {
+	f, err := NewFeed(ctx, FeedConfig{Inventory: inv, Logs: s.LogsClient(), ClientPaced: true,
+		Region: s.Region(), LogGroup: s.LogGroup(), Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+var (
+	_ source.Feed   = (*Feed)(nil)
+	_ source.Feeder = (*Source)(nil)
+)
+
+// Describe implements source.Feed.
+func (f *Feed) Describe() string {
 	s := "aws " + f.cfg.Region
 	if f.cfg.LogGroup != "" {
 		s += " log-group " + f.cfg.LogGroup
@@ -123,17 +140,17 @@ func (f *AWSFeed) Describe() string {
 	return s
 }
 
-// Complete implements Feed.
-func (f *AWSFeed) Complete() bool { return false }
+// Complete implements source.Feed.
+func (f *Feed) Complete() bool { return false }
 
-// Connections implements Feed.
-func (f *AWSFeed) Connections(ctx context.Context) ([]source.Connection, error) {
+// Connections implements source.Feed.
+func (f *Feed) Connections(ctx context.Context) ([]source.Connection, error) {
 	return f.cfg.Inventory.Connections(ctx)
 }
 
 // groupsOf lists the log groups holding a connection's streams and the
 // tunnels' kinds logged there.
-func (f *AWSFeed) groupsOf(c *source.Connection) (groups []string, disabled []string) {
+func (f *Feed) groupsOf(c *source.Connection) (groups []string, disabled []string) {
 	seen := map[string]bool{}
 	add := func(g string) {
 		if !seen[g] {
@@ -142,17 +159,17 @@ func (f *AWSFeed) groupsOf(c *source.Connection) (groups []string, disabled []st
 		}
 	}
 	if f.cfg.LogGroup != "" {
-		add(awssource.GroupName(f.cfg.LogGroup))
+		add(GroupName(f.cfg.LogGroup))
 		return groups, nil
 	}
 	for _, t := range c.Tunnels {
 		if t.Logging.IKEEnabled && t.Logging.IKELogGroup != "" {
-			add(awssource.GroupName(t.Logging.IKELogGroup))
+			add(GroupName(t.Logging.IKELogGroup))
 		} else {
 			disabled = append(disabled, fmt.Sprintf("IKE logging is disabled on tunnel %d (%s) of %s", t.Number, t.OutsideIP, c.ID))
 		}
 		if t.Logging.BGPEnabled && t.Logging.BGPLogGroup != "" {
-			add(awssource.GroupName(t.Logging.BGPLogGroup))
+			add(GroupName(t.Logging.BGPLogGroup))
 		} else if !c.StaticRoutesOnly {
 			disabled = append(disabled, fmt.Sprintf("BGP logging is disabled on tunnel %d (%s) of %s", t.Number, t.OutsideIP, c.ID))
 		}
@@ -162,7 +179,7 @@ func (f *AWSFeed) groupsOf(c *source.Connection) (groups []string, disabled []st
 
 // listGroup returns the VPN streams of a log group (DescribeLogStreams by
 // the prefix "vpn-", reused for StreamsTTL).
-func (f *AWSFeed) listGroup(ctx context.Context, group string, now time.Time, calls map[string]int, refresh bool) ([]awsStream, error) {
+func (f *Feed) listGroup(ctx context.Context, group string, now time.Time, calls map[string]int, refresh bool) ([]awsStream, error) {
 	f.mu.Lock()
 	l := f.streams[group]
 	f.mu.Unlock()
@@ -202,7 +219,7 @@ func (f *AWSFeed) listGroup(ctx context.Context, group string, now time.Time, ca
 }
 
 // streamsOf lists a connection's tunnel streams.
-func (f *AWSFeed) streamsOf(ctx context.Context, c *source.Connection, now time.Time, calls map[string]int) ([]awsStream, []string, error) {
+func (f *Feed) streamsOf(ctx context.Context, c *source.Connection, now time.Time, calls map[string]int) ([]awsStream, []string, error) {
 	groups, notes := f.groupsOf(c)
 	ips := map[string]bool{}
 	for _, t := range c.Tunnels {
@@ -229,9 +246,9 @@ type batchKey struct {
 	full  bool
 }
 
-// Poll implements Feed.
-func (f *AWSFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors map[string]*StreamCursor) (*Batch, error) {
-	b := newBatch()
+// Poll implements source.Feed.
+func (f *Feed) Poll(ctx context.Context, now time.Time, wants []source.Want, cursors map[string]*source.StreamCursor) (*source.Batch, error) {
+	b := source.NewBatch()
 	end := now.UnixMilli()
 	type member struct {
 		s     awsStream
@@ -292,7 +309,7 @@ func (f *AWSFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors
 				key := m.s.id.String()
 				c := cursors[key]
 				if c == nil {
-					c = &StreamCursor{}
+					c = &source.StreamCursor{}
 					cursors[key] = c
 				}
 				c.PolledToMs = end
@@ -300,15 +317,15 @@ func (f *AWSFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors
 		}
 	}
 	for i := range b.Events {
-		advance(cursors, &b.Events[i])
+		source.Advance(cursors, &b.Events[i])
 	}
 	return b, nil
 }
 
-// Fetch implements Feed: every record of the connection's streams in
+// Fetch implements source.Feed: every record of the connection's streams in
 // [from, to), without a filter pattern.
-func (f *AWSFeed) Fetch(ctx context.Context, c *source.Connection, from, to time.Time) (*Batch, error) {
-	b := newBatch()
+func (f *Feed) Fetch(ctx context.Context, c *source.Connection, from, to time.Time) (*source.Batch, error) {
+	b := source.NewBatch()
 	streams, _, err := f.streamsOf(ctx, c, to, b.Calls)
 	if err != nil {
 		return nil, err
@@ -339,14 +356,14 @@ func (f *AWSFeed) Fetch(ctx context.Context, c *source.Connection, from, to time
 
 // filter reads [lo, hi) of some streams of a group with FilterLogEvents,
 // every page, into b.
-func (f *AWSFeed) filter(ctx context.Context, group string, names []string, byName map[string]awsStream, lo, hi int64, anomalies bool, b *Batch) error {
+func (f *Feed) filter(ctx context.Context, group string, names []string, byName map[string]awsStream, lo, hi int64, anomalies bool, b *source.Batch) error {
 	if hi <= lo {
 		return nil
 	}
 	in := &cloudwatchlogs.FilterLogEventsInput{LogGroupName: sdkaws.String(group), LogStreamNames: names,
 		StartTime: sdkaws.Int64(lo), EndTime: sdkaws.Int64(hi - 1)}
 	if anomalies {
-		in.FilterPattern = sdkaws.String(awssource.AnomalyFilterPattern())
+		in.FilterPattern = sdkaws.String(AnomalyFilterPattern())
 	}
 	var prev string
 	for {
@@ -395,7 +412,7 @@ func (f *AWSFeed) filter(ctx context.Context, group string, names []string, byNa
 }
 
 // mapError turns an SDK error into a *source.Error that says what to do.
-func (f *AWSFeed) mapError(op, group string, err error) error {
+func (f *Feed) mapError(op, group string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
@@ -404,7 +421,7 @@ func (f *AWSFeed) mapError(op, group string, err error) error {
 		code, msg := ae.ErrorCode(), ae.ErrorMessage()
 		switch {
 		case code == "AccessDeniedException" || code == "AccessDenied":
-			return &source.Error{Op: op, Cause: "AccessDenied", Err: err, Msg: fmt.Sprintf("AWS denied %s on log group %s: vpnlens watch needs logs:%s (see %s). AWS said: %s", op, group, op, awssource.PolicyFile, msg)}
+			return &source.Error{Op: op, Cause: "AccessDenied", Err: err, Msg: fmt.Sprintf("AWS denied %s on log group %s: vpnlens watch needs logs:%s (see %s). AWS said: %s", op, group, op, PolicyFile, msg)}
 		case code == "ResourceNotFoundException" && strings.Contains(strings.ToLower(msg), "stream"):
 			return &source.Error{Op: op, Cause: "StreamNotFound", Err: err, Msg: fmt.Sprintf("a log stream of group %s went away; its list is read again", group)}
 		case code == "ResourceNotFoundException":
@@ -413,4 +430,18 @@ func (f *AWSFeed) mapError(op, group string, err error) error {
 		return &source.Error{Op: op, Cause: code, Err: err, Msg: fmt.Sprintf("AWS %s on %s failed: %s: %s", op, group, code, msg)}
 	}
 	return &source.Error{Op: op, Cause: "Unavailable", Err: err, Msg: fmt.Sprintf("AWS %s on %s failed: %v", op, group, err)}
+}
+
+// oneLine flattens untrusted log text to one bounded line (as the watch
+// reports do).
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		cut := n
+		for cut > 0 && s[cut]&0xC0 == 0x80 {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
 }

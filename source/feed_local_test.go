@@ -1,7 +1,8 @@
-package watch
+package source
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -136,5 +137,58 @@ func TestLocalFollowMalformed(t *testing.T) {
 	}
 	if len(b.Events) != 1 || b.Report.MalformedCount != 1 || len(b.Report.Malformed) != 1 || b.Report.Malformed[0].Line != 3 {
 		t.Fatalf("events %d, malformed %d %+v", len(b.Events), b.Report.MalformedCount, b.Report.Malformed)
+	}
+}
+
+func appendFile(t testing.TB, path string, lines ...string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, l := range lines {
+		if _, err := f.WriteString(l + "\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestLocalFeedInventoryMatchesLocal: without vpn-connections.json, the
+// tailer describes the connections of the streams it has read exactly as
+// the local source does on the same files (one inference, InferConnections).
+func TestLocalFeedInventoryMatchesLocal(t *testing.T) {
+	dir := t.TempDir()
+	logs, err := filepath.Glob(filepath.Join("..", "testdata", "demo", "*.log"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("demo logs: %v %v", logs, err)
+	}
+	for _, p := range logs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(p)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := NewLocalFeed(dir, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pollRaws(t, f, map[string]*StreamCursor{})
+	got, err := f.Connections(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := OpenDir(dir, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := l.Connections(context.Background())
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if len(want) == 0 || string(gj) != string(wj) {
+		t.Errorf("inventory from streams differs:\nfeed:  %s\nlocal: %s", gj, wj)
 	}
 }
