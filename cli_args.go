@@ -13,6 +13,7 @@ import (
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 // The command line checks each flag of a question on its own before asking
@@ -47,6 +48,7 @@ type questionArgs struct {
 	vpn, tunnel, timezone string
 	times                 []timeArg // --at, --start, --end
 	windowMinutes         *int      // diagnose's --window-minutes
+	gateway               string    // diagnose's --gateway
 }
 
 // timeArg is a time flag; a required one says why when it is missing.
@@ -71,6 +73,7 @@ func checkArgs(ctx context.Context, inv source.Inventory, q questionArgs) error 
 	if q.windowMinutes != nil {
 		ps = append(ps, checkWindowMinutes(*q.windowMinutes)...)
 	}
+	ps = append(ps, checkGateway(q.gateway)...)
 	if len(ps) > 0 {
 		return badArgs(problemsError(ps))
 	}
@@ -189,4 +192,18 @@ func checkWindowMinutes(n int) []argProblem {
 		return []argProblem{{"window-minutes", fmt.Sprintf("must be between 1 and 1440 (minutes before --at), got %d", n)}}
 	}
 	return nil
+}
+
+// checkGateway checks --gateway against the platforms the catalogue has
+// commands for.
+func checkGateway(g string) []argProblem {
+	if g == "" || strings.EqualFold(g, view.AllGateways) {
+		return nil
+	}
+	for _, v := range view.GatewayVendors {
+		if strings.EqualFold(g, v) {
+			return nil
+		}
+	}
+	return []argProblem{{"gateway", fmt.Sprintf("%q is not a platform vpnlens has commands for: use one of %s, or all", g, strings.Join(view.GatewayVendors, ", "))}}
 }

@@ -63,8 +63,12 @@ func (q *questionFlags) open(cmd *cobra.Command) (*investigate.Service, error) {
 }
 
 // printResult prints an answer: its text rendering, or with --json its
+// answer is what a question prints: the text, or with --json the
+// structured form the assistant reads.
+type answer interface{ Text() string }
+
 // structured content (as an assistant receives it, "<" and "&" unescaped).
-func printResult(stdout io.Writer, res investigate.Renderer, err error, asJSON bool) error {
+func printResult(stdout io.Writer, res answer, err error, asJSON bool) error {
 	if err != nil {
 		return questionError(err)
 	}

@@ -168,7 +168,7 @@ $`)
 func TestJSONKeepsAngleBrackets(t *testing.T) {
 	for _, args := range [][]string{
 		{"classify", "--json", bgpMax},
-		{"diagnose", "--demo", "--json", "--vpn", demoVPN, "--tunnel", "2", "--at", "20:25"},
+		{"diagnose", "--demo", "--json", "--vpn", demoVPN, "--tunnel", "2", "--at", "20:25", "--gateway", "Juniper SRX"},
 	} {
 		code, out, errOut := runCLI(t, args...)
 		if code != exitOK {

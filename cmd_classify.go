@@ -38,7 +38,7 @@ calls.`,
 }
 
 // askClassify asks the question: classify_vpn_message's handler.
-func askClassify(record string) (investigate.Renderer, error) {
+func askClassify(record string) (answer, error) {
 	res, err := investigate.ClassifyMessage(record)
 	return res, err
 }

@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/investigate"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 type diagnoseFlags struct {
 	questionFlags
 	at            string
+	gateway       string
 	windowMinutes int
 }
 
@@ -42,6 +45,7 @@ flag is named in one message (exit code 2).`,
 	f.addFlags(cmd, "default: the incident nearest --at on either tunnel")
 	fs := cmd.Flags()
 	fs.StringVar(&f.at, "at", "", `when it dropped (required): RFC 3339, "YYYY-MM-DD HH:MM[:SS]" or "HH:MM[:SS]"`)
+	fs.StringVar(&f.gateway, "gateway", "", "customer gateway `platform` whose commands to include: "+strings.Join(view.GatewayVendors, ", ")+" or all")
 	fs.IntVar(&f.windowMinutes, "window-minutes", 60, "how far before --at to look for the incident's start (1 to 1440)")
 	return cmd
 }
@@ -52,7 +56,7 @@ func runDiagnose(cmd *cobra.Command, f *diagnoseFlags) error {
 		return err
 	}
 	if err := checkArgs(cmd.Context(), deps.Inventory, questionArgs{
-		vpn: f.vpn, tunnel: f.tunnel, timezone: f.timezone, windowMinutes: &f.windowMinutes,
+		vpn: f.vpn, tunnel: f.tunnel, timezone: f.timezone, windowMinutes: &f.windowMinutes, gateway: f.gateway,
 		times: []timeArg{{flag: "at", value: f.at, required: "when did the tunnel drop? e.g. --at 20:25 or --at 2026-06-12T20:25:00Z"}},
 	}); err != nil {
 		return err
@@ -63,7 +67,7 @@ func runDiagnose(cmd *cobra.Command, f *diagnoseFlags) error {
 
 // askDiagnose asks the service the question the flags state (checked by
 // checkArgs): the diagnosis diagnose_tunnel_drop gives an assistant.
-func askDiagnose(ctx context.Context, svc *investigate.Service, f *diagnoseFlags) (investigate.Renderer, error) {
+func askDiagnose(ctx context.Context, svc *investigate.Service, f *diagnoseFlags) (answer, error) {
 	conn, err := svc.Connection(ctx, f.vpn)
 	if err != nil {
 		return nil, err
@@ -80,5 +84,9 @@ func askDiagnose(ctx context.Context, svc *investigate.Service, f *diagnoseFlags
 	if err != nil {
 		return nil, err
 	}
-	return svc.Diagnose(ctx, investigate.DiagnoseQuestion{Conn: conn, Tunnel: tun, At: at, Loc: loc, Lookback: time.Duration(f.windowMinutes) * time.Minute})
+	res, err := svc.Diagnose(ctx, investigate.DiagnoseQuestion{Conn: conn, Tunnel: tun, At: at, Loc: loc, Lookback: time.Duration(f.windowMinutes) * time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	return view.DiagnosisOf(res, f.gateway), nil
 }

@@ -70,7 +70,7 @@ func runTimeline(cmd *cobra.Command, f *timelineFlags) error {
 
 // askTimeline asks the service the question the flags state (checked by
 // checkArgs): the timeline get_vpn_timeline gives an assistant.
-func askTimeline(ctx context.Context, svc *investigate.Service, f *timelineFlags) (investigate.Renderer, error) {
+func askTimeline(ctx context.Context, svc *investigate.Service, f *timelineFlags) (answer, error) {
 	conn, err := svc.Connection(ctx, f.vpn)
 	if err != nil {
 		return nil, err

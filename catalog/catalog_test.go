@@ -145,16 +145,27 @@ func TestCatalogJSON(t *testing.T) {
 	}
 }
 
+// The index names every id; every id has its own entry document, and the
+// entries together hold the catalogue's commands and references.
 func TestMarkdownMentionsEveryID(t *testing.T) {
-	md := Markdown()
+	index := IndexMarkdown()
 	ids, _ := contractCategories(t)
+	var md strings.Builder
 	for _, id := range ids {
-		if !strings.Contains(md, "## `"+string(id)+"`") {
-			t.Errorf("Markdown has no section for %s", id)
+		if !strings.Contains(index, "| `"+string(id)+"` |") {
+			t.Errorf("the index has no line for %s", id)
 		}
+		e, ok := EntryMarkdown(id)
+		if !ok || !strings.HasPrefix(e, "# `"+string(id)+"`") {
+			t.Errorf("no entry document for %s", id)
+		}
+		md.WriteString(e)
+	}
+	if _, ok := EntryMarkdown("ike.nonsense"); ok {
+		t.Error("an entry for an unknown id")
 	}
 	for _, want := range []string{"show crypto ikev2 sa", "swanctl --list-sas", "RFC 4486", "RFC 7296", "Peer Unconfigured"} {
-		if !strings.Contains(md, want) {
+		if !strings.Contains(md.String(), want) {
 			t.Errorf("Markdown lacks %q", want)
 		}
 	}

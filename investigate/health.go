@@ -84,7 +84,7 @@ func (r HealthResult) Text() string {
 				spans = append(spans, fmt.Sprintf("%s → %s", iv.Start.withLocal(), iv.End.withLocal()))
 			}
 			fmt.Fprintf(&b, "  BOTH TUNNELS DOWN at once for %s (no connectivity over this VPN): %s\n",
-				spanText(time.Duration(c.BothTunnelsDownSeconds)*time.Second), strings.Join(spans, "; "))
+				SpanText(time.Duration(c.BothTunnelsDownSeconds)*time.Second), strings.Join(spans, "; "))
 		}
 		for _, t := range c.Tunnels {
 			fmt.Fprintf(&b, "  tunnel %d %s: ", t.Number, t.OutsideIP)
@@ -101,11 +101,11 @@ func (r HealthResult) Text() string {
 				if t.Flaps == 0 {
 					b.WriteString("no outage")
 				} else {
-					fmt.Fprintf(&b, "%d flap(s), longest outage %s, ", t.Flaps, spanText(time.Duration(t.LongestOutageSec)*time.Second))
+					fmt.Fprintf(&b, "%d flap(s), longest outage %s, ", t.Flaps, SpanText(time.Duration(t.LongestOutageSec)*time.Second))
 					if t.Recoveries == 0 {
 						b.WriteString("MTTR n/a (no outage recovered)")
 					} else {
-						fmt.Fprintf(&b, "MTTR %s over %d recovered", spanText(time.Duration(t.MeanTimeToRecoverSec)*time.Second), t.Recoveries)
+						fmt.Fprintf(&b, "MTTR %s over %d recovered", SpanText(time.Duration(t.MeanTimeToRecoverSec)*time.Second), t.Recoveries)
 					}
 				}
 				fmt.Fprintf(&b, ", %d incident(s)", t.Incidents)
@@ -235,9 +235,9 @@ func (svc *Service) Health(ctx context.Context, q HealthQuestion) (HealthResult,
 // estimates from hourly anomaly counts when the log source can count.
 func longWindowSummary(canCount bool) LongWindowHint {
 	return func(max time.Duration) string {
-		msg := fmt.Sprintf("summarize_vpn_health covers at most %s per call: split the period into parts of at most %s and call it once per part", spanText(max), spanText(max))
+		msg := fmt.Sprintf("summarize_vpn_health covers at most %s per call: split the period into parts of at most %s and call it once per part", SpanText(max), SpanText(max))
 		if canCount {
-			msg += fmt.Sprintf(" (a part longer than %s is estimated from hourly anomaly counts; for exact uptime and outages use parts of at most %s)", spanText(countsWindow), spanText(countsWindow))
+			msg += fmt.Sprintf(" (a part longer than %s is estimated from hourly anomaly counts; for exact uptime and outages use parts of at most %s)", SpanText(countsWindow), SpanText(countsWindow))
 		}
 		return msg
 	}

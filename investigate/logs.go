@@ -32,7 +32,31 @@ type FetchLogsResult struct {
 	Events          []EventView `json:"events"`
 	Malformed       int64       `json:"malformed_records" jsonschema:"records in the source that could not be read"`
 	Hints           []string    `json:"hints,omitempty"`
+	Timezone        string      `json:"timezone,omitempty" jsonschema:"IANA zone of the local times"`
+	// Offset is the number of matching records before this page.
+	Offset int `json:"offset,omitempty"`
+
+	// page is where this page starts and what its cursors are bound to.
+	page pagePosition
 }
+
+// pagePosition is a page's place in a paged answer: its first item, the
+// window the first page resolved to and the question a cursor is bound to.
+type pagePosition struct {
+	query          string
+	offset         int
+	startMs, endMs int64
+}
+
+// cursorAfter is the cursor of the page that starts n items after this one.
+func (p pagePosition) cursorAfter(n int) string {
+	return pageCursor{offset: p.offset + n, startMs: p.startMs, endMs: p.endMs}.encode(p.query)
+}
+
+// CursorAfter is the cursor of the page starting after the first n records
+// of this one: an answer cut shorter than its limit (to fit a context
+// budget) continues there.
+func (r FetchLogsResult) CursorAfter(n int) string { return r.page.cursorAfter(n) }
 
 // Text renders the page compactly, log text quoted as data. With a
 // timezone, times show in it too, after UTC.
@@ -140,9 +164,14 @@ func (svc *Service) FetchLogs(ctx context.Context, lq LogsQuestion) (FetchLogsRe
 		res.Events = append(res.Events, eventView(&matching[i], conn, w.Loc))
 	}
 	res.Returned = len(res.Events)
-	if next := offset + res.Returned; next < len(matching) {
+	res.page = pagePosition{query: query, offset: offset, startMs: w.Start.UnixMilli(), endMs: w.End.UnixMilli()}
+	res.Offset = offset
+	if w.Loc != nil && w.Loc != time.UTC {
+		res.Timezone = w.Loc.String()
+	}
+	if offset+res.Returned < len(matching) {
 		res.Truncated = true
-		res.NextCursor = pageCursor{offset: next, startMs: w.Start.UnixMilli(), endMs: w.End.UnixMilli()}.encode(query)
+		res.NextCursor = res.CursorAfter(res.Returned)
 	}
 	if res.TotalMatching == 0 {
 		res.Hints = append(res.Hints, "no matching records; "+svc.dataRangeHint(ctx, conn))
@@ -222,7 +251,7 @@ func decodeCursor(s, query string) (pageCursor, error) {
 	}
 	c.offset = int(off)
 	if !bytes.Equal(tag, c.tag(query)) {
-		return c, userErrorf("cursor %q belongs to a call with other arguments: keep vpn_connection_id, tunnel, stream, start, end, timezone, categories and anomalies_only as they were on the previous page (only limit may change), or call again without cursor to start from the first page", s)
+		return c, userErrorf("cursor %q belongs to a call with other arguments: keep every other argument as it was on the previous page (only limit may change), or call again without cursor to start from the first page", s)
 	}
 	return c, nil
 }

@@ -38,14 +38,18 @@ func (svc *Service) limits() Limits {
 // Limits bound what one answer may hold, so a careless call cannot flood
 // the assistant's context or the server's memory.
 type Limits struct {
-	MaxWindow      time.Duration // longest window a tool reads
-	MaxRecords     int           // most records one fetch_vpn_logs page returns
+	MaxWindow time.Duration // longest window a tool reads
+	// MaxRecords and DefaultRecords bound a page of fetch_vpn_logs: a page
+	// of typical records at the default stays within a call's context
+	// budget, at the maximum within the largest answer (package view
+	// cuts a page of unusually long records shorter).
+	MaxRecords     int
 	DefaultRecords int
 	MaxTimeline    int // most timeline entries one answer returns
 }
 
 // DefaultLimits are the limits when none are configured.
-var DefaultLimits = Limits{MaxWindow: 31 * 24 * time.Hour, MaxRecords: 500, DefaultRecords: 100, MaxTimeline: 400}
+var DefaultLimits = Limits{MaxWindow: 31 * 24 * time.Hour, MaxRecords: 50, DefaultRecords: 20, MaxTimeline: 400}
 
 func (svc *Service) now() time.Time {
 	if svc.Now != nil {
@@ -70,12 +74,6 @@ type UserError struct{ Msg string }
 func (e *UserError) Error() string { return e.Msg }
 
 func userErrorf(format string, a ...any) error { return &UserError{Msg: fmt.Sprintf(format, a...)} }
-
-// Renderer is a tool result: structured content plus a compact text
-// rendering for clients and models that read text.
-type Renderer interface {
-	Text() string
-}
 
 // OrDefault is l, or DefaultLimits when l was never set.
 func (l Limits) OrDefault() Limits {

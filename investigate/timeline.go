@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,7 +32,17 @@ type TimelineResult struct {
 	Incidents       []TimelineIncident `json:"incidents"`
 	Notes           []string           `json:"notes,omitempty" jsonschema:"what the source says about reading the logs, such as records that could not be read"`
 	Hints           []string           `json:"hints,omitempty"`
+	Timezone        string             `json:"timezone,omitempty" jsonschema:"IANA zone of the local times"`
+	// Offset is the number of entries before the first of Entries: a
+	// later page starts there.
+	Offset int `json:"offset,omitempty"`
+
+	page pagePosition
 }
+
+// CursorAfter is the cursor of the page starting after the first n
+// entries of this one.
+func (r TimelineResult) CursorAfter(n int) string { return r.page.cursorAfter(n) }
 
 // TimelineEntry is one timeline line: a record or a run of repeats.
 type TimelineEntry struct {
@@ -51,6 +62,9 @@ type TimelineIncident struct {
 	BeganBeforeWindow   bool   `json:"began_before_window" jsonschema:"the incident began before the window start: its id, start and root cause come from the logs before the window, while the entries start at the window start"`
 	ContinuesPastWindow bool   `json:"continues_past_window" jsonschema:"the incident goes on after the window end: its end, recovery and time to recover come from the logs after the window, while the entries stop at the window end"`
 	Status              string `json:"status" jsonschema:"how the incident stands: recovered (when, after how long), still open at the end of the logs, or the tunnel stayed up"`
+	// OpenStatus says, for an incident still open, where it was last seen:
+	// at the end of the logs, or where following it stopped.
+	OpenStatus string `json:"open_status,omitempty"`
 }
 
 // RoutineCount is a kind of routine record the default view counts
@@ -179,7 +193,7 @@ func entryLine(e *TimelineEntry, num map[string]int) string {
 	if e.Route == nil && knownStatus(e) {
 		fmt.Fprintf(&b, " session=%s", e.Status)
 	}
-	if s := logSummary(e); s != "" {
+	if s := LogSummary(e); s != "" {
 		b.WriteString(" ")
 		b.WriteString(quoteLog(s))
 	}
@@ -195,10 +209,10 @@ func sameDay(ref, t string) string {
 	return t
 }
 
-// logSummary is the gist of a record from its parsed fields (status, route,
+// LogSummary is the gist of a record from its parsed fields (status, route,
 // details), cut to summaryRunes; the raw record when nothing was parsed.
 // All of it is log text.
-func logSummary(e *TimelineEntry) string {
+func LogSummary(e *TimelineEntry) string {
 	var parts []string
 	if e.Status != "" && !knownStatus(e) {
 		parts = append(parts, e.Status)
@@ -258,6 +272,11 @@ type TimelineQuestion struct {
 	Tunnel   *source.Tunnel // nil: both tunnels
 	Collapse bool           // repeated records as one entry with a count
 	View     string         // ViewDefault, ViewAll or ViewAnomalies
+	// Spec is how the caller wrote the window, which a page cursor is bound
+	// to; Cursor is where the previous page ended (its window replaces
+	// Window, so pages do not move as logs arrive).
+	Spec   WindowSpec
+	Cursor string
 }
 
 // Timeline merges, selects and collapses the window's records.
@@ -265,6 +284,23 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 	conn, w, tun, collapse, view := q.Conn, q.Window, q.Tunnel, q.Collapse, q.View
 	if view == "" {
 		view = ViewDefault
+	}
+	tunnelIP := ""
+	if tun != nil {
+		tunnelIP = tun.OutsideIP
+	}
+	zone := ""
+	if q.Spec.Loc != nil && q.Spec.Loc != time.UTC {
+		zone = q.Spec.Loc.String()
+	}
+	query := strings.Join([]string{"timeline", conn.ID, tunnelIP, strings.TrimSpace(q.Spec.Start), strings.TrimSpace(q.Spec.End), zone, view, strconv.FormatBool(collapse)}, "\x00")
+	offset := 0
+	if cur := strings.TrimSpace(q.Cursor); cur != "" {
+		pc, err := decodeCursor(cur, query)
+		if err != nil {
+			return TimelineResult{}, err
+		}
+		offset, w.Start, w.End = pc.offset, time.UnixMilli(pc.startMs), time.UnixMilli(pc.endMs)
 	}
 	res := TimelineResult{VPNConnectionID: conn.ID, Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), View: view,
 		ResourceURI: TimelineURI(conn.ID, w.Start, w.End), Entries: []TimelineEntry{}, Incidents: []TimelineIncident{}}
@@ -303,11 +339,19 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 		return ""
 	}
 	entries := correlate.BuildTimeline(evs, collapse)
+	if offset > 0 && offset >= len(entries) {
+		return TimelineResult{}, userErrorf("cursor %q points past the last of the %d entries (the logs of that window changed since the previous page): call again without cursor to start from the first page", q.Cursor, len(entries))
+	}
+	res.Offset = offset
+	if w.Loc != nil && w.Loc != time.UTC {
+		res.Timezone = w.Loc.String()
+	}
+	res.page = pagePosition{query: query, offset: offset, startMs: w.Start.UnixMilli(), endMs: w.End.UnixMilli()}
 	max := svc.limits().MaxTimeline
-	for i := range entries {
+	for i := offset; i < len(entries); i++ {
 		if len(res.Entries) >= max {
 			res.Truncated = true
-			res.Omitted = len(entries) - max
+			res.Omitted = len(entries) - i
 			break
 		}
 		e := &entries[i]
@@ -325,6 +369,9 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 		v := TimelineIncident{IncidentView: incidentView(in, conn, w.Loc), BeganBeforeWindow: an.beforeWindow(in), ContinuesPastWindow: an.pastWindow(in)}
 		v.RootCause = string(an.diagnose(in).RootCause.Category)
 		v.Status = incidentStatus(in, an, w.Loc)
+		if in.Open {
+			v.OpenStatus = an.openStatus(w.Loc)
+		}
 		res.Incidents = append(res.Incidents, v)
 	}
 	res.Notes = append(res.Notes, an.res.Notes...)
@@ -352,11 +399,11 @@ func incidentStatus(in *correlate.Incident, an *analysis, loc *time.Location) st
 }
 
 // splitRoutine separates the records the default view lists — anomalies,
-// unknown records, IKE state changes, BGP session and route changes, every
-// record of a tunnel while it has an incident, and route updates on the
-// other tunnel meanwhile (failover) — from routine ones: unchanged IKE
-// state snapshots, rekey negotiation, route updates and the UPDATEs
-// carrying them.
+// unknown records, IKE state changes, BGP sessions falling and coming up,
+// route changes, every other record of a tunnel while it has an incident,
+// and route updates on the other tunnel meanwhile (failover) — from routine
+// ones: unchanged IKE state snapshots, rekey negotiation, route updates and
+// the UPDATEs carrying them, and the steps of a BGP session coming back.
 func splitRoutine(evs []vpnlog.Event, incidents []correlate.Incident) (listed, routine []vpnlog.Event) {
 	// during reports an incident running at ms on the record's own tunnel
 	// (every record there is part of its story) or on another one (only
@@ -384,17 +431,23 @@ func splitRoutine(evs []vpnlog.Event, incidents []correlate.Incident) (listed, r
 			changed = !seen || prev != st
 			state[e.TunnelIP] = st
 		}
-		isRoutine := false
+		isRoutine, chatter := false, false
 		switch e.Category {
 		case catalog.IKEStateReport:
 			isRoutine = !changed
 		case catalog.IKENegotiation, catalog.IKERekeyCollision, catalog.BGPUpdateReceived, catalog.RouteUpdated:
 			isRoutine = true
+		case catalog.BGPConnecting, catalog.BGPOpen, catalog.BGPEndOfRIB, catalog.BGPStateChange:
+			// The steps of a session coming back (Idle → Connect →
+			// OpenSent → OpenConfirm, OPENs, End-of-RIB) say nothing
+			// bgp.established and the session falling do not: counted,
+			// even during an incident.
+			isRoutine, chatter = true, true
 		}
 		if e.Anomaly {
 			isRoutine = false
 		}
-		if isRoutine {
+		if isRoutine && !chatter {
 			own, other := during(e)
 			failover := other && (e.Category == catalog.RouteUpdated || e.Category == catalog.BGPUpdateReceived)
 			isRoutine = !own && !failover

@@ -8,11 +8,11 @@ import (
 	"github.com/vpnlens/vpnlens/correlate"
 )
 
-// spanText renders a duration in days, hours, minutes and seconds
+// SpanText renders a duration in days, hours, minutes and seconds
 // ("31d", "165d22h38m13s", "2h"), the way the time arguments write spans.
-func spanText(d time.Duration) string {
+func SpanText(d time.Duration) string {
 	if d < 0 {
-		return "-" + spanText(-d)
+		return "-" + SpanText(-d)
 	}
 	d = d.Round(time.Second)
 	if d == 0 {

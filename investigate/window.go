@@ -91,7 +91,7 @@ type LongWindowHint func(max time.Duration) string
 
 // longWindowRecords is the hint of tools that read records (timeline, logs).
 func longWindowRecords(max time.Duration) string {
-	return fmt.Sprintf("narrow start/end to at most %s; for an overview of a longer period call summarize_vpn_health once per part of at most %s", spanText(max), spanText(max))
+	return fmt.Sprintf("narrow start/end to at most %s; for an overview of a longer period call summarize_vpn_health once per part of at most %s", SpanText(max), SpanText(max))
 }
 
 // WindowSpec is a window as a question states it: start and end in the
@@ -165,7 +165,7 @@ func (svc *Service) ResolveWindowFor(ctx context.Context, spec WindowSpec, vpns 
 	// where they are and how to count from the newest record instead.
 	if fromClock && !rng.last.IsZero() && w.Start.After(rng.last.Add(extentLag)) {
 		return Window{}, userErrorf("the window %s – %s starts %s after the newest record, so it holds no logs: %s, and \"now\" counts back from the clock (%s). %s",
-			timeView(w.Start, loc).withLocal(), timeView(w.End, loc).withLocal(), spanText(w.Start.Sub(rng.last)), rng.where(loc), timeView(svc.now(), loc).withLocal(), latestSuggestion(startS, endS))
+			timeView(w.Start, loc).withLocal(), timeView(w.End, loc).withLocal(), SpanText(w.Start.Sub(rng.last)), rng.where(loc), timeView(svc.now(), loc).withLocal(), latestSuggestion(startS, endS))
 	}
 	if !w.End.After(w.Start) {
 		msg := fmt.Sprintf("the window is empty: start %s is not before end %s", timeView(w.Start, loc).withLocal(), timeView(w.End, loc).withLocal())
@@ -183,7 +183,7 @@ func (svc *Service) ResolveWindowFor(ctx context.Context, spec WindowSpec, vpns 
 	}
 	if max := svc.limits().MaxWindow; max > 0 && w.End.Sub(w.Start) > max {
 		return Window{}, userErrorf("the window %s – %s is %s long, more than the maximum %s: %s",
-			correlate.FormatUTC(w.Start), correlate.FormatUTC(w.End), spanText(w.End.Sub(w.Start)), spanText(max), long(max))
+			correlate.FormatUTC(w.Start), correlate.FormatUTC(w.End), SpanText(w.End.Sub(w.Start)), SpanText(max), long(max))
 	}
 	return w, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/vpnlens/vpnlens/resources"
 	vpnserver "github.com/vpnlens/vpnlens/server"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 const (
@@ -67,6 +68,8 @@ func TestBadAddressesAreNotFound(t *testing.T) {
 		{"vpn://timeline/" + hq + "/20260612T201512Z", "vpn://timeline/{vpn_connection_id}/{start}/{end}"},
 		{"vpn://timeline/" + hq + "/20260612T203000Z/20260612T201512Z", "is not before its end"},
 		{"vpn://nope", "vpn://incidents"},
+		{"vpn://catalog/ike.nonsense", `the catalogue has no class "ike.nonsense"`},
+		{"vpn://timeline/" + hq + "/20260101T000000Z/20260612T203000Z", "more than the 31d one read may cover"},
 	}
 	for _, v := range []struct {
 		version string
@@ -111,7 +114,7 @@ func TestMissingIncidentListsNearbyAddresses(t *testing.T) {
 func TestIncidentReadsThroughHook(t *testing.T) {
 	c := servedClient(t, legacy)
 	for i := 0; i < 2; i++ {
-		var inc investigate.DiagnoseResult
+		var inc view.Diagnosis
 		if err := json.Unmarshal([]byte(read(t, c, hqDPD)), &inc); err != nil {
 			t.Fatal(err)
 		}
@@ -125,15 +128,15 @@ func TestIncidentReadsThroughHook(t *testing.T) {
 // read as the compact form they stand for.
 func TestTimelineAddressTakesRFC3339(t *testing.T) {
 	c := servedClient(t, legacy)
-	var compact, rfc investigate.TimelineResult
+	var compact, rfc view.Timeline
 	if err := json.Unmarshal([]byte(read(t, c, "vpn://timeline/"+hq+"/20260612T201512Z/20260612T203000Z")), &compact); err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal([]byte(read(t, c, "vpn://timeline/"+hq+"/2026-06-12T20:15:12Z/2026-06-12T20:30:00Z")), &rfc); err != nil {
 		t.Fatal(err)
 	}
-	if compact.Records == 0 || rfc.Records != compact.Records || rfc.Start != compact.Start || rfc.End != compact.End {
-		t.Errorf("RFC 3339 timeline %d records %v–%v, compact %d records %v–%v", rfc.Records, rfc.Start, rfc.End, compact.Records, compact.Start, compact.End)
+	if compact.Page.Total == 0 || rfc.Page != compact.Page || rfc.Start != compact.Start || rfc.End != compact.End {
+		t.Errorf("RFC 3339 timeline %+v %v–%v, compact %+v %v–%v", rfc.Page, rfc.Start, rfc.End, compact.Page, compact.Start, compact.End)
 	}
 	tpls, err := c.ListResourceTemplates(context.Background(), mcp.ListResourceTemplatesRequest{})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 // URIs and templates.
@@ -30,6 +31,8 @@ const (
 	CatalogURI       = "vpn://catalog"
 	TimelineTemplate = "vpn://timeline/{vpn_connection_id}/{start}/{end}"
 	IncidentTemplate = "vpn://incident/{incident_id}"
+	// CatalogEntryTemplate is one message class of the catalogue.
+	CatalogEntryTemplate = "vpn://catalog/{category}"
 )
 
 // Register adds resources, templates and prompts to s.
@@ -46,11 +49,18 @@ func Register(s *server.MCPServer, svc *investigate.Service) {
 			return jsonContents(r.Params.URI, res)
 		})
 	s.AddResource(mcp.NewResource(CatalogURI, "VPN log message catalogue",
-		mcp.WithResourceDescription("Every AWS Site-to-Site VPN log message class vpnlens knows: category id, meaning, acting side, causes, checks, gateway commands and references, as Markdown."),
+		mcp.WithResourceDescription("The index of every AWS Site-to-Site VPN log message class vpnlens knows: category id, layer, severity, acting side and title, as Markdown. Each class's full entry (meaning, causes, checks, gateway commands, references) is at vpn://catalog/{category}."),
 		mcp.WithMIMEType("text/markdown")),
 		func(ctx context.Context, r mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-			return []mcp.ResourceContents{mcp.TextResourceContents{URI: r.Params.URI, MIMEType: "text/markdown", Text: catalog.Markdown()}}, nil
+			return []mcp.ResourceContents{mcp.TextResourceContents{URI: r.Params.URI, MIMEType: "text/markdown", Text: catalog.IndexMarkdown()}}, nil
 		})
+	s.AddResourceTemplate(catalogEntryTemplate, func(ctx context.Context, r mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		md, ok := catalog.EntryMarkdown(catalog.Category(strings.TrimPrefix(r.Params.URI, catalogPrefix)))
+		if !ok {
+			return nil, addressErrorf("no catalogue entry at %s", r.Params.URI)
+		}
+		return []mcp.ResourceContents{mcp.TextResourceContents{URI: r.Params.URI, MIMEType: "text/markdown", Text: md}}, nil
+	})
 	s.AddResourceTemplate(timelineTemplate, func(ctx context.Context, r mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		t, err := a.timeline(ctx, r.Params.URI)
 		if err != nil {
@@ -60,17 +70,17 @@ func Register(s *server.MCPServer, svc *investigate.Service) {
 		if err != nil {
 			return nil, err
 		}
-		return jsonContents(r.Params.URI, res)
+		return jsonContents(r.Params.URI, view.TimelineOf(res))
 	})
 	s.AddResourceTemplate(incidentTemplate, func(ctx context.Context, r mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		if res, ok := a.diagnosed.take(r.Params.URI); ok {
-			return jsonContents(r.Params.URI, res)
+			return jsonContents(r.Params.URI, view.DiagnosisOf(res, ""))
 		}
 		res, err := a.diagnose(ctx, r.Params.URI)
 		if err != nil {
 			return nil, err
 		}
-		return jsonContents(r.Params.URI, res)
+		return jsonContents(r.Params.URI, view.DiagnosisOf(res, ""))
 	})
 	registerIncidents(s, svc)
 	registerPrompts(s, svc)
@@ -78,6 +88,9 @@ func Register(s *server.MCPServer, svc *investigate.Service) {
 }
 
 var (
+	catalogEntryTemplate = mcp.NewResourceTemplate(CatalogEntryTemplate, "VPN log message class",
+		mcp.WithTemplateDescription("One message class of the catalogue (ids in vpn://catalog, and the category field of every answer): meaning, acting side, causes, checks on the customer gateway, commands per gateway platform, the documented messages and references, as Markdown."),
+		mcp.WithTemplateMIMEType("text/markdown"))
 	timelineTemplate = mcp.NewResourceTemplate(TimelineTemplate, "VPN connection timeline",
 		mcp.WithTemplateDescription("The merged, classified timeline of a connection's four log streams between start and end, as get_vpn_timeline returns it. Write start and end in compact UTC form, e.g. "+compactExample+" (RFC 3339 such as 2026-06-12T20:15:12Z and \"latest-24h\" are read too)."),
 		mcp.WithTemplateMIMEType("application/json"))
@@ -154,6 +167,7 @@ func ServerOptions(svc *investigate.Service) []server.ServerOption {
 const (
 	timelinePrefix = "vpn://timeline/"
 	incidentPrefix = "vpn://incident/"
+	catalogPrefix  = "vpn://catalog/"
 	compactLayout  = "20060102T150405Z"
 	compactExample = "20260612T201512Z"
 	// checkTimeout bounds the hook's check of an address (an inventory
@@ -253,9 +267,15 @@ func (a *addresses) check(ctx context.Context, uri string) (string, error) {
 			return "", err
 		}
 		return uri, nil
+	case strings.HasPrefix(uri, catalogPrefix):
+		id := catalog.Category(strings.TrimPrefix(uri, catalogPrefix))
+		if _, ok := catalog.Lookup(id); !ok {
+			return "", addressErrorf("the catalogue has no class %q: read %s for the ids", string(id), CatalogURI)
+		}
+		return uri, nil
 	case strings.HasPrefix(uri, "vpn://"):
-		return "", addressErrorf("vpnlens has no such resource: its resources are %s, %s, %s, %s and %s",
-			ConnectionsURI, CatalogURI, IncidentsURI, TimelineTemplate, IncidentTemplate)
+		return "", addressErrorf("vpnlens has no such resource: its resources are %s, %s, %s, %s, %s and %s",
+			ConnectionsURI, CatalogURI, CatalogEntryTemplate, IncidentsURI, TimelineTemplate, IncidentTemplate)
 	}
 	return uri, nil
 }
@@ -288,6 +308,12 @@ func (a *addresses) timeline(ctx context.Context, uri string) (timelineAddress, 
 	}
 	if !startAt.IsZero() && !endAt.IsZero() && !endAt.After(startAt) {
 		return t, addressErrorf("the timeline's start %s is not before its end %s: swap them or widen the window", t.start, t.end)
+	}
+	// A window wider than any answer may read is the caller's mistake
+	// (invalid params), said with the limit, not a failure of the read.
+	if max := a.svc.Limits.OrDefault().MaxWindow; !startAt.IsZero() && !endAt.IsZero() && endAt.Sub(startAt) > max {
+		return t, addressErrorf("the timeline from %s to %s is %s long, more than the %s one read may cover: split it into windows of at most %s",
+			t.start, t.end, investigate.SpanText(endAt.Sub(startAt)), investigate.SpanText(max), investigate.SpanText(max))
 	}
 	t.canonical = timelinePrefix + escapeSegment(conn.ID) + "/" + escapeSegment(t.start) + "/" + escapeSegment(t.end)
 	return t, nil

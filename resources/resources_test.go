@@ -18,6 +18,7 @@ import (
 	"github.com/vpnlens/vpnlens/resources"
 	"github.com/vpnlens/vpnlens/source"
 	"github.com/vpnlens/vpnlens/tools"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 func demoClient(t *testing.T) *client.Client {
@@ -54,7 +55,7 @@ func TestResources(t *testing.T) {
 		t.Fatalf("resources: %v %+v", err, list)
 	}
 	tpls, err := c.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})
-	if err != nil || len(tpls.ResourceTemplates) != 2 {
+	if err != nil || len(tpls.ResourceTemplates) != 3 { // timeline, incident, catalogue entry
 		t.Fatalf("templates: %v %+v", err, tpls)
 	}
 	cat := read(t, c, resources.CatalogURI)
@@ -62,7 +63,11 @@ func TestResources(t *testing.T) {
 		if !strings.Contains(cat, id) {
 			t.Errorf("catalogue lacks %s", id)
 		}
+		if entry := read(t, c, "vpn://catalog/"+id); !strings.HasPrefix(entry, "# `"+id+"`") {
+			t.Errorf("vpn://catalog/%s: %.80s", id, entry)
+		}
 	}
+
 	var conns investigate.ListVPNConnectionsResult
 	if err := json.Unmarshal([]byte(read(t, c, resources.ConnectionsURI)), &conns); err != nil || len(conns.Connections) != 3 {
 		t.Fatalf("connections: %v %d", err, len(conns.Connections))
@@ -73,20 +78,20 @@ func TestResources(t *testing.T) {
 		t.Fatalf("timeline tool: %v %+v", err, res)
 	}
 	b, _ := json.Marshal(res.StructuredContent)
-	var viaTool investigate.TimelineResult
+	var viaTool view.Timeline
 	_ = json.Unmarshal(b, &viaTool)
-	var viaRes investigate.TimelineResult
+	var viaRes view.Timeline
 	if err := json.Unmarshal([]byte(read(t, c, viaTool.ResourceURI)), &viaRes); err != nil {
 		t.Fatal(err)
 	}
-	if viaRes.Records != viaTool.Records || len(viaRes.Entries) != len(viaTool.Entries) || viaRes.Records == 0 {
-		t.Errorf("resource timeline %d/%d differs from tool timeline %d/%d", viaRes.Records, len(viaRes.Entries), viaTool.Records, len(viaTool.Entries))
+	if viaRes.Page != viaTool.Page || len(viaRes.Entries) != len(viaTool.Entries) || viaRes.Page.Total == 0 {
+		t.Errorf("resource timeline %+v/%d differs from tool timeline %+v/%d", viaRes.Page, len(viaRes.Entries), viaTool.Page, len(viaTool.Entries))
 	}
 	if len(viaTool.Incidents) != 1 {
 		t.Fatalf("incidents in 09:30-10:30: %+v", viaTool.Incidents)
 	}
-	var inc investigate.DiagnoseResult
-	if err := json.Unmarshal([]byte(read(t, c, viaTool.Incidents[0].ResourceURI)), &inc); err != nil {
+	var inc view.Diagnosis
+	if err := json.Unmarshal([]byte(read(t, c, "vpn://incident/"+viaTool.Incidents[0].ID)), &inc); err != nil {
 		t.Fatal(err)
 	}
 	if inc.Incident.ID != viaTool.Incidents[0].ID || inc.RootCause.Category != "bgp.prefix_limit_exceeded" || inc.Impact.PrefixLimit != 100 {

@@ -8,9 +8,9 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/vpnlens/vpnlens/internal/mcptestutil"
-	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/server"
 	"github.com/vpnlens/vpnlens/tools"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 const hqVPN = "vpn-0a1b2c3d4e5f60718" // hq-datacenter; incident 10: tunnel 2 at 20:25
@@ -131,7 +131,7 @@ func TestArgCheckNamesEveryProblem(t *testing.T) {
 		`unknown argument "time" (did you mean "at"?)`,
 		`unknown argument "tz" (did you mean "timezone"?)`,
 		`argument "at" is required`,
-		"diagnose_tunnel_drop takes at (required), timezone, tunnel, vpn_connection_id, window_minutes",
+		"diagnose_tunnel_drop takes at (required), gateway, timezone, tunnel, vpn_connection_id, window_minutes",
 	} {
 		if !strings.Contains(text, w) {
 			t.Errorf("answer lacks %q:\n%s", w, text)
@@ -144,7 +144,7 @@ func TestArgCheckNamesEveryProblem(t *testing.T) {
 	text = resultText(res)
 	for _, w := range []string{
 		"4 problems with the arguments of fetch_vpn_logs",
-		`argument "limit" must be a whole number between 1 and 500, got the number 0.5`,
+		`argument "limit" must be a whole number between 1 and 50, got the number 0.5`,
 		`argument "anomalies_only" must be true or false, got the number 1`,
 		`argument "categories" must be a list of strings such as ["ike.psk_mismatch","bgp.hold_timer_expired"], but item 2 is the number 7`,
 		`argument "cursor" must be a string, got a list`,
@@ -181,28 +181,28 @@ func TestArgCheckArgumentsMustBeAnObject(t *testing.T) {
 // string for a list, null for an absent argument.
 func TestArgCheckLenientAsTheHandlers(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	asString, res := call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": "2", "at": "2026-06-12 20:29"})
+	asString, res := call[view.Diagnosis](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": "2", "at": "2026-06-12 20:29"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
-	asNumber, res := call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": 2, "at": "2026-06-12 20:29", "window_minutes": "90", "timezone": nil})
+	asNumber, res := call[view.Diagnosis](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": 2, "at": "2026-06-12 20:29", "window_minutes": "90", "timezone": nil})
 	if res.IsError {
 		t.Fatalf("tunnel 2 as a number: %s", resultText(res))
 	}
 	if asNumber.RootCause.Category != "ike.cgw_delete_ike_sa" || asNumber.RootCause.TunnelNumber != 2 || asNumber.RootCause.At != asString.RootCause.At || asNumber.Summary != asString.Summary {
 		t.Errorf("tunnel 2 as a number: root cause %+v, as a string %+v", asNumber.RootCause, asString.RootCause)
 	}
-	got, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", map[string]any{
+	got, res := call[view.Logs](t, c, "fetch_vpn_logs", map[string]any{
 		"vpn_connection_id": hqVPN, "tunnel": 2, "stream": "IKE", "start": "2026-06-12 20:00", "end": "2026-06-12 21:00",
 		"categories": "ike.psk_mismatch, ike.cgw_delete_ike_sa", "anomalies_only": "true", "limit": "5",
 	})
 	if res.IsError {
 		t.Fatalf("lenient fetch_vpn_logs: %s", resultText(res))
 	}
-	if got.Returned != 5 || got.TotalMatching < 100 {
-		t.Errorf("lenient fetch_vpn_logs: %d of %d records, want 5 of the 100+ PSK mismatches", got.Returned, got.TotalMatching)
+	if len(got.Records) != 5 || got.Page.Total < 100 {
+		t.Errorf("lenient fetch_vpn_logs: %d of %d records, want 5 of the 100+ PSK mismatches", len(got.Records), got.Page.Total)
 	}
-	if _, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": hqVPN, "start": "2026-06-12 20:00", "end": "2026-06-12 21:00", "collapse": "false", "anomalies_only": false}); res.IsError {
+	if _, res := call[view.Timeline](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": hqVPN, "start": "2026-06-12 20:00", "end": "2026-06-12 21:00", "collapse": "false", "anomalies_only": false}); res.IsError {
 		t.Errorf("lenient get_vpn_timeline: %s", resultText(res))
 	}
 }
@@ -213,16 +213,22 @@ func TestArgCheckValidCallsOfEveryTool(t *testing.T) {
 	c := mcpClient(t, deps)
 	fetch := map[string]any{"vpn_connection_id": hqVPN, "tunnel": "2", "stream": "both", "start": "2026-06-12 20:00", "end": "2026-06-12 21:00", "timezone": "UTC",
 		"categories": []any{"ike.psk_mismatch", "bgp.hold_timer_expired"}, "anomalies_only": true, "limit": 3}
-	first, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetch)
-	if res.IsError || first.NextCursor == "" {
+	first, res := call[view.Logs](t, c, "fetch_vpn_logs", fetch)
+	if res.IsError || first.Page.NextCursor == "" {
 		t.Fatalf("fetch_vpn_logs first page: %s", resultText(res))
 	}
-	fetch["cursor"] = first.NextCursor
+	fetch["cursor"] = first.Page.NextCursor
+	timeline := map[string]any{"vpn_connection_id": hqVPN, "tunnel": "1", "start": "2026-06-12 00:00", "end": "2026-06-12 22:00", "timezone": "UTC", "collapse": true, "anomalies_only": false}
+	tl, res := call[view.Timeline](t, c, "get_vpn_timeline", timeline)
+	if res.IsError || tl.Page.NextCursor == "" {
+		t.Fatalf("get_vpn_timeline first page: %s", resultText(res))
+	}
+	timeline["cursor"] = tl.Page.NextCursor
 	valid := map[string]map[string]any{
 		"list_vpn_connections": {"vpn_connection_id": hqVPN},
 		"get_tunnel_options":   {"vpn_connection_id": hqVPN, "tunnel": "203.0.113.20"},
-		"diagnose_tunnel_drop": {"vpn_connection_id": hqVPN, "tunnel": "2", "at": "22:29", "timezone": "Europe/Berlin", "window_minutes": 60},
-		"get_vpn_timeline":     {"vpn_connection_id": hqVPN, "tunnel": "1", "start": "2026-06-12 20:00", "end": "2026-06-12 22:00", "timezone": "UTC", "collapse": true, "anomalies_only": false},
+		"diagnose_tunnel_drop": {"vpn_connection_id": hqVPN, "tunnel": "2", "at": "22:29", "timezone": "Europe/Berlin", "window_minutes": 60, "gateway": "Juniper SRX"},
+		"get_vpn_timeline":     timeline,
 		"fetch_vpn_logs":       fetch,
 		"classify_vpn_message": {"message": "AWS-side peer sent a Hold Timer Expired notification to neighbor 169.254.10.1"},
 		"summarize_vpn_health": {"vpn_connection_id": hqVPN, "start": "2026-06-12 00:00", "end": "2026-06-13 00:00", "timezone": "UTC"},
@@ -252,15 +258,15 @@ func TestArgCheckValidCallsOfEveryTool(t *testing.T) {
 func TestServerChecksArgumentsWithTheToolsWording(t *testing.T) {
 	s := server.New(server.Config{Service: demoDeps(t), CallTimeout: -1})
 	c := mcptestutil.Client(t, s)
-	got, res := call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": 2, "at": "2026-06-12 20:29"})
+	got, res := call[view.Diagnosis](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": 2, "at": "2026-06-12 20:29"})
 	if res.IsError || got.RootCause.TunnelNumber != 2 {
 		t.Errorf("tunnel 2 as a number: %s", resultText(res))
 	}
-	_, res = call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel_number": "1", "at": "2026-06-12 20:29"})
+	_, res = call[view.Diagnosis](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel_number": "1", "at": "2026-06-12 20:29"})
 	if text := resultText(res); !res.IsError || !strings.Contains(text, `(did you mean "tunnel"?)`) {
 		t.Errorf("tunnel_number: got %v %s", res.IsError, text)
 	}
-	_, res = call[investigate.DiagnoseResult](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": "2", "at": "2026-06-12 20:29", "window_minutes": 100000})
+	_, res = call[view.Diagnosis](t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hqVPN, "tunnel": "2", "at": "2026-06-12 20:29", "window_minutes": 100000})
 	if text := resultText(res); !res.IsError || text != `argument "window_minutes" must be between 1 and 1440, got 100000` {
 		t.Errorf("window_minutes 100000: got %v %s", res.IsError, text)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 const (
@@ -20,7 +21,7 @@ const (
 
 // diagnoseScenario asks diagnose_tunnel_drop the question of a scenario's
 // expected.json through MCP.
-func diagnoseScenario(t *testing.T, name string) (investigate.DiagnoseResult, string) {
+func diagnoseScenario(t *testing.T, name string) (view.Diagnosis, string) {
 	t.Helper()
 	dir := filepath.Join(scenariosDir, name)
 	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
@@ -35,32 +36,47 @@ func diagnoseScenario(t *testing.T, name string) (investigate.DiagnoseResult, st
 	return diagnoseVia(t, deps, exp.question())
 }
 
-func diagnoseVia(t *testing.T, deps *investigate.Service, args map[string]any) (investigate.DiagnoseResult, string) {
+// withAllGateways asks for every gateway platform's commands too.
+func withAllGateways(args map[string]any) map[string]any {
+	out := map[string]any{"gateway": "all"}
+	for k, v := range args {
+		out[k] = v
+	}
+	return out
+}
+
+func diagnoseVia(t *testing.T, deps *investigate.Service, args map[string]any) (view.Diagnosis, string) {
 	t.Helper()
-	got, res := call[investigate.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop", args)
+	got, res := call[view.Diagnosis](t, mcpClient(t, deps), "diagnose_tunnel_drop", withAllGateways(args))
 	if res.IsError {
 		t.Fatalf("%v: %s", args, resultText(res))
 	}
 	return got, resultText(res)
 }
 
-// adviceText is every action and gateway hint of a diagnosis, one a line.
-func adviceText(r investigate.DiagnoseResult) string {
+// adviceText is every action and gateway command of a diagnosis, one a
+// line.
+func adviceText(r view.Diagnosis) string {
 	var b strings.Builder
-	for _, a := range r.RecommendedActions {
-		b.WriteString(a + "\n")
-	}
-	for _, h := range r.GatewayHints {
-		b.WriteString(h.Vendor + ": " + h.Hint + "\n")
+	for _, a := range r.Actions {
+		for _, s := range a.Steps {
+			b.WriteString(s + "\n")
+		}
+		for _, c := range a.GatewayCommands {
+			b.WriteString(c + "\n")
+		}
 	}
 	return b.String()
 }
 
-func hintOf(r investigate.DiagnoseResult, vendor string) string {
+// hintOf is the commands of one gateway platform in a diagnosis.
+func hintOf(r view.Diagnosis, vendor string) string {
 	var out []string
-	for _, h := range r.GatewayHints {
-		if h.Vendor == vendor {
-			out = append(out, h.Hint)
+	for _, a := range r.Actions {
+		for _, c := range a.GatewayCommands {
+			if h, ok := strings.CutPrefix(c, vendor+": "); ok {
+				out = append(out, h)
+			}
 		}
 	}
 	return strings.Join(out, "\n")
@@ -179,38 +195,33 @@ func TestDiagnoseAdviceSkipsSettingsInPlace(t *testing.T) {
 // the text groups them under the cause.
 func TestDiagnoseAdviceLabelledPerCause(t *testing.T) {
 	got, text := diagnoseVia(t, demoDeps(t), map[string]any{"vpn_connection_id": adviceBranch, "tunnel": "1", "at": "18:05"})
-	root := "For ike.dpd_timeout (root cause): "
-	stays := "For ike.phase1_timeout (keeps it down): "
 	seen := map[string]bool{}
-	var nRoot, nStays int
-	for _, a := range got.RecommendedActions {
-		body, ok := strings.CutPrefix(a, root)
-		if ok {
-			nRoot++
-		} else if body, ok = strings.CutPrefix(a, stays); ok {
-			nStays++
-		} else {
-			t.Errorf("action without its cause: %q", a)
-		}
-		if seen[body] {
-			t.Errorf("action repeated: %q", body)
-		}
-		seen[body] = true
-	}
-	if nRoot == 0 || nStays == 0 {
-		t.Errorf("actions for the root cause %d, for what keeps it down %d", nRoot, nStays)
-	}
+	steps := map[string]int{}
 	hints := map[string]bool{}
 	forCause := map[string]int{}
-	for _, h := range got.GatewayHints {
-		if h.ForCause != "ike.dpd_timeout" && h.ForCause != "ike.phase1_timeout" {
-			t.Errorf("hint without its cause: %+v", h)
+	for _, a := range got.Actions {
+		switch {
+		case a.Cause == "ike.dpd_timeout" && a.Role == "root cause", a.Cause == "ike.phase1_timeout" && a.Role == "keeps it down":
+		default:
+			t.Errorf("advice for an unexpected cause: %s (%s)", a.Cause, a.Role)
 		}
-		forCause[h.ForCause]++
-		if hints[h.Vendor+h.Hint] {
-			t.Errorf("hint repeated: %+v", h)
+		for _, s := range a.Steps {
+			if seen[s] {
+				t.Errorf("action repeated: %q", s)
+			}
+			seen[s] = true
+			steps[a.Cause]++
 		}
-		hints[h.Vendor+h.Hint] = true
+		for _, h := range a.GatewayCommands {
+			if hints[h] {
+				t.Errorf("hint repeated: %q", h)
+			}
+			hints[h] = true
+			forCause[a.Cause]++
+		}
+	}
+	if steps["ike.dpd_timeout"] == 0 || steps["ike.phase1_timeout"] == 0 {
+		t.Errorf("actions for the root cause %d, for what keeps it down %d", steps["ike.dpd_timeout"], steps["ike.phase1_timeout"])
 	}
 	if forCause["ike.dpd_timeout"] == 0 || forCause["ike.phase1_timeout"] == 0 {
 		t.Errorf("hints per cause: %v", forCause)
@@ -278,7 +289,7 @@ func TestDiagnoseTextRepeatsNotesAndLocalTimes(t *testing.T) {
 		}
 	})
 	t.Run("nearby incidents named by their diagnosis", func(t *testing.T) {
-		_, res := call[investigate.DiagnoseResult](t, mcpClient(t, demoDeps(t)), "diagnose_tunnel_drop",
+		_, res := call[view.Diagnosis](t, mcpClient(t, demoDeps(t)), "diagnose_tunnel_drop",
 			map[string]any{"vpn_connection_id": adviceHQ, "tunnel": "2", "at": "20:29", "timezone": "Europe/Berlin"})
 		if !res.IsError {
 			t.Fatal("want no incident at 20:29 Berlin (18:29 UTC)")

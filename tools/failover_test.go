@@ -11,6 +11,7 @@ import (
 
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 // ikeLine is one IKE record in AWS's json format.
@@ -63,7 +64,7 @@ func TestDiagnoseFailoverEvidence(t *testing.T) {
 				t.Fatal(err)
 			}
 			deps := &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quiet, Now: func() time.Time { return drop.Add(24 * time.Hour) }}
-			got, res := call[investigate.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop",
+			got, res := call[view.Diagnosis](t, mcpClient(t, deps), "diagnose_tunnel_drop",
 				map[string]any{"vpn_connection_id": vpn, "tunnel": down, "at": drop.Add(5 * time.Minute).Format(time.RFC3339)})
 			if res.IsError {
 				t.Fatalf("isError: %s", resultText(res))
@@ -91,7 +92,7 @@ func TestDiagnoseSharedCauseFollowsTheLayer(t *testing.T) {
 			if !strings.Contains(got.SharedCause, want.has) || strings.Contains(got.SharedCause, want.hasNot) {
 				t.Errorf("shared cause %q: want it to name %q, not %q", got.SharedCause, want.has, want.hasNot)
 			}
-			steps := strings.Join(got.NextSteps, "\n")
+			steps := strings.Join(got.Next, "\n")
 			if !strings.Contains(steps, want.has) || strings.Contains(steps, want.hasNot) {
 				t.Errorf("next steps %q: want them to name %q, not %q", steps, want.has, want.hasNot)
 			}

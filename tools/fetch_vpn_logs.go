@@ -8,18 +8,19 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/investigate"
+	"github.com/vpnlens/vpnlens/view"
 	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // FetchVPNLogs declares fetch_vpn_logs.
-func FetchVPNLogs(svc *investigate.Service) Def[investigate.FetchLogsResult] {
+func FetchVPNLogs(svc *investigate.Service) Def[view.Logs] {
 	lim := svc.Limits.OrDefault()
 	max := lim.MaxRecords
 	cats := make([]string, 0, len(catalog.AllCategories))
 	for _, c := range catalog.AllCategories {
 		cats = append(cats, string(c))
 	}
-	return Def[investigate.FetchLogsResult]{
+	return Def[view.Logs]{
 		Tool: mcp.NewTool("fetch_vpn_logs",
 			append(readOnly("Fetch VPN log records"),
 				mcp.WithDescription(fmt.Sprintf("Raw log records of one VPN connection as classified events (time, tunnel, stream, category, extracted fields, the record verbatim), filtered by tunnel, stream, window, categories or anomalies only. Pages of at most %d records: when truncated, call again with next_cursor. Prefer diagnose_tunnel_drop or get_vpn_timeline for questions; use this for the exact records.", max)),
@@ -33,10 +34,9 @@ func FetchVPNLogs(svc *investigate.Service) Def[investigate.FetchLogsResult] {
 				mcp.WithBoolean("anomalies_only", mcp.Description("Only records that mark trouble (default false).")),
 				mcp.WithInteger("limit", mcp.Min(1), mcp.Max(float64(max)), mcp.Description(fmt.Sprintf("Records per page (default %d, at most %d).", lim.DefaultRecords, max))),
 				mcp.WithString("cursor", mcp.Description("next_cursor from the previous page. Keep every other argument as it was (only limit may change): a cursor is refused with other arguments.")),
-				mcp.WithOutputSchema[investigate.FetchLogsResult](),
+				mcp.WithOutputSchema[view.Logs](),
 			)...),
-		Handle: func(ctx context.Context, r *Request) (investigate.FetchLogsResult, error) {
-			var res investigate.FetchLogsResult
+		Handle: func(ctx context.Context, r *Request) (view.Logs, error) {
 			conn := r.connection(ctx, svc)
 			tun := r.tunnel(conn)
 			loc := r.zone()
@@ -54,9 +54,13 @@ func FetchVPNLogs(svc *investigate.Service) Def[investigate.FetchLogsResult] {
 			}
 			q.Window = r.window(ctx, svc, conn, loc)
 			if !r.ok() {
-				return res, r.err()
+				return view.Logs{}, r.err()
 			}
-			return svc.FetchLogs(ctx, q)
+			res, err := svc.FetchLogs(ctx, q)
+			if err != nil {
+				return view.Logs{}, err
+			}
+			return view.LogsOf(res, r.given("limit")), nil
 		},
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 const cursorVPN = "vpn-0a1b2c3d4e5f60718"
@@ -23,15 +23,15 @@ func fetchArgs(extra map[string]any) map[string]any {
 // A cursor continues the query that made it, and only that one.
 func TestFetchCursorIsBoundToItsQuery(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	first, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(nil))
-	if res.IsError || !first.Truncated || first.NextCursor == "" {
+	first, res := call[view.Logs](t, c, "fetch_vpn_logs", fetchArgs(nil))
+	if res.IsError || first.Page.NextCursor == "" {
 		t.Fatalf("first page: %s", resultText(res))
 	}
 	// The same arguments (the page size may change) continue where the
 	// first page stopped.
-	all, _ := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"limit": 10}))
-	next, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": first.NextCursor, "limit": 3}))
-	if res.IsError || next.Returned != 3 || next.Events[0].Raw != all.Events[5].Raw || next.Events[2].Raw != all.Events[7].Raw {
+	all, _ := call[view.Logs](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"limit": 10}))
+	next, res := call[view.Logs](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": first.Page.NextCursor, "limit": 3}))
+	if res.IsError || len(next.Records) != 3 || next.Records[0].Raw != all.Records[5].Raw || next.Records[2].Raw != all.Records[7].Raw {
 		t.Fatalf("second page does not continue the first: %s", resultText(res))
 	}
 	// The reviewer's case: a tunnel-2 cursor reused for tunnel 1.
@@ -43,15 +43,15 @@ func TestFetchCursorIsBoundToItsQuery(t *testing.T) {
 		"anomalies only":   {"anomalies_only": true},
 		"other vpn":        {"vpn_connection_id": "vpn-0f9e8d7c6b5a40312"},
 	} {
-		args["cursor"] = first.NextCursor
-		_, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(args))
+		args["cursor"] = first.Page.NextCursor
+		_, res := call[view.Logs](t, c, "fetch_vpn_logs", fetchArgs(args))
 		if !res.IsError || !strings.Contains(resultText(res), "call again without cursor") {
 			t.Errorf("%s: a cursor of another query must be refused: %s", name, resultText(res))
 		}
 	}
 	// Cursors this tool never returned, including the old offsets.
-	for _, cur := range []string{"o5", "o99999", "zzz", first.NextCursor[:len(first.NextCursor)-2]} {
-		_, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": cur}))
+	for _, cur := range []string{"o5", "o99999", "zzz", first.Page.NextCursor[:len(first.Page.NextCursor)-2]} {
+		_, res := call[view.Logs](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": cur}))
 		if !res.IsError || !strings.Contains(resultText(res), "call again without cursor") {
 			t.Errorf("cursor %q must be refused: %s", cur, resultText(res))
 		}
@@ -80,8 +80,8 @@ func TestFetchCursorPastTheEnd(t *testing.T) {
 	deps := demoDeps(t)
 	deps.Logs = &shrinkingLogs{LogSource: deps.Logs}
 	c := mcpClient(t, deps)
-	first, _ := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(nil))
-	_, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": first.NextCursor}))
+	first, _ := call[view.Logs](t, c, "fetch_vpn_logs", fetchArgs(nil))
+	_, res := call[view.Logs](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"cursor": first.Page.NextCursor}))
 	if !res.IsError || !strings.Contains(resultText(res), "past the last of the 3 matching records") || !strings.Contains(resultText(res), "without cursor") {
 		t.Errorf("a cursor past the end must be refused: %s", resultText(res))
 	}
@@ -108,8 +108,8 @@ func TestFetchCursorKeepsTheWindow(t *testing.T) {
 	deps := demoDeps(t)
 	deps.Logs = &growingLogs{LogSource: deps.Logs}
 	c := mcpClient(t, deps)
-	first, _ := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"start": "latest-2h"}))
-	next, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"start": "latest-2h", "cursor": first.NextCursor}))
+	first, _ := call[view.Logs](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"start": "latest-2h"}))
+	next, res := call[view.Logs](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"start": "latest-2h", "cursor": first.Page.NextCursor}))
 	if res.IsError || next.Start != first.Start || next.End != first.End {
 		t.Errorf("window moved: %v–%v then %v–%v %s", first.Start, first.End, next.Start, next.End, resultText(res))
 	}
@@ -121,14 +121,14 @@ func TestFetchTextLocalTimesAndNotes(t *testing.T) {
 	deps := demoDeps(t)
 	deps.Logs = notingLogs{deps.Logs}
 	c := mcpClient(t, deps)
-	r, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"timezone": "Europe/Berlin", "limit": 2}))
+	r, res := call[view.Logs](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"timezone": "Europe/Berlin", "limit": 2}))
 	text := resultText(res)
-	if r.Returned != 2 || r.Events[0].AtLocal == "" {
+	if len(r.Records) != 2 || r.Records[0].AtLocal == "" {
 		t.Fatalf("no local times: %s", text)
 	}
 	for _, want := range []string{
-		r.Start.UTC + " (" + r.Start.Local + ")",
-		r.Events[0].At + " (" + r.Events[0].AtLocal + ")",
+		r.Start + " (2026-06",
+		r.Records[0].At + " (" + r.Records[0].AtLocal + ")",
 		"CEST",
 		"served from a test cache",
 		"7 record(s) in the logs read could not be decoded",
@@ -137,7 +137,7 @@ func TestFetchTextLocalTimesAndNotes(t *testing.T) {
 			t.Errorf("text lacks %q:\n%s", want, text)
 		}
 	}
-	_, res = call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"limit": 2}))
+	_, res = call[view.Logs](t, c, "fetch_vpn_logs", fetchArgs(map[string]any{"limit": 2}))
 	if strings.Contains(resultText(res), "CEST") {
 		t.Errorf("local times without a timezone:\n%s", resultText(res))
 	}

@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vpnlens/vpnlens/investigate"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 // Route impact counts routes, not records: the demo's AS-path loop denies
 // three prefixes, each logged again at every update, and the gateway
 // withdrawing them afterwards is the fix, not lost routes.
 func TestDiagnoseImpactCountsRoutesOnce(t *testing.T) {
-	got, res := call[investigate.DiagnoseResult](t, mcpClient(t, demoDeps(t)), "diagnose_tunnel_drop",
+	got, res := call[view.Diagnosis](t, mcpClient(t, demoDeps(t)), "diagnose_tunnel_drop",
 		map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "1", "at": "2026-06-12T14:10:00Z"})
 	if res.IsError {
 		t.Fatalf("isError: %s", resultText(res))
@@ -21,18 +21,18 @@ func TestDiagnoseImpactCountsRoutesOnce(t *testing.T) {
 		t.Fatalf("root cause %s, want route.denied.as_path_loop", got.RootCause.Category)
 	}
 	im := got.Impact
-	if im.RoutesDenied != 3 || len(im.DeniedRoutes) != 3 {
-		t.Errorf("routes denied %d %v, want the 3 distinct prefixes", im.RoutesDenied, im.DeniedRoutes)
+	if im.RoutesDenied != 3 || len(im.Denied) != 3 {
+		t.Errorf("routes denied %d %v, want the 3 distinct prefixes", im.RoutesDenied, im.Denied)
 	}
 	seen := map[string]bool{}
-	for _, r := range im.DeniedRoutes {
+	for _, r := range im.Denied {
 		if seen[r] {
 			t.Errorf("denied route %s listed twice", r)
 		}
 		seen[r] = true
 	}
 	if im.RoutesWithdrawn != 0 {
-		t.Errorf("routes withdrawn %d %v: the gateway taking back the denied prefixes is the fix, not lost routes", im.RoutesWithdrawn, im.WithdrawnPrefixes)
+		t.Errorf("routes withdrawn %d %v: the gateway taking back the denied prefixes is the fix, not lost routes", im.RoutesWithdrawn, im.Withdrawn)
 	}
 }
 
@@ -41,7 +41,7 @@ func TestDiagnoseImpactCountsRoutesOnce(t *testing.T) {
 // the tunnel actually went down.
 func TestDiagnoseFailedRekeyExplainsWhenTheTunnelWentDown(t *testing.T) {
 	deps, _ := scenarioDeps(t, filepath.Join(scenariosDir, "los-angeles-evening-phase2-ikev1"))
-	got, res := call[investigate.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop",
+	got, res := call[view.Diagnosis](t, mcpClient(t, deps), "diagnose_tunnel_drop",
 		map[string]any{"vpn_connection_id": "vpn-024a4f097fc4c77e1", "tunnel": "2", "at": "2026-08-20T05:50:00Z"})
 	if res.IsError {
 		t.Fatalf("isError: %s", resultText(res))
@@ -58,7 +58,7 @@ func TestDiagnoseFailedRekeyExplainsWhenTheTunnelWentDown(t *testing.T) {
 // inside address: the answer names the wrong address and the right one.
 func TestDiagnoseWrongBGPNeighbourAddress(t *testing.T) {
 	deps, _ := scenarioDeps(t, filepath.Join(scenariosDir, "bgp-cease-6-5-sent"))
-	got, res := call[investigate.DiagnoseResult](t, mcpClient(t, deps), "diagnose_tunnel_drop",
+	got, res := call[view.Diagnosis](t, mcpClient(t, deps), "diagnose_tunnel_drop",
 		map[string]any{"vpn_connection_id": "vpn-0641b13745ca239ac", "tunnel": "203.0.113.76", "at": "2026-07-23T11:40:00Z"})
 	if res.IsError {
 		t.Fatalf("isError: %s", resultText(res))

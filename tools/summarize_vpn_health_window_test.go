@@ -11,6 +11,7 @@ import (
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 // Demo facts these tests lean on (testdata/demo/README.md): hq-datacenter
@@ -129,7 +130,7 @@ func TestLongWindowMessagePerTool(t *testing.T) {
 	if strings.Contains(msg, "hourly anomaly counts") {
 		t.Errorf("the demo source cannot count anomalies, yet the error says so: %s", msg)
 	}
-	_, res = call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "latest-40d"})
+	_, res = call[view.Timeline](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "latest-40d"})
 	if msg := resultText(res); !res.IsError || !strings.Contains(msg, "narrow start/end to at most 31d") || !strings.Contains(msg, "call summarize_vpn_health once per part") {
 		t.Errorf("get_vpn_timeline's long-window error: %s", msg)
 	}
@@ -179,12 +180,12 @@ func TestNowRelativeWindowSaysWhereLogsAre(t *testing.T) {
 		}
 	}
 	// The suggested form works.
-	got, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "latest-2h"})
-	if res.IsError || got.Records == 0 {
-		t.Errorf("latest-2h: %d records, %s", got.Records, resultText(res))
+	got, res := call[view.Timeline](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "latest-2h"})
+	if res.IsError || got.Page.Total == 0 {
+		t.Errorf("latest-2h: %d entries, %s", got.Page.Total, resultText(res))
 	}
 	// An inverted window without clock times still says where the logs are.
-	_, res = call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "2026-06-12 10:00", "end": "2026-06-12 09:00"})
+	_, res = call[view.Timeline](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": demoHQ, "start": "2026-06-12 10:00", "end": "2026-06-12 09:00"})
 	if msg := resultText(res); !res.IsError || !strings.Contains(msg, "is not before end") || !strings.Contains(msg, "logs of "+demoHQ+" run from") {
 		t.Errorf("inverted window: %s", msg)
 	}

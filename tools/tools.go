@@ -19,12 +19,18 @@ import (
 	"github.com/vpnlens/vpnlens/source"
 )
 
+// Renderer is a tool's answer: its structured content, and the same facts
+// as text for clients and models that read text.
+type Renderer interface {
+	Text() string
+}
+
 // Def pairs a tool's declaration with its typed handler. The declaration's
 // input schema is the one statement of the arguments: the check before the
 // handler (argcheck.go) and the request getters (request.go) follow it.
 // Builder-style schemas keep the JSON Schema free of the ["null","array"]
 // unions some providers reject.
-type Def[R investigate.Renderer] struct {
+type Def[R Renderer] struct {
 	Tool   mcp.Tool
 	Handle func(ctx context.Context, r *Request) (R, error)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vpnlens/vpnlens/investigate"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 func TestListVPNConnections(t *testing.T) {
@@ -66,28 +67,30 @@ func TestGetTunnelOptions(t *testing.T) {
 
 func TestFetchVPNLogsPaging(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	args := map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "2", "categories": []any{"ike.psk_mismatch"}, "limit": 100}
-	page1, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", args)
+	args := map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "2", "categories": []any{"ike.psk_mismatch"}, "limit": 50}
+	page1, res := call[view.Logs](t, c, "fetch_vpn_logs", args)
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
-	if page1.TotalMatching != 223 || page1.Returned != 100 || !page1.Truncated || page1.NextCursor == "" {
-		t.Fatalf("page 1: total %d returned %d truncated %v cursor %q", page1.TotalMatching, page1.Returned, page1.Truncated, page1.NextCursor)
+	// A page holds what the limit asks for, or less when the records would
+	// not fit the largest answer.
+	if page1.Page.Total != 223 || len(page1.Records) < 20 || len(page1.Records) > 50 || page1.Page.NextCursor == "" {
+		t.Fatalf("page 1: total %d returned %d cursor %q", page1.Page.Total, len(page1.Records), page1.Page.NextCursor)
 	}
 	seen := map[string]bool{}
-	all := append([]investigate.EventView{}, page1.Events...)
-	cursor := page1.NextCursor
+	all := append([]view.Record{}, page1.Records...)
+	cursor := page1.Page.NextCursor
 	for cursor != "" {
 		args["cursor"] = cursor
-		p, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", args)
+		p, res := call[view.Logs](t, c, "fetch_vpn_logs", args)
 		if res.IsError {
 			t.Fatal(resultText(res))
 		}
-		all = append(all, p.Events...)
-		cursor = p.NextCursor
+		all = append(all, p.Records...)
+		cursor = p.Page.NextCursor
 	}
 	for _, e := range all {
-		if e.Category != "ike.psk_mismatch" || e.Tunnel != "203.0.113.20" || e.Stream != "IKE" {
+		if e.Category != "ike.psk_mismatch" || e.Tunnel != 2 || !strings.Contains(e.Raw, "ike_phase1_state") {
 			t.Fatalf("unexpected record %+v", e)
 		}
 		if seen[e.Raw+e.At] {
@@ -99,15 +102,15 @@ func TestFetchVPNLogsPaging(t *testing.T) {
 		t.Errorf("paged through %d records, want 223", len(all))
 	}
 	// Anomalies-only on BGP of tunnel 1 during the AS-path loop.
-	got, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "203.0.113.10", "stream": "bgp", "anomalies_only": true, "start": "2026-06-12 14:00", "end": "2026-06-12 14:30"})
+	got, res := call[view.Logs](t, c, "fetch_vpn_logs", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "203.0.113.10", "stream": "bgp", "anomalies_only": true, "start": "2026-06-12 14:00", "end": "2026-06-12 14:30"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
-	if got.TotalMatching == 0 {
+	if got.Page.Total == 0 {
 		t.Fatal("no anomalies in the AS-path loop window")
 	}
-	for _, e := range got.Events {
-		if !e.Anomaly || e.Category != "route.denied.as_path_loop" || e.Route == nil || !strings.Contains(e.Route.ASPath, "64512") {
+	for _, e := range got.Records {
+		if !e.Trouble || e.Category != "route.denied.as_path_loop" || !strings.Contains(e.Raw, `"asPath":"65010 64512"`) {
 			t.Errorf("unexpected %+v", e)
 		}
 	}
@@ -118,20 +121,20 @@ func TestFetchVPNLogsPaging(t *testing.T) {
 		{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 14:00", "end": "2026-06-12 13:00"},
 		{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2025-01-01 00:00", "end": "2026-06-12 13:00"},
 	} {
-		if _, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", bad); !res.IsError {
+		if _, res := call[view.Logs](t, c, "fetch_vpn_logs", bad); !res.IsError {
 			t.Errorf("%v: want isError", bad)
 		}
 	}
 	// An empty window says where the logs are.
-	empty, res := call[investigate.FetchLogsResult](t, c, "fetch_vpn_logs", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-01 00:00", "end": "2026-06-02 00:00"})
-	if res.IsError || empty.TotalMatching != 0 || !strings.Contains(strings.Join(empty.Hints, " "), "exist from 2026-06-12") {
+	empty, res := call[view.Logs](t, c, "fetch_vpn_logs", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-01 00:00", "end": "2026-06-02 00:00"})
+	if res.IsError || empty.Page.Total != 0 || !strings.Contains(strings.Join(empty.Notes, " "), "exist from 2026-06-12") {
 		t.Errorf("empty window: %+v", empty)
 	}
 }
 
 func TestGetVPNTimeline(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 20:00", "end": "2026-06-12 22:00"})
+	got, res := call[view.Timeline](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 20:00", "end": "2026-06-12 22:00"})
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
@@ -152,7 +155,7 @@ func TestGetVPNTimeline(t *testing.T) {
 		if e.Category == "ike.psk_mismatch" {
 			psk += e.Count
 			pskEntries++
-			if e.IncidentID != got.Incidents[0].ID {
+			if e.Incident != got.Incidents[0].Number {
 				t.Errorf("psk entry not marked with the incident: %+v", e)
 			}
 		}
@@ -160,12 +163,22 @@ func TestGetVPNTimeline(t *testing.T) {
 	if psk != 223 || pskEntries > 3 {
 		t.Errorf("psk mismatches: %d records in %d entries, want 223 in ≤3", psk, pskEntries)
 	}
-	if got.Records <= len(got.Entries) {
-		t.Errorf("nothing collapsed: %d records, %d entries", got.Records, len(got.Entries))
+	if psk <= pskEntries {
+		t.Errorf("nothing collapsed: %d records, %d entries", psk, pskEntries)
 	}
-	full, _ := call[investigate.TimelineResult](t, c, "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 20:00", "end": "2026-06-12 22:00", "collapse": false})
-	if len(full.Entries) != min(full.Records, investigate.DefaultLimits.MaxTimeline) || full.Truncated != (full.Records > investigate.DefaultLimits.MaxTimeline) {
-		t.Errorf("uncollapsed: %d entries of %d records, truncated %v", len(full.Entries), full.Records, full.Truncated)
+	// Uncollapsed, every record is an entry, page after page.
+	full := allPages(t, c, map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12 20:00", "end": "2026-06-12 22:00", "collapse": false})
+	n := 0
+	for _, e := range full {
+		if e.Count > 1 {
+			t.Fatalf("collapsed entry with collapse=false: %+v", e)
+		}
+		if e.Category == "ike.psk_mismatch" {
+			n++
+		}
+	}
+	if n != 223 {
+		t.Errorf("uncollapsed: %d PSK mismatch entries, want 223", n)
 	}
 }
 
