@@ -6,26 +6,31 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 // ListVPNConnections declares list_vpn_connections.
-func ListVPNConnections(svc *investigate.Service) Def[investigate.ListVPNConnectionsResult] {
-	return Def[investigate.ListVPNConnectionsResult]{
+func ListVPNConnections(svc *investigate.Service) Def[view.Connections] {
+	return Def[view.Connections]{
 		Tool: mcp.NewTool("list_vpn_connections",
 			append(readOnly("List Site-to-Site VPN connections"),
 				mcp.WithDescription("List the AWS Site-to-Site VPN connections with their state, gateway, routing type and, per tunnel: number (1/2), outside IP, inside CIDR, EC2 telemetry (UP/DOWN, status message, accepted routes, last change) and IKE/BGP log settings. Call this first when you do not know the vpn_connection_id or tunnel numbers. Tunnels whose logging is disabled are flagged: nothing can be diagnosed there."),
 				mcp.WithString("vpn_connection_id", mcp.Description("Optional: only this connection.")),
-				mcp.WithOutputSchema[investigate.ListVPNConnectionsResult](),
+				mcp.WithOutputSchema[view.Connections](),
 			)...),
-		Handle: func(ctx context.Context, r *Request) (investigate.ListVPNConnectionsResult, error) {
+		Handle: func(ctx context.Context, r *Request) (view.Connections, error) {
 			var conn *source.Connection
 			if r.str("vpn_connection_id") != "" {
 				conn = r.connection(ctx, svc)
 			}
 			if !r.ok() {
-				return investigate.ListVPNConnectionsResult{}, r.err()
+				return view.Connections{}, r.err()
 			}
-			return svc.ListConnections(ctx, conn)
+			res, err := svc.ListConnections(ctx, conn)
+			if err != nil {
+				return view.Connections{}, err
+			}
+			return view.ConnectionsOf(res), nil
 		},
 	}
 }

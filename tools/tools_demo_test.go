@@ -10,14 +10,14 @@ import (
 
 func TestListVPNConnections(t *testing.T) {
 	c := mcpClient(t, demoDeps(t))
-	got, res := call[investigate.ListVPNConnectionsResult](t, c, "list_vpn_connections", nil)
+	got, res := call[view.Connections](t, c, "list_vpn_connections", nil)
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
 	if len(got.Connections) != 3 {
 		t.Fatalf("%d connections, want 3", len(got.Connections))
 	}
-	byID := map[string]investigate.ConnectionView{}
+	byID := map[string]view.Connection{}
 	for _, cv := range got.Connections {
 		byID[cv.ID] = cv
 	}
@@ -28,7 +28,7 @@ func TestListVPNConnections(t *testing.T) {
 		t.Errorf("hq tunnels = %+v", hq.Tunnels)
 	}
 	for _, tv := range hq.Tunnels {
-		if tv.Status != "UP" || tv.LoggingWarning != "" || !tv.IKELogEnabled || !tv.BGPLogEnabled {
+		if !strings.HasPrefix(tv.Status, "UP") || tv.EnableLogging != "" || tv.Logs != "IKE json, BGP json" {
 			t.Errorf("hq tunnel %d = %+v", tv.Number, tv)
 		}
 	}
@@ -36,10 +36,10 @@ func TestListVPNConnections(t *testing.T) {
 		t.Errorf("hq tunnel 2 telemetry paired wrongly: last change %s", hq.Tunnels[1].LastStatusChange)
 	}
 	dr := byID["vpn-0c0ffee00d15a5e77"]
-	if dr.Routing != "static" || !strings.Contains(dr.Tunnels[0].LoggingWarning, "modify-vpn-tunnel-options") {
+	if dr.Routing != "static" || dr.Tunnels[0].Logs != "off" || !strings.Contains(dr.Tunnels[0].EnableLogging, "modify-vpn-tunnel-options") {
 		t.Errorf("dr-site = %+v", dr)
 	}
-	if !strings.Contains(resultText(res), "logging disabled") {
+	if !strings.Contains(resultText(res), "logging off") || !strings.Contains(got.Summary, "Logging off") {
 		t.Errorf("text does not flag disabled logging:\n%s", resultText(res))
 	}
 }
