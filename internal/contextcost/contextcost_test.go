@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,10 +53,25 @@ var (
 	binErr  error
 )
 
-// vpnlensBinary builds the vpnlens command once per test run.
+// vpnlensBinary builds the vpnlens command once per test run. The build
+// runs in a child process, which go test's result cache does not watch, so
+// every Go file of the module is looked at here first: an edit anywhere
+// reruns the measurement instead of replaying a cached pass.
 func vpnlensBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
+		_ = filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if d.IsDir() && path != "../.." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
+				return filepath.SkipDir
+			}
+			if strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".md") {
+				_, _ = os.Stat(path)
+			}
+			return nil
+		})
 		dir, err := os.MkdirTemp("", "vpnlens-contextcost-")
 		if err != nil {
 			binErr = err
