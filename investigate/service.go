@@ -58,13 +58,6 @@ func (svc *Service) now() time.Time {
 	return time.Now()
 }
 
-func (svc *Service) logger() *slog.Logger {
-	if svc.Logger != nil {
-		return svc.Logger
-	}
-	return slog.Default()
-}
-
 // UserError is a mistake in a call (unknown VPN id, bad time, window too
 // large) or a condition the caller can act on (logging disabled, access
 // denied). It becomes an isError result whose text says how to fix the call;

@@ -35,19 +35,6 @@ type Def[R Renderer] struct {
 	Handle func(ctx context.Context, r *Request) (R, error)
 }
 
-// Call runs the tool on raw arguments as a client's call would, without
-// MCP: the schema check, then the handler. Every problem with the
-// arguments comes back as one *investigate.UserError.
-func (d Def[R]) Call(ctx context.Context, raw map[string]any) (R, error) {
-	spec := newArgSpec(d.Tool)
-	c := spec.check(raw)
-	if c.fatal {
-		var zero R
-		return zero, spec.problemsError(c.problems, c.unknown)
-	}
-	return d.Handle(ctx, newRequest(spec, c))
-}
-
 // ServerTool adapts a Def to mcp-go. The call's arguments are checked
 // against the tool's declared input schema first (argcheck.go); the
 // handler then reads the arguments the check let through and adds what it

@@ -158,5 +158,3 @@ func copyFile(t testing.TB, from, to string) {
 		t.Fatal(err)
 	}
 }
-
-func ms(t time.Time) int64 { return t.UnixMilli() }

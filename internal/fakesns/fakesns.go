@@ -120,13 +120,6 @@ func (s *Server) Fired(f *Fault) int {
 	return f.fired
 }
 
-// ClearFaults removes every injected fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
-
 // Messages returns the accepted messages in order.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()

@@ -66,9 +66,6 @@ func (s spanSet) missing(lo, hi int64) []span {
 	return out
 }
 
-// covers reports whether [lo, hi) is wholly inside the set.
-func (s spanSet) covers(lo, hi int64) bool { return len(s.missing(lo, hi)) == 0 }
-
 // layer is what is known of a stream at one level of detail: every record
 // (full) or only the anomalies (what a filtered fetch returned).
 type layer struct {

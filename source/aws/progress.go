@@ -38,15 +38,3 @@ func (p *progress) step(format string, a ...any) {
 	}
 	source.ReportProgress(p.ctx, p.done, p.total, fmt.Sprintf(format, a...))
 }
-
-// grow adds n foreseen steps (a query split in two).
-func (p *progress) grow(n int) {
-	if p == nil || !p.on {
-		return
-	}
-	p.mu.Lock()
-	if p.total > 0 {
-		p.total += n
-	}
-	p.mu.Unlock()
-}
