@@ -48,12 +48,24 @@ func Reanchor(s, anchor string) string {
 	return s
 }
 
+// WallClockAhead is how far after the newest record a bare wall-clock time
+// on the newest record's day may lie and still mean that day: the records
+// of the last minutes may not be delivered yet (CloudWatch delivers tunnel
+// logs in batches, minutes late, and reports a stream's newest record up
+// to an hour late). Later, it means the day before.
+const WallClockAhead = time.Hour
+
 // ParseTimeArg parses a time the way a person types it during an incident.
 // Times without a zone are in loc. "HH:MM[:SS]" means that time on the
 // calendar day (in loc) of latest — the most recent day that has logs — so
-// "20:25" finds yesterday evening's drop when that is the newest data. A
-// wall-clock time later than the newest record means the day before.
-// now is the reference for "now" and "now-<duration>".
+// "20:25" finds yesterday evening's drop when that is the newest data. It
+// stays on that day when it is up to WallClockAhead later than the newest
+// record: a question asked minutes after the newest record is about the
+// last minutes (whose records CloudWatch may not have delivered yet), not
+// about the day before. A time later still means the day before, the last
+// one on which that time has logs: the newest record may sit just past
+// midnight in the asker's zone, and "22:48" is then the evening that just
+// ended. now is the reference for "now" and "now-<duration>".
 func ParseTimeArg(s string, loc *time.Location, latest, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if loc == nil {
@@ -104,10 +116,7 @@ func ParseTimeArg(s string, loc *time.Location, latest, now time.Time) (time.Tim
 			}
 			day := latest.In(loc)
 			at := time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
-			// The newest record may already sit just past midnight in the
-			// asker's zone; a wall-clock time later than it then means the
-			// day before, the last one on which that time has logs.
-			if at.After(latest) {
+			if at.Sub(latest) > WallClockAhead {
 				at = at.AddDate(0, 0, -1)
 			}
 			return at.UTC(), nil

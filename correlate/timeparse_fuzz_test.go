@@ -10,7 +10,8 @@ import (
 // For every input: no panic, the same answer twice, a UTC result or an
 // error that says which forms are accepted. Relative times ("now-…",
 // "latest-…") never lie after their anchor, and a bare wall-clock time
-// lands on or before the newest record, at most two days back.
+// lands on the newest record's calendar day in the zone asked in, or the
+// day before when that would be more than WallClockAhead after it.
 func FuzzParseTimeArg(f *testing.F) {
 	for _, s := range []string{
 		"2026-06-12T20:25:00Z", "2026-06-12T20:25:00.123+02:00", "2026-06-12 20:25", "2026-06-12 20:25:55.5",
@@ -55,8 +56,13 @@ func FuzzParseTimeArg(f *testing.F) {
 				t.Fatalf("ParseTimeArg(%q) = %v, after the newest record %v", s, got, latest)
 			}
 		case isWallClock(strings.TrimSpace(s), loc):
-			if got.After(latest) || latest.Sub(got) > 48*time.Hour {
-				t.Fatalf("ParseTimeArg(%q) in %s = %v; want on the newest record's day or the day before (newest %v)", s, loc, got, latest)
+			gy, gm, gd := got.In(loc).Date()
+			ly, lm, ld := latest.In(loc).Date()
+			py, pm, pd := latest.In(loc).AddDate(0, 0, -1).Date()
+			sameDay := gy == ly && gm == lm && gd == ld
+			dayBefore := gy == py && gm == pm && gd == pd
+			if got.Sub(latest) > WallClockAhead || !(sameDay || dayBefore) || (dayBefore && got.AddDate(0, 0, 1).Sub(latest) <= WallClockAhead) {
+				t.Fatalf("ParseTimeArg(%q) in %s = %v; want on the newest record's day in that zone, or the day before when that is over %v after it (newest %v)", s, loc, got, WallClockAhead, latest)
 			}
 		}
 	})

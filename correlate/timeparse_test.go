@@ -11,6 +11,10 @@ func TestParseTimeArg(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tokyo, err := LoadZone("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
 	latest := time.Date(2026, 6, 12, 21, 40, 0, 0, time.UTC)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	cases := []struct {
@@ -26,8 +30,19 @@ func TestParseTimeArg(t *testing.T) {
 		{"20:25", time.UTC, "2026-06-12T20:25:00Z"},
 		{"22:25", berlin, "2026-06-12T20:25:00Z"},
 		{"01:30", berlin, "2026-06-11T23:30:00Z"}, // the latest day in Berlin is the 12th
-		{"23:50", berlin, "2026-06-11T21:50:00Z"}, // after the newest record (23:40 Berlin): the day before
-		{"21:41", time.UTC, "2026-06-11T21:41:00Z"},
+		// Up to an hour later than the newest record (23:40 Berlin): still
+		// its day, the most recent day that has logs (the last minutes may
+		// not be delivered yet); later, the day before.
+		{"23:50", berlin, "2026-06-12T21:50:00Z"},
+		{"21:41", time.UTC, "2026-06-12T21:41:00Z"},
+		{"22:40", time.UTC, "2026-06-12T22:40:00Z"},
+		{"22:41", time.UTC, "2026-06-11T22:41:00Z"},
+		{"23:59:59", time.UTC, "2026-06-11T23:59:59Z"},
+		// In Tokyo the newest record is 06:40 on the 13th: 07:00 is twenty
+		// minutes after it, but 22:48 on the 13th would be 16 hours after
+		// it, so it is the evening that just ended.
+		{"07:00", tokyo, "2026-06-12T22:00:00Z"},
+		{"22:48", tokyo, "2026-06-12T13:48:00Z"},
 		{"21:40", time.UTC, "2026-06-12T21:40:00Z"},
 		{"now", time.UTC, "2026-11-23T12:00:00Z"},
 		{"now-2h", time.UTC, "2026-11-23T10:00:00Z"},

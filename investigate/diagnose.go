@@ -380,7 +380,7 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 	}
 	in := correlate.IncidentAt(an.incidents, ip, at, lookback)
 	if in == nil {
-		return res, svc.noIncident(ctx, conn, tun, at, loc, lookback, an)
+		return res, svc.noIncident(ctx, conn, tun, at, loc, lookback, an, lateNote(at, an.newest(last), loc))
 	}
 	// The question may come long after the drop ("why is it still
 	// down?"): an incident that starts right where the read starts may have
@@ -412,6 +412,9 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 		an, in = wider, same
 	}
 	res = explain(an, in, conn, at, loc)
+	if n := lateNote(at, an.newest(last), loc); n != "" {
+		res.Notes = append(res.Notes, n)
+	}
 	if in.Open && at.Add(follow).Before(last) {
 		res.Notes = append(res.Notes, fmt.Sprintf("the incident was still open %s after the time asked about, where this diagnosis stopped reading; logs go on to %s: call get_vpn_timeline from %s to see how it ended",
 			follow, correlate.FormatUTC(last), correlate.FormatUTC(at.Add(follow))))
@@ -508,23 +511,66 @@ func nextSteps(conn *source.Connection, in *correlate.Incident, dg *correlate.Di
 	return steps
 }
 
+// newest is the newest record known: last (the connection's newest record
+// as its extents tell, which with CloudWatch may trail the real one), or
+// the newest record the analysis read, when that is later.
+func (a *analysis) newest(last time.Time) time.Time {
+	if n := len(a.all); n > 0 {
+		if t := time.UnixMilli(a.all[n-1].TimeMs); t.After(last) {
+			return t
+		}
+	}
+	return last
+}
+
+// lateNote says that the time asked about is later than the newest record
+// of the connection ("" when it is not): the records of the last minutes
+// may not be delivered yet, or the logs may have ended.
+func lateNote(at, last time.Time, loc *time.Location) string {
+	if last.IsZero() || !at.After(last) {
+		return ""
+	}
+	asked, newest := timeView(at, loc).pick(), timeView(last, loc).pick()
+	if gap := at.Sub(last); gap > extentLag {
+		return fmt.Sprintf("you asked about %s but the newest record is %s, %s earlier: more than CloudWatch's delivery delay (tunnel logs arrive in batches, minutes late), so the logs likely end there (an export, or logging switched off: list_vpn_connections shows the tunnels' logging)",
+			asked, newest, SpanText(gap))
+	}
+	return fmt.Sprintf("you asked about %s but the newest record is %s: CloudWatch delivers tunnel logs in batches, minutes late, so the last minutes may not be in yet", asked, newest)
+}
+
 // noIncident explains an empty answer: where the anomalies and logs are.
-func (svc *Service) noIncident(ctx context.Context, conn *source.Connection, tun *source.Tunnel, at time.Time, loc *time.Location, lookback time.Duration, an *analysis) error {
+// late is lateNote's remark on the time asked ("" when none).
+func (svc *Service) noIncident(ctx context.Context, conn *source.Connection, tun *source.Tunnel, at time.Time, loc *time.Location, lookback time.Duration, an *analysis, late string) error {
 	where := "either tunnel"
 	if tun != nil {
 		where = fmt.Sprintf("tunnel %d (%s)", tun.Number, tun.OutsideIP)
 	}
+	// The read's window may cut an incident (a read that starts inside an
+	// outage sees it begin with its first record in the window, labelled
+	// with that record's class): follow the incidents at its edges, so each
+	// is named by its real start and root cause, the time to pass as `at`.
+	if err := svc.settle(ctx, an); err != nil {
+		return err
+	}
 	var near []string
+	seen := map[string]bool{}
 	for i := range an.incidents {
 		in := &an.incidents[i]
 		if len(near) == 6 {
 			break
 		}
+		if seen[in.ID] {
+			continue
+		}
+		seen[in.ID] = true
 		// Labelled with the root cause a diagnosis of it names, so the
 		// list agrees with the answer the suggested call will give.
 		near = append(near, fmt.Sprintf("tunnel %d at %s (%s)", tunnelNumber(conn, in.TunnelIP), msView(in.StartMs, loc).pick(), an.diagnose(in).RootCause.Category))
 	}
 	msg := fmt.Sprintf("no incident on %s of %s between %s and %s", where, conn.ID, timeView(at.Add(-lookback), loc).pick(), timeView(at.Add(lookback/2), loc).pick())
+	if late != "" {
+		msg += "; " + late
+	}
 	if len(near) > 0 {
 		msg += "; incidents in the surrounding hours: " + strings.Join(near, "; ") + " — pass one of those times as `at`"
 	} else {

@@ -20,6 +20,7 @@ type HealthResult struct {
 	End         TimeView           `json:"end" jsonschema:"end of that window"`
 	Connections []ConnectionHealth `json:"connections"`
 	Hints       []string           `json:"hints,omitempty"`
+	Timezone    string             `json:"timezone,omitempty" jsonschema:"IANA zone of the local times"`
 }
 
 // ConnectionHealth is one connection's health over the window.
@@ -30,7 +31,24 @@ type ConnectionHealth struct {
 	BothTunnelsDown        []DownInterval `json:"both_tunnels_down,omitempty" jsonschema:"the intervals when every tunnel was down at once"`
 	BothTunnelsDownNote    string         `json:"both_tunnels_down_note,omitempty" jsonschema:"why both_tunnels_down_seconds could not be worked out, when it could not"`
 	Tunnels                []TunnelHealth `json:"tunnels"`
-	Incidents              []IncidentView `json:"incidents"`
+	Incidents              []HealthIncident `json:"incidents"`
+}
+
+// HealthIncident is an incident as a health summary lists it: when, how
+// it went and its root cause (vpn://incident/{id} has the diagnosis).
+type HealthIncident struct {
+	ID                   string    `json:"id"`
+	TunnelNumber         int       `json:"tunnel_number,omitempty"`
+	RootCause            string    `json:"root_cause,omitempty"`
+	Start                TimeView  `json:"start"`
+	End                  TimeView  `json:"end"`
+	DurationSeconds      int64     `json:"duration_seconds"`
+	Down                 bool      `json:"down" jsonschema:"the tunnel or its BGP session went down"`
+	DownAt               *TimeView `json:"down_at,omitempty"`
+	Recovered            bool      `json:"recovered"`
+	RecoveredAt          *TimeView `json:"recovered_at,omitempty"`
+	TimeToRecoverSeconds int64     `json:"time_to_recover_seconds,omitempty"`
+	Open                 bool      `json:"open" jsonschema:"still unresolved at the end of the logs"`
 }
 
 // DownInterval is a stretch of time within the window.
@@ -46,7 +64,10 @@ type TunnelHealth struct {
 	OutsideIP            string           `json:"outside_ip"`
 	Records              int              `json:"records"`
 	LoggingEnabled       bool             `json:"logging_enabled"`
-	UptimePercent        *float64         `json:"uptime_percent,omitempty" jsonschema:"share of the window the tunnel and its BGP session were up (from the records; absent on the counting path and when the tunnel logged nothing in the window)"`
+	UptimePercent        *float64         `json:"uptime_percent,omitempty" jsonschema:"share of the covered time (covered_from to covered_to: the part of the window the tunnel's logs cover) the tunnel and its BGP session were up (from the records; absent on the counting path and when the tunnel logged nothing in the window)"`
+	CoveredFrom          *TimeView        `json:"covered_from,omitempty" jsonschema:"start of the part of the window the tunnel's logs cover: its first record, or the window start when the logs began before it"`
+	CoveredTo            *TimeView        `json:"covered_to,omitempty" jsonschema:"end of that part: the tunnel's last record, or the window end when the logs go on after it"`
+	CoveredSeconds       int64            `json:"covered_seconds,omitempty" jsonschema:"covered_to minus covered_from: the time uptime_percent and rekey_noise_per_hour are over; less than the window when the logs begin or end inside it"`
 	DowntimeSeconds      int64            `json:"downtime_seconds,omitempty"`
 	Flaps                int              `json:"flaps" jsonschema:"times it went down"`
 	LongestOutageSec     int64            `json:"longest_outage_seconds,omitempty"`
@@ -61,7 +82,7 @@ type TunnelHealth struct {
 	PrefixLimit          int64            `json:"prefix_limit,omitempty"`
 	PrefixTrend          string           `json:"prefix_trend,omitempty"`
 	RouteChurn           int              `json:"route_churn" jsonschema:"route advertisements, updates and withdrawals"`
-	RekeyNoisePerHour    float64          `json:"rekey_noise_per_hour" jsonschema:"routine IKE negotiation and rekey-collision records per hour"`
+	RekeyNoisePerHour    float64          `json:"rekey_noise_per_hour" jsonschema:"routine IKE negotiation and rekey-collision records per hour of the covered time"`
 	Anomalies            int              `json:"anomalies"`
 	AnomaliesByCategory  map[string]int64 `json:"anomalies_by_category,omitempty" jsonschema:"anomaly counts per category (counting path)"`
 	TroubleHours         int              `json:"trouble_hours,omitempty" jsonschema:"hours with any anomaly (counting path)"`
@@ -97,7 +118,11 @@ func (r HealthResult) Text() string {
 			case t.UptimePercent == nil:
 				b.WriteString("no records in this window")
 			default:
-				fmt.Fprintf(&b, "up %.2f%%, ", *t.UptimePercent)
+				fmt.Fprintf(&b, "up %.2f%%", *t.UptimePercent)
+				if win, ok := r.window(); ok && t.CoveredSeconds > 0 && partlyCovered(time.Duration(t.CoveredSeconds)*time.Second, win) {
+					fmt.Fprintf(&b, " of the %s the logs cover", SpanText(roundSpan(time.Duration(t.CoveredSeconds)*time.Second)))
+				}
+				b.WriteString(", ")
 				if t.Flaps == 0 {
 					b.WriteString("no outage")
 				} else {
@@ -201,6 +226,9 @@ func (svc *Service) Health(ctx context.Context, q HealthQuestion) (HealthResult,
 		return res, err
 	}
 	res.Start, res.End = timeView(w.Start, w.Loc), timeView(w.End, w.Loc)
+	if w.Loc != nil && w.Loc != time.UTC {
+		res.Timezone = w.Loc.String()
+	}
 	if canCount && (len(conns) > countsFleetConnections || w.End.Sub(w.Start) > countsWindow) {
 		return svc.healthByCounts(ctx, counter, conns, w, res)
 	}
@@ -215,8 +243,18 @@ func (svc *Service) Health(ctx context.Context, q HealthQuestion) (HealthResult,
 			return res, err
 		}
 		records += len(an.events)
-		res.Connections = append(res.Connections, connectionHealth(c, an, w))
+		// Where each tunnel's logs begin and end: uptime is over the part
+		// of the window they cover, not time nothing was logged for.
+		_, _, exts, err := svc.extents(ctx, c.ID)
+		if err != nil {
+			return res, err
+		}
+		ch := connectionHealth(c, an, w, exts)
+		res.Connections = append(res.Connections, ch)
 		res.Hints = append(res.Hints, an.res.Notes...)
+		if h := coverageHint(&ch, w); h != "" {
+			res.Hints = append(res.Hints, h)
+		}
 	}
 	if records == 0 {
 		if rng, err := svc.dataRangeOf(ctx, ids); err == nil {
@@ -265,7 +303,7 @@ func (svc *Service) healthByCounts(ctx context.Context, counter source.AnomalyCo
 	}
 	for i := range conns {
 		c := &conns[i]
-		ch := ConnectionHealth{VPNConnectionID: c.ID, Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []IncidentView{},
+		ch := ConnectionHealth{VPNConnectionID: c.ID, Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []HealthIncident{},
 			BothTunnelsDownNote: "not worked out from hourly counts: call summarize_vpn_health for this connection over at most 7 days"}
 		for _, t := range c.Tunnels {
 			th := TunnelHealth{Number: t.Number, OutsideIP: t.OutsideIP, LoggingEnabled: t.Logging.IKEEnabled || t.Logging.BGPEnabled,
@@ -364,14 +402,109 @@ func estimateFromCounts(th *TunnelHealth, rows []source.AnomalyCount) {
 	flush(run)
 }
 
-func connectionHealth(c *source.Connection, an *analysis, w Window) ConnectionHealth {
-	ch := ConnectionHealth{VPNConnectionID: c.ID, Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []IncidentView{}}
-	winMs := w.End.Sub(w.Start).Milliseconds()
+// window is the summary's window, from its stated start and end.
+func (r HealthResult) window() (time.Duration, bool) {
+	start, err1 := time.Parse(time.RFC3339Nano, r.Start.UTC)
+	end, err2 := time.Parse(time.RFC3339Nano, r.End.UTC)
+	if err1 != nil || err2 != nil || !end.After(start) {
+		return 0, false
+	}
+	return end.Sub(start), true
+}
+
+// partlyCovered reports logs covering so much less of a window that an
+// uptime over the window would misstate it: under 90% of it, and at least
+// an hour short.
+func partlyCovered(covered, window time.Duration) bool {
+	return covered < window*9/10 && window-covered >= time.Hour
+}
+
+// roundSpan rounds a span of an hour or more to the minute, for text: a
+// default window ends a second after the newest record.
+func roundSpan(d time.Duration) time.Duration {
+	if d >= time.Hour {
+		return d.Round(time.Minute)
+	}
+	return d
+}
+
+// coverage is the part of the window a tunnel's logs cover, in epoch
+// milliseconds: from its first record (in the extents of its streams or
+// among the records read) to its last, within the window. ok is false when
+// the tunnel has no record at all.
+func coverage(ip string, an *analysis, w Window, exts []source.Extent) (from, to int64, ok bool) {
+	var first, last int64
+	seen := func(ms int64) {
+		if !ok || ms < first {
+			first = ms
+		}
+		if !ok || ms > last {
+			last = ms
+		}
+		ok = true
+	}
+	for _, e := range exts {
+		if e.Stream.TunnelIP != ip || e.First.IsZero() || e.Last.IsZero() {
+			continue
+		}
+		seen(e.First.UnixMilli())
+		seen(e.Last.UnixMilli())
+	}
+	// The records read (the window's, and those read around it to settle
+	// its incidents) count too: CloudWatch updates a stream's last event
+	// time late.
+	for i := range an.all {
+		if e := &an.all[i]; e.TunnelIP == ip {
+			seen(e.TimeMs)
+		}
+	}
+	if !ok {
+		return 0, 0, false
+	}
+	from, to = max(first, w.Start.UnixMilli()), min(last, w.End.UnixMilli())
+	if to < from {
+		to = from
+	}
+	return from, to, true
+}
+
+// coverageHint says when the logs of a connection's tunnels cover much less
+// of the window than all of it: uptime is over the covered time only.
+func coverageHint(ch *ConnectionHealth, w Window) string {
+	win := w.End.Sub(w.Start)
+	var from, to *TimeView
+	var covered int64
+	for i := range ch.Tunnels {
+		t := &ch.Tunnels[i]
+		if t.UptimePercent == nil || t.CoveredFrom == nil {
+			continue
+		}
+		if t.CoveredSeconds > covered {
+			covered, from, to = t.CoveredSeconds, t.CoveredFrom, t.CoveredTo
+		}
+	}
+	if from == nil || !partlyCovered(time.Duration(covered)*time.Second, win) {
+		return ""
+	}
+	return fmt.Sprintf("%s: logs cover %s of the %s window (%s to %s): uptime, downtime and rekey noise are over the covered time, not the whole window; each tunnel's covered_from and covered_to say where its logs begin and end",
+		ch.VPNConnectionID, SpanText(roundSpan(time.Duration(covered)*time.Second)), SpanText(roundSpan(win)), from.withLocal(), to.withLocal())
+}
+
+// connectionHealth summarises a connection over the window from an
+// analysis of it; exts are the extents of its streams, which tell where
+// each tunnel's logs begin and end.
+func connectionHealth(c *source.Connection, an *analysis, w Window, exts []source.Extent) ConnectionHealth {
+	ch := ConnectionHealth{VPNConnectionID: c.ID, Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []HealthIncident{}}
 	downs := make([]tunnelDown, 0, len(c.Tunnels))
 	for ti := range c.Tunnels {
 		t := &c.Tunnels[ti]
 		th := TunnelHealth{Number: t.Number, OutsideIP: t.OutsideIP, LoggingEnabled: t.Logging.IKEEnabled || t.Logging.BGPEnabled, ByRootCause: map[string]int{}}
 		uptime := 100.0
+		// Uptime and rates are over the time the tunnel's logs cover, not
+		// over time nothing was logged for (a week's window over a day of
+		// logs).
+		covFrom, covTo, covOK := coverage(t.OutsideIP, an, w, exts)
+		covMs := covTo - covFrom
 		var firstWarn, lastWarn, peakWarn *vpnlog.Event
 		routine := 0
 		for i := range an.events {
@@ -398,8 +531,8 @@ func connectionHealth(c *source.Connection, an *analysis, w Window) ConnectionHe
 				}
 			}
 		}
-		if winMs > 0 {
-			th.RekeyNoisePerHour = float64(int(float64(routine)/(float64(winMs)/3.6e6)*10+0.5)) / 10
+		if covMs > 0 {
+			th.RekeyNoisePerHour = float64(int(float64(routine)/(float64(covMs)/3.6e6)*10+0.5)) / 10
 		}
 		if lastWarn != nil {
 			th.PrefixCount, th.PrefixLimit = lastWarn.Fields.Prefixes, lastWarn.Fields.Limit
@@ -428,8 +561,8 @@ func connectionHealth(c *source.Connection, an *analysis, w Window) ConnectionHe
 				recSum += in.RecoveredMs - in.DownMs
 				th.Recoveries++
 			}
-			s := max(in.DownMs, w.Start.UnixMilli())
-			e := min(end, w.End.UnixMilli())
+			s := max(in.DownMs, covFrom)
+			e := min(end, covTo)
 			if e > s {
 				down += e - s
 				spans = append(spans, span{s, e})
@@ -439,8 +572,8 @@ func connectionHealth(c *source.Connection, an *analysis, w Window) ConnectionHe
 			}
 		}
 		th.DowntimeSeconds = down / 1000
-		if winMs > 0 {
-			uptime = float64(int((1-float64(down)/float64(winMs))*10000+0.5)) / 100
+		if covMs > 0 {
+			uptime = float64(int((1-float64(down)/float64(covMs))*10000+0.5)) / 100
 		}
 		if th.Recoveries > 0 {
 			th.MeanTimeToRecoverSec = recSum / int64(th.Recoveries) / 1000
@@ -448,8 +581,14 @@ func connectionHealth(c *source.Connection, an *analysis, w Window) ConnectionHe
 		telemetryHealth(&th, c, t, w)
 		td := tunnelDown{number: t.Number, known: true, spans: mergeSpans(spans)}
 		switch {
-		case th.LoggingEnabled && th.Records > 0:
+		case th.LoggingEnabled && th.Records > 0 && covOK && covMs > 0:
 			th.UptimePercent = &uptime
+			from, to := msView(covFrom, w.Loc), msView(covTo, w.Loc)
+			th.CoveredFrom, th.CoveredTo, th.CoveredSeconds = &from, &to, covMs/1000
+		case th.LoggingEnabled && th.Records > 0:
+			// A single instant of logs: no span to state an uptime over.
+			th.Note = "the tunnel's logs span no time within the window (a single record), so no uptime"
+			td.known, td.why = false, fmt.Sprintf("tunnel %d's logs cover no span of the window", t.Number)
 		case th.LoggingEnabled:
 			// No record says the tunnel was up: a 100% would be a guess.
 			th.Note = "no records from this tunnel in the window, so no uptime: check start/end against the logs' range"
@@ -463,8 +602,9 @@ func connectionHealth(c *source.Connection, an *analysis, w Window) ConnectionHe
 	bothDown(&ch, downs, w)
 	for i := range an.incidents {
 		v := incidentView(&an.incidents[i], c, w.Loc)
-		v.RootCause = string(an.diagnose(&an.incidents[i]).RootCause.Category)
-		ch.Incidents = append(ch.Incidents, v)
+		ch.Incidents = append(ch.Incidents, HealthIncident{ID: v.ID, TunnelNumber: v.TunnelNumber,
+			RootCause: string(an.diagnose(&an.incidents[i]).RootCause.Category), Start: v.Start, End: v.End, DurationSeconds: v.DurationSeconds,
+			Down: v.Down, DownAt: v.DownAt, Recovered: v.Recovered, RecoveredAt: v.RecoveredAt, TimeToRecoverSeconds: v.TimeToRecoverSeconds, Open: v.Open})
 	}
 	return ch
 }

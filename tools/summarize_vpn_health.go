@@ -6,11 +6,12 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 // SummarizeVPNHealth declares summarize_vpn_health.
-func SummarizeVPNHealth(svc *investigate.Service) Def[investigate.HealthResult] {
-	return Def[investigate.HealthResult]{
+func SummarizeVPNHealth(svc *investigate.Service) Def[view.Health] {
+	return Def[view.Health]{
 		Tool: mcp.NewTool("summarize_vpn_health",
 			append(readOnly("Summarize VPN tunnel health"),
 				mcp.WithDescription("Per tunnel over a window: uptime %, flaps, longest outage, mean time to recover, incidents by root cause, prefix count against the limit and its trend, route churn and rekey noise, plus the incident list. Omit vpn_connection_id to summarize every connection. Use it for \"how healthy was the VPN this week?\" and to spot patterns before diagnosing single drops."),
@@ -18,18 +19,22 @@ func SummarizeVPNHealth(svc *investigate.Service) Def[investigate.HealthResult] 
 				mcp.WithString("start", mcp.Description(descStart)),
 				mcp.WithString("end", mcp.Description(descEnd)),
 				mcp.WithString("timezone", mcp.Description(descTimezone)),
-				mcp.WithOutputSchema[investigate.HealthResult](),
+				mcp.WithOutputSchema[view.Health](),
 			)...),
-		Handle: func(ctx context.Context, r *Request) (investigate.HealthResult, error) {
+		Handle: func(ctx context.Context, r *Request) (view.Health, error) {
 			var conn *source.Connection
 			if r.str("vpn_connection_id") != "" {
 				conn = r.connection(ctx, svc)
 			}
 			loc := r.zone()
 			if !r.ok() {
-				return investigate.HealthResult{}, r.err()
+				return view.Health{}, r.err()
 			}
-			return svc.Health(ctx, investigate.HealthQuestion{Conn: conn, Window: r.windowSpec(loc)})
+			res, err := svc.Health(ctx, investigate.HealthQuestion{Conn: conn, Window: r.windowSpec(loc)})
+			if err != nil {
+				return view.Health{}, err
+			}
+			return view.HealthOf(res), nil
 		},
 	}
 }

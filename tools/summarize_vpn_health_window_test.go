@@ -93,7 +93,7 @@ func TestHealthStatedWindowIsTheOneUsed(t *testing.T) {
 	if !end.Equal(newest.Add(time.Second)) {
 		t.Errorf("window ends %s, want just after the newest record %s", got.End.UTC, demoNewest)
 	}
-	if header := "VPN health from " + got.Start.UTC + " to " + got.End.UTC; !strings.HasPrefix(resultText(res), header) {
+	if header := "from " + got.Start.UTC + " to " + got.End.UTC; !strings.HasPrefix(strings.SplitN(resultText(res), "\n", 2)[0], "Health of 3 VPN connections "+header) {
 		t.Errorf("text does not state the window used (%s):\n%s", header, resultText(res))
 	}
 	// Same figures as the same window passed explicitly.

@@ -375,6 +375,7 @@ func TestContextBudgets(t *testing.T) {
 	fmt.Fprintf(&b, "%-48s %12d %8d\n", fmt.Sprintf("diagnose_tunnel_drop, median of %d scenarios", len(diag)), medS, medT)
 	fmt.Fprintf(&b, "%-48s %12d %8d\n", fmt.Sprintf("diagnose_tunnel_drop, largest of %d scenarios", len(diag)), maxS, maxT)
 	t.Log(b.String())
+	readmeTable(t, rows, medS, medT, len(diag))
 
 	for _, m := range append(rows, diag...) {
 		limit := budgetAny
@@ -488,4 +489,98 @@ func headFacts(sc scenario) []string {
 		facts = append(facts, at.UTC().Format("15:04:05"))
 	}
 	return facts
+}
+
+// before is what each call cost before the answers were shaped for the
+// model (main at a03f12e, measured with this test), for the README's table.
+var before = map[string][2]int{
+	"list_vpn_connections {}":                   {4050, 741},
+	"get_tunnel_options hq":                     {2441, 1006},
+	"diagnose_tunnel_drop hq, tunnel 2, 20:25":  {8938, 4813},
+	"get_vpn_timeline hq (24 h)":                {59782, 13858},
+	"get_vpn_timeline branch (24 h)":            {61071, 14809},
+	"get_vpn_timeline hq, 20:15-21:45":          {13494, 3316},
+	"get_vpn_timeline hq, anomalies_only:false": {208968, 48073},
+	"get_vpn_timeline hq, anomalies_only:true":  {16470, 4358},
+	"fetch_vpn_logs hq":                         {55137, 28899},
+	"fetch_vpn_logs hq, largest limit":          {295398, 155978},
+	"classify_vpn_message (a record)":           {3088, 2793},
+	"summarize_vpn_health {}":                   {10450, 2455},
+	"summarize_vpn_health hq, latest-7d":        {4537, 849},
+	"resource vpn://connections":                {5265, 5265},
+	"resource vpn://catalog":                    {68452, 68452},
+	"resource vpn://timeline hq, 20:15-21:45":   {16675, 16675},
+	"resource vpn://timeline hq, 24 h":          {67052, 67052},
+	"resource vpn://incident (the diagnosis)":   {10430, 10430},
+	"resource vpn://incidents":                  {9202, 9202},
+	"diagnose_tunnel_drop, median":              {5026, 3262},
+}
+
+// readmeTable keeps the README's table of these figures true: with
+// UPDATE_README=true it writes the table; otherwise it fails when a figure
+// there is more than 5% off what was measured.
+func readmeTable(t *testing.T, rows []measurement, medS, medT, scenarios int) {
+	t.Helper()
+	type row struct {
+		name      string
+		now       [2]int
+		hasBefore bool
+	}
+	var table []row
+	for _, m := range rows {
+		table = append(table, row{name: m.name, now: [2]int{m.structured, m.text}})
+	}
+	table = append(table, row{name: "diagnose_tunnel_drop, median", now: [2]int{medS, medT}})
+	var b strings.Builder
+	for _, r := range table {
+		name := r.name
+		if name == "diagnose_tunnel_drop, median" {
+			name = fmt.Sprintf("diagnose_tunnel_drop, median of the %d scenarios", scenarios)
+		}
+		bf, ok := before[r.name]
+		cell := func(n int) string {
+			if !ok {
+				return "–"
+			}
+			return fmt.Sprint(n)
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %d | %d |\n", name, cell(bf[0]), cell(bf[1]), r.now[0], r.now[1])
+	}
+	const readme = "../../README.md"
+	raw, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	const open, end = "<!-- contextcost:start -->\n", "<!-- contextcost:end -->"
+	i, j := strings.Index(text, open), strings.Index(text, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %q … %q block", strings.TrimSpace(open), end)
+	}
+	if os.Getenv("UPDATE_README") == "true" {
+		if err := os.WriteFile(readme, []byte(text[:i+len(open)]+b.String()+text[j:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	shown := strings.Split(strings.TrimSpace(text[i+len(open):j]), "\n")
+	want := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(shown) != len(want) {
+		t.Fatalf("README.md's table has %d rows, the measurement %d: run UPDATE_README=true go test ./internal/contextcost -run TestContextBudgets", len(shown), len(want))
+	}
+	for k := range want {
+		ws, ss := strings.Split(want[k], "|"), strings.Split(shown[k], "|")
+		if len(ws) != len(ss) || ws[1] != ss[1] {
+			t.Errorf("README.md row %d is %q, measured %q: run UPDATE_README=true go test ./internal/contextcost -run TestContextBudgets", k+1, shown[k], want[k])
+			continue
+		}
+		for c := 4; c <= 5; c++ {
+			var got, was int
+			fmt.Sscan(strings.TrimSpace(ws[c]), &got)
+			fmt.Sscan(strings.TrimSpace(ss[c]), &was)
+			if diff := got - was; diff*20 > was || -diff*20 > was {
+				t.Errorf("README.md says %d for %s, measured %d: run UPDATE_README=true go test ./internal/contextcost -run TestContextBudgets", was, strings.TrimSpace(ws[1]), got)
+			}
+		}
+	}
 }
