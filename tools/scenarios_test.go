@@ -141,6 +141,16 @@ func TestDiagnoseScenarios(t *testing.T) {
 			if rc.Tunnel != exp.RootCauseTunnel {
 				wrong = append(wrong, fmt.Sprintf("tunnel %s, want %s", rc.Tunnel, exp.RootCauseTunnel))
 			}
+			// The structured answer opens with a summary that states the
+			// root cause, its tunnel and its time: what a model reading
+			// JSON.stringify(structuredContent) sees first.
+			if at, err := time.Parse(time.RFC3339Nano, exp.RootCauseAt); err == nil {
+				for _, fact := range []string{exp.RootCause, exp.RootCauseTunnel, at.UTC().Format("15:04:05")} {
+					if !strings.Contains(got.Summary, fact) {
+						wrong = append(wrong, fmt.Sprintf("summary lacks %q: %s", fact, got.Summary))
+					}
+				}
+			}
 			if exp.StaysDownBecause != "" {
 				switch {
 				case got.StaysDownBecause == nil:
