@@ -361,6 +361,29 @@ func TestContextBudgets(t *testing.T) {
 
 	diag := diagnoseScenarios(t)
 
+	// What every turn pays for: the tool definitions a client lists to the
+	// model. Reported, not budgeted.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tl, err := c.GetTransport().SendRequest(ctx, transport.JSONRPCRequest{JSONRPC: "2.0", ID: mcp.NewRequestId(requestID.Add(1)), Method: "tools/list"})
+	if err != nil || tl.Error != nil {
+		t.Fatalf("tools/list: %v %v", err, tl)
+	}
+	// A model sees each tool's name, description and input schema; the
+	// output schemas stay with the client.
+	var listed struct {
+		Tools []map[string]json.RawMessage `json:"tools"`
+	}
+	if err := json.Unmarshal(tl.Result, &listed); err != nil {
+		t.Fatal(err)
+	}
+	toolsList := 0
+	for _, tool := range listed.Tools {
+		for _, k := range []string{"name", "description", "inputSchema"} {
+			toolsList += jsLen(stringify(t, tool[k]))
+		}
+	}
+
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%-48s %12s %8s\n", "call (demo; default arguments unless shown)", "structured", "text")
 	for _, m := range rows {
@@ -374,6 +397,7 @@ func TestContextBudgets(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "%-48s %12d %8d\n", fmt.Sprintf("diagnose_tunnel_drop, median of %d scenarios", len(diag)), medS, medT)
 	fmt.Fprintf(&b, "%-48s %12d %8d\n", fmt.Sprintf("diagnose_tunnel_drop, largest of %d scenarios", len(diag)), maxS, maxT)
+	fmt.Fprintf(&b, "%-48s %12d\n", "tools/list: names, descriptions, input schemas", toolsList)
 	t.Log(b.String())
 	readmeTable(t, rows, medS, medT, len(diag))
 
