@@ -25,12 +25,12 @@ type HealthResult struct {
 
 // ConnectionHealth is one connection's health over the window.
 type ConnectionHealth struct {
-	VPNConnectionID        string         `json:"vpn_connection_id"`
-	Name                   string         `json:"name,omitempty"`
-	BothTunnelsDownSeconds int64          `json:"both_tunnels_down_seconds" jsonschema:"time in the window when every tunnel of the connection was down at once: total loss of connectivity over this VPN. 0 also when it cannot be told (see both_tunnels_down_note)"`
-	BothTunnelsDown        []DownInterval `json:"both_tunnels_down,omitempty" jsonschema:"the intervals when every tunnel was down at once"`
-	BothTunnelsDownNote    string         `json:"both_tunnels_down_note,omitempty" jsonschema:"why both_tunnels_down_seconds could not be worked out, when it could not"`
-	Tunnels                []TunnelHealth `json:"tunnels"`
+	VPNConnectionID        string           `json:"vpn_connection_id"`
+	Name                   string           `json:"name,omitempty"`
+	BothTunnelsDownSeconds int64            `json:"both_tunnels_down_seconds" jsonschema:"time in the window when every tunnel of the connection was down at once: total loss of connectivity over this VPN. 0 also when it cannot be told (see both_tunnels_down_note)"`
+	BothTunnelsDown        []DownInterval   `json:"both_tunnels_down,omitempty" jsonschema:"the intervals when every tunnel was down at once"`
+	BothTunnelsDownNote    string           `json:"both_tunnels_down_note,omitempty" jsonschema:"why both_tunnels_down_seconds could not be worked out, when it could not"`
+	Tunnels                []TunnelHealth   `json:"tunnels"`
 	Incidents              []HealthIncident `json:"incidents"`
 }
 

@@ -52,7 +52,7 @@ type incidents struct {
 	done     chan struct{}
 }
 
-func registerIncidents(s *server.MCPServer, svc *investigate.Service) {
+func registerIncidents(s *server.MCPServer, svc *investigate.Service) *incidents {
 	r := &incidents{s: s, svc: svc, log: svc.Logger, subs: map[server.ClientSession]any{}, sessions: map[string]server.ClientSession{}}
 	if r.log == nil {
 		r.log = slog.Default()
@@ -62,7 +62,7 @@ func registerIncidents(s *server.MCPServer, svc *investigate.Service) {
 		mcp.WithMIMEType("application/json")), r.read)
 	h := s.GetHooks()
 	if h == nil {
-		return // a server built without hooks: reads work, subscriptions are not tracked
+		return r // a server built without hooks: reads work, subscriptions are not tracked
 	}
 	h.AddOnRegisterSession(func(ctx context.Context, cs server.ClientSession) {
 		r.mu.Lock()
@@ -97,6 +97,28 @@ func registerIncidents(s *server.MCPServer, svc *investigate.Service) {
 	h.AddAfterSubscriptionsListen(func(ctx context.Context, id any, req *mcp.SubscriptionsListenRequest, _ *mcp.SubscriptionsListenResult) {
 		r.unsubscribe(server.ClientSessionFromContext(ctx))
 	})
+	return r
+}
+
+// known returns the incidents the watch engine lists (open and recent),
+// once it has polled; false before, or when its last poll failed and it
+// lists nothing. It reads nothing itself.
+func (r *incidents) known() ([]watch.IncidentSummary, bool) {
+	if r == nil {
+		return nil, false
+	}
+	r.mu.Lock()
+	e, polled := r.engine, !r.lastStep.IsZero()
+	r.mu.Unlock()
+	if e == nil || !polled {
+		return nil, false
+	}
+	v := e.Snapshot()
+	all := append(append([]watch.IncidentSummary(nil), v.Open...), v.Recent...)
+	if len(all) == 0 && v.LastError != "" {
+		return nil, false
+	}
+	return all, true
 }
 
 // engineLocked builds the watch engine on first use.

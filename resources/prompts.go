@@ -25,18 +25,31 @@ var promptChecks = map[string]func(args map[string]string) error{
 
 func checkTriageArgs(args map[string]string) error {
 	var missing []string
-	for _, a := range []struct{ name, what string }{
-		{"vpn_connection_id", "the VPN connection id, e.g. vpn-0a1b2c3d4e5f60718"},
-		{"at", "when it dropped: RFC 3339, \"YYYY-MM-DD HH:MM\" or \"HH:MM\""},
+	example := map[string]string{}
+	for _, a := range []struct{ name, what, example string }{
+		{"vpn_connection_id", "the VPN connection id, e.g. vpn-0a1b2c3d4e5f60718", "vpn-0a1b2c3d4e5f60718"},
+		{"at", "when it dropped: RFC 3339, \"YYYY-MM-DD HH:MM\" or \"HH:MM\"", "2026-06-12T20:25:00Z"},
 	} {
-		if strings.TrimSpace(args[a.name]) == "" {
+		v := strings.TrimSpace(args[a.name])
+		if v == "" {
 			missing = append(missing, fmt.Sprintf("%q (%s)", a.name, a.what))
+			v = a.example
 		}
+		example[a.name] = v
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("missing required argument(s) %s", strings.Join(missing, " and "))
+	if len(missing) == 0 {
+		return nil
 	}
-	return nil
+	call := fmt.Sprintf(`{"vpn_connection_id": %q, "at": %q`, example["vpn_connection_id"], example["at"])
+	if t := strings.TrimSpace(args["tunnel"]); t != "" {
+		call += fmt.Sprintf(`, "tunnel": %q`, t)
+	}
+	call += "}"
+	what := "argument"
+	if len(missing) > 1 {
+		what = "arguments"
+	}
+	return fmt.Errorf("this call lacks its required %s %s: call prompts/get again with arguments like %s", what, strings.Join(missing, " and "), call)
 }
 
 // healthWindowForms is what vpn_health_review's window accepts.

@@ -82,9 +82,16 @@ func Register(s *server.MCPServer, svc *investigate.Service) {
 		}
 		return jsonContents(r.Params.URI, view.DiagnosisOf(res, ""))
 	})
-	registerIncidents(s, svc)
+	registerLoadReport(s, svc)
+	inc := registerIncidents(s, svc)
 	registerPrompts(s, svc)
 	a.checkBeforeDispatch(s)
+	// Completions that know what vpn://incidents has seen: installed here,
+	// once that resource exists, over the ones ServerOptions gave the
+	// server (the server is not serving yet).
+	c := Completions{Service: svc, state: newCompletionState(inc)}
+	server.WithResourceCompletionProvider(c)(s)
+	server.WithPromptCompletionProvider(c)(s)
 }
 
 var (
@@ -105,47 +112,6 @@ func jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
 		return nil, fmt.Errorf("encoding %s: %w", uri, err)
 	}
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: string(b)}}, nil
-}
-
-// Completions offers known VPN connection ids (and tunnel numbers) for
-// resource template and prompt arguments.
-type Completions struct{ Service *investigate.Service }
-
-func (c Completions) complete(ctx context.Context, arg mcp.CompleteArgument) (*mcp.Completion, error) {
-	var vals []string
-	switch arg.Name {
-	case "vpn_connection_id":
-		for _, id := range c.Service.ConnectionIDs(ctx) {
-			if strings.HasPrefix(id, arg.Value) {
-				vals = append(vals, id)
-			}
-		}
-	case "tunnel":
-		vals = []string{"1", "2"}
-	case "window":
-		vals = []string{"24h", "7d", "30d"}
-	}
-	sort.Strings(vals)
-	if vals == nil {
-		vals = []string{}
-	}
-	return &mcp.Completion{Values: vals, Total: len(vals)}, nil
-}
-
-// CompleteResourceArgument implements server.ResourceCompletionProvider.
-func (c Completions) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
-	return c.complete(ctx, arg)
-}
-
-// CompletePromptArgument implements server.PromptCompletionProvider.
-func (c Completions) CompletePromptArgument(ctx context.Context, prompt string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
-	return c.complete(ctx, arg)
-}
-
-// ServerOptions returns the options that wire completions into a server.
-func ServerOptions(svc *investigate.Service) []server.ServerOption {
-	c := Completions{Service: svc}
-	return []server.ServerOption{server.WithCompletions(), server.WithResourceCompletionProvider(c), server.WithPromptCompletionProvider(c)}
 }
 
 // Resource addresses are checked before mcp-go dispatches a read, because
@@ -181,7 +147,7 @@ const (
 )
 
 // fixedURIs are the resources that are not templates.
-var fixedURIs = []string{ConnectionsURI, CatalogURI, IncidentsURI}
+var fixedURIs = []string{ConnectionsURI, CatalogURI, IncidentsURI, LoadReportURI}
 
 // addressError is a vpn:// address that names nothing. It wraps
 // server.ErrResourceNotFound so hooks and loggers can tell it from a fault.
@@ -274,8 +240,8 @@ func (a *addresses) check(ctx context.Context, uri string) (string, error) {
 		}
 		return uri, nil
 	case strings.HasPrefix(uri, "vpn://"):
-		return "", addressErrorf("vpnlens has no such resource: its resources are %s, %s, %s, %s, %s and %s",
-			ConnectionsURI, CatalogURI, CatalogEntryTemplate, IncidentsURI, TimelineTemplate, IncidentTemplate)
+		return "", addressErrorf("vpnlens has no such resource: its resources are %s, %s, %s, %s, %s, %s and %s",
+			ConnectionsURI, CatalogURI, CatalogEntryTemplate, IncidentsURI, TimelineTemplate, IncidentTemplate, LoadReportURI)
 	}
 	return uri, nil
 }
@@ -497,7 +463,7 @@ func (a *addresses) noIncident(ctx context.Context, in incidentAddress) error {
 
 // checkBeforeDispatch installs the hooks that turn an address or prompt
 // call that names nothing into mcp-go's own not-found answers, and refuse
-// subscriptions to resources that do not exist. A server built without
+// subscriptions to anything but vpn://incidents. A server built without
 // hooks keeps the handlers' own (internal-error) answers.
 func (a *addresses) checkBeforeDispatch(s *server.MCPServer) {
 	h := s.GetHooks()
@@ -543,9 +509,13 @@ func (a *addresses) checkBeforeDispatch(s *server.MCPServer) {
 	h.AddBeforeGetPrompt(func(ctx context.Context, _ any, req *mcp.GetPromptRequest) {
 		if check, ok := promptChecks[req.Params.Name]; ok {
 			if err := check(req.Params.Arguments); err != nil {
-				// mcp-go answers a prompt name it does not know with
-				// -32602 (invalid params): "prompt '<name> (<why>)' not found".
-				req.Params.Name += " (" + err.Error() + ")"
+				// mcp-go v1.2.1 answers a prompt handler's error with
+				// -32603 (internal error); only a prompt name it does not
+				// know gets -32602 (invalid params), worded "prompt
+				// '<name>' not found: prompt not found". So the name
+				// carries the explanation, which says first that the
+				// prompt exists.
+				req.Params.Name += " (the prompt exists, but " + err.Error() + ")"
 			}
 		}
 	})
@@ -582,13 +552,17 @@ func (a *addresses) checkBeforeDispatch(s *server.MCPServer) {
 		ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 		defer cancel()
 		for _, u := range uris {
-			if u == "" {
-				continue // mcp-go: "uri is required"
+			if u == "" || u == IncidentsURI {
+				continue // "": mcp-go answers "uri is required"
 			}
+			// Only vpn://incidents sends updates: a subscription to
+			// anything else would be accepted and never heard of again.
+			why := "vpnlens sends updates for " + IncidentsURI + " only; read " + u + " again when you need it"
 			var ae *addressError
 			if _, err := a.check(ctx, u); errors.As(err, &ae) {
-				return fmt.Errorf("cannot subscribe to %s: %s. Subscribe to %s to be told when an incident opens, recovers or its root cause changes", u, ae.msg, IncidentsURI)
+				why = ae.msg
 			}
+			return fmt.Errorf("cannot subscribe to %s: %s. Only %s can be subscribed to. Subscribe to %s to be told when an incident opens, recovers or its root cause changes", u, why, IncidentsURI, IncidentsURI)
 		}
 		return nil
 	})

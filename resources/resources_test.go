@@ -51,7 +51,7 @@ func TestResources(t *testing.T) {
 	c := demoClient(t)
 	ctx := context.Background()
 	list, err := c.ListResources(ctx, mcp.ListResourcesRequest{})
-	if err != nil || len(list.Resources) != 3 { // connections, catalogue, incidents
+	if err != nil || len(list.Resources) != 4 { // connections, catalogue, incidents, load report
 		t.Fatalf("resources: %v %+v", err, list)
 	}
 	tpls, err := c.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})

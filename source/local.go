@@ -132,6 +132,16 @@ func (l *Local) load(fsys fs.FS) error {
 	}
 	l.logger.Info("logs loaded", "source", l.name, "records", rep.Records, "malformed", rep.MalformedCount,
 		"unknown", rep.UnknownCount, "streams", len(l.streams), "connections", len(l.conns), "unplaced", l.unplaced)
+	if rep.MalformedCount > 0 {
+		// One line, at startup, so whoever runs vpnlens learns that some
+		// records are left out and where to see which.
+		attrs := []any{"source", l.name, "malformed", rep.MalformedCount}
+		if len(rep.Malformed) > 0 {
+			m := rep.Malformed[0]
+			attrs = append(attrs, "first", fmt.Sprintf("%s:%d", m.File, m.Line), "reason", m.Reason)
+		}
+		l.logger.Warn(fmt.Sprintf("%d malformed record(s) could not be read and are left out of every answer; %s lists where they are", rep.MalformedCount, LoadReportURI), attrs...)
+	}
 	return nil
 }
 
@@ -190,6 +200,17 @@ func (l *Local) Report() vpnlog.Report {
 	return l.report
 }
 
+// LoadReport implements LoadReporter: what loading read, where the
+// malformed records are, and how many records name no connection.
+func (l *Local) LoadReport() LoadReport {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	rep := l.report
+	rep.Malformed = append([]vpnlog.Malformed(nil), rep.Malformed...)
+	rep.UnknownSamples = append([]vpnlog.Malformed(nil), rep.UnknownSamples...)
+	return LoadReport{Source: l.name, Report: rep, Streams: len(l.streams), Unplaced: l.unplaced}
+}
+
 // Logs implements LogSource.
 func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 	l.mu.RLock()
@@ -214,7 +235,7 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 	correlate.SortEvents(res.Events)
 	res.Report = l.report
 	if l.report.MalformedCount > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("%d malformed record(s) in %s could not be read; they are listed in the load report", l.report.MalformedCount, l.name))
+		res.Notes = append(res.Notes, fmt.Sprintf("%d malformed record(s) in %s could not be read; %s lists where they are", l.report.MalformedCount, l.name, LoadReportURI))
 	}
 	if l.unplaced > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d record(s) in %s name no VPN connection (no logStreamName, file name or resource_id) and are not attributed to any tunnel", l.unplaced, l.name))

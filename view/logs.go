@@ -72,7 +72,7 @@ func LogsOf(r investigate.FetchLogsResult, limitGiven bool) Logs {
 		l.Page.LeftOut = fmt.Sprintf("records %d to %d (cut at %s): call again with cursor for the next page, or narrow start/end, pass tunnel, stream or categories, or set anomalies_only=true", offset+kept+1, r.TotalMatching, why)
 	}
 	if r.Malformed > 0 {
-		l.Notes = append(l.Notes, fmt.Sprintf("%d record(s) in the logs read could not be decoded and are not shown; vpn://load-report lists where they are", r.Malformed))
+		l.Notes = append(l.Notes, fmt.Sprintf("%d record(s) in the logs read could not be decoded and are not shown (from a logs folder, vpn://load-report lists where they are)", r.Malformed))
 	}
 	l.Notes = append(l.Notes, r.Hints...)
 	var b strings.Builder

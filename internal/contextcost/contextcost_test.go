@@ -352,6 +352,7 @@ func TestContextBudgets(t *testing.T) {
 		{"resource vpn://timeline hq, 24 h", "vpn://timeline/" + hqVPN + "/20260611T213000Z/20260612T213000Z", false},
 		{"resource vpn://incident (the diagnosis)", "vpn://incident/" + incidentID, true},
 		{"resource vpn://incidents", "vpn://incidents", true},
+		{"resource vpn://load-report", "vpn://load-report", true},
 	}
 	for _, r := range resources {
 		m := readResource(t, c, r.uri)
