@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -96,7 +95,7 @@ func checkVPN(ctx context.Context, inv source.Inventory, id string) (*source.Con
 		case 1:
 			return &conns[0], nil, nil
 		}
-		return nil, []argProblem{{"vpn", fmt.Sprintf("there are %d VPN connections: pass --vpn with one of %s", len(conns), connectionList(conns))}}, nil
+		return nil, []argProblem{{"vpn", fmt.Sprintf("there are %d VPN connections: pass --vpn with one of %s", len(conns), investigate.ConnectionList(conns))}}, nil
 	}
 	for i := range conns {
 		if conns[i].ID == id || strings.EqualFold(conns[i].Name, id) {
@@ -119,21 +118,7 @@ func checkVPN(ctx context.Context, inv source.Inventory, id string) (*source.Con
 	if len(conns) == 0 {
 		return nil, []argProblem{{"vpn", fmt.Sprintf("unknown VPN connection %q: this source knows no VPN connections", id)}}, nil
 	}
-	return nil, []argProblem{{"vpn", fmt.Sprintf("unknown VPN connection %q; known connections: %s", id, connectionList(conns))}}, nil
-}
-
-// connectionList names connections for a message: "vpn-0abc (hq), vpn-0def".
-func connectionList(conns []source.Connection) string {
-	ids := make([]string, 0, len(conns))
-	for _, c := range conns {
-		s := c.ID
-		if c.Name != "" {
-			s += " (" + c.Name + ")"
-		}
-		ids = append(ids, s)
-	}
-	sort.Strings(ids)
-	return strings.Join(ids, ", ")
+	return nil, []argProblem{{"vpn", fmt.Sprintf("unknown VPN connection %q; known connections: %s", id, investigate.ConnectionList(conns))}}, nil
 }
 
 // checkTunnel checks --tunnel against the connection's tunnels, or only

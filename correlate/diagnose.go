@@ -517,7 +517,7 @@ func evidence(evs []vpnlog.Event, root *vpnlog.Event) []vpnlog.Event {
 		if perCategory[e.Category] {
 			continue
 		}
-		if troubling(e) || e.Category == catalog.BGPStateChange && equalFold(e.Fields.FromState, "established") {
+		if troubling(e) || e.Category == catalog.BGPStateChange && vpnlog.EqualFoldASCII(e.Fields.FromState, "established") {
 			perCategory[e.Category] = true
 			out = append(out, *e)
 		}

@@ -131,7 +131,7 @@ func (t *tunnelTracker) apply(ev *vpnlog.Event) {
 			catalog.BGPCeaseConnRejected, catalog.BGPCeaseConfigChange, catalog.BGPCeaseCollision, catalog.BGPCeaseOther:
 			t.bgp = stDown
 		case catalog.BGPStateChange:
-			if equalFold(ev.Fields.FromState, "established") || equalFold(ev.Fields.ToState, "idle") {
+			if vpnlog.EqualFoldASCII(ev.Fields.FromState, "established") || vpnlog.EqualFoldASCII(ev.Fields.ToState, "idle") {
 				t.bgp = stDown
 			}
 		case catalog.RouteAdvertised, catalog.RouteUpdated, catalog.BGPUpdateReceived, catalog.BGPEndOfRIB, catalog.BGPPrefixLimitWarn,
@@ -298,25 +298,4 @@ func IncidentAt(incs []Incident, tunnelIP string, t time.Time, lookback time.Dur
 		}
 	}
 	return best
-}
-
-// equalFold is an ASCII-only strings.EqualFold for log keywords (a copy of
-// package vpnlog's, which keeps it unexported).
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		ca, cb := a[i], b[i]
-		if ca >= 'A' && ca <= 'Z' {
-			ca += 'a' - 'A'
-		}
-		if cb >= 'A' && cb <= 'Z' {
-			cb += 'a' - 'A'
-		}
-		if ca != cb {
-			return false
-		}
-	}
-	return true
 }

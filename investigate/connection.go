@@ -30,7 +30,7 @@ func (svc *Service) Connection(ctx context.Context, id string) (*source.Connecti
 		if len(conns) == 0 {
 			return nil, userErrorf("no VPN connections are known to this source: check the region (--region) or the logs directory")
 		}
-		return nil, userErrorf("there are %d VPN connections; pass vpn_connection_id, one of: %s", len(conns), connIDs(conns))
+		return nil, userErrorf("there are %d VPN connections; pass vpn_connection_id, one of: %s", len(conns), ConnectionList(conns))
 	}
 	for i := range conns {
 		if conns[i].ID == id || strings.EqualFold(conns[i].Name, id) {
@@ -46,10 +46,12 @@ func (svc *Service) Connection(ctx context.Context, id string) (*source.Connecti
 		}
 		return c, nil
 	}
-	return nil, userErrorf("unknown VPN connection %q; known connections: %s (call list_vpn_connections)", id, connIDs(conns))
+	return nil, userErrorf("unknown VPN connection %q; known connections: %s (call list_vpn_connections)", id, ConnectionList(conns))
 }
 
-func connIDs(conns []source.Connection) string {
+// ConnectionList names connections for a message, sorted:
+// "vpn-0abc (hq), vpn-0def".
+func ConnectionList(conns []source.Connection) string {
 	ids := make([]string, 0, len(conns))
 	for _, c := range conns {
 		s := c.ID

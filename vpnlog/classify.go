@@ -1086,7 +1086,7 @@ var lowerTable = func() (t [256]byte) {
 
 // eqFold is equalFold with the exact comparison first: log keywords almost
 // always arrive in the documented case.
-func eqFold(a, b string) bool { return a == b || equalFold(a, b) }
+func eqFold(a, b string) bool { return a == b || EqualFoldASCII(a, b) }
 
 func isSpace(c byte) bool    { return byteClass[c]&clSpace != 0 }
 func isDigit(c byte) bool    { return byteClass[c]&clDigit != 0 }

@@ -30,9 +30,9 @@ func (k StreamKind) String() string {
 // since AWS calls the IKE log the tunnel activity log).
 func ParseStreamKind(s string) StreamKind {
 	switch {
-	case equalFold(s, "ike"), equalFold(s, "tunnel"):
+	case EqualFoldASCII(s, "ike"), EqualFoldASCII(s, "tunnel"):
 		return StreamIKE
-	case equalFold(s, "bgp"):
+	case EqualFoldASCII(s, "bgp"):
 		return StreamBGP
 	}
 	return StreamUnknown
@@ -196,21 +196,22 @@ func ParseIKEState(s string) IKEState {
 	switch {
 	case s == "":
 		return IKEStateUnset
-	case equalFold(s, "established"):
+	case EqualFoldASCII(s, "established"):
 		return IKEStateEstablished
-	case equalFold(s, "rekeying"):
+	case EqualFoldASCII(s, "rekeying"):
 		return IKEStateRekeying
-	case equalFold(s, "negotiating"):
+	case EqualFoldASCII(s, "negotiating"):
 		return IKEStateNegotiating
-	case equalFold(s, "down"):
+	case EqualFoldASCII(s, "down"):
 		return IKEStateDown
 	}
 	return IKEStateOther
 }
 
-// equalFold is an ASCII-only strings.EqualFold, enough for log keywords and
-// cheaper on the hot path.
-func equalFold(a, b string) bool {
+// EqualFoldASCII is an ASCII-only strings.EqualFold, enough for log
+// keywords and cheaper on the hot path (it also never folds a non-ASCII
+// letter into an ASCII one, as strings.EqualFold does with the Kelvin sign).
+func EqualFoldASCII(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}

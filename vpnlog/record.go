@@ -294,9 +294,9 @@ func triOf(v jsonValue) Tri {
 		return TriFalse
 	case jkString:
 		switch {
-		case equalFold(v.text, "true"):
+		case EqualFoldASCII(v.text, "true"):
 			return TriTrue
-		case equalFold(v.text, "false"):
+		case EqualFoldASCII(v.text, "false"):
 			return TriFalse
 		}
 	}
@@ -505,7 +505,7 @@ func canonicalBGPWord(s string) string {
 		return s
 	}
 	for _, w := range bgpWords {
-		if len(w) == len(s) && equalFold(w, s) {
+		if len(w) == len(s) && EqualFoldASCII(w, s) {
 			return w
 		}
 	}

@@ -62,7 +62,7 @@ var textKeyNames = []struct {
 
 func lookupTextKey(name string) textKey {
 	for _, k := range textKeyNames {
-		if equalFold(k.name, name) {
+		if EqualFoldASCII(k.name, name) {
 			return k.key
 		}
 	}

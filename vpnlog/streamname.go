@@ -167,7 +167,7 @@ func recIsAlnum(c byte) bool {
 // streamIndexFold is an ASCII case-insensitive strings.Index for short needles.
 func streamIndexFold(s, needle string) int {
 	for i := 0; i+len(needle) <= len(s); i++ {
-		if equalFold(s[i:i+len(needle)], needle) {
+		if EqualFoldASCII(s[i:i+len(needle)], needle) {
 			return i
 		}
 	}
