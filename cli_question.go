@@ -1,16 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/investigate"
+	"github.com/vpnlens/vpnlens/source"
 )
 
 // questionFlags are the flags diagnose and timeline share: the source, the
@@ -96,4 +100,23 @@ func questionError(err error) error {
 		return badArgs(msg)
 	}
 	return fail(msg)
+}
+
+// scope resolves what every question names: the connection, the tunnel
+// (nil for both) and the zone of its times. checkArgs has named every bad
+// flag already; an error here is a source's (AWS unreachable, say).
+func (q *questionFlags) scope(ctx context.Context, svc *investigate.Service) (*source.Connection, *source.Tunnel, *time.Location, error) {
+	conn, err := svc.Connection(ctx, q.vpn)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tun, err := investigate.Tunnel(conn, q.tunnel)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	loc, err := correlate.LoadZone(q.timezone)
+	if err != nil {
+		return nil, nil, nil, &investigate.UserError{Msg: err.Error()}
+	}
+	return conn, tun, loc, nil
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/view"
 )
@@ -68,17 +67,9 @@ func runDiagnose(cmd *cobra.Command, f *diagnoseFlags) error {
 // askDiagnose asks the service the question the flags state (checked by
 // checkArgs): the diagnosis diagnose_tunnel_drop gives an assistant.
 func askDiagnose(ctx context.Context, svc *investigate.Service, f *diagnoseFlags) (answer, error) {
-	conn, err := svc.Connection(ctx, f.vpn)
+	conn, tun, loc, err := f.scope(ctx, svc)
 	if err != nil {
 		return nil, err
-	}
-	tun, err := investigate.Tunnel(conn, f.tunnel)
-	if err != nil {
-		return nil, err
-	}
-	loc, err := correlate.LoadZone(f.timezone)
-	if err != nil {
-		return nil, &investigate.UserError{Msg: err.Error()}
 	}
 	at, err := svc.ResolveTime(ctx, conn, f.at, loc)
 	if err != nil {

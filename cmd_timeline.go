@@ -5,13 +5,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/investigate"
+	"github.com/vpnlens/vpnlens/view"
 )
 
 type timelineFlags struct {
 	questionFlags
 	start, end    string
+	cursor        string
 	collapse      bool
 	anomaliesOnly *bool // nil: not given, the tool's default view
 }
@@ -48,6 +49,7 @@ while routine records are counted; --anomalies-only lists only trouble,
 	fs := cmd.Flags()
 	fs.StringVar(&f.start, "start", "", "window start `TIME` (default: 24h before the newest record)")
 	fs.StringVar(&f.end, "end", "", "window end `TIME` (default: the newest record)")
+	fs.StringVar(&f.cursor, "cursor", "", "continue a long timeline where the previous page stopped (the cursor it printed)")
 	fs.BoolVar(&f.collapse, "collapse", true, "collapse repeated records into one line with a count (--collapse=false: every record)")
 	fs.BoolVar(&anomaliesOnly, "anomalies-only", false, "only records that mark trouble (--anomalies-only=false: every record; default: trouble, state changes and incidents listed, routine records counted)")
 	return cmd
@@ -71,17 +73,9 @@ func runTimeline(cmd *cobra.Command, f *timelineFlags) error {
 // askTimeline asks the service the question the flags state (checked by
 // checkArgs): the timeline get_vpn_timeline gives an assistant.
 func askTimeline(ctx context.Context, svc *investigate.Service, f *timelineFlags) (answer, error) {
-	conn, err := svc.Connection(ctx, f.vpn)
+	conn, tun, loc, err := f.scope(ctx, svc)
 	if err != nil {
 		return nil, err
-	}
-	tun, err := investigate.Tunnel(conn, f.tunnel)
-	if err != nil {
-		return nil, err
-	}
-	loc, err := correlate.LoadZone(f.timezone)
-	if err != nil {
-		return nil, &investigate.UserError{Msg: err.Error()}
 	}
 	w, err := svc.ResolveWindow(ctx, investigate.WindowSpec{Start: f.start, End: f.end, Loc: loc}, conn.ID, investigate.DefaultSpan)
 	if err != nil {
@@ -89,12 +83,17 @@ func askTimeline(ctx context.Context, svc *investigate.Service, f *timelineFlags
 	}
 	// Only a flag given chooses the view: left out, trouble and state
 	// changes are listed and routine records counted.
-	view := investigate.ViewDefault
+	mode := investigate.ViewDefault
 	switch {
 	case f.anomaliesOnly != nil && *f.anomaliesOnly:
-		view = investigate.ViewAnomalies
+		mode = investigate.ViewAnomalies
 	case f.anomaliesOnly != nil || !f.collapse:
-		view = investigate.ViewAll
+		mode = investigate.ViewAll
 	}
-	return svc.Timeline(ctx, investigate.TimelineQuestion{Conn: conn, Window: w, Tunnel: tun, Collapse: f.collapse, View: view})
+	res, err := svc.Timeline(ctx, investigate.TimelineQuestion{Conn: conn, Window: w, Tunnel: tun, Collapse: f.collapse, View: mode,
+		Spec: investigate.WindowSpec{Start: f.start, End: f.end, Loc: loc}, Cursor: f.cursor})
+	if err != nil {
+		return nil, err
+	}
+	return view.TimelineOf(res), nil
 }
