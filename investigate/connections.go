@@ -77,49 +77,11 @@ func connectionView(c *source.Connection) ConnectionView {
 	return v
 }
 
-// Text renders the result compactly.
-func (r ListVPNConnectionsResult) Text() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d VPN connection(s)\n", len(r.Connections))
-	for _, c := range r.Connections {
-		fmt.Fprintf(&b, "- %s", c.ID)
-		if c.Name != "" {
-			fmt.Fprintf(&b, " (%s)", c.Name)
-		}
-		fmt.Fprintf(&b, ": %s, %s routing, gateway %s\n", c.State, c.Routing, c.Gateway)
-		for _, t := range c.Tunnels {
-			fmt.Fprintf(&b, "  tunnel %d %s: %s", t.Number, t.OutsideIP, orDash(t.Status))
-			if t.StatusMessage != "" {
-				fmt.Fprintf(&b, " (%s)", t.StatusMessage)
-			}
-			fmt.Fprintf(&b, ", logs IKE=%s BGP=%s", onOff(t.IKELogEnabled, t.IKELogFormat), onOff(t.BGPLogEnabled, t.BGPLogFormat))
-			if t.LoggingWarning != "" {
-				b.WriteString("  ⚠ logging disabled")
-			}
-			b.WriteString("\n")
-		}
-	}
-	for _, h := range r.Hints {
-		fmt.Fprintf(&b, "hint: %s\n", h)
-	}
-	return b.String()
-}
-
 func orDash(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
-}
-
-func onOff(on bool, format string) string {
-	if !on {
-		return "off"
-	}
-	if format == "" {
-		return "on"
-	}
-	return "on/" + format
 }
 
 func nonNil[T any](s []T) []T {

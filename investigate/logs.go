@@ -58,38 +58,6 @@ func (p pagePosition) cursorAfter(n int) string {
 // budget) continues there.
 func (r FetchLogsResult) CursorAfter(n int) string { return r.page.cursorAfter(n) }
 
-// Text renders the page compactly, log text quoted as data. With a
-// timezone, times show in it too, after UTC.
-func (r FetchLogsResult) Text() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d matching records of %s (%s → %s) via %s\n", r.Returned, r.TotalMatching, r.VPNConnectionID, r.Start.both(), r.End.both(), r.Path)
-	for _, e := range r.Events {
-		at := e.At
-		if e.AtLocal != "" {
-			at += " (" + e.AtLocal + ")"
-		}
-		fmt.Fprintf(&b, "%s t%d %s %s %s\n", at, e.TunnelNumber, e.Stream, e.Category, quoteLog(e.Raw))
-	}
-	if r.Truncated {
-		fmt.Fprintf(&b, "(more: call again with the same arguments and cursor %q)\n", r.NextCursor)
-	}
-	if r.Malformed > 0 {
-		fmt.Fprintf(&b, "note: %d record(s) in the logs read could not be decoded and are not shown (malformed_records)\n", r.Malformed)
-	}
-	for _, h := range r.Hints {
-		fmt.Fprintf(&b, "hint: %s\n", h)
-	}
-	return b.String()
-}
-
-// both is the time in UTC, and in the asker's zone when one was given.
-func (t TimeView) both() string {
-	if t.Local == "" {
-		return t.UTC
-	}
-	return t.UTC + " (" + t.Local + ")"
-}
-
 // LogsQuestion asks for one page of a connection's classified records.
 type LogsQuestion struct {
 	Conn   *source.Connection

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
@@ -93,125 +92,9 @@ func TimelineURI(vpn string, start, end time.Time) string {
 	return "vpn://timeline/" + vpn + "/" + start.UTC().Format(compact) + "/" + end.UTC().Format(compact)
 }
 
-// textMaxEntries is how many entries the text rendering lists unless every
-// record was asked for; the structured content holds them all (up to the
-// MaxTimeline cap).
-const textMaxEntries = 120
-
-// summaryRunes is how much of a record's message an entry line quotes;
-// the structured content has the record verbatim.
-const summaryRunes = 160
-
-// Text renders the timeline for a reader in a hurry: what was read, notes,
-// incidents with how they really ended, then one short line per entry.
-func (r TimelineResult) Text() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Timeline of %s from %s to %s: %d records", r.VPNConnectionID, r.Start.withLocal(), r.End.withLocal(), r.Records)
-	switch r.View {
-	case ViewDefault:
-		fmt.Fprintf(&b, "; listed: trouble, state changes and every record during an incident (%d records in %d entries)", r.Listed, len(r.Entries))
-		if n := unlistedCount(r.Unlisted); n > 0 {
-			fmt.Fprintf(&b, "; %d routine records counted, not listed", n)
-		}
-	case ViewAnomalies:
-		fmt.Fprintf(&b, "; listed: anomalies only (%d records in %d entries)", r.Listed, len(r.Entries))
-	default:
-		fmt.Fprintf(&b, "; listed: every record (%d entries)", len(r.Entries))
-	}
-	b.WriteString(".\n")
-	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "Note: %s\n", n)
-	}
-	num := map[string]int{}
-	for i, in := range r.Incidents {
-		num[in.ID] = i + 1
-		fmt.Fprintf(&b, "Incident #%d %s on tunnel %d (%s): root cause %s; started %s; %s", i+1, in.ID, in.TunnelNumber, in.Tunnel, orDash(in.RootCause), in.Start.withLocal(), in.Status)
-		switch {
-		case in.BeganBeforeWindow && in.ContinuesPastWindow:
-			fmt.Fprintf(&b, " — it runs over the whole window: the entries below show only %s to %s", r.Start.withLocal(), r.End.withLocal())
-		case in.BeganBeforeWindow:
-			fmt.Fprintf(&b, " — it began before the window start (%s), where the entries below begin", r.Start.withLocal())
-		case in.ContinuesPastWindow:
-			fmt.Fprintf(&b, " — it continues past the window end (%s), where the entries below stop", r.End.withLocal())
-		}
-		b.WriteString(".\n")
-	}
-	if len(r.Entries) > 0 {
-		b.WriteString("Entries (! anomaly, #n incident, ×n repeats collapsed; log text quoted):\n")
-	}
-	for i, e := range r.Entries {
-		// Every record was asked for outright: list them all.
-		if i == textMaxEntries && r.View != ViewAll {
-			fmt.Fprintf(&b, "… %d more entries in the structured content; narrow start/end, pass tunnel, or set anomalies_only=true\n", len(r.Entries)-i)
-			break
-		}
-		b.WriteString(entryLine(&e, num))
-		b.WriteString("\n")
-	}
-	if r.Truncated {
-		fmt.Fprintf(&b, "(truncated: %d more entries; narrow start/end or pass tunnel)\n", r.Omitted)
-	}
-	if len(r.Unlisted) > 0 {
-		b.WriteString("Routine records not listed (pass anomalies_only=false to list them):")
-		sep := " "
-		for _, u := range r.Unlisted {
-			fmt.Fprintf(&b, "%st%d %s ×%d", sep, u.TunnelNumber, u.Category, u.Count)
-			sep = ", "
-		}
-		b.WriteString("\n")
-	}
-	for _, h := range r.Hints {
-		fmt.Fprintf(&b, "Hint: %s\n", h)
-	}
-	return b.String()
-}
-
-// entryLine renders one entry: time (and local time), tunnel, stream,
-// category, severity, incident, repeats and a short summary in which all
-// text that comes from the log is quoted.
-func entryLine(e *TimelineEntry, num map[string]int) string {
-	var b strings.Builder
-	if e.Anomaly {
-		b.WriteString("! ")
-	} else {
-		b.WriteString("  ")
-	}
-	b.WriteString(e.At)
-	if e.AtLocal != "" {
-		fmt.Fprintf(&b, " (%s)", sameDay(e.At, e.AtLocal))
-	}
-	fmt.Fprintf(&b, " t%d %s %s %s", e.TunnelNumber, e.Stream, e.Category, e.Severity)
-	if n, ok := num[e.IncidentID]; ok {
-		fmt.Fprintf(&b, " #%d", n)
-	}
-	if e.Count > 1 {
-		fmt.Fprintf(&b, " ×%d until %s", e.Count, sameDay(e.At, e.LastAt))
-	}
-	if e.Phase1State != "" || e.Phase2State != "" {
-		fmt.Fprintf(&b, " phase1=%s phase2=%s", orDash(e.Phase1State), orDash(e.Phase2State))
-	}
-	if e.Route == nil && knownStatus(e) {
-		fmt.Fprintf(&b, " session=%s", e.Status)
-	}
-	if s := LogSummary(e); s != "" {
-		b.WriteString(" ")
-		b.WriteString(quoteLog(s))
-	}
-	return b.String()
-}
-
-// sameDay drops the date from t when it is the date of ref: within one
-// line the reader has it already.
-func sameDay(ref, t string) string {
-	if len(ref) >= 10 && len(t) > 11 && ref[:10] == t[:10] {
-		return t[11:]
-	}
-	return t
-}
-
 // LogSummary is the gist of a record from its parsed fields (status, route,
-// details), cut to summaryRunes; the raw record when nothing was parsed.
-// All of it is log text.
+// details); the raw record when nothing was parsed. All of it is log text
+// (the view cuts it to the length an entry quotes).
 func LogSummary(e *TimelineEntry) string {
 	var parts []string
 	if e.Status != "" && !knownStatus(e) {
@@ -238,9 +121,6 @@ func LogSummary(e *TimelineEntry) string {
 	if s == "" && e.Phase1State == "" && e.Phase2State == "" {
 		s = e.Raw
 	}
-	if utf8.RuneCountInString(s) > summaryRunes {
-		s = string([]rune(s)[:summaryRunes]) + "…"
-	}
 	return s
 }
 
@@ -255,14 +135,6 @@ func knownStatus(e *TimelineEntry) bool {
 		return e.Route != nil
 	}
 	return false
-}
-
-func unlistedCount(us []RoutineCount) int {
-	n := 0
-	for _, u := range us {
-		n += u.Count
-	}
-	return n
 }
 
 // TimelineQuestion asks for a connection's merged timeline over a window.
