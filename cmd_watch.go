@@ -83,7 +83,7 @@ the command line.`,
 	fs.StringArrayVar(&wf.vpns, "vpn", nil, "VPN connection `ID` or Name tag to watch (repeatable or comma-separated; default: every connection)")
 	fs.DurationVar(&wf.interval, "interval", watch.DefaultInterval, "time between polls")
 	fs.DurationVar(&wf.settle, "settle", watch.DefaultSettle, "how long an incident is watched before its first report, so the BGP and IKE records of one event are all in (0: none)")
-	fs.DurationVar(&wf.lookback, "lookback", watch.DefaultLookback, "how far back a first run reads: incidents still under way there are reported, finished ones are not")
+	fs.DurationVar(&wf.lookback, "lookback", watch.DefaultLookback, "how far back from now a first run reads: incidents still under way there are reported; finished ones, and with --logs-dir anything older (an export), are not")
 	fs.DurationVar(&wf.ingestDelay, "ingest-delay", 2*time.Minute, "AWS: how far back each poll re-reads, for records CloudWatch ingests late")
 	fs.StringVar(&wf.statePath, "state", "", "state `file` (last record per stream, incidents reported, undelivered reports); default under $XDG_STATE_HOME/vpnlens")
 	fs.BoolVar(&wf.noState, "no-state", false, "keep no state file: a restart reports what is under way again")

@@ -44,8 +44,12 @@ func TestWatchUsage(t *testing.T) {
 func TestWatchCommand(t *testing.T) {
 	dir := t.TempDir()
 	name := filepath.Join(dir, "vpn-0abc1234_203.0.113.10-IKE.log")
+	// The records are of the last few minutes: a first run reports what is
+	// under way within --lookback (1 h) of the clock, older records are
+	// history.
+	base := time.Now().UTC().Truncate(time.Minute).Add(-5 * time.Minute)
 	line := func(sec int, p1, p2, details string) string {
-		ts := time.Date(2026, 6, 12, 10, 0, sec, 0, time.UTC)
+		ts := base.Add(time.Duration(sec) * time.Second)
 		return `{"event_timestamp":` + strconv.FormatInt(ts.Unix(), 10) + `,"timestamp":"` + ts.Format("2006-01-02 15:04:05Z") +
 			`","dpd_enabled":true,"nat_t_detected":false,"ike_phase1_state":"` + p1 + `","ike_phase2_state":"` + p2 + `","details":"` + details + `"}`
 	}
@@ -86,7 +90,7 @@ func TestWatchCommand(t *testing.T) {
 	rs, logs := watchRun(func(rs []watch.Report) bool { return len(rs) > 0 }, func() {
 		writeLines(t, name, line(90, "established", "established", ""))
 	})
-	if len(rs) != 1 || rs[0].Event != watch.EventRecovered || rs[0].IncidentID != "vpn-0abc1234_203.0.113.10_20260612T100030Z" {
+	if len(rs) != 1 || rs[0].Event != watch.EventRecovered || rs[0].IncidentID != "vpn-0abc1234_203.0.113.10_"+base.Add(30*time.Second).Format("20060102T150405Z") {
 		t.Fatalf("second run: %+v\n%s", rs, logs)
 	}
 }

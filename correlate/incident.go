@@ -27,10 +27,21 @@ type Incident struct {
 	Open            bool // still unresolved at the end of the data
 	Anomalies       int
 	Categories      map[catalog.Category]int
+	// BringingUp: the tunnel's first records are it negotiating (routine
+	// IKE steps, phases negotiating or down: nothing before them, no error)
+	// and the data ends before it is up, at most BringUpGrace after they
+	// began. A first bring-up that completes in time is not an incident
+	// (FindIncidents leaves it out), one that does not is: whoever follows
+	// the logs as they grow waits to see which (watch); an answer about
+	// finished data takes it as a tunnel that has not come up (yet).
+	BringingUp bool
 	// Events holds the incident's anomalies and the state transitions and
 	// withdrawals around them, in timeline order (capped; see Truncated).
 	Events    []vpnlog.Event
 	Truncated int // events left out of Events because of the cap
+
+	// bringUp: opened on the tunnel's first bring-up, still routine.
+	bringUp bool
 }
 
 // QuietPeriod closes an incident that is not down after this long without
@@ -38,6 +49,13 @@ type Incident struct {
 const QuietPeriod = 15 * time.Minute
 
 const maxIncidentEvents = 2000
+
+// BringUpGrace is how long a tunnel's first bring-up (see FindIncidents)
+// may take, from its first record until the tunnel is up (IKE established,
+// and the BGP session too when BGP is logged), before it counts as an
+// incident: a tunnel that has not come up. A bring-up takes seconds (IKE)
+// to tens of seconds (BGP's first connect).
+const BringUpGrace = 2 * time.Minute
 
 // IncidentID builds the stable id of an incident from where and when it began.
 func IncidentID(vpn, tunnelIP string, startMs int64) string {
@@ -85,6 +103,10 @@ type tunnelTracker struct {
 	cur         *Incident
 	lastAnomaly int64
 	lastEvent   int64
+	// begun: the tunnel (or its IKE) was up, or it had an incident,
+	// earlier in the timeline: a negotiation from now on is not its first
+	// bring-up.
+	begun bool
 }
 
 func (t *tunnelTracker) up() bool {
@@ -169,6 +191,14 @@ func routineDelete(ev *vpnlog.Event) bool {
 	return false
 }
 
+// bringUpStep reports a troubling record that is routine on a tunnel's
+// first bring-up: an IKE negotiation step or a state report whose only
+// trouble is a phase not up yet (negotiating, or down before it ever
+// was up). An error (timeout, authentication, proposal...) is not one.
+func bringUpStep(ev *vpnlog.Event) bool {
+	return ev.Stream == vpnlog.StreamIKE && (ev.Category == catalog.IKENegotiation || ev.Category == catalog.IKEStateReport)
+}
+
 // contextEvent reports non-anomalies worth keeping in an incident's story.
 func contextEvent(ev *vpnlog.Event) bool {
 	switch ev.Category {
@@ -180,14 +210,32 @@ func contextEvent(ev *vpnlog.Event) bool {
 
 // FindIncidents groups a connection's sorted timeline (see SortEvents) into
 // incidents, per tunnel, in start order.
+//
+// A tunnel's first bring-up is not an incident: when its first records,
+// with nothing before them, are it negotiating (routine IKE steps, the
+// phases negotiating or down) and it is up within BringUpGrace of the
+// first of them, with no error on the way (a new connection, a new tunnel,
+// logging just enabled). One that takes longer, meets an error or drops
+// again before it is up is an incident from its first record, as is
+// anything after the tunnel was up; one still under way when the data
+// ends is returned with BringingUp set.
 func FindIncidents(evs []vpnlog.Event) []Incident {
 	trackers := map[string]*tunnelTracker{}
 	var out []Incident
+	var lastMs int64 // the end of the data
+	for i := range evs {
+		lastMs = max(lastMs, evs[i].TimeMs)
+	}
+	grace := BringUpGrace.Milliseconds()
 	closeInc := func(t *tunnelTracker) {
 		in := t.cur
 		if in == nil {
 			return
 		}
+		if in.bringUp && !in.Recovered {
+			in.BringingUp = lastMs-in.StartMs <= grace
+		}
+		in.bringUp = false
 		if !in.Recovered {
 			if in.Down {
 				in.Open = true
@@ -210,6 +258,7 @@ func FindIncidents(evs []vpnlog.Event) []Incident {
 		if t.cur != nil && !t.cur.Down && ev.TimeMs-t.lastAnomaly > QuietPeriod.Milliseconds() {
 			closeInc(t)
 		}
+		begun := t.begun
 		wasUp := t.up()
 		t.apply(ev)
 		t.lastEvent = ev.TimeMs
@@ -219,13 +268,21 @@ func FindIncidents(evs []vpnlog.Event) []Incident {
 				t.cur = &Incident{
 					ID: IncidentID(ev.VPNConnectionID, ev.TunnelIP, ev.TimeMs), VPNConnectionID: ev.VPNConnectionID,
 					TunnelIP: ev.TunnelIP, StartMs: ev.TimeMs, WasUp: wasUp, Categories: map[catalog.Category]int{},
+					bringUp: !begun && bringUpStep(ev),
 				}
+			} else if t.cur.bringUp && (begun || !bringUpStep(ev)) {
+				// An error, or a phase down again after IKE was up: not
+				// a routine bring-up any more.
+				t.cur.bringUp = false
 			}
 			t.lastAnomaly = ev.TimeMs
 			t.cur.Anomalies++
 			t.cur.Categories[ev.Category]++
 		}
 		if in := t.cur; in != nil {
+			if in.bringUp && ev.TimeMs-in.StartMs > grace {
+				in.bringUp = false // too long to come up: a tunnel that does not
+			}
 			if trouble || contextEvent(ev) {
 				if len(in.Events) < maxIncidentEvents {
 					in.Events = append(in.Events, *ev)
@@ -237,9 +294,16 @@ func FindIncidents(evs []vpnlog.Event) []Incident {
 				in.Down, in.DownMs = true, ev.TimeMs
 			}
 			if in.Down && t.up() {
-				in.Recovered, in.RecoveredMs, in.EndMs = true, ev.TimeMs, ev.TimeMs
-				closeInc(t)
+				if in.bringUp {
+					t.cur = nil // the first bring-up, done: no incident
+				} else {
+					in.Recovered, in.RecoveredMs, in.EndMs = true, ev.TimeMs, ev.TimeMs
+					closeInc(t)
+				}
 			}
+		}
+		if t.up() || t.ike == stUp || (t.cur != nil && !t.cur.bringUp) {
+			t.begun = true
 		}
 	}
 	keys := make([]string, 0, len(trackers))

@@ -30,7 +30,11 @@ type Feed interface {
 	// streams in [from, to).
 	Fetch(ctx context.Context, conn *Connection, from, to time.Time) (*Batch, error)
 	// Complete reports whether Poll always returns every record (local
-	// files), so there is no anomalies-only mode to leave.
+	// files), so there is no anomalies-only mode to leave. A complete feed
+	// also reads a stream it has no cursor for from its start, records
+	// older than Want.SinceMs included: the engine takes an incident of
+	// those that ended before SinceMs as history (listed, never reported),
+	// and keeps them for the story of one still under way then.
 	Complete() bool
 }
 
@@ -50,7 +54,8 @@ type Want struct {
 	// anomaly back).
 	Full bool
 	// SinceMs is where a stream without a cursor starts (the look-back of
-	// a first run).
+	// a first run: now − --lookback). A complete feed may return older
+	// records too (see Complete).
 	SinceMs int64
 }
 

@@ -127,8 +127,10 @@ func (f *LocalFeed) synthesize() []Connection {
 
 // Poll implements Feed: it reads what was appended since the last poll.
 // Wants and cursors only filter: local files are read whole or tailed
-// regardless, and a first run reads the files from their start (the
-// engine decides what of that is history).
+// regardless, and a first run reads the files from their start, records
+// older than Want.SinceMs included (see Feed.Complete): the engine keeps
+// those for the story of an incident still under way at SinceMs, and lists
+// what ended before it as history, never reported.
 func (f *LocalFeed) Poll(ctx context.Context, now time.Time, wants []Want, cursors map[string]*StreamCursor) (*Batch, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -46,8 +46,12 @@ type Config struct {
 	// so that the BGP and IKE records of one event are all in (default
 	// 30 s). Zero means the default; negative means none.
 	Settle time.Duration
-	// Lookback is how far back a first run reads (default 1 h): incidents
-	// still under way there are reported, finished ones are history.
+	// Lookback is how far back from now a first run reads (default 1 h):
+	// incidents still under way there are reported, finished ones are
+	// history. A feed that reads files from their start (local files) has
+	// older records too: an incident that ended before the look-back start
+	// is history however it ended, and one still under way in it is
+	// reported from its real start.
 	Lookback time.Duration
 	// Recent is how long finished incidents stay listed (default 24 h).
 	Recent time.Duration
@@ -229,13 +233,24 @@ func (e *Engine) Step(ctx context.Context) error {
 		return err
 	}
 	e.mu.Lock()
+	since := now.Add(-e.cfg.Lookback).UnixMilli()
 	wants := make([]source.Want, 0, len(conns))
 	for i := range conns {
 		c := &conns[i]
 		b := e.buf(c.ID)
-		wants = append(wants, source.Want{Conn: c, Full: b.full || e.cfg.Feed.Complete(), SinceMs: now.Add(-e.cfg.Lookback).UnixMilli()})
+		wants = append(wants, source.Want{Conn: c, Full: b.full || e.cfg.Feed.Complete(), SinceMs: since})
 	}
 	cursors := e.st.Streams
+	var hist *historyRule
+	if e.cfg.Feed.Complete() {
+		// The feed reads streams it has no cursor for from their start:
+		// remember which ones it had, to tell the records it reads for the
+		// first time.
+		hist = &historyRule{beforeMs: since, known: make(map[string]bool, len(cursors))}
+		for k := range cursors {
+			hist.known[k] = true
+		}
+	}
 	e.mu.Unlock()
 
 	batch, err := e.cfg.Feed.Poll(ctx, now, wants, cursors)
@@ -269,13 +284,22 @@ func (e *Engine) Step(ctx context.Context) error {
 		ev := &batch.Events[i]
 		byConn[ev.VPNConnectionID] = append(byConn[ev.VPNConnectionID], *ev)
 	}
+	var first []string // connections read for the first time
+	for i := range conns {
+		if e.st.Connections[conns[i].ID] == nil {
+			first = append(first, conns[i].ID)
+		}
+	}
 	for i := range conns {
 		c := &conns[i]
-		if err := e.stepConn(ctx, c, byConn[c.ID], batch.Frontier[c.ID], now); err != nil {
+		if err := e.stepConn(ctx, c, byConn[c.ID], batch.Frontier[c.ID], now, hist); err != nil {
 			e.noteErrorLocked(err)
 			e.saveLocked()
 			return err
 		}
+	}
+	if hist != nil {
+		e.sayTooOld(first, hist.beforeMs)
 	}
 	e.pruneLocked()
 	e.lastError = ""
@@ -438,6 +462,55 @@ func finished(in *correlate.Incident, frontier int64) bool {
 	return frontier-in.EndMs > correlate.QuietPeriod.Milliseconds()
 }
 
+// historyRule tells, on a feed that reads a stream it has no cursor for
+// from its start (local files: Feed.Complete), the incidents that are
+// history: records older than the look-back start are there for the story
+// of an incident still under way at that time, not to be reported.
+type historyRule struct {
+	beforeMs int64           // the look-back start: now − Lookback
+	known    map[string]bool // stream cursors before the poll
+}
+
+// before reports an incident of records read for the first time (a first
+// run, or a tunnel whose streams are new) that ended before the look-back
+// start: history, whether it ended or its records do (an export).
+func (h *historyRule) before(in *correlate.Incident, initializing bool) bool {
+	if h == nil || in.EndMs >= h.beforeMs {
+		return false
+	}
+	if initializing {
+		return true
+	}
+	for _, k := range []vpnlog.StreamKind{vpnlog.StreamIKE, vpnlog.StreamBGP} {
+		if h.known[vpnlog.StreamID{VPNConnectionID: in.VPNConnectionID, TunnelIP: in.TunnelIP, Kind: k}.String()] {
+			return false
+		}
+	}
+	return true
+}
+
+// sayTooOld says, once, that connections read for the first time have no
+// record since the look-back start (an export): nothing of them is
+// reported, and why.
+func (e *Engine) sayTooOld(first []string, sinceMs int64) {
+	var old []string
+	var newest int64
+	for _, id := range first {
+		b := e.bufs[id]
+		if b == nil || b.frontier <= 0 || b.frontier >= sinceMs {
+			continue
+		}
+		old = append(old, id)
+		newest = max(newest, b.frontier)
+	}
+	if len(old) == 0 {
+		return
+	}
+	e.log.Warn("watch: the newest record is older than the look-back start: nothing is reported as under way "+
+		"(the incidents are listed as history); a longer --lookback reaches further back",
+		"newest_record", correlate.FormatMs(newest), "lookback_start", correlate.FormatMs(sinceMs), "lookback", e.cfg.Lookback, "connections", old)
+}
+
 // unfinished lists the incidents of a connection still to be followed.
 func (e *Engine) unfinished(vpn string) []*IncidentState {
 	var out []*IncidentState
@@ -450,7 +523,7 @@ func (e *Engine) unfinished(vpn string) []*IncidentState {
 }
 
 // stepConn folds one connection's new records in and acts on its incidents.
-func (e *Engine) stepConn(ctx context.Context, c *source.Connection, evs []vpnlog.Event, frontier int64, now time.Time) error {
+func (e *Engine) stepConn(ctx context.Context, c *source.Connection, evs []vpnlog.Event, frontier int64, now time.Time, hist *historyRule) error {
 	b := e.buf(c.ID)
 	cs := e.st.Connections[c.ID]
 	initializing := cs == nil
@@ -490,7 +563,7 @@ func (e *Engine) stepConn(ctx context.Context, c *source.Connection, evs []vpnlo
 	}
 	b.seen = true
 	if b.full {
-		if err := e.analyze(ctx, c, b, cs, initializing, now); err != nil {
+		if err := e.analyze(ctx, c, b, cs, initializing, hist, now); err != nil {
 			return err
 		}
 	} else if initializing {
@@ -524,7 +597,7 @@ func (b *connBuf) troubleSince(ms int64) bool {
 }
 
 // analyze finds the connection's incidents and says what is new.
-func (e *Engine) analyze(ctx context.Context, c *source.Connection, b *connBuf, cs *ConnState, initializing bool, now time.Time) error {
+func (e *Engine) analyze(ctx context.Context, c *source.Connection, b *connBuf, cs *ConnState, initializing bool, hist *historyRule, now time.Time) error {
 	i := sort.Search(len(b.events), func(i int) bool { return b.events[i].TimeMs >= b.fullFrom })
 	evs := b.events[i:]
 	incs := correlate.FindIncidents(evs)
@@ -532,11 +605,19 @@ func (e *Engine) analyze(ctx context.Context, c *source.Connection, b *connBuf, 
 	for k := range incs {
 		in := &incs[k]
 		st := e.match(in)
+		if st == nil && in.BringingUp && b.frontier-in.StartMs <= correlate.BringUpGrace.Milliseconds() {
+			// A tunnel's first bring-up under way: an incident only if
+			// it is not up in time (correlate.BringUpGrace). Wait; once
+			// the frontier (every record up to it is in) is past that,
+			// it did not come up.
+			continue
+		}
 		if st == nil {
 			switch {
-			case initializing && finished(in, b.frontier):
-				// Over before watching began: listed (vpn://incidents),
-				// never reported.
+			case initializing && finished(in, b.frontier), hist.before(in, initializing):
+				// Over before watching began, or before the look-back of
+				// records read for the first time: listed
+				// (vpn://incidents), never reported.
 				if held == nil {
 					held = heldConnection(c, evs)
 				}

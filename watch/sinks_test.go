@@ -227,8 +227,11 @@ func TestDeliveryNeverBlocksDetection(t *testing.T) {
 	out := &syncBuffer{}
 	hang := &hangingSink{release: make(chan struct{})}
 	defer close(hang.release)
+	// The records are dated 2026-06-12 and the clock is the system's: the
+	// look-back must reach them, or a first poll that already sees the
+	// drop (it may) lists it as history.
 	e, err := New(Config{Feed: feed, Logger: quietLogger(), Sinks: []Sink{hang, NewStdoutSink(out)}, Interval: 20 * time.Millisecond, Settle: -1,
-		Delivery: DeliveryOptions{Timeout: time.Hour}})
+		Lookback: 100 * 365 * 24 * time.Hour, Delivery: DeliveryOptions{Timeout: time.Hour}})
 	if err != nil {
 		t.Fatal(err)
 	}
