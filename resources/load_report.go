@@ -60,6 +60,9 @@ func loadReportText(svc *investigate.Service) string {
 		"Records it cannot read are counted in the notes of the answer that read them (\"N record(s) ... could not be decoded\").\n"
 }
 
+// maxSkippedShown is how many skipped entries the report lists.
+const maxSkippedShown = 20
+
 // digits are replaced by N when reasons are grouped, so "not closed before
 // line 12" and "... line 40" are one reason (numbers only: not the hex
 // digits of a [U+202E]).
@@ -78,8 +81,23 @@ func loadReportMarkdown(lr source.LoadReport, budget int) string {
 	fmt.Fprintf(&b, "- Malformed records (could not be read; left out of every answer): %d\n", rep.MalformedCount)
 	fmt.Fprintf(&b, "- Records of no known message class (read and classified `unknown`): %d\n", rep.UnknownCount)
 	fmt.Fprintf(&b, "- Records naming no VPN connection (no logStreamName, file name or resource_id; read but not attributed to any tunnel): %d\n", lr.Unplaced)
+	fmt.Fprintf(&b, "- Entries skipped (not regular files, symlink loops, unreadable, cut at the decompression limit): %d\n", rep.SkippedCount)
+	if rep.SkippedCount > 0 {
+		b.WriteString("\n## Skipped entries\n\n")
+		for i, sk := range rep.Skipped {
+			if i == maxSkippedShown {
+				fmt.Fprintf(&b, "- … and %d more\n", rep.SkippedCount-int64(i))
+				break
+			}
+			fmt.Fprintf(&b, "- `%s` (%s): %s\n", codeSpanText(sk.Path, maxFileRunes), codeSpanText(sk.Kind, 40), safeText(sk.Reason, maxReasonRunes))
+		}
+	}
 	if rep.MalformedCount == 0 {
-		b.WriteString("\nEvery record could be read.\n")
+		if rep.SkippedCount == 0 {
+			b.WriteString("\nEvery entry and every record could be read.\n")
+		} else {
+			b.WriteString("\nEvery record of the files read could be read.\n")
+		}
 		return b.String()
 	}
 	located := rep.Malformed

@@ -38,3 +38,21 @@ func TestLoadReportBudget(t *testing.T) {
 		t.Error("steering characters, line breaks or backticks of a reason got through")
 	}
 }
+
+// Skipped entries are listed with their kind and reason, and the report
+// no longer says every record could be read when some entries were not.
+func TestLoadReportListsSkippedEntries(t *testing.T) {
+	lr := source.LoadReport{Source: "test"}
+	lr.Report.Files = 2
+	lr.Report.SkippedCount = 2
+	lr.Report.Skipped = []vpnlog.Skipped{
+		{Path: "pipe.log", Kind: "not-regular", Reason: "a named pipe (FIFO), not a regular file: never opened"},
+		{Path: "a/up", Kind: "symlink-loop", Reason: "a symlink back up the tree"},
+	}
+	md := loadReportMarkdown(lr, 12000)
+	for _, want := range []string{"Entries skipped", "`pipe.log` (not-regular): a named pipe (FIFO)", "`a/up` (symlink-loop)", "Every record of the files read could be read."} {
+		if !strings.Contains(md, want) {
+			t.Errorf("load report lacks %q:\n%s", want, md)
+		}
+	}
+}

@@ -114,7 +114,7 @@ func TestLoadReportLocatesMalformedRecords(t *testing.T) {
 // The demo reads cleanly; the report says so.
 func TestLoadReportClean(t *testing.T) {
 	md := read(t, servedClient(t, mcp.LATEST_PROTOCOL_VERSION), resources.LoadReportURI)
-	for _, want := range []string{"# Load report: demo", "- Malformed records (could not be read; left out of every answer): 0", "Every record could be read."} {
+	for _, want := range []string{"# Load report: demo", "- Malformed records (could not be read; left out of every answer): 0", "Every entry and every record could be read.", "- Entries skipped (not regular files, symlink loops, unreadable, cut at the decompression limit): 0"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("load report lacks %q:\n%s", want, md)
 		}

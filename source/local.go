@@ -39,8 +39,24 @@ type Local struct {
 	unplaced    int64 // records whose VPN connection could not be told
 }
 
+// LocalOptions tunes how the local source reads its folder; the zero
+// value is the default.
+type LocalOptions struct {
+	// MaxInflatedBytes caps what one gzipped file may inflate to (see
+	// vpnlog.ReadOptions): 0 is vpnlog.DefaultMaxInflatedBytes, < 0 none.
+	MaxInflatedBytes int64
+	// Now is the clock that bounds plausible record times (records more
+	// than a day after it are not read); nil is time.Now.
+	Now func() time.Time
+}
+
 // OpenDir loads a --logs-dir directory.
 func OpenDir(dir string, logger *slog.Logger) (*Local, error) {
+	return OpenDirWith(dir, logger, LocalOptions{})
+}
+
+// OpenDirWith is OpenDir with options.
+func OpenDirWith(dir string, logger *slog.Logger, opt LocalOptions) (*Local, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, &Error{Op: "open logs directory", Cause: "NotFound", Msg: fmt.Sprintf("cannot open logs directory %s: %v", dir, err), Err: err}
@@ -48,68 +64,54 @@ func OpenDir(dir string, logger *slog.Logger) (*Local, error) {
 	if !st.IsDir() {
 		return nil, &Error{Op: "open logs directory", Cause: "NotADirectory", Msg: fmt.Sprintf("--logs-dir %s is not a directory", dir)}
 	}
-	return OpenFS(os.DirFS(dir), dir, logger)
+	return OpenFSWith(os.DirFS(dir), dir, logger, opt)
 }
 
 // OpenFS loads logs from a file system; name labels it in reports.
 func OpenFS(fsys fs.FS, name string, logger *slog.Logger) (*Local, error) {
+	return OpenFSWith(fsys, name, logger, LocalOptions{})
+}
+
+// OpenFSWith is OpenFS with options.
+func OpenFSWith(fsys fs.FS, name string, logger *slog.Logger, opt LocalOptions) (*Local, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	l := &Local{name: name, logger: logger, streams: map[vpnlog.StreamID][]vpnlog.Event{}}
-	if err := l.load(fsys); err != nil {
+	if err := l.load(fsys, opt); err != nil {
 		return nil, err
 	}
 	return l, nil
 }
 
-func (l *Local) load(fsys fs.FS) error {
+// load reads every log file in fsys. An entry that cannot be read (a named
+// pipe, socket or device, an unreadable file or folder, a symlink loop or
+// a dangling one, a gzip file past the inflate limit) is reported in the
+// load report and logged, and the rest is read: only an unreadable top
+// folder or a vpn-connections.json that is not what it claims fails the
+// load.
+func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 	rep := vpnlog.Report{ByCategory: map[catalog.Category]int64{}}
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		base := d.Name()
-		if strings.HasPrefix(base, ".") && p != "." {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
+	name := func(p string) string { return path.Join(l.name, p) }
+	keep := func(ev *vpnlog.Event) error {
+		if ev.VPNConnectionID == "" || ev.TunnelIP == "" {
+			l.unplaced++
 			return nil
 		}
-		if d.IsDir() {
-			return nil
-		}
+		id := vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
+		l.streams[id] = append(l.streams[id], *ev)
+		return nil
+	}
+	err := vpnlog.WalkFS(fsys, name, &rep, func(p string) error {
+		base := path.Base(p)
 		if base == InventoryFileName {
-			f, err := fsys.Open(p)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			conns, err := ParseDescribeVpnConnections(f)
-			if err != nil {
-				return &Error{Op: "read inventory", Cause: "BadInventory", Msg: fmt.Sprintf("%s: %v", path.Join(l.name, p), err), Err: err}
-			}
-			l.conns, l.inventoryOK = conns, true
-			return nil
+			return l.readInventory(fsys, p, name(p), &rep)
 		}
 		if strings.EqualFold(path.Ext(base), ".md") {
 			return nil // notes that travel with exported logs
 		}
-		f, err := fsys.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
 		// The reader infers the stream from the path's file and folder names.
-		return vpnlog.ReadRecords(f, vpnlog.ReadOptions{Name: path.Join(l.name, p)}, &rep, func(ev *vpnlog.Event) error {
-			if ev.VPNConnectionID == "" || ev.TunnelIP == "" {
-				l.unplaced++
-				return nil
-			}
-			id := vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
-			l.streams[id] = append(l.streams[id], *ev)
-			return nil
-		})
+		return vpnlog.ReadFSFile(fsys, p, vpnlog.ReadOptions{Name: name(p), MaxInflatedBytes: opt.MaxInflatedBytes, Now: opt.Now}, &rep, keep)
 	})
 	if err != nil {
 		var se *Error
@@ -131,7 +133,15 @@ func (l *Local) load(fsys fs.FS) error {
 		l.conns = InferConnections(ids)
 	}
 	l.logger.Info("logs loaded", "source", l.name, "records", rep.Records, "malformed", rep.MalformedCount,
-		"unknown", rep.UnknownCount, "streams", len(l.streams), "connections", len(l.conns), "unplaced", l.unplaced)
+		"unknown", rep.UnknownCount, "skipped", rep.SkippedCount, "streams", len(l.streams), "connections", len(l.conns), "unplaced", l.unplaced)
+	// One warning per folder entry not read (or not to its end), naming it.
+	for i, sk := range rep.Skipped {
+		if i == maxSkipWarnings {
+			l.logger.Warn(fmt.Sprintf("%d more folder entries skipped or read in part; the load report lists the first %d", rep.SkippedCount-int64(i), len(rep.Skipped)), "source", l.name)
+			break
+		}
+		l.logger.Warn("logs folder entry skipped: "+sk.Reason, "path", sk.Path, "kind", sk.Kind)
+	}
 	if rep.MalformedCount > 0 {
 		// One line, at startup, so whoever runs vpnlens learns that some
 		// records are left out and where to see which.
@@ -143,6 +153,38 @@ func (l *Local) load(fsys fs.FS) error {
 		l.logger.Warn(fmt.Sprintf("%d malformed record(s) could not be read and are left out of every answer; %s lists where they are", rep.MalformedCount, LoadReportURI), attrs...)
 	}
 	return nil
+}
+
+// maxSkipWarnings bounds the startup warnings about skipped entries (a
+// folder of device files should not flood the log).
+const maxSkipWarnings = 20
+
+// readInventory reads vpn-connections.json. One that cannot be opened or
+// read is reported like any unreadable file (the connections are then
+// inferred from the logs); one that is not describe-vpn-connections output
+// fails the load, as the user meant it to describe the tunnels.
+func (l *Local) readInventory(fsys fs.FS, p, shown string, rep *vpnlog.Report) error {
+	f, err := fsys.Open(p)
+	if err != nil {
+		rep.AddSkipped(shown, vpnlog.SkipUnreadable, "cannot open: "+bareError(err)+"; connections are inferred from the logs")
+		return nil
+	}
+	defer f.Close()
+	conns, err := ParseDescribeVpnConnections(f)
+	if err != nil {
+		return &Error{Op: "read inventory", Cause: "BadInventory", Msg: fmt.Sprintf("%s: %v", shown, err), Err: err}
+	}
+	l.conns, l.inventoryOK = conns, true
+	return nil
+}
+
+// bareError is err without the operation and path of a *fs.PathError.
+func bareError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // InferConnections describes the connections whose log streams are seen,
@@ -208,6 +250,7 @@ func (l *Local) LoadReport() LoadReport {
 	rep := l.report
 	rep.Malformed = append([]vpnlog.Malformed(nil), rep.Malformed...)
 	rep.UnknownSamples = append([]vpnlog.Malformed(nil), rep.UnknownSamples...)
+	rep.Skipped = append([]vpnlog.Skipped(nil), rep.Skipped...)
 	return LoadReport{Source: l.name, Report: rep, Streams: len(l.streams), Unplaced: l.unplaced}
 }
 
@@ -237,6 +280,9 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 	if l.report.MalformedCount > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d malformed record(s) in %s could not be read; %s lists where they are", l.report.MalformedCount, l.name, LoadReportURI))
 	}
+	if n := l.report.SkippedCount; n > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d entr%s in %s were not read, or not to their end (named pipes or devices, unreadable files or folders, symlink loops, gzip files past the inflate limit); vpnlens logged a warning naming each when it started", n, plural(n, "y", "ies"), l.name))
+	}
 	if l.unplaced > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d record(s) in %s name no VPN connection (no logStreamName, file name or resource_id) and are not attributed to any tunnel", l.unplaced, l.name))
 	}
@@ -256,6 +302,13 @@ func (l *Local) Extents(ctx context.Context, vpn string) ([]Extent, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Stream.String() < out[j].Stream.String() })
 	return out, nil
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func asErr(err error, target **Error) bool { return errors.As(err, target) }

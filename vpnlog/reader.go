@@ -11,9 +11,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 
@@ -40,11 +44,26 @@ type Report struct {
 	UnknownCount   int64                      `json:"unknown_count"`
 	UnknownSamples []Malformed                `json:"unknown_samples"` // first 20 unknown-category records, located
 	ByCategory     map[catalog.Category]int64 `json:"by_category"`
+	// SkippedCount counts folder entries that were not read, or not read
+	// to their end (see Skipped); Skipped keeps the first 100.
+	SkippedCount int64     `json:"skipped_count,omitempty"`
+	Skipped      []Skipped `json:"skipped,omitempty"`
+}
+
+// Skipped is one folder entry that was not read (a named pipe, an
+// unreadable file, a symlink loop, ...) or was read only in part (a read
+// error, the decompression limit): its path, what kind of problem it is
+// and why, in words.
+type Skipped struct {
+	Path   string `json:"path"`
+	Kind   string `json:"kind"`
+	Reason string `json:"reason"`
 }
 
 const (
 	maxMalformedKept = 100
 	maxUnknownKept   = 20
+	maxSkippedKept   = 100
 	maxSampleBytes   = 120
 )
 
@@ -63,6 +82,13 @@ func (r *Report) Merge(o *Report) {
 			break
 		}
 		r.Malformed = append(r.Malformed, m)
+	}
+	r.SkippedCount += o.SkippedCount
+	for _, sk := range o.Skipped {
+		if len(r.Skipped) >= maxSkippedKept {
+			break
+		}
+		r.Skipped = append(r.Skipped, sk)
 	}
 	for _, m := range o.UnknownSamples {
 		if len(r.UnknownSamples) >= maxUnknownKept {
@@ -85,6 +111,15 @@ func (r *Report) addMalformed(file string, line int, reason string, sample []byt
 	}
 }
 
+// AddSkipped reports a folder entry that was not read, or not to its end
+// (kind is one of the Skip constants); the list keeps the first 100.
+func (r *Report) AddSkipped(path, kind, reason string) {
+	r.SkippedCount++
+	if len(r.Skipped) < maxSkippedKept {
+		r.Skipped = append(r.Skipped, Skipped{Path: path, Kind: kind, Reason: reason})
+	}
+}
+
 // sampleOf cuts b to at most maxSampleBytes of valid UTF-8.
 func sampleOf(b []byte) string {
 	b = bytes.TrimSpace(b)
@@ -103,7 +138,19 @@ func sampleOf(b []byte) string {
 type ReadOptions struct {
 	Name   string   // file name or path shown in reports; also used to infer the stream
 	Stream StreamID // stream hint (from logStreamName, file or folder name); zero = infer
+	// MaxInflatedBytes caps what one gzipped input may inflate to; reading
+	// stops there, and the input is reported in Report.Skipped with what
+	// was read before kept. 0 means DefaultMaxInflatedBytes, < 0 no limit.
+	MaxInflatedBytes int64
+	// Now dates the newest plausible record (see PlausibleTime); nil
+	// means time.Now.
+	Now func() time.Time
 }
+
+// DefaultMaxInflatedBytes is the default ReadOptions.MaxInflatedBytes:
+// 1 GiB, several times what a CloudWatch export file holds (a few hundred
+// MB at most) and far from what a gzip bomb inflates to.
+const DefaultMaxInflatedBytes int64 = 1 << 30
 
 // maxRecordBytes caps one record (a line, or a pretty-printed object);
 // CloudWatch Logs caps events at 1 MiB too. Longer input is reported and
@@ -124,7 +171,10 @@ var sniffReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 6
 // after another. The *Event is only valid during the call (copy it to keep
 // it; its strings are immutable). fn returning an error stops reading and
 // returns that error. Input that is not a record is counted in rep and
-// located; only I/O errors and fn's errors are returned.
+// located, records with an implausible time (see PlausibleTime, now from
+// opt.Now) among them; gzip input that inflates past opt.MaxInflatedBytes
+// is read up to there and reported in rep.Skipped. Only I/O errors and
+// fn's errors are returned.
 func ReadRecords(r io.Reader, opt ReadOptions, rep *Report, fn func(*Event) error) error {
 	if rep.ByCategory == nil {
 		rep.ByCategory = make(map[catalog.Category]int64)
@@ -151,17 +201,82 @@ func ReadRecords(r io.Reader, opt ReadOptions, rep *Report, fn func(*Event) erro
 			return fmt.Errorf("read %s: %w", opt.Name, err)
 		}
 		defer gz.Close()
-		counter = &countingReader{r: gz}
+		var inflated io.Reader = gz
+		limit := opt.MaxInflatedBytes
+		if limit == 0 {
+			limit = DefaultMaxInflatedBytes
+		}
+		if limit > 0 {
+			inflated = &inflateLimit{r: gz, left: limit, limit: limit}
+		}
+		counter = &countingReader{r: inflated}
 		src = counter
 	}
 	br := lineReaders.Get().(*bufio.Reader)
 	br.Reset(src)
 	defer func() { br.Reset(nil); lineReaders.Put(br) }()
 
-	rr := &recordReader{br: br, name: opt.Name, hint: hint, rep: rep, fn: fn}
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	rr := &recordReader{br: br, name: opt.Name, hint: hint, rep: rep, fn: fn, maxMs: now().Add(PlausibleSkew).UnixMilli()}
 	err := rr.run()
 	rep.Bytes += counter.n
 	return err
+}
+
+// inflateLimit stops a gzip stream after limit inflated bytes: a small
+// file that inflates to gigabytes (a gzip bomb) must not take that much
+// time or memory.
+type inflateLimit struct {
+	r     io.Reader
+	left  int64
+	limit int64
+	hit   bool
+}
+
+// errInflateLimit ends reading of an input that inflates past its limit;
+// ReadRecords reports it in Report.Skipped.
+type errInflateLimit struct{ limit int64 }
+
+func (e errInflateLimit) Error() string {
+	return fmt.Sprintf("inflates to more than %s", byteCount(e.limit))
+}
+
+func (l *inflateLimit) Read(p []byte) (int, error) {
+	if l.hit {
+		return 0, errInflateLimit{l.limit}
+	}
+	if l.left <= 0 {
+		// Exactly at the limit: only more data is too much.
+		var one [1]byte
+		n, err := l.r.Read(one[:])
+		if n == 0 {
+			return 0, err // io.EOF: it ends right at the limit
+		}
+		l.hit = true
+		return 0, errInflateLimit{l.limit}
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+// byteCount says n in the largest binary unit that divides it.
+func byteCount(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 type countingReader struct {
@@ -197,6 +312,7 @@ type recordReader struct {
 
 	newlines int   // '\n' consumed so far; the current line is newlines+1
 	lastMs   int64 // time of the previous event, to date text lines that have none
+	maxMs    int64 // latest plausible record time (see PlausibleTime)
 	ev       Event // reused for every record: fn must copy what it keeps
 	acc      []byte
 	names    streamNameCache
@@ -235,6 +351,13 @@ func (rr *recordReader) finish(err error) error {
 	}
 	if isDataError(err) {
 		rr.rep.addMalformed(rr.name, rr.newlines+1, "input ends in corrupt or truncated data: "+err.Error(), nil)
+		return nil
+	}
+	var capped errInflateLimit
+	if errors.As(err, &capped) {
+		rr.rep.AddSkipped(rr.name, SkipInflateLimit, fmt.Sprintf(
+			"gzip data %s, the limit on decompressed bytes per file: reading stopped in line %d (the records before are kept); "+
+				"to read it whole, gunzip it into the folder (plain files have no limit)", capped.Error(), rr.newlines+1))
 		return nil
 	}
 	return fmt.Errorf("read %s: %w", rr.name, err)
@@ -534,6 +657,10 @@ func (rr *recordReader) record(b []byte, lineNo int, fallbackMs int64, env envel
 		// A text line without a time of its own belongs to the moment of
 		// the line before it; that is all the log says.
 		ev.TimeMs, ev.Precision = rr.lastMs, PrecisionSeconds
+	}
+	if err := plausibleTime(ev.TimeMs, rr.maxMs); err != nil {
+		rr.rep.addMalformed(rr.name, lineNo, err.Error(), b)
+		return nil
 	}
 	ev.File, ev.Line = rr.name, lineNo
 	rr.lastMs = ev.TimeMs
@@ -870,8 +997,17 @@ func streamFromPath(path string) StreamID {
 }
 
 // ReadFile opens path and reads its records (see ReadRecords), inferring the
-// stream from the file name, else from the names of folders holding it.
+// stream from the file name, else from the names of folders holding it. A
+// path that is not a regular file (after symlinks) is an error, and is not
+// opened: opening a named pipe would block until something writes to it.
 func ReadFile(path string, rep *Report, fn func(*Event) error) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s is %s, not a regular file: not read", path, describeMode(info.Mode()))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -884,45 +1020,351 @@ func ReadFile(path string, rep *Report, fn func(*Event) error) error {
 // output in a logs folder; it describes tunnels and holds no records.
 const VPNConnectionsFile = "vpn-connections.json"
 
-// ReadDir walks dir recursively (sub-folders, any file names) and reads
-// every file, skipping vpn-connections.json and hidden files and folders.
-// A file that cannot be opened is reported in rep and the walk goes on.
+// ReadDir reads every log file under dir (see ReadFS); names in events
+// and reports are dir joined with the path inside it. A dir that is a file
+// is read as one.
 func ReadDir(dir string, rep *Report, fn func(*Event) error) error {
-	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if path == dir {
-				return err
-			}
-			rep.addMalformed(path, 0, "cannot read: "+err.Error(), nil)
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return ReadFile(dir, rep, fn)
+	}
+	return ReadFS(os.DirFS(dir), func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) }, ReadOptions{}, rep, fn)
+}
+
+// ReadFS reads every log file in fsys (see WalkFS: sub-folders, symlinks
+// followed, any file names; hidden entries and vpn-connections.json left
+// out) with ReadFSFile. name turns a path in fsys into the name shown in
+// events and reports (nil: the path); opt applies to every file. Entries
+// that cannot be read are reported in rep.Skipped and the rest is read:
+// only fn's errors, or the top folder's, are returned.
+func ReadFS(fsys fs.FS, name func(string) string, opt ReadOptions, rep *Report, fn func(*Event) error) error {
+	if name == nil {
+		name = func(p string) string { return p }
+	}
+	return WalkFS(fsys, name, rep, func(p string) error {
+		if strings.EqualFold(path.Base(p), VPNConnectionsFile) {
 			return nil
 		}
-		name := d.Name()
-		if path != dir && strings.HasPrefix(name, ".") {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() || strings.EqualFold(name, VPNConnectionsFile) {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			info, err := os.Stat(path) // a symlink to a file is read; anything else is not a log
-			if err != nil || !info.Mode().IsRegular() {
-				return nil
-			}
-		}
-		if err := ReadFile(path, rep, fn); err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) && pe.Op == "open" {
-				rep.addMalformed(path, 0, "cannot read: "+err.Error(), nil)
-				return nil
-			}
+		o := opt
+		o.Name = name(p)
+		return ReadFSFile(fsys, p, o, rep, fn)
+	})
+}
+
+// ReadFSFile opens p in fsys and reads its records (see ReadRecords; opt
+// names it). A file that cannot be opened, or fails part way, is reported
+// in rep.Skipped (the records read before a failure are kept, fn has had
+// them); only fn's errors are returned. p should be a regular file, as
+// WalkFS gives.
+func ReadFSFile(fsys fs.FS, p string, opt ReadOptions, rep *Report, fn func(*Event) error) error {
+	if opt.Name == "" {
+		opt.Name = p
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		rep.AddSkipped(opt.Name, SkipUnreadable, "cannot open: "+bareError(err))
+		return nil
+	}
+	defer f.Close()
+	var fnErr error
+	err = ReadRecords(f, opt, rep, func(ev *Event) error {
+		if err := fn(ev); err != nil {
+			fnErr = err
 			return err
 		}
 		return nil
 	})
+	if err != nil {
+		if fnErr != nil {
+			return err
+		}
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner
+		}
+		rep.AddSkipped(opt.Name, SkipReadError, "read failed part way (the records before are kept): "+bareError(err))
+	}
+	return nil
 }
+
+// maxWalkDepth bounds folder nesting, symlinks included: a file system
+// that cannot tell two folders are the same (no file identity) could
+// otherwise follow a symlink loop forever.
+const maxWalkDepth = 64
+
+// WalkFS calls visit with the path of every regular file in fsys, in
+// sub-folders too, in name order; hidden files and folders (".name") are
+// left out. Symlinks are followed, to files and to folders, after the
+// folders themselves: a file or folder reached a second time (another
+// name for one already read, or a folder symlink back up) is not read
+// again. Nothing else is ever opened. Each entry not read is reported
+// once in rep.Skipped with the name that name gives its path:
+//
+//   - a named pipe, socket or device (SkipNotRegular);
+//   - a dangling symlink (SkipDanglingSymlink);
+//   - a symlink loop, or a folder symlink to a folder holding it
+//     (SkipSymlinkLoop);
+//   - a second name for a file or folder already read (SkipDuplicate);
+//   - a folder that cannot be listed, a symlink that cannot be followed
+//     (SkipUnreadable);
+//   - folders nested deeper than 64 (SkipTooDeep).
+//
+// Only an unreadable top folder, or visit's errors, are returned.
+func WalkFS(fsys fs.FS, name func(string) string, rep *Report, visit func(p string) error) error {
+	if name == nil {
+		name = func(p string) string { return p }
+	}
+	w := &walker{fsys: fsys, name: name, rep: rep, visit: visit, seen: map[fileKey]string{}}
+	root, err := fs.Stat(fsys, ".")
+	if err != nil {
+		return err
+	}
+	w.first(root, ".")
+	if err := w.dir(".", 0); err != nil {
+		return err
+	}
+	// Symlinks last, so that a file or folder is named by its own path
+	// and a symlink to it is the second name. Folders they lead to may
+	// hold more.
+	for len(w.links) > 0 {
+		l := w.links[0]
+		w.links = w.links[1:]
+		if err := w.link(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type walker struct {
+	fsys  fs.FS
+	name  func(string) string
+	rep   *Report
+	visit func(string) error
+	seen  map[fileKey]string // files and folders read, by identity: their path
+	dirs  []seenDir          // folders without a fileKey (os.SameFile decides)
+	links []pendingLink
+}
+
+type seenDir struct {
+	info fs.FileInfo
+	path string
+}
+
+type pendingLink struct {
+	path  string
+	depth int
+}
+
+func (w *walker) skip(p, kind, reason string) { w.rep.AddSkipped(w.name(p), kind, reason) }
+
+// dir walks the folder p (already marked seen), deferring symlinks.
+func (w *walker) dir(p string, depth int) error {
+	entries, err := fs.ReadDir(w.fsys, p)
+	if err != nil {
+		if p == "." {
+			return err // the top folder: nothing to read
+		}
+		w.skip(p, SkipUnreadable, "cannot list folder: "+bareError(err))
+		// Some file systems return what they listed before the error.
+	}
+	for _, d := range entries {
+		if strings.HasPrefix(d.Name(), ".") {
+			continue
+		}
+		cp := path.Join(p, d.Name())
+		switch t := d.Type(); {
+		case t&fs.ModeSymlink != 0:
+			w.links = append(w.links, pendingLink{cp, depth + 1})
+		case t.IsDir():
+			info, err := d.Info()
+			if err != nil {
+				w.skip(cp, SkipUnreadable, "cannot read folder: "+bareError(err))
+				continue
+			}
+			if err := w.enter(cp, info, depth+1); err != nil {
+				return err
+			}
+		case t.IsRegular():
+			info, err := d.Info()
+			if err != nil {
+				// Gone since the listing, or unreadable: opening it says.
+				info = nil
+			}
+			if err := w.file(cp, info); err != nil {
+				return err
+			}
+		default:
+			w.skip(cp, SkipNotRegular, describeMode(t)+", not a regular file: never opened")
+		}
+	}
+	return nil
+}
+
+// link follows one symlink.
+func (w *walker) link(l pendingLink) error {
+	info, err := fs.Stat(w.fsys, l.path)
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist):
+		w.skip(l.path, SkipDanglingSymlink, "symlink to nothing: "+bareError(err))
+		return nil
+	case isLoopError(err):
+		w.skip(l.path, SkipSymlinkLoop, "symlink loop: "+bareError(err))
+		return nil
+	default:
+		w.skip(l.path, SkipUnreadable, "cannot follow symlink: "+bareError(err))
+		return nil
+	}
+	switch t := info.Mode(); {
+	case t.IsDir():
+		return w.enter(l.path, info, l.depth)
+	case t.IsRegular():
+		return w.file(l.path, info)
+	default:
+		w.skip(l.path, SkipNotRegular, "symlink to "+describeMode(t)+", not a regular file: never opened")
+		return nil
+	}
+}
+
+// enter walks a folder unless it was walked already under another path.
+func (w *walker) enter(p string, info fs.FileInfo, depth int) error {
+	if prior, ok := w.already(info, true); ok {
+		if prior == "." || strings.HasPrefix(p, prior+"/") {
+			w.skip(p, SkipSymlinkLoop, "folder symlink back to "+w.name(prior)+", a folder holding it: not followed")
+		} else {
+			w.skip(p, SkipDuplicate, "same folder as "+w.name(prior)+", read already")
+		}
+		return nil
+	}
+	if depth > maxWalkDepth {
+		w.skip(p, SkipTooDeep, fmt.Sprintf("folders nested more than %d deep (a symlink loop?): not read", maxWalkDepth))
+		return nil
+	}
+	w.first(info, p)
+	return w.dir(p, depth)
+}
+
+// file visits a regular file unless it was visited already under another
+// path. info may be nil (then it cannot be told from others).
+func (w *walker) file(p string, info fs.FileInfo) error {
+	if info != nil {
+		if prior, ok := w.already(info, false); ok {
+			w.skip(p, SkipDuplicate, "same file as "+w.name(prior)+", read already")
+			return nil
+		}
+		w.first(info, p)
+	}
+	return w.visit(p)
+}
+
+// already tells whether the file or folder info was seen, and where.
+// Without a fileKey only folders are compared (os.SameFile, one by one).
+func (w *walker) already(info fs.FileInfo, isDir bool) (string, bool) {
+	if k, ok := keyOf(info); ok {
+		p, seen := w.seen[k]
+		return p, seen
+	}
+	if isDir {
+		for _, d := range w.dirs {
+			if os.SameFile(d.info, info) {
+				return d.path, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (w *walker) first(info fs.FileInfo, p string) {
+	if k, ok := keyOf(info); ok {
+		w.seen[k] = p
+	} else if info.IsDir() {
+		w.dirs = append(w.dirs, seenDir{info, p})
+	}
+}
+
+// fileKey identifies a file on its device (device and inode numbers).
+type fileKey struct{ dev, ino uint64 }
+
+// keyOf reads the device and inode numbers of info.Sys() where the
+// platform has them (the syscall.Stat_t of Unix systems, whose field
+// types vary); ok is false elsewhere (Windows, in-memory file systems).
+func keyOf(info fs.FileInfo) (k fileKey, ok bool) {
+	v := reflect.ValueOf(info.Sys())
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return k, false
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return k, false
+	}
+	dev, ok1 := uintField(v, "Dev")
+	ino, ok2 := uintField(v, "Ino")
+	if !ok1 || !ok2 {
+		return k, false
+	}
+	return fileKey{dev, ino}, true
+}
+
+func uintField(v reflect.Value, name string) (uint64, bool) {
+	f := v.FieldByName(name)
+	switch {
+	case !f.IsValid():
+		return 0, false
+	case f.CanUint():
+		return f.Uint(), true
+	case f.CanInt():
+		return uint64(f.Int()), true
+	}
+	return 0, false
+}
+
+// isLoopError tells "too many levels of symbolic links".
+func isLoopError(err error) bool {
+	return errors.Is(err, syscall.ELOOP) || strings.Contains(err.Error(), "too many levels of symbolic links")
+}
+
+// bareError is err without the operation and path a *fs.PathError adds
+// (the report names the path already).
+func bareError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// describeMode names a file type that is not a regular file.
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeSymlink != 0:
+		return "a symlink"
+	}
+	return "an irregular file"
+}
+
+// Kinds of Skipped entries.
+const (
+	SkipNotRegular      = "not-regular"      // a named pipe, socket or device: never opened
+	SkipDanglingSymlink = "dangling-symlink" // a symlink to nothing
+	SkipSymlinkLoop     = "symlink-loop"     // a symlink loop, or a folder symlink back up
+	SkipDuplicate       = "duplicate"        // a second name for a file or folder already read
+	SkipUnreadable      = "unreadable"       // cannot be opened or listed (permission denied, ...)
+	SkipReadError       = "read-error"       // failed part way: what came before is kept
+	SkipInflateLimit    = "inflate-limit"    // inflates past MaxInflatedBytes: what came before is kept
+	SkipTooDeep         = "too-deep"         // folders nested deeper than maxWalkDepth
+)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 
@@ -1098,4 +1099,34 @@ func describeJSONError(err error) error {
 		return fmt.Errorf("invalid JSON at byte %d: %s", se.Offset, se.Error())
 	}
 	return fmt.Errorf("invalid JSON: %s", err.Error())
+}
+
+// Plausible record times: AWS VPN logs are not older than 2020, and a
+// record cannot be from the future, give or take a day of clock skew. A
+// record outside (a corrupt or made-up time such as the year 9999) would
+// otherwise stretch every window that follows the newest record.
+var minPlausibleMs = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+
+// PlausibleSkew is how far after now a record's time may be.
+const PlausibleSkew = 24 * time.Hour
+
+// PlausibleTime reports whether a record time (ms since the epoch) is one
+// a real record can have when read at now: not before 2020-01-01, not
+// more than PlausibleSkew after now. The error says why not.
+func PlausibleTime(ms int64, now time.Time) error {
+	return plausibleTime(ms, now.Add(PlausibleSkew).UnixMilli())
+}
+
+func plausibleTime(ms, maxMs int64) error {
+	switch {
+	case ms < minPlausibleMs:
+		return fmt.Errorf("implausible time %s: before 2020-01-01, older than any AWS VPN log", formatMs(ms))
+	case ms > maxMs:
+		return fmt.Errorf("implausible time %s: later than %s, a day after the logs were read", formatMs(ms), formatMs(maxMs))
+	}
+	return nil
+}
+
+func formatMs(ms int64) string {
+	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.999Z07:00")
 }
