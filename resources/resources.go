@@ -4,6 +4,7 @@
 package resources
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -106,12 +107,17 @@ var (
 		mcp.WithTemplateMIMEType("application/json"))
 )
 
+// jsonContents is a resource's JSON as a model reads it: compact (the
+// indentation of pretty-printing costs about a quarter of the characters)
+// and with < > & as they are.
 func jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("encoding %s: %w", uri, err)
 	}
-	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: string(b)}}, nil
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: strings.TrimSuffix(b.String(), "\n")}}, nil
 }
 
 // Resource addresses are checked before mcp-go dispatches a read, because

@@ -348,8 +348,8 @@ func TestContextBudgets(t *testing.T) {
 	}{
 		{"resource vpn://connections", "vpn://connections", true},
 		{"resource vpn://catalog", "vpn://catalog", true},
-		{"resource vpn://timeline hq, 20:15-21:45", "vpn://timeline/" + hqVPN + "/20260612T201500Z/20260612T214500Z", false},
-		{"resource vpn://timeline hq, 24 h", "vpn://timeline/" + hqVPN + "/20260611T213000Z/20260612T213000Z", false},
+		{"resource vpn://timeline hq, 20:15-21:45", "vpn://timeline/" + hqVPN + "/20260612T201500Z/20260612T214500Z", true},
+		{"resource vpn://timeline hq, 24 h", "vpn://timeline/" + hqVPN + "/20260611T213000Z/20260612T213000Z", true},
 		{"resource vpn://incident (the diagnosis)", "vpn://incident/" + incidentID, true},
 		{"resource vpn://incidents", "vpn://incidents", true},
 		{"resource vpn://load-report", "vpn://load-report", true},
