@@ -39,8 +39,8 @@ type fileStream struct {
 
 // sampleMinSize is the size from which a plain file named after its
 // stream is indexed from its first and last records instead of read
-// whole; smaller files cost little to read.
-const sampleMinSize = 8 << 20
+// whole; smaller files cost little to read. A variable for tests.
+var sampleMinSize int64 = 8 << 20
 
 // sampleBytes is how much of a sampled file's start and end is read.
 const sampleBytes = 256 << 10

@@ -25,8 +25,9 @@ type indexCache struct {
 }
 
 // indexCacheMinBytes is the folder size from which the index is saved:
-// smaller folders are indexed quickly enough at every open.
-const indexCacheMinBytes = 64 << 20
+// smaller folders are indexed quickly enough at every open. A variable
+// for tests.
+var indexCacheMinBytes int64 = 64 << 20
 
 // indexCacheVersion changes when the cached fields change meaning.
 const indexCacheVersion = 1

@@ -2,6 +2,9 @@ package source
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vpnlens/vpnlens/internal/corpusgen/corpus"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // The large-folder measurement: a deterministic real-density folder
@@ -108,6 +112,30 @@ func TestLocalLargeFolderQuestion(t *testing.T) {
 	t.Logf("open (to connections and extents): %v", open.Round(time.Millisecond))
 	t.Logf("question (%s, %s, one day): %d records in %v", conns[0].ID, day.Format("2006-01-02"), len(res.Events), question.Round(time.Millisecond))
 	t.Logf("peak RSS (VmHWM): %s", peakRSS())
+	// Digests of a few answers, to compare with another version's.
+	for i, q := range []LogQuery{
+		{VPNConnectionID: conns[0].ID, Start: day, End: day.Add(24 * time.Hour)},
+		{VPNConnectionID: conns[len(conns)-1].ID, Start: first.Add(-time.Hour), End: first.Add(90 * time.Minute)},
+		{VPNConnectionID: conns[1].ID, Start: day.Add(1234567 * time.Millisecond), End: day.Add(7654321 * time.Millisecond), AnomaliesOnly: true},
+		{VPNConnectionID: conns[2].ID, Start: last.Add(-3 * time.Hour), End: last.Add(time.Hour), Kinds: []vpnlog.StreamKind{vpnlog.StreamBGP}},
+	} {
+		res, err := l.Logs(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("answer %d: %d records, digest %s", i, len(res.Events), eventsDigest(res.Events))
+	}
+}
+
+// eventsDigest sums up an answer's records: where each was read, its time,
+// stream and category, in order.
+func eventsDigest(evs []vpnlog.Event) string {
+	h := sha256.New()
+	for i := range evs {
+		e := &evs[i]
+		fmt.Fprintf(h, "%s:%d|%d|%s|%s|%d|%s|%v\n", e.File, e.Line, e.TimeMs, e.VPNConnectionID, e.TunnelIP, e.Stream, e.Category, e.Anomaly)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 func BenchmarkLocalOpenLargeFolder(b *testing.B) {

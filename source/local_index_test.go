@@ -1,0 +1,105 @@
+package source
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/vpnlens/vpnlens/internal/corpusgen/corpus"
+	"github.com/vpnlens/vpnlens/vpnlog"
+)
+
+// TestLocalSampledFilesAnswerAsReadWhole: a folder whose files are indexed
+// from their ends (and read by seeking) answers every question as when
+// each file is read whole, with the same file and line for each record;
+// reopening from the index cache answers the same again.
+func TestLocalSampledFilesAnswerAsReadWhole(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := corpus.WriteDir(dir, 6<<20, corpus.Options{Connections: 3, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	whole, err := OpenDirWith(dir, nil, LocalOptions{IndexCacheDir: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.sampled != 0 {
+		t.Fatalf("%d files sampled below the size limit", whole.sampled)
+	}
+	defer func(n, c int64) { sampleMinSize, indexCacheMinBytes = n, c }(sampleMinSize, indexCacheMinBytes)
+	sampleMinSize, indexCacheMinBytes = 64<<10, 1
+	cacheDir := t.TempDir()
+	sampled, err := OpenDirWith(dir, nil, LocalOptions{IndexCacheDir: cacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sampled.sampled == 0 {
+		t.Fatal("no file sampled")
+	}
+	if lr := sampled.LoadReport(); lr.SampledFiles != sampled.sampled || lr.SampledNote == "" {
+		t.Errorf("load report says nothing of the sampled files: %+v", lr)
+	}
+	cached, err := OpenDirWith(dir, nil, LocalOptions{IndexCacheDir: cacheDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(cacheDir); len(ents) != 1 || filepath.Ext(ents[0].Name()) != ".json" {
+		t.Fatalf("index cache: %v", ents)
+	}
+	conns, _ := whole.Connections(ctx)
+	if got, _ := sampled.Connections(ctx); !reflect.DeepEqual(got, conns) {
+		t.Fatalf("connections differ:\n%v\n%v", got, conns)
+	}
+	exts, _ := whole.Extents(ctx, conns[0].ID)
+	first, last := exts[0].First, exts[0].Last
+	for _, e := range exts {
+		first, last = minTime(first, e.First), maxTime(last, e.Last)
+	}
+	span := last.Sub(first)
+	var qs []LogQuery
+	for _, c := range conns {
+		for _, f := range []float64{0, 0.13, 0.5, 0.77, 0.99} {
+			at := first.Add(time.Duration(f * float64(span))).Add(-7 * time.Minute)
+			qs = append(qs,
+				LogQuery{VPNConnectionID: c.ID, Start: at, End: at.Add(41*time.Minute + 333*time.Millisecond)},
+				LogQuery{VPNConnectionID: c.ID, Start: at, End: at.Add(3 * time.Hour), AnomaliesOnly: true},
+				LogQuery{VPNConnectionID: c.ID, Start: at, End: at.Add(2 * time.Hour), Kinds: []vpnlog.StreamKind{vpnlog.StreamIKE}, TunnelIPs: []string{c.Tunnels[0].OutsideIP}})
+		}
+		qs = append(qs, LogQuery{VPNConnectionID: c.ID, Start: first.Add(-time.Hour), End: last.Add(time.Hour)}, LogQuery{VPNConnectionID: c.ID})
+	}
+	for i, q := range qs {
+		want, err := whole.Logs(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, l := range map[string]*Local{"sampled": sampled, "cached": cached} {
+			got, err := l.Logs(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Events) != len(want.Events) || !reflect.DeepEqual(got.Events, want.Events) {
+				t.Errorf("question %d (%+v), %s: %d records, want %d", i, q, name, len(got.Events), len(want.Events))
+			}
+		}
+		if i == 0 && len(want.Events) == 0 {
+			t.Errorf("question %d has no records", i)
+		}
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
