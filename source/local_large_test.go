@@ -25,7 +25,8 @@ import (
 //
 // VPNLENS_LARGE_SIZE sets the folder size (default 2.4GB; corpusgen sizes:
 // KB, MB, GB), VPNLENS_LARGE_DIR keeps the folder there between runs
-// (generated when missing or empty). It prints the open time, the question
+// (generated when missing or empty), VPNLENS_LARGE_GZIP=1 gzips each file
+// (as CloudWatch's export to S3 does). It prints the open time, the question
 // time and the peak RSS (VmHWM) of the test process.
 
 func largeFolder(tb testing.TB) string {
@@ -48,7 +49,7 @@ func largeFolder(tb testing.TB) string {
 		return dir
 	}
 	start := time.Now()
-	sum, err := corpus.WriteDir(dir, n, corpus.Options{Connections: 10, Seed: 1})
+	sum, err := corpus.WriteDir(dir, n, corpus.Options{Connections: 10, Seed: 1, Gzip: os.Getenv("VPNLENS_LARGE_GZIP") != ""})
 	if err != nil {
 		tb.Fatal(err)
 	}
