@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -112,17 +113,67 @@ func openFS(fsys fs.FS, name, realDir string, logger *slog.Logger, opt LocalOpti
 // top folder or a vpn-connections.json that is not what it claims fails
 // the load.
 func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
-	rep := vpnlog.Report{ByCategory: map[catalog.Category]int64{}}
+	// The walk lists the files (and reports the entries it skips); the
+	// files are then indexed in parallel, and their reports merged in
+	// folder order between the walk's, as one read in order would have.
+	var walkRep vpnlog.Report
 	name := func(p string) string { return path.Join(l.name, p) }
-	err := vpnlog.WalkFS(fsys, name, &rep, func(p string) error {
+	type job struct {
+		p       string
+		skipsAt int64 // walkRep.SkippedCount when the walk reached it
+		indexed *indexedFile
+	}
+	var jobs []*job
+	err := vpnlog.WalkFS(fsys, name, &walkRep, func(p string) error {
 		base := path.Base(p)
 		if base == InventoryFileName {
-			return l.readInventory(fsys, p, name(p), &rep)
+			return l.readInventory(fsys, p, name(p), &walkRep)
 		}
 		if strings.EqualFold(path.Ext(base), ".md") {
 			return nil // notes that travel with exported logs
 		}
-		f := l.indexFile(fsys, p, name(p), opt)
+		jobs = append(jobs, &job{p: p, skipsAt: walkRep.SkippedCount})
+		return nil
+	})
+	if err != nil {
+		var se *Error
+		if asErr(err, &se) {
+			return err
+		}
+		return &Error{Op: "read logs", Cause: "ReadFailed", Msg: fmt.Sprintf("reading %s: %v", l.name, err), Err: err}
+	}
+	next := make(chan *job)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(jobs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				j.indexed = l.indexFile(fsys, j.p, name(j.p), opt)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+
+	rep := vpnlog.Report{ByCategory: map[catalog.Category]int64{}}
+	var walkSkips int64
+	walkSkipsTo := func(n int64) {
+		for ; walkSkips < n; walkSkips++ {
+			if walkSkips < int64(len(walkRep.Skipped)) {
+				sk := walkRep.Skipped[walkSkips]
+				rep.AddSkipped(sk.Path, sk.Kind, sk.Reason)
+			} else {
+				rep.SkippedCount++
+			}
+		}
+	}
+	for _, j := range jobs {
+		walkSkipsTo(j.skipsAt)
+		f := j.indexed
 		rep.Merge(&f.Report)
 		if f.Sampled {
 			l.sampled++
@@ -144,15 +195,8 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 			}
 			e.Count += s.Count
 		}
-		return nil
-	})
-	if err != nil {
-		var se *Error
-		if asErr(err, &se) {
-			return err
-		}
-		return &Error{Op: "read logs", Cause: "ReadFailed", Msg: fmt.Sprintf("reading %s: %v", l.name, err), Err: err}
 	}
+	walkSkipsTo(walkRep.SkippedCount)
 	if rep.ByCategory == nil {
 		rep.ByCategory = map[catalog.Category]int64{}
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"runtime"
+	"sync"
 
 	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/vpnlog"
@@ -17,11 +19,14 @@ import (
 // read reported; a sampled one (a large plain file named after its stream)
 // was read only at its start and end, and a question seeks into it.
 type indexedFile struct {
-	Path     string          `json:"path"` // in the file system
-	Name     string          `json:"name"` // as shown in events and reports
-	Size     int64           `json:"size"`
-	ModTime  int64           `json:"mtime_ns"`
-	Sampled  bool            `json:"sampled,omitempty"`
+	Path    string `json:"path"` // in the file system
+	Name    string `json:"name"` // as shown in events and reports
+	Size    int64  `json:"size"`
+	ModTime int64  `json:"mtime_ns"`
+	Sampled bool   `json:"sampled,omitempty"`
+	// Ordered: no record in the file is older than the one before it, so
+	// a question reads it only up to its window's end.
+	Ordered  bool            `json:"ordered,omitempty"`
 	Streams  []fileStream    `json:"streams,omitempty"`
 	Unplaced int64           `json:"unplaced,omitempty"`
 	Report   vpnlog.Report   `json:"report"`
@@ -77,7 +82,13 @@ func (l *Local) indexFile(fsys fs.FS, p, name string, opt LocalOptions) *indexed
 	}
 	f.Report = vpnlog.Report{ByCategory: map[catalog.Category]int64{}}
 	idx := map[vpnlog.StreamID]int{}
+	f.Ordered = true
+	prev := int64(-1 << 63)
 	vpnlog.ReadFSFile(fsys, p, l.readOptions(name), &f.Report, func(ev *vpnlog.Event) error {
+		if ev.TimeMs < prev {
+			f.Ordered = false
+		}
+		prev = ev.TimeMs
 		if ev.VPNConnectionID == "" || ev.TunnelIP == "" {
 			f.Unplaced++
 			return nil
@@ -186,36 +197,75 @@ func (l *Local) read(ctx context.Context, q LogQuery, startMs, endMs int64) (map
 	if hi < 1<<62 {
 		hi += sortSlack
 	}
-	got := map[vpnlog.StreamID][]vpnlog.Event{}
-	partRep := vpnlog.Report{}
-	keep := func(ev *vpnlog.Event) {
-		if ev.VPNConnectionID == "" || ev.TunnelIP == "" || ev.TimeMs < lo || ev.TimeMs >= hi {
-			return
-		}
-		id := vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
-		if !q.Wants(id) {
-			return
-		}
-		got[id] = append(got[id], *ev)
+	// The files are read in parallel; what each gives is appended in
+	// folder order, as one read in order would have.
+	type part struct {
+		f   *indexedFile
+		got map[vpnlog.StreamID][]vpnlog.Event
+		rep vpnlog.Report
 	}
+	var parts []*part
 	for _, f := range l.files {
-		if !f.meets(&q, lo, hi) {
-			continue
+		if f.meets(&q, lo, hi) {
+			parts = append(parts, &part{f: f, got: map[vpnlog.StreamID][]vpnlog.Event{}})
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, partRep, err
+	}
+	readPart := func(pt *part) {
+		keep := func(ev *vpnlog.Event) {
+			if ev.VPNConnectionID == "" || ev.TunnelIP == "" || ev.TimeMs < lo || ev.TimeMs >= hi {
+				return
+			}
+			id := vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
+			if !q.Wants(id) {
+				return
+			}
+			pt.got[id] = append(pt.got[id], *ev)
 		}
+		f := pt.f
 		if f.Sampled {
-			rep := vpnlog.Report{ByCategory: map[catalog.Category]int64{}}
-			l.readSampled(f, lo, hi, &rep, keep)
-			partRep.Merge(&rep)
-			continue
+			pt.rep = vpnlog.Report{ByCategory: map[catalog.Category]int64{}}
+			l.readSampled(f, lo, hi, &pt.rep, keep)
+			return
 		}
 		var rep vpnlog.Report // counted at open
 		vpnlog.ReadFSFile(l.fsys, f.Path, l.readOptions(f.Name), &rep, func(ev *vpnlog.Event) error {
+			if f.Ordered && ev.TimeMs >= hi {
+				return errSampleStop
+			}
 			keep(ev)
 			return nil
 		})
+	}
+	next := make(chan *part)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(parts), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for pt := range next {
+				if ctx.Err() == nil {
+					readPart(pt)
+				}
+			}
+		}()
+	}
+	for _, pt := range parts {
+		next <- pt
+	}
+	close(next)
+	wg.Wait()
+	got := map[vpnlog.StreamID][]vpnlog.Event{}
+	partRep := vpnlog.Report{}
+	if err := ctx.Err(); err != nil {
+		return nil, partRep, err
+	}
+	for _, pt := range parts {
+		for id, evs := range pt.got {
+			got[id] = append(got[id], evs...)
+		}
+		if pt.f.Sampled {
+			partRep.Merge(&pt.rep)
+		}
 	}
 	return got, partRep, nil
 }
