@@ -103,3 +103,61 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// TestLocalIndexCacheFollowsChanges: a file whose size or time changed is
+// indexed again, and an unreadable cache file is rebuilt.
+func TestLocalIndexCacheFollowsChanges(t *testing.T) {
+	defer func(c int64) { indexCacheMinBytes = c }(indexCacheMinBytes)
+	indexCacheMinBytes = 1
+	dir, cacheDir := t.TempDir(), t.TempDir()
+	if _, err := corpus.WriteDir(dir, 256<<10, corpus.Options{Connections: 1, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	open := func() *Local {
+		t.Helper()
+		l, err := OpenDirWith(dir, nil, LocalOptions{IndexCacheDir: cacheDir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	first := open()
+	records := first.Report().Records
+	ents, _ := os.ReadDir(cacheDir)
+	if len(ents) != 1 {
+		t.Fatalf("index cache: %v", ents)
+	}
+	cacheFile := filepath.Join(cacheDir, ents[0].Name())
+
+	// One more record in one file: its size changes.
+	logs, _ := filepath.Glob(filepath.Join(dir, "*-IKE.log"))
+	line := `{"event_timestamp":1780272000000,"details":"AWS tunnel detected a pre-shared key mismatch"}` + "\n"
+	fh, err := os.OpenFile(logs[0], os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh.WriteString(line)
+	fh.Close()
+	second := open()
+	if got := second.Report().Records; got != records+1 {
+		t.Errorf("after a file grew: %d records, want %d", got, records+1)
+	}
+
+	// A broken cache file is ignored and rewritten.
+	if err := os.WriteFile(cacheFile, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	third := open()
+	if got := third.Report().Records; got != records+1 {
+		t.Errorf("with a broken cache: %d records, want %d", got, records+1)
+	}
+	if b, _ := os.ReadFile(cacheFile); len(b) < 2 || b[0] != '{' || b[1] != '"' {
+		t.Errorf("broken cache not rewritten: %.40q", b)
+	}
+	conns, _ := third.Connections(ctx)
+	exts, _ := third.Extents(ctx, conns[0].ID)
+	if len(exts) != 4 {
+		t.Errorf("extents: %+v", exts)
+	}
+}
