@@ -1,13 +1,16 @@
 package source
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
 	"io/fs"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/vpnlog"
@@ -26,12 +29,30 @@ type indexedFile struct {
 	Sampled bool   `json:"sampled,omitempty"`
 	// Ordered: no record in the file is older than the one before it, so
 	// a question reads it only up to its window's end.
-	Ordered  bool            `json:"ordered,omitempty"`
+	Ordered bool `json:"ordered,omitempty"`
+	// Marks are lines of an ordered file read whole, one every few
+	// thousand, where a record starts and its time: a question whose
+	// window starts later reads from the last mark before it, passing
+	// over the lines before without decoding them.
+	Marks    []mark          `json:"marks,omitempty"`
 	Streams  []fileStream    `json:"streams,omitempty"`
 	Unplaced int64           `json:"unplaced,omitempty"`
 	Report   vpnlog.Report   `json:"report"`
 	Hint     vpnlog.StreamID `json:"hint"`
 }
+
+// mark is a line where a record starts, and the record's time.
+type mark struct {
+	Line int   `json:"l"`
+	Ms   int64 `json:"t"`
+}
+
+// marksRead counts reads from a mark (for tests).
+var marksRead atomic.Int64
+
+// markEvery is how many lines apart marks are at least. A variable for
+// tests.
+var markEvery = 20000
 
 // fileStream is one stream's records in a file: first and last record
 // times (Unix ms) and how many (estimated in a sampled file).
@@ -84,11 +105,15 @@ func (l *Local) indexFile(fsys fs.FS, p, name string, opt LocalOptions) *indexed
 	idx := map[vpnlog.StreamID]int{}
 	f.Ordered = true
 	prev := int64(-1 << 63)
+	prevLine, markable := 0, linesAtTop(fsys, p)
 	vpnlog.ReadFSFile(fsys, p, l.readOptions(name), &f.Report, func(ev *vpnlog.Event) error {
 		if ev.TimeMs < prev {
 			f.Ordered = false
 		}
-		prev = ev.TimeMs
+		if markable && ev.Line > prevLine && ev.Line > 1 && (len(f.Marks) == 0 && ev.Line > markEvery || len(f.Marks) > 0 && ev.Line >= f.Marks[len(f.Marks)-1].Line+markEvery) {
+			f.Marks = append(f.Marks, mark{Line: ev.Line, Ms: ev.TimeMs})
+		}
+		prev, prevLine = ev.TimeMs, ev.Line
 		if ev.VPNConnectionID == "" || ev.TunnelIP == "" {
 			f.Unplaced++
 			return nil
@@ -105,7 +130,134 @@ func (l *Local) indexFile(fsys fs.FS, p, name string, opt LocalOptions) *indexed
 		s.Count++
 		return nil
 	})
+	if !f.Ordered || f.Report.SkippedCount > 0 {
+		f.Marks = nil
+	}
 	return f
+}
+
+// linesAtTop reports whether a file is read line by line from its start:
+// not a JSON array or a CloudWatch response document, whose lines are
+// parts of one value (a mark in them could not be read from).
+func linesAtTop(fsys fs.FS, p string) bool {
+	h, err := fsys.Open(p)
+	if err != nil {
+		return false
+	}
+	defer h.Close()
+	br := bufio.NewReaderSize(h, 4096)
+	var r io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return false
+		}
+		defer gz.Close()
+		r = gz
+	}
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(r, head)
+	t := bytes.TrimLeft(head[:n], " \t\r\n\xef\xbb\xbf")
+	if len(t) == 0 || t[0] == '[' {
+		return false
+	}
+	if t[0] == '{' {
+		k := bytes.TrimLeft(t[1:], " \t\r\n")
+		for _, key := range []string{"events", "searchedLogStreams", "nextToken", "nextForwardToken", "nextBackwardToken"} {
+			if bytes.HasPrefix(k, []byte(`"`+key+`"`)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// readWhole reads a file read whole at open for a question on [lo, hi):
+// an ordered one only up to hi, and from its last mark before lo when it
+// has one.
+func (l *Local) readWhole(f *indexedFile, lo, hi int64, keep func(*vpnlog.Event)) {
+	var rep vpnlog.Report // counted at open
+	fn := func(ev *vpnlog.Event) error {
+		if f.Ordered && ev.TimeMs >= hi {
+			return errSampleStop
+		}
+		keep(ev)
+		return nil
+	}
+	m := -1
+	for i := range f.Marks {
+		if f.Marks[i].Ms < lo {
+			m = i
+		}
+	}
+	if m >= 0 && l.readFromMark(f, f.Marks[m], &rep, fn) {
+		return
+	}
+	vpnlog.ReadFSFile(l.fsys, f.Path, l.readOptions(f.Name), &rep, fn)
+}
+
+// readFromMark reads a file from a marked line on, passing over the lines
+// before it; false (nothing read) when the line is not the record the
+// mark says, as when the file changed since it was indexed.
+func (l *Local) readFromMark(f *indexedFile, mk mark, rep *vpnlog.Report, fn func(*vpnlog.Event) error) bool {
+	h, err := l.fsys.Open(f.Path)
+	if err != nil {
+		return false
+	}
+	defer h.Close()
+	raw := bufio.NewReaderSize(h, 64<<10)
+	var r io.Reader = raw
+	if magic, _ := raw.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(raw)
+		if err != nil {
+			return false
+		}
+		defer gz.Close()
+		r = gz
+	}
+	br := bufio.NewReaderSize(r, 256<<10)
+	for n := 1; n < mk.Line; {
+		chunk, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil {
+			return false
+		}
+		if len(chunk) > 0 {
+			n++
+		}
+	}
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil && err != io.EOF {
+			return false
+		}
+		break
+	}
+	opt := l.readOptions(f.Name)
+	opt.StartLine = mk.Line
+	ok := false
+	var probe vpnlog.Report
+	vpnlog.ReadRecords(bytes.NewReader(line), opt, &probe, func(ev *vpnlog.Event) error {
+		ok = ev.TimeMs == mk.Ms && ev.Line == mk.Line
+		return errSampleStop
+	})
+	if !ok {
+		return false
+	}
+	marksRead.Add(1)
+	if err := vpnlog.ReadRecords(io.MultiReader(bytes.NewReader(line), br), opt, rep, fn); err != nil && !errors.Is(err, errSampleStop) {
+		// Records before the failure were kept; reading again from the
+		// start would give them twice.
+		rep.AddSkipped(f.Name, vpnlog.SkipReadError, "read failed part way: "+bareError(err))
+	}
+	return true
 }
 
 // sample indexes a large plain file from its first and last records. It
@@ -227,14 +379,7 @@ func (l *Local) read(ctx context.Context, q LogQuery, startMs, endMs int64) (map
 			l.readSampled(f, lo, hi, &pt.rep, keep)
 			return
 		}
-		var rep vpnlog.Report // counted at open
-		vpnlog.ReadFSFile(l.fsys, f.Path, l.readOptions(f.Name), &rep, func(ev *vpnlog.Event) error {
-			if f.Ordered && ev.TimeMs >= hi {
-				return errSampleStop
-			}
-			keep(ev)
-			return nil
-		})
+		l.readWhole(f, lo, hi, keep)
 	}
 	next := make(chan *part)
 	var wg sync.WaitGroup

@@ -30,7 +30,7 @@ type indexCache struct {
 var indexCacheMinBytes int64 = 64 << 20
 
 // indexCacheVersion changes when the cached fields change meaning.
-const indexCacheVersion = 2
+const indexCacheVersion = 3
 
 type indexCacheFile struct {
 	Version int            `json:"version"`

@@ -161,3 +161,61 @@ func TestLocalIndexCacheFollowsChanges(t *testing.T) {
 		t.Errorf("extents: %+v", exts)
 	}
 }
+
+// TestLocalMarksAnswerAsReadFromStart: gzip files (and plain ones) read
+// from a mark answer as when read from their first line.
+func TestLocalMarksAnswerAsReadFromStart(t *testing.T) {
+	for _, gz := range []bool{true, false} {
+		dir := t.TempDir()
+		if _, err := corpus.WriteDir(dir, 3<<20, corpus.Options{Connections: 2, Seed: 11, Gzip: gz}); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		defer func(n int) { markEvery = n }(markEvery)
+		markEvery = 1 << 30
+		plain, err := OpenDirWith(dir, nil, LocalOptions{IndexCacheDir: "-"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		markEvery = 97
+		marked, err := OpenDirWith(dir, nil, LocalOptions{IndexCacheDir: "-"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nMarks := 0
+		for _, f := range marked.files {
+			nMarks += len(f.Marks)
+		}
+		if nMarks == 0 {
+			t.Fatal("no marks")
+		}
+		conns, _ := plain.Connections(ctx)
+		exts, _ := plain.Extents(ctx, conns[0].ID)
+		first, last := exts[0].First, exts[0].Last
+		span := last.Sub(first)
+		n := 0
+		for _, c := range conns {
+			for _, fr := range []float64{0.01, 0.3, 0.62, 0.95} {
+				at := first.Add(time.Duration(fr * float64(span)))
+				for _, q := range []LogQuery{
+					{VPNConnectionID: c.ID, Start: at, End: at.Add(47 * time.Minute)},
+					{VPNConnectionID: c.ID, Start: at, End: at.Add(5 * time.Hour), AnomaliesOnly: true},
+				} {
+					want, _ := plain.Logs(ctx, q)
+					got, _ := marked.Logs(ctx, q)
+					n += len(want.Events)
+					if !reflect.DeepEqual(got.Events, want.Events) {
+						t.Errorf("gzip %v, %+v: %d records, want %d", gz, q, len(got.Events), len(want.Events))
+					}
+				}
+			}
+		}
+		if n == 0 {
+			t.Error("no records asked for")
+		}
+		if marksRead.Load() == 0 {
+			t.Error("no file read from a mark")
+		}
+		marksRead.Store(0)
+	}
+}
