@@ -46,6 +46,23 @@ type Local struct {
 	sampled     int   // files of which only the first and last records were read at open
 	sampledSize int64
 	cache       *indexCache
+	ready       chan struct{} // closed when the index is built
+}
+
+// wait waits for the index (built in the background for large folders).
+func (l *Local) wait(ctx context.Context) error {
+	select {
+	case <-l.ready:
+		return nil
+	default:
+	}
+	ReportProgress(ctx, 0, 0, "indexing "+l.name)
+	select {
+	case <-l.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // LocalOptions tunes how the local source reads its folder; the zero
@@ -118,12 +135,7 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 	// folder order between the walk's, as one read in order would have.
 	var walkRep vpnlog.Report
 	name := func(p string) string { return path.Join(l.name, p) }
-	type job struct {
-		p       string
-		skipsAt int64 // walkRep.SkippedCount when the walk reached it
-		indexed *indexedFile
-	}
-	var jobs []*job
+	var jobs []*indexJob
 	err := vpnlog.WalkFS(fsys, name, &walkRep, func(p string) error {
 		base := path.Base(p)
 		if base == InventoryFileName {
@@ -132,7 +144,7 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		if strings.EqualFold(path.Ext(base), ".md") {
 			return nil // notes that travel with exported logs
 		}
-		jobs = append(jobs, &job{p: p, skipsAt: walkRep.SkippedCount})
+		jobs = append(jobs, &indexJob{p: p, skipsAt: walkRep.SkippedCount})
 		return nil
 	})
 	if err != nil {
@@ -142,7 +154,58 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		}
 		return &Error{Op: "read logs", Cause: "ReadFailed", Msg: fmt.Sprintf("reading %s: %v", l.name, err), Err: err}
 	}
-	next := make(chan *job)
+	l.ready = make(chan struct{})
+	if pending := l.pendingBytes(fsys, name, jobs); pending >= backgroundIndexBytes {
+		// MCP clients get their initialize answer at once; questions wait
+		// for the index.
+		l.logger.Info("indexing the logs folder in the background; questions wait for it", "source", l.name, "files", len(jobs), "bytes_to_read", pending)
+		go func() {
+			defer close(l.ready)
+			l.build(fsys, opt, name, jobs, &walkRep)
+		}()
+		return nil
+	}
+	l.build(fsys, opt, name, jobs, &walkRep)
+	close(l.ready)
+	return nil
+}
+
+// indexJob is one file the walk found, to index.
+type indexJob struct {
+	p       string
+	skipsAt int64 // walkRep.SkippedCount when the walk reached it
+	indexed *indexedFile
+}
+
+// backgroundIndexBytes is how much a folder's index must read (files not
+// in the index cache, other than large plain ones indexed from their
+// ends) for it to be built in the background. A variable for tests.
+var backgroundIndexBytes int64 = 64 << 20
+
+// pendingBytes is the size of the files the index must read whole.
+func (l *Local) pendingBytes(fsys fs.FS, name func(string) string, jobs []*indexJob) int64 {
+	var n int64
+	for _, j := range jobs {
+		info, err := fs.Stat(fsys, j.p)
+		if err != nil {
+			continue
+		}
+		if l.cache != nil {
+			if c := l.cache.lookup(j.p, info.Size(), info.ModTime().UnixNano()); c != nil && c.Name == name(j.p) {
+				continue
+			}
+		}
+		if info.Size() >= sampleMinSize && !strings.EqualFold(path.Ext(j.p), ".gz") {
+			continue // most likely indexed from its ends
+		}
+		n += info.Size()
+	}
+	return n
+}
+
+// build indexes the files the walk found and sums up what it read.
+func (l *Local) build(fsys fs.FS, opt LocalOptions, name func(string) string, jobs []*indexJob, walkRep *vpnlog.Report) {
+	next := make(chan *indexJob)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(len(jobs), 1)) {
 		wg.Add(1)
@@ -232,7 +295,6 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		}
 		l.logger.Warn(fmt.Sprintf("%d malformed record(s) could not be read and are left out of every answer; %s lists where they are", rep.MalformedCount, LoadReportURI), attrs...)
 	}
-	return nil
 }
 
 // maxSkipWarnings bounds the startup warnings about skipped entries (a
@@ -308,6 +370,9 @@ func InferConnections(streams []vpnlog.StreamID) []Connection {
 
 // Connections implements Inventory.
 func (l *Local) Connections(ctx context.Context) ([]Connection, error) {
+	if err := l.wait(ctx); err != nil {
+		return nil, err
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	out := make([]Connection, len(l.conns))
@@ -318,6 +383,7 @@ func (l *Local) Connections(ctx context.Context) ([]Connection, error) {
 // Report returns what loading read: records, malformed and unknown counts
 // (of the files read whole at open; see LoadReport).
 func (l *Local) Report() vpnlog.Report {
+	<-l.ready
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.report
@@ -326,6 +392,7 @@ func (l *Local) Report() vpnlog.Report {
 // LoadReport implements LoadReporter: what loading read, where the
 // malformed records are, and how many records name no connection.
 func (l *Local) LoadReport() LoadReport {
+	<-l.ready
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	rep := l.report
@@ -344,6 +411,9 @@ func (l *Local) LoadReport() LoadReport {
 // Logs implements LogSource: it reads the files that hold a wanted stream
 // in the window, keeping only the records in the window.
 func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
+	if err := l.wait(ctx); err != nil {
+		return nil, err
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	startMs, endMs := q.Start.UnixMilli(), q.End.UnixMilli()
@@ -399,6 +469,9 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 
 // Extents implements LogSource, from the index.
 func (l *Local) Extents(ctx context.Context, vpn string) ([]Extent, error) {
+	if err := l.wait(ctx); err != nil {
+		return nil, err
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	var out []Extent

@@ -219,3 +219,40 @@ func TestLocalMarksAnswerAsReadFromStart(t *testing.T) {
 		marksRead.Store(0)
 	}
 }
+
+// TestLocalBackgroundIndex: a folder indexed in the background answers, once
+// the index is built, as one indexed before OpenDir returns.
+func TestLocalBackgroundIndex(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := corpus.WriteDir(dir, 1<<20, corpus.Options{Connections: 2, Seed: 5, Gzip: true}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sync, err := OpenDirWith(dir, nil, LocalOptions{IndexCacheDir: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int64) { backgroundIndexBytes = n }(backgroundIndexBytes)
+	backgroundIndexBytes = 1
+	bg, err := OpenDirWith(dir, nil, LocalOptions{IndexCacheDir: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns, err := bg.Connections(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := sync.Connections(ctx); !reflect.DeepEqual(conns, want) {
+		t.Fatalf("connections %v, want %v", conns, want)
+	}
+	exts, _ := bg.Extents(ctx, conns[0].ID)
+	q := LogQuery{VPNConnectionID: conns[0].ID, Start: exts[0].First, End: exts[0].First.Add(2 * time.Hour)}
+	got, _ := bg.Logs(ctx, q)
+	want, _ := sync.Logs(ctx, q)
+	if len(want.Events) == 0 || !reflect.DeepEqual(got.Events, want.Events) {
+		t.Errorf("%d records, want %d", len(got.Events), len(want.Events))
+	}
+	if !reflect.DeepEqual(bg.LoadReport(), sync.LoadReport()) {
+		t.Errorf("load report %+v, want %+v", bg.LoadReport(), sync.LoadReport())
+	}
+}
