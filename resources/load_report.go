@@ -75,13 +75,16 @@ func loadReportMarkdown(lr source.LoadReport, budget int) string {
 	rep := lr.Report
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Load report: %s\n\n", safeText(lr.Source, maxFileRunes))
-	b.WriteString("vpnlens read these logs once, when it started; every answer is drawn from what was read then.\n\n")
+	b.WriteString("vpnlens indexed these logs when it started; each answer reads again the files its window needs.\n\n")
 	fmt.Fprintf(&b, "- Files read: %d\n", rep.Files)
 	fmt.Fprintf(&b, "- Records read: %d (%s uncompressed), in %d log stream(s)\n", rep.Records, byteSize(rep.Bytes), lr.Streams)
 	fmt.Fprintf(&b, "- Malformed records (could not be read; left out of every answer): %d\n", rep.MalformedCount)
 	fmt.Fprintf(&b, "- Records of no known message class (read and classified `unknown`): %d\n", rep.UnknownCount)
 	fmt.Fprintf(&b, "- Records naming no VPN connection (no logStreamName, file name or resource_id; read but not attributed to any tunnel): %d\n", lr.Unplaced)
 	fmt.Fprintf(&b, "- Entries skipped (not regular files, symlink loops, unreadable, cut at the decompression limit): %d\n", rep.SkippedCount)
+	if lr.SampledFiles > 0 {
+		fmt.Fprintf(&b, "- Files indexed from their first and last records only: %d. %s\n", lr.SampledFiles, safeText(lr.SampledNote, 2*maxReasonRunes))
+	}
 	if rep.SkippedCount > 0 {
 		b.WriteString("\n## Skipped entries\n\n")
 		for i, sk := range rep.Skipped {

@@ -20,6 +20,10 @@ type LoadReport struct {
 	// logStreamName, file name or resource_id): read, but not attributed
 	// to any tunnel.
 	Unplaced int64 `json:"unplaced"`
+	// SampledFiles counts large files indexed from their first and last
+	// records only; SampledNote says what that leaves out of the counts.
+	SampledFiles int    `json:"sampled_files,omitempty"`
+	SampledNote  string `json:"sampled_note,omitempty"`
 }
 
 // LoadReporter is a log source that reads its records once, when it opens

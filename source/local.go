@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -24,19 +25,44 @@ import (
 const InventoryFileName = "vpn-connections.json"
 
 // Local serves exported logs from a directory (--logs-dir) or an embedded
-// file system (--demo). Everything is read once at open: local data sets are
-// small next to what CloudWatch holds, and every later question is then
-// answered from memory.
+// file system (--demo). Opening indexes the folder rather than loading it:
+// for each log file, which streams it holds and the time range of each
+// (local_index.go). A question reads only the files whose streams it asks
+// for and whose time range meets its window, keeping only the records in
+// the window, so memory follows the question, not the folder.
 type Local struct {
 	name   string
 	logger *slog.Logger
+	fsys   fs.FS
+	opt    LocalOptions
 
 	mu          sync.RWMutex
 	conns       []Connection
 	inventoryOK bool // connections came from vpn-connections.json
-	streams     map[vpnlog.StreamID][]vpnlog.Event
+	files       []*indexedFile
+	streams     map[vpnlog.StreamID]*Extent
 	report      vpnlog.Report
 	unplaced    int64 // records whose VPN connection could not be told
+	sampled     int   // files of which only the first and last records were read at open
+	sampledSize int64
+	cache       *indexCache
+	ready       chan struct{} // closed when the index is built
+}
+
+// wait waits for the index (built in the background for large folders).
+func (l *Local) wait(ctx context.Context) error {
+	select {
+	case <-l.ready:
+		return nil
+	default:
+	}
+	ReportProgress(ctx, 0, 0, "indexing "+l.name)
+	select {
+	case <-l.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // LocalOptions tunes how the local source reads its folder; the zero
@@ -48,6 +74,10 @@ type LocalOptions struct {
 	// Now is the clock that bounds plausible record times (records more
 	// than a day after it are not read); nil is time.Now.
 	Now func() time.Time
+	// IndexCacheDir holds the folder index between runs: "" is
+	// os.UserCacheDir()/vpnlens/index, "-" keeps the index in memory only.
+	// Only a real folder (OpenDir) is cached.
+	IndexCacheDir string
 }
 
 // OpenDir loads a --logs-dir directory.
@@ -64,7 +94,7 @@ func OpenDirWith(dir string, logger *slog.Logger, opt LocalOptions) (*Local, err
 	if !st.IsDir() {
 		return nil, &Error{Op: "open logs directory", Cause: "NotADirectory", Msg: fmt.Sprintf("--logs-dir %s is not a directory", dir)}
 	}
-	return OpenFSWith(os.DirFS(dir), dir, logger, opt)
+	return openFS(os.DirFS(dir), dir, dir, logger, opt)
 }
 
 // OpenFS loads logs from a file system; name labels it in reports.
@@ -74,44 +104,48 @@ func OpenFS(fsys fs.FS, name string, logger *slog.Logger) (*Local, error) {
 
 // OpenFSWith is OpenFS with options.
 func OpenFSWith(fsys fs.FS, name string, logger *slog.Logger, opt LocalOptions) (*Local, error) {
+	return openFS(fsys, name, "", logger, opt)
+}
+
+// openFS indexes fsys; realDir, when set, is the folder on disk it is,
+// whose index is cached between runs.
+func openFS(fsys fs.FS, name, realDir string, logger *slog.Logger, opt LocalOptions) (*Local, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	l := &Local{name: name, logger: logger, streams: map[vpnlog.StreamID][]vpnlog.Event{}}
+	l := &Local{name: name, logger: logger, fsys: fsys, opt: opt, streams: map[vpnlog.StreamID]*Extent{}}
+	if realDir != "" && opt.IndexCacheDir != "-" {
+		l.cache = openIndexCache(realDir, opt.IndexCacheDir, opt, logger)
+	}
 	if err := l.load(fsys, opt); err != nil {
 		return nil, err
 	}
 	return l, nil
 }
 
-// load reads every log file in fsys. An entry that cannot be read (a named
-// pipe, socket or device, an unreadable file or folder, a symlink loop or
-// a dangling one, a gzip file past the inflate limit) is reported in the
-// load report and logged, and the rest is read: only an unreadable top
-// folder or a vpn-connections.json that is not what it claims fails the
-// load.
+// load indexes every log file in fsys. An entry that cannot be read (a
+// named pipe, socket or device, an unreadable file or folder, a symlink
+// loop or a dangling one, a gzip file past the inflate limit) is reported
+// in the load report and logged, and the rest is read: only an unreadable
+// top folder or a vpn-connections.json that is not what it claims fails
+// the load.
 func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
-	rep := vpnlog.Report{ByCategory: map[catalog.Category]int64{}}
+	// The walk lists the files (and reports the entries it skips); the
+	// files are then indexed in parallel, and their reports merged in
+	// folder order between the walk's, as one read in order would have.
+	var walkRep vpnlog.Report
 	name := func(p string) string { return path.Join(l.name, p) }
-	keep := func(ev *vpnlog.Event) error {
-		if ev.VPNConnectionID == "" || ev.TunnelIP == "" {
-			l.unplaced++
-			return nil
-		}
-		id := vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
-		l.streams[id] = append(l.streams[id], *ev)
-		return nil
-	}
-	err := vpnlog.WalkFS(fsys, name, &rep, func(p string) error {
+	var jobs []*indexJob
+	err := vpnlog.WalkFS(fsys, name, &walkRep, func(p string) error {
 		base := path.Base(p)
 		if base == InventoryFileName {
-			return l.readInventory(fsys, p, name(p), &rep)
+			return l.readInventory(fsys, p, name(p), &walkRep)
 		}
 		if strings.EqualFold(path.Ext(base), ".md") {
 			return nil // notes that travel with exported logs
 		}
-		// The reader infers the stream from the path's file and folder names.
-		return vpnlog.ReadFSFile(fsys, p, vpnlog.ReadOptions{Name: name(p), MaxInflatedBytes: opt.MaxInflatedBytes, Now: opt.Now}, &rep, keep)
+		jobs = append(jobs, &indexJob{p: p, skipsAt: walkRep.SkippedCount})
+		return nil
 	})
 	if err != nil {
 		var se *Error
@@ -120,11 +154,119 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		}
 		return &Error{Op: "read logs", Cause: "ReadFailed", Msg: fmt.Sprintf("reading %s: %v", l.name, err), Err: err}
 	}
-	for id, evs := range l.streams {
-		correlate.SortEvents(evs)
-		l.streams[id] = evs
+	l.ready = make(chan struct{})
+	if pending := l.pendingBytes(fsys, name, jobs); pending >= backgroundIndexBytes {
+		// MCP clients get their initialize answer at once; questions wait
+		// for the index.
+		l.logger.Info("indexing the logs folder in the background; questions wait for it", "source", l.name, "files", len(jobs), "bytes_to_read", pending)
+		go func() {
+			defer close(l.ready)
+			l.build(fsys, opt, name, jobs, &walkRep)
+		}()
+		return nil
+	}
+	l.build(fsys, opt, name, jobs, &walkRep)
+	close(l.ready)
+	return nil
+}
+
+// indexJob is one file the walk found, to index.
+type indexJob struct {
+	p       string
+	skipsAt int64 // walkRep.SkippedCount when the walk reached it
+	indexed *indexedFile
+}
+
+// backgroundIndexBytes is how much a folder's index must read (files not
+// in the index cache, other than large plain ones indexed from their
+// ends) for it to be built in the background. A variable for tests.
+var backgroundIndexBytes int64 = 64 << 20
+
+// pendingBytes is the size of the files the index must read whole.
+func (l *Local) pendingBytes(fsys fs.FS, name func(string) string, jobs []*indexJob) int64 {
+	var n int64
+	for _, j := range jobs {
+		info, err := fs.Stat(fsys, j.p)
+		if err != nil {
+			continue
+		}
+		if l.cache != nil {
+			if c := l.cache.lookup(j.p, info.Size(), info.ModTime().UnixNano()); c != nil && c.Name == name(j.p) {
+				continue
+			}
+		}
+		if info.Size() >= sampleMinSize && !strings.EqualFold(path.Ext(j.p), ".gz") {
+			continue // most likely indexed from its ends
+		}
+		n += info.Size()
+	}
+	return n
+}
+
+// build indexes the files the walk found and sums up what it read.
+func (l *Local) build(fsys fs.FS, opt LocalOptions, name func(string) string, jobs []*indexJob, walkRep *vpnlog.Report) {
+	next := make(chan *indexJob)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(jobs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				j.indexed = l.indexFile(fsys, j.p, name(j.p), opt)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+
+	rep := vpnlog.Report{ByCategory: map[catalog.Category]int64{}}
+	var walkSkips int64
+	walkSkipsTo := func(n int64) {
+		for ; walkSkips < n; walkSkips++ {
+			if walkSkips < int64(len(walkRep.Skipped)) {
+				sk := walkRep.Skipped[walkSkips]
+				rep.AddSkipped(sk.Path, sk.Kind, sk.Reason)
+			} else {
+				rep.SkippedCount++
+			}
+		}
+	}
+	for _, j := range jobs {
+		walkSkipsTo(j.skipsAt)
+		f := j.indexed
+		rep.Merge(&f.Report)
+		if f.Sampled {
+			l.sampled++
+			l.sampledSize += f.Size
+		}
+		l.unplaced += f.Unplaced
+		l.files = append(l.files, f)
+		for _, s := range f.Streams {
+			e := l.streams[s.ID]
+			if e == nil {
+				e = &Extent{Stream: s.ID, First: time.UnixMilli(s.First).UTC(), Last: time.UnixMilli(s.Last).UTC()}
+				l.streams[s.ID] = e
+			}
+			if first := time.UnixMilli(s.First).UTC(); first.Before(e.First) {
+				e.First = first
+			}
+			if last := time.UnixMilli(s.Last).UTC(); last.After(e.Last) {
+				e.Last = last
+			}
+			e.Count += s.Count
+		}
+	}
+	walkSkipsTo(walkRep.SkippedCount)
+	if rep.ByCategory == nil {
+		rep.ByCategory = map[catalog.Category]int64{}
 	}
 	l.report = rep
+	if l.cache != nil {
+		l.cache.save(l.files)
+	}
 	if !l.inventoryOK {
 		ids := make([]vpnlog.StreamID, 0, len(l.streams))
 		for id := range l.streams {
@@ -132,8 +274,9 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		}
 		l.conns = InferConnections(ids)
 	}
-	l.logger.Info("logs loaded", "source", l.name, "records", rep.Records, "malformed", rep.MalformedCount,
-		"unknown", rep.UnknownCount, "skipped", rep.SkippedCount, "streams", len(l.streams), "connections", len(l.conns), "unplaced", l.unplaced)
+	l.logger.Info("logs indexed", "source", l.name, "files", len(l.files), "records", rep.Records, "malformed", rep.MalformedCount,
+		"unknown", rep.UnknownCount, "skipped", rep.SkippedCount, "streams", len(l.streams), "connections", len(l.conns), "unplaced", l.unplaced,
+		"sampled_files", l.sampled)
 	// One warning per folder entry not read (or not to its end), naming it.
 	for i, sk := range rep.Skipped {
 		if i == maxSkipWarnings {
@@ -152,7 +295,6 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		}
 		l.logger.Warn(fmt.Sprintf("%d malformed record(s) could not be read and are left out of every answer; %s lists where they are", rep.MalformedCount, LoadReportURI), attrs...)
 	}
-	return nil
 }
 
 // maxSkipWarnings bounds the startup warnings about skipped entries (a
@@ -228,6 +370,9 @@ func InferConnections(streams []vpnlog.StreamID) []Connection {
 
 // Connections implements Inventory.
 func (l *Local) Connections(ctx context.Context) ([]Connection, error) {
+	if err := l.wait(ctx); err != nil {
+		return nil, err
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	out := make([]Connection, len(l.conns))
@@ -235,8 +380,10 @@ func (l *Local) Connections(ctx context.Context) ([]Connection, error) {
 	return out, nil
 }
 
-// Report returns what loading read: records, malformed and unknown counts.
+// Report returns what loading read: records, malformed and unknown counts
+// (of the files read whole at open; see LoadReport).
 func (l *Local) Report() vpnlog.Report {
+	<-l.ready
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.report
@@ -245,17 +392,28 @@ func (l *Local) Report() vpnlog.Report {
 // LoadReport implements LoadReporter: what loading read, where the
 // malformed records are, and how many records name no connection.
 func (l *Local) LoadReport() LoadReport {
+	<-l.ready
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	rep := l.report
 	rep.Malformed = append([]vpnlog.Malformed(nil), rep.Malformed...)
 	rep.UnknownSamples = append([]vpnlog.Malformed(nil), rep.UnknownSamples...)
 	rep.Skipped = append([]vpnlog.Skipped(nil), rep.Skipped...)
-	return LoadReport{Source: l.name, Report: rep, Streams: len(l.streams), Unplaced: l.unplaced}
+	lr := LoadReport{Source: l.name, Report: rep, Streams: len(l.streams), Unplaced: l.unplaced}
+	if l.sampled > 0 {
+		lr.SampledFiles = l.sampled
+		lr.SampledNote = fmt.Sprintf("%d large file(s) (%d bytes) were indexed from their first and last records: their middle was not read at open, "+
+			"so the counts above leave their records out; malformed records there are counted in the answers of the questions that read them", l.sampled, l.sampledSize)
+	}
+	return lr
 }
 
-// Logs implements LogSource.
+// Logs implements LogSource: it reads the files that hold a wanted stream
+// in the window, keeping only the records in the window.
 func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
+	if err := l.wait(ctx); err != nil {
+		return nil, err
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	startMs, endMs := q.Start.UnixMilli(), q.End.UnixMilli()
@@ -263,13 +421,22 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 		endMs = 1<<63 - 1
 	}
 	res := &LogResult{Path: "local files (" + l.name + ")"}
-	for id, evs := range l.streams {
-		if !q.Wants(id) {
-			continue
-		}
-		lo := sort.Search(len(evs), func(i int) bool { return evs[i].TimeMs >= startMs })
-		for i := lo; i < len(evs) && evs[i].TimeMs < endMs; i++ {
-			if q.AnomaliesOnly && !evs[i].Anomaly {
+	got, partRep, err := l.read(ctx, q, startMs, endMs)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]vpnlog.StreamID, 0, len(got))
+	for id := range got {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i].String() < ids[j].String() })
+	for _, id := range ids {
+		evs := got[id]
+		// The records of a stream are ordered as the whole stream would
+		// be: what was kept holds every second the window touches.
+		correlate.SortEvents(evs)
+		for i := range evs {
+			if evs[i].TimeMs < startMs || evs[i].TimeMs >= endMs || q.AnomaliesOnly && !evs[i].Anomaly {
 				continue
 			}
 			res.Events = append(res.Events, evs[i])
@@ -277,8 +444,19 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 	}
 	correlate.SortEvents(res.Events)
 	res.Report = l.report
-	if l.report.MalformedCount > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("%d malformed record(s) in %s could not be read; %s lists where they are", l.report.MalformedCount, l.name, LoadReportURI))
+	if partRep.Files > 0 {
+		res.Report.Malformed = append([]vpnlog.Malformed(nil), l.report.Malformed...)
+		res.Report.UnknownSamples = append([]vpnlog.Malformed(nil), l.report.UnknownSamples...)
+		res.Report.Skipped = append([]vpnlog.Skipped(nil), l.report.Skipped...)
+		bc := make(map[catalog.Category]int64, len(l.report.ByCategory))
+		for c, n := range l.report.ByCategory {
+			bc[c] = n
+		}
+		res.Report.ByCategory = bc
+		res.Report.Merge(&partRep)
+	}
+	if n := res.Report.MalformedCount; n > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d malformed record(s) in %s could not be read; %s lists where they are", n, l.name, LoadReportURI))
 	}
 	if n := l.report.SkippedCount; n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d entr%s in %s were not read, or not to their end (named pipes or devices, unreadable files or folders, symlink loops, gzip files past the inflate limit); vpnlens logged a warning naming each when it started", n, plural(n, "y", "ies"), l.name))
@@ -289,16 +467,19 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 	return res, ctx.Err()
 }
 
-// Extents implements LogSource.
+// Extents implements LogSource, from the index.
 func (l *Local) Extents(ctx context.Context, vpn string) ([]Extent, error) {
+	if err := l.wait(ctx); err != nil {
+		return nil, err
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	var out []Extent
-	for id, evs := range l.streams {
-		if id.VPNConnectionID != vpn || len(evs) == 0 {
+	for id, e := range l.streams {
+		if id.VPNConnectionID != vpn {
 			continue
 		}
-		out = append(out, Extent{Stream: id, First: time.UnixMilli(evs[0].TimeMs).UTC(), Last: time.UnixMilli(evs[len(evs)-1].TimeMs).UTC(), Count: int64(len(evs))})
+		out = append(out, *e)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Stream.String() < out[j].Stream.String() })
 	return out, nil

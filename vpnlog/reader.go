@@ -145,6 +145,10 @@ type ReadOptions struct {
 	// Now dates the newest plausible record (see PlausibleTime); nil
 	// means time.Now.
 	Now func() time.Time
+	// StartLine is the line of the file the input starts at, for a reader
+	// that seeks into a file and reads from a line start on: events and
+	// reports then name the file's own line numbers. 0 means 1.
+	StartLine int
 }
 
 // DefaultMaxInflatedBytes is the default ReadOptions.MaxInflatedBytes:
@@ -221,6 +225,9 @@ func ReadRecords(r io.Reader, opt ReadOptions, rep *Report, fn func(*Event) erro
 		now = opt.Now
 	}
 	rr := &recordReader{br: br, name: opt.Name, hint: hint, rep: rep, fn: fn, maxMs: now().Add(PlausibleSkew).UnixMilli()}
+	if opt.StartLine > 1 {
+		rr.newlines = opt.StartLine - 1
+	}
 	err := rr.run()
 	rep.Bytes += counter.n
 	return err
