@@ -47,6 +47,11 @@ const (
 	headChars = 600
 )
 
+// callTimeout bounds one request to the binary: generous, because the
+// measurement runs beside every other package's tests on a loaded machine;
+// a budget, not a speed, is what is checked here.
+const callTimeout = 3 * time.Minute
+
 var (
 	binOnce sync.Once
 	binPath string
@@ -98,7 +103,7 @@ func serve(t *testing.T, args ...string) *client.Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	var ir mcp.InitializeRequest
 	ir.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
@@ -138,7 +143,7 @@ var requestID atomic.Int64
 // JSON.stringify writes what JSON.parse read: the model sees it so.
 func callTool(t *testing.T, c *client.Client, name string, args map[string]any) (measurement, toolResult) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	resp, err := c.GetTransport().SendRequest(ctx, transport.JSONRPCRequest{JSONRPC: "2.0", ID: mcp.NewRequestId(requestID.Add(1)),
 		Method: "tools/call", Params: map[string]any{"name": name, "arguments": args}})
@@ -239,7 +244,7 @@ func stringify(t *testing.T, raw json.RawMessage) string {
 
 func readResource(t *testing.T, c *client.Client, uri string) measurement {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	res, err := c.ReadResource(ctx, mcp.ReadResourceRequest{Params: mcp.ReadResourceParams{URI: uri}})
 	if err != nil {
@@ -364,7 +369,7 @@ func TestContextBudgets(t *testing.T) {
 
 	// What every turn pays for: the tool definitions a client lists to the
 	// model. Reported, not budgeted.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	tl, err := c.GetTransport().SendRequest(ctx, transport.JSONRPCRequest{JSONRPC: "2.0", ID: mcp.NewRequestId(requestID.Add(1)), Method: "tools/list"})
 	if err != nil || tl.Error != nil {
