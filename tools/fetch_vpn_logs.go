@@ -23,7 +23,7 @@ func FetchVPNLogs(svc *investigate.Service) Def[view.Logs] {
 	return Def[view.Logs]{
 		Tool: mcp.NewTool("fetch_vpn_logs",
 			append(readOnly("Fetch VPN log records"),
-				mcp.WithDescription(fmt.Sprintf("Raw log records of one VPN connection as classified events (time, tunnel, stream, category, extracted fields, the record verbatim), filtered by tunnel, stream, window, categories or anomalies only. Pages of at most %d records: when truncated, call again with next_cursor. Prefer diagnose_tunnel_drop or get_vpn_timeline for questions; use this for the exact records.", max)),
+				mcp.WithDescription(fmt.Sprintf("The log records of one VPN connection exactly as logged, each with its time, tunnel number and category, filtered by tunnel, stream, window, categories or anomalies only. Pages of at most %d records (fewer when records are long): page.next_cursor continues. Prefer diagnose_tunnel_drop or get_vpn_timeline for questions; use this for the exact records.", max)),
 				mcp.WithString("vpn_connection_id", mcp.Description(descVPN)),
 				mcp.WithString("tunnel", mcp.Description(descTunnel)),
 				mcp.WithString("stream", mcp.Enum("ike", "bgp", "both"), mcp.Description("Which log: ike (tunnel activity), bgp, or both (default).")),
@@ -33,7 +33,7 @@ func FetchVPNLogs(svc *investigate.Service) Def[view.Logs] {
 				mcp.WithArray("categories", mcp.WithStringItems(mcp.Enum(cats...)), mcp.Description("Only these category ids, e.g. [\"ike.psk_mismatch\",\"bgp.hold_timer_expired\"]. A trailing prefix like \"bgp.cease.\" is not accepted; list ids.")),
 				mcp.WithBoolean("anomalies_only", mcp.Description("Only records that mark trouble (default false).")),
 				mcp.WithInteger("limit", mcp.Min(1), mcp.Max(float64(max)), mcp.Description(fmt.Sprintf("Records per page (default %d, at most %d).", lim.DefaultRecords, max))),
-				mcp.WithString("cursor", mcp.Description("next_cursor from the previous page. Keep every other argument as it was (only limit may change): a cursor is refused with other arguments.")),
+				mcp.WithString("cursor", mcp.Description("page.next_cursor from the previous page. Keep every other argument as it was (only limit may change): a cursor is refused with other arguments.")),
 				mcp.WithOutputSchema[view.Logs](),
 			)...),
 		Handle: func(ctx context.Context, r *Request) (view.Logs, error) {
