@@ -50,7 +50,7 @@ const (
 // callTimeout bounds one request to the binary: generous, because the
 // measurement runs beside every other package's tests on a loaded machine;
 // a budget, not a speed, is what is checked here.
-const callTimeout = 3 * time.Minute
+const callTimeout = 90 * time.Second
 
 var (
 	binOnce sync.Once
@@ -324,6 +324,14 @@ func TestContextBudgets(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	c := serve(t, "--demo")
+	// A server that does not answer its first call in time is started
+	// again once (seen twice on a fresh clone under load, never reproduced
+	// since); a second failure fails the test.
+	if err := warmUp(c); err != nil {
+		t.Logf("the demo server did not answer its first call (%v): starting it again", err)
+		c.Close()
+		c = serve(t, "--demo")
+	}
 	var rows []measurement
 	incidentID := ""
 	for _, dc := range demoCalls {
@@ -615,4 +623,13 @@ func readmeTable(t *testing.T, rows []measurement, medS, medT, scenarios int) {
 			}
 		}
 	}
+}
+
+// warmUp makes one call and says whether it was answered in time.
+func warmUp(c *client.Client) error {
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	_, err := c.GetTransport().SendRequest(ctx, transport.JSONRPCRequest{JSONRPC: "2.0", ID: mcp.NewRequestId(requestID.Add(1)),
+		Method: "tools/call", Params: map[string]any{"name": "list_vpn_connections", "arguments": map[string]any{}}})
+	return err
 }
