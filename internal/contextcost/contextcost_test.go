@@ -20,10 +20,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -98,10 +100,19 @@ func vpnlensBinary(t *testing.T) string {
 // serve starts `vpnlens serve args...` over stdio and initializes a client.
 func serve(t *testing.T, args ...string) *client.Client {
 	t.Helper()
-	c, err := client.NewStdioMCPClient(vpnlensBinary(t), []string{"HOME=" + t.TempDir()}, append([]string{"serve", "--log-level", "error"}, args...)...)
+	stderr := &syncBuffer{}
+	var cmd *exec.Cmd
+	keepCmd := func(ctx context.Context, command string, env, args []string) (*exec.Cmd, error) {
+		cmd = exec.CommandContext(ctx, command, args...)
+		cmd.Env = append(os.Environ(), env...)
+		return cmd, nil
+	}
+	c, err := client.NewStdioMCPClientWithOptions(vpnlensBinary(t), []string{"HOME=" + t.TempDir()}, append([]string{"serve", "--log-level", "error"}, args...),
+		transport.WithCommandFunc(keepCmd), transport.WithCommandStderrWriter(stderr))
 	if err != nil {
 		t.Fatal(err)
 	}
+	servers.Store(c, servedProcess{cmd: cmd, stderr: stderr})
 	t.Cleanup(func() { c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
@@ -329,6 +340,7 @@ func TestContextBudgets(t *testing.T) {
 	// since); a second failure fails the test.
 	if err := warmUp(c); err != nil {
 		t.Logf("the demo server did not answer its first call (%v): starting it again", err)
+		dumpStall(t, c)
 		c.Close()
 		c = serve(t, "--demo")
 	}
@@ -632,4 +644,51 @@ func warmUp(c *client.Client) error {
 	_, err := c.GetTransport().SendRequest(ctx, transport.JSONRPCRequest{JSONRPC: "2.0", ID: mcp.NewRequestId(requestID.Add(1)),
 		Method: "tools/call", Params: map[string]any{"name": "list_vpn_connections", "arguments": map[string]any{}}})
 	return err
+}
+
+// servers maps each started client to its server process, so a stalled
+// server can be asked for its goroutines.
+var servers sync.Map
+
+// servedProcess is a server started by serve, with its stderr kept.
+type servedProcess struct {
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer safe for the stdio transport's drain
+// goroutine and the test to share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// dumpStall logs where a server that did not answer is stuck: SIGQUIT
+// makes the Go runtime print every goroutine to stderr, and the test's
+// own goroutines show the client side.
+func dumpStall(t *testing.T, c *client.Client) {
+	v, ok := servers.Load(c)
+	if !ok {
+		return
+	}
+	sp := v.(servedProcess)
+	if sp.cmd != nil && sp.cmd.Process != nil {
+		_ = sp.cmd.Process.Signal(syscall.SIGQUIT)
+		time.Sleep(2 * time.Second)
+	}
+	t.Logf("server stderr after SIGQUIT:\n%s", sp.stderr.String())
+	buf := make([]byte, 1<<20)
+	t.Logf("test goroutines:\n%s", buf[:runtime.Stack(buf, true)])
 }
