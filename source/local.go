@@ -421,14 +421,20 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 		endMs = 1<<63 - 1
 	}
 	res := &LogResult{Path: "local files (" + l.name + ")"}
-	got, partRep, err := l.read(ctx, q, startMs, endMs)
+	got, live, partRep, err := l.read(ctx, q, startMs, endMs)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]vpnlog.StreamID, 0, len(got))
-	for id := range got {
-		ids = append(ids, id)
+	if q.CountLiveness && !q.AnomaliesOnly {
+		res.Liveness = live.sorted()
 	}
+	ids := make([]vpnlog.StreamID, 0, len(got))
+	total := 0
+	for id, evs := range got {
+		ids = append(ids, id)
+		total += len(evs)
+	}
+	res.Events = make([]vpnlog.Event, 0, total)
 	sort.Slice(ids, func(i, j int) bool { return ids[i].String() < ids[j].String() })
 	for _, id := range ids {
 		evs := got[id]

@@ -344,7 +344,7 @@ var errSampleStop = errors.New("sample stopped")
 // folder order), from the files whose streams and times meet the window.
 // partRep reports what reading sampled files found (their records were not
 // counted at open).
-func (l *Local) read(ctx context.Context, q LogQuery, startMs, endMs int64) (map[vpnlog.StreamID][]vpnlog.Event, vpnlog.Report, error) {
+func (l *Local) read(ctx context.Context, q LogQuery, startMs, endMs int64) (map[vpnlog.StreamID][]vpnlog.Event, livenessTally, vpnlog.Report, error) {
 	lo, hi := startMs-sortSlack, endMs
 	if hi < 1<<62 {
 		hi += sortSlack
@@ -352,14 +352,16 @@ func (l *Local) read(ctx context.Context, q LogQuery, startMs, endMs int64) (map
 	// The files are read in parallel; what each gives is appended in
 	// folder order, as one read in order would have.
 	type part struct {
-		f   *indexedFile
-		got map[vpnlog.StreamID][]vpnlog.Event
-		rep vpnlog.Report
+		f    *indexedFile
+		got  map[vpnlog.StreamID][]vpnlog.Event
+		live livenessTally
+		rep  vpnlog.Report
 	}
+	count := q.CountLiveness && !q.AnomaliesOnly
 	var parts []*part
 	for _, f := range l.files {
 		if f.meets(&q, lo, hi) {
-			parts = append(parts, &part{f: f, got: map[vpnlog.StreamID][]vpnlog.Event{}})
+			parts = append(parts, &part{f: f, got: map[vpnlog.StreamID][]vpnlog.Event{}, live: livenessTally{}})
 		}
 	}
 	readPart := func(pt *part) {
@@ -369,6 +371,14 @@ func (l *Local) read(ctx context.Context, q LogQuery, startMs, endMs int64) (map
 			}
 			id := vpnlog.StreamID{VPNConnectionID: ev.VPNConnectionID, TunnelIP: ev.TunnelIP, Kind: ev.Stream}
 			if !q.Wants(id) {
+				return
+			}
+			if count && vpnlog.IsLiveness(ev) {
+				// Counted where it is exactly in the window; the
+				// slack around it is only for ordering kept records.
+				if ev.TimeMs >= startMs && ev.TimeMs < endMs {
+					pt.live.add(ev)
+				}
 				return
 			}
 			pt.got[id] = append(pt.got[id], *ev)
@@ -400,19 +410,25 @@ func (l *Local) read(ctx context.Context, q LogQuery, startMs, endMs int64) (map
 	close(next)
 	wg.Wait()
 	got := map[vpnlog.StreamID][]vpnlog.Event{}
+	live := livenessTally{}
 	partRep := vpnlog.Report{}
 	if err := ctx.Err(); err != nil {
-		return nil, partRep, err
+		return nil, nil, partRep, err
 	}
 	for _, pt := range parts {
 		for id, evs := range pt.got {
+			if got[id] == nil {
+				got[id] = evs // most streams are in one file: no copy
+				continue
+			}
 			got[id] = append(got[id], evs...)
 		}
+		live.merge(pt.live)
 		if pt.f.Sampled {
 			partRep.Merge(&pt.rep)
 		}
 	}
-	return got, partRep, nil
+	return got, live, partRep, nil
 }
 
 // meets reports whether the file holds a stream q wants with records in

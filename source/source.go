@@ -119,6 +119,12 @@ type LogQuery struct {
 	Kinds           []vpnlog.StreamKind // empty = IKE and BGP
 	Start, End      time.Time           // [Start, End)
 	AnomaliesOnly   bool                // the source may filter server-side
+	// CountLiveness asks for the liveness exchange (vpnlog.IsLiveness) to
+	// be counted per stream and hour in LogResult.Liveness instead of
+	// returned as events: most of a healthy tunnel's log, and nothing an
+	// answer lists one by one. Ignored with AnomaliesOnly (the exchange is
+	// never trouble, so it is neither returned nor counted then).
+	CountLiveness bool
 }
 
 // Wants reports whether the stream id is one the query asks for.
@@ -138,6 +144,10 @@ type LogResult struct {
 	Report vpnlog.Report
 	Path   string // how the records were obtained, e.g. "local files", "FilterLogEvents", "Logs Insights"
 	Notes  []string
+	// Liveness counts the liveness exchange when the query asked
+	// (CountLiveness): one entry per stream and UTC hour that has any, in
+	// stream then time order. Those records are not in Events.
+	Liveness []LivenessCount
 }
 
 // Extent is the time range a stream has data for.
