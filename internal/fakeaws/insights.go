@@ -14,9 +14,10 @@ import (
 // The Logs Insights subset vpnlens uses:
 //
 //	fields EXPR [as NAME], ...            EXPR: a field or coalesce(EXPR, ...)
-//	filter FIELD like /REGEX/
+//	filter FIELD [not] like /REGEX/
 //	filter FIELD in ["a", "b"]
-//	stats count(*) as NAME by KEY, ...    KEY: EXPR [as NAME] or bin(Nh|Nm|Ns|Nd) [as NAME]
+//	stats AGG as NAME, ... by KEY, ...    AGG: count(*), min(@timestamp) or max(@timestamp);
+//	                                      KEY: EXPR [as NAME] or bin(Nh|Nm|Ns|Nd) [as NAME]
 //	sort FIELD asc|desc
 //	limit N
 //
@@ -41,11 +42,18 @@ type command struct {
 	proj   []projection
 	field  string
 	re     *regexp.Regexp
+	negate bool // not like
 	in     []string
-	agg    string
+	aggs   []aggregate
 	desc   bool
 	limit  int
 	byKeys []projection
+}
+
+// aggregate is one `FN as NAME` of a stats command.
+type aggregate struct {
+	fn   string // count | min | max (the last two of @timestamp)
+	name string
 }
 
 type parsedQuery struct {
@@ -197,6 +205,10 @@ func parseQuery(q string) (*parsedQuery, error) {
 			field, cond, _ := strings.Cut(rest, " ")
 			cond = strings.TrimSpace(cond)
 			c.field = strings.Trim(field, "`")
+			if rest, ok := strings.CutPrefix(cond, "not like /"); ok {
+				c.negate = true
+				cond = "like /" + rest
+			}
 			switch {
 			case strings.HasPrefix(cond, "like /") && strings.HasSuffix(cond, "/"):
 				re, err := regexp.Compile(cond[len("like /") : len(cond)-1])
@@ -220,11 +232,14 @@ func parseQuery(q string) (*parsedQuery, error) {
 			if !ok {
 				return nil, fmt.Errorf("stats without by")
 			}
-			a, name, ok := strings.Cut(agg, " as ")
-			if !ok || strings.TrimSpace(a) != "count(*)" {
-				return nil, fmt.Errorf("only `count(*) as NAME` is supported, got %q", agg)
+			for _, one := range splitTop(agg) {
+				a, name, ok := strings.Cut(one, " as ")
+				fn := map[string]string{"count(*)": "count", "min(@timestamp)": "min", "max(@timestamp)": "max"}[strings.TrimSpace(a)]
+				if !ok || fn == "" {
+					return nil, fmt.Errorf("only `count(*)`, `min(@timestamp)` and `max(@timestamp)`, each `as NAME`, are supported, got %q", one)
+				}
+				c.aggs = append(c.aggs, aggregate{fn: fn, name: strings.TrimSpace(name)})
 			}
-			c.agg = strings.TrimSpace(name)
 			for _, k := range splitTop(by) {
 				p, err := parseProjection(k)
 				if err != nil {
@@ -362,8 +377,9 @@ func (s *Server) run(pq *parsedQuery, groups []*logGroup, startMs, endMs int64, 
 	jsonMemo := map[*event]map[string]string{}
 	reMemo := map[*regexp.Regexp]map[*event]bool{}
 	type agg struct {
-		keys []resultField
-		n    int
+		keys         []resultField
+		n            int
+		minTs, maxTs int64
 	}
 	var stats *command
 	var rows [][]resultField
@@ -431,12 +447,12 @@ func (s *Server) run(pq *parsedQuery, groups []*logGroup, startMs, endMs int64, 
 							hit = c.re.MatchString(ev.msg)
 							m[tmpl] = hit
 						}
-						keep = hit
+						keep = hit != c.negate
 						continue
 					}
 					v, ok := rec.get(c.field)
 					if c.re != nil {
-						keep = ok && c.re.MatchString(v)
+						keep = ok && c.re.MatchString(v) != c.negate
 					} else {
 						keep = ok && contains(c.in, v)
 					}
@@ -475,10 +491,11 @@ func (s *Server) run(pq *parsedQuery, groups []*logGroup, startMs, endMs int64, 
 				}
 				a := groupsAgg[kb.String()]
 				if a == nil {
-					a = &agg{keys: keys}
+					a = &agg{keys: keys, minTs: ev.ts, maxTs: ev.ts}
 					groupsAgg[kb.String()] = a
 				}
 				a.n++
+				a.minTs, a.maxTs = min(a.minTs, ev.ts), max(a.maxTs, ev.ts)
 			}
 		}
 	}
@@ -497,7 +514,18 @@ func (s *Server) run(pq *parsedQuery, groups []*logGroup, startMs, endMs int64, 
 		sort.Strings(keys)
 		for _, k := range keys {
 			a := groupsAgg[k]
-			rows = append(rows, append(append([]resultField(nil), a.keys...), resultField{Field: stats.agg, Value: strconv.Itoa(a.n)}))
+			row := append([]resultField(nil), a.keys...)
+			for _, g := range stats.aggs {
+				v := strconv.Itoa(a.n)
+				switch g.fn {
+				case "min":
+					v = formatInsightsTime(a.minTs)
+				case "max":
+					v = formatInsightsTime(a.maxTs)
+				}
+				row = append(row, resultField{Field: g.name, Value: v})
+			}
+			rows = append(rows, row)
 		}
 	} else {
 		for _, c := range pq.cmds {
