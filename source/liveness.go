@@ -58,13 +58,36 @@ func (t livenessTally) sorted() []LivenessCount {
 	for _, c := range t {
 		out = append(out, *c)
 	}
-	slices.SortFunc(out, func(a, b LivenessCount) int {
+	return SortLiveness(out)
+}
+
+const hourMs = int64(time.Hour / time.Millisecond)
+
+// SplitLiveness takes the liveness exchange out of evs (in place, the
+// order of the rest kept) and counts it, for sources that can only fetch
+// it and queries that asked for it counted.
+func SplitLiveness(evs []vpnlog.Event) ([]vpnlog.Event, []LivenessCount) {
+	t := livenessTally{}
+	kept := evs[:0]
+	for i := range evs {
+		if vpnlog.IsLiveness(&evs[i]) {
+			t.add(&evs[i])
+			continue
+		}
+		kept = append(kept, evs[i])
+	}
+	clear(evs[len(kept):]) // no stale copies keep records alive
+	return kept, t.sorted()
+}
+
+// SortLiveness puts counts in stream, then time order (as LogResult
+// holds them).
+func SortLiveness(counts []LivenessCount) []LivenessCount {
+	slices.SortFunc(counts, func(a, b LivenessCount) int {
 		if c := strings.Compare(a.Stream.String(), b.Stream.String()); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.HourMs, b.HourMs)
 	})
-	return out
+	return counts
 }
-
-const hourMs = int64(time.Hour / time.Millisecond)

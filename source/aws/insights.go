@@ -164,8 +164,10 @@ func groupBatches(groups []string) [][]string {
 // insightsRecords reads the raw records of streams in [lo, hi) with Logs
 // Insights: one query per batch of log groups, continued from the last
 // second read whenever a result fills the row cap. Records land in the
-// streams' uncached gaps only.
-func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, hi int64, anomalies bool) ([]*fetched, int, error) {
+// streams' uncached gaps only, except withoutLiveness reads (the liveness
+// exchange left in AWS, to be counted there), which read all of [lo, hi)
+// and are never cached: the cache holds what a stream logged, in full.
+func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, hi int64, anomalies, withoutLiveness bool) ([]*fetched, int, error) {
 	byGroup := map[string][]*streamInfo{}
 	for i := range streams {
 		byGroup[streams[i].group] = append(byGroup[streams[i].group], &streams[i])
@@ -177,7 +179,11 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 	gaps := map[*streamInfo][]*fetched{}
 	var all []*fetched
 	for i := range streams {
-		for _, g := range s.cache.gaps(&streams[i], lo, hi, anomalies) {
+		gs := []span{{lo, hi}}
+		if !withoutLiveness {
+			gs = s.cache.gaps(&streams[i], lo, hi, anomalies)
+		}
+		for _, g := range gs {
 			f := &fetched{si: &streams[i], lo: g.lo, hi: g.hi}
 			gaps[&streams[i]] = append(gaps[&streams[i]], f)
 			all = append(all, f)
@@ -202,6 +208,9 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 		q := "fields @timestamp, @message, @logStream, @log\n| filter @logStream in [" + quoteList(names) + "]"
 		if anomalies {
 			q += "\n| filter @message like /" + anomalyRegex() + "/"
+		}
+		if withoutLiveness {
+			q += "\n| filter @message not like /" + vpnlog.LivenessRegex + "/"
 		}
 		q += fmt.Sprintf("\n| sort @timestamp asc\n| limit %d", s.cfg.MaxQueryRows)
 		startS, endS := lo/1000, (hi+999)/1000
@@ -230,8 +239,13 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 								return nil, calls, err
 							}
 							calls += part.calls
-							f.events = append(f.events, part.events...)
-							f.times = append(f.times, part.times...)
+							for k := range part.events {
+								if withoutLiveness && vpnlog.IsLiveness(&part.events[k]) {
+									continue // counted by the liveness query
+								}
+								f.events = append(f.events, part.events[k])
+								f.times = append(f.times, part.times[k])
+							}
 							f.bad = append(f.bad, part.bad...)
 						}
 					}

@@ -99,7 +99,10 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 	case len(jobs) == 0:
 	case time.Duration(widest)*time.Millisecond > s.cfg.InsightsWindow:
 		path = PathInsights
-		results, calls, err = s.insightsRecords(ctx, streams, gapLo, gapHi, q.AnomaliesOnly)
+		if q.CountLiveness && !q.AnomaliesOnly {
+			return s.logsCountingLiveness(ctx, streams, lo, hi, notes)
+		}
+		results, calls, err = s.insightsRecords(ctx, streams, gapLo, gapHi, q.AnomaliesOnly, false)
 	default:
 		path = PathFilter
 		pr := newProgress(ctx, 0)
@@ -213,7 +216,6 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 		}
 	}
 	res.Events = kept
-	correlate.SortEvents(res.Events)
 	for i := range res.Events {
 		ev := &res.Events[i]
 		res.Report.Records++
@@ -223,6 +225,12 @@ func (s *Source) Logs(ctx context.Context, q source.LogQuery) (*source.LogResult
 			res.Report.UnknownCount++
 		}
 	}
+	if q.CountLiveness && !q.AnomaliesOnly {
+		// Fetched whole (a short window, or the cache): counted here.
+		res.Events, res.Liveness = source.SplitLiveness(res.Events)
+	}
+	// After the split: a second's order depends on the records in it.
+	correlate.SortEvents(res.Events)
 	switch path {
 	case PathCache:
 		res.Notes = append(res.Notes, fmt.Sprintf("served from vpnlens's cache of earlier reads (%d streams, 0 AWS calls)", len(streams)))
