@@ -13,6 +13,33 @@ import (
 	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
+// livenessMode says how an analysis reads the liveness exchange (see
+// vpnlog.IsLiveness): counted by the source, or read as records. Only an
+// answer that lists every record needs it read; it is most of a healthy
+// tunnel's log, and no incident, cause or figure rests on one of them.
+type livenessMode int
+
+const (
+	livenessCounted livenessMode = iota
+	livenessListed
+)
+
+// livenessOf sums the counted liveness exchange of a tunnel ("" for all):
+// how many records, and the first and last of them.
+func (a *analysis) livenessOf(tunnelIP string) (n, firstMs, lastMs int64) {
+	for _, c := range a.liveness {
+		if tunnelIP != "" && c.Stream.TunnelIP != tunnelIP {
+			continue
+		}
+		if n == 0 || c.FirstMs < firstMs {
+			firstMs = c.FirstMs
+		}
+		lastMs = max(lastMs, c.LastMs)
+		n += c.Count
+	}
+	return n, firstMs, lastMs
+}
+
 // analysis is a connection's classified timeline for a window, with its
 // incidents: the shared ground of the timeline, diagnosis and health tools.
 //
@@ -28,6 +55,10 @@ type analysis struct {
 	res       *source.LogResult
 	events    []vpnlog.Event
 	incidents []correlate.Incident
+	// liveness is the window's liveness exchange when it was counted
+	// (livenessCounted), not read: then it is in neither events nor all.
+	liveness []source.LivenessCount
+	mode     livenessMode
 
 	// all is events plus the records read before and after the window to
 	// settle its incidents, from readStart to readEnd.
@@ -41,12 +72,13 @@ type analysis struct {
 	diagnoser     *correlate.Diagnoser
 }
 
-func (svc *Service) analyze(ctx context.Context, conn *source.Connection, start, end time.Time) (*analysis, error) {
-	res, err := svc.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: conn.ID, Start: start, End: end})
+func (svc *Service) analyze(ctx context.Context, conn *source.Connection, start, end time.Time, mode livenessMode) (*analysis, error) {
+	res, err := svc.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: conn.ID, Start: start, End: end, CountLiveness: mode == livenessCounted})
 	if err != nil {
 		return nil, err
 	}
-	a := &analysis{conn: conn, start: start, end: end, res: res, events: res.Events, all: res.Events, readStart: start, readEnd: end}
+	a := &analysis{conn: conn, start: start, end: end, res: res, events: res.Events, all: res.Events, readStart: start, readEnd: end,
+		liveness: res.Liveness, mode: mode}
 	a.incidents = correlate.FindIncidents(a.events)
 	return a, nil
 }
@@ -55,8 +87,8 @@ func (svc *Service) analyze(ctx context.Context, conn *source.Connection, start,
 // (the timeline): incidents running at the window's edges are followed
 // (see settle) so they are the real ones. Figures bounded by the window
 // (uptime, recoveries within it) want analyze's cut-offs instead.
-func (svc *Service) analyzeSettled(ctx context.Context, conn *source.Connection, start, end time.Time) (*analysis, error) {
-	a, err := svc.analyze(ctx, conn, start, end)
+func (svc *Service) analyzeSettled(ctx context.Context, conn *source.Connection, start, end time.Time, mode livenessMode) (*analysis, error) {
+	a, err := svc.analyze(ctx, conn, start, end, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +127,7 @@ func (svc *Service) settle(ctx context.Context, a *analysis) error {
 	a.logsStart, a.logsEnd = first, last
 	var before, after []string
 	read := func(from, to time.Time, notes *[]string) ([]vpnlog.Event, error) {
-		more, err := svc.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: a.conn.ID, Start: from, End: to})
+		more, err := svc.Logs.Logs(ctx, source.LogQuery{VPNConnectionID: a.conn.ID, Start: from, End: to, CountLiveness: a.mode == livenessCounted})
 		if err != nil {
 			return nil, err
 		}

@@ -245,7 +245,7 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 	// that kept the tunnel down overnight is one incident, and when it
 	// ended belongs in the answer.
 	start, follow := at.Add(-lookback-QuietLead), FollowFirst
-	an, err := svc.analyze(ctx, conn, start, at.Add(follow))
+	an, err := svc.analyze(ctx, conn, start, at.Add(follow), livenessCounted)
 	if err != nil {
 		return res, err
 	}
@@ -260,7 +260,7 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 	for back := at.Sub(start); in.StartMs-start.UnixMilli() < QuietLead.Milliseconds() && start.After(first) && back < FollowMax; {
 		back = min(2*back, FollowMax)
 		start = at.Add(-back)
-		earlier, err := svc.analyze(ctx, conn, start, at.Add(follow))
+		earlier, err := svc.analyze(ctx, conn, start, at.Add(follow), livenessCounted)
 		if err != nil {
 			return res, err
 		}
@@ -272,7 +272,7 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 	}
 	for in.Open && follow < FollowMax && at.Add(follow).Before(last) {
 		follow = min(2*follow, FollowMax)
-		wider, err := svc.analyze(ctx, conn, start, at.Add(follow))
+		wider, err := svc.analyze(ctx, conn, start, at.Add(follow), livenessCounted)
 		if err != nil {
 			return res, err
 		}
@@ -388,7 +388,12 @@ func nextSteps(conn *source.Connection, in *correlate.Incident, dg *correlate.Di
 func (a *analysis) newest(last time.Time) time.Time {
 	if n := len(a.all); n > 0 {
 		if t := time.UnixMilli(a.all[n-1].TimeMs); t.After(last) {
-			return t
+			last = t
+		}
+	}
+	if n, _, lastMs := a.livenessOf(""); n > 0 {
+		if t := time.UnixMilli(lastMs); t.After(last) {
+			last = t
 		}
 	}
 	return last

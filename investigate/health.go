@@ -238,11 +238,12 @@ func (svc *Service) Health(ctx context.Context, q HealthQuestion) (HealthResult,
 		c := &conns[i]
 		// Incidents at the window's edges are followed, so the list says
 		// how they really went; uptime and downtime stay within the window.
-		an, err := svc.analyzeSettled(ctx, c, w.Start, w.End)
+		an, err := svc.analyzeSettled(ctx, c, w.Start, w.End, livenessCounted)
 		if err != nil {
 			return res, err
 		}
-		records += len(an.events)
+		live, _, _ := an.livenessOf("")
+		records += len(an.events) + int(live)
 		// Where each tunnel's logs begin and end: uptime is over the part
 		// of the window they cover, not time nothing was logged for.
 		_, _, exts, err := svc.extents(ctx, c.ID)
@@ -458,6 +459,10 @@ func coverage(ip string, an *analysis, w Window, exts []source.Extent) (from, to
 			seen(e.TimeMs)
 		}
 	}
+	if n, firstMs, lastMs := an.livenessOf(ip); n > 0 {
+		seen(firstMs)
+		seen(lastMs)
+	}
 	if !ok {
 		return 0, 0, false
 	}
@@ -531,6 +536,10 @@ func connectionHealth(c *source.Connection, an *analysis, w Window, exts []sourc
 				}
 			}
 		}
+		// The liveness exchange is records, but neither trouble nor rekey
+		// noise.
+		live, _, _ := an.livenessOf(t.OutsideIP)
+		th.Records += int(live)
 		if covMs > 0 {
 			th.RekeyNoisePerHour = float64(int(float64(routine)/(float64(covMs)/3.6e6)*10+0.5)) / 10
 		}

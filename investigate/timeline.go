@@ -176,7 +176,11 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 	}
 	res := TimelineResult{VPNConnectionID: conn.ID, Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), View: view,
 		ResourceURI: TimelineURI(conn.ID, w.Start, w.End), Entries: []TimelineEntry{}, Incidents: []TimelineIncident{}}
-	an, err := svc.analyzeSettled(ctx, conn, w.Start, w.End)
+	mode := livenessCounted
+	if view == ViewAll {
+		mode = livenessListed // every record is an entry
+	}
+	an, err := svc.analyzeSettled(ctx, conn, w.Start, w.End, mode)
 	if err != nil {
 		return res, err
 	}
@@ -190,14 +194,15 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 		}
 		evs = kept
 	}
-	res.Records = len(evs)
+	live, _, _ := an.livenessOf(tunnelIP)
+	res.Records = len(evs) + int(live)
 	switch view {
 	case ViewAnomalies:
 		evs = slices.DeleteFunc(slices.Clone(evs), func(e vpnlog.Event) bool { return !e.Anomaly })
 	case ViewDefault:
 		var routine []vpnlog.Event
 		evs, routine = splitRoutine(evs, an.incidents)
-		res.Unlisted = countRoutine(routine, conn)
+		res.Unlisted = countRoutine(routine, an.liveness, tunnelIP, conn)
 	}
 	res.Listed = len(evs)
 	// Mark entries with the incident they belong to.
@@ -333,21 +338,37 @@ func splitRoutine(evs []vpnlog.Event, incidents []correlate.Incident) (listed, r
 	return listed, routine
 }
 
-// countRoutine counts routine records by tunnel and category.
-func countRoutine(evs []vpnlog.Event, conn *source.Connection) []RoutineCount {
+// countRoutine counts routine records by tunnel and category, with the
+// liveness exchange the source counted (of tunnelIP, or all tunnels for
+// "") among the routine negotiation it is.
+func countRoutine(evs []vpnlog.Event, liveness []source.LivenessCount, tunnelIP string, conn *source.Connection) []RoutineCount {
 	out := []RoutineCount{}
+	type span struct{ first, last int64 }
+	spans := []span{}
 	at := map[string]int{}
-	for i := range evs {
-		e := &evs[i]
-		k := e.TunnelIP + "|" + string(e.Category)
+	count := func(ip string, cat catalog.Category, n int, firstMs, lastMs int64) {
+		k := ip + "|" + string(cat)
 		j, ok := at[k]
 		if !ok {
 			j = len(out)
 			at[k] = j
-			out = append(out, RoutineCount{Tunnel: e.TunnelIP, TunnelNumber: tunnelNumber(conn, e.TunnelIP), Category: string(e.Category), First: correlate.FormatMs(e.TimeMs)})
+			out = append(out, RoutineCount{Tunnel: ip, TunnelNumber: tunnelNumber(conn, ip), Category: string(cat)})
+			spans = append(spans, span{firstMs, lastMs})
 		}
-		out[j].Count++
-		out[j].Last = correlate.FormatMs(e.TimeMs)
+		out[j].Count += n
+		spans[j].first, spans[j].last = min(spans[j].first, firstMs), max(spans[j].last, lastMs)
+	}
+	for i := range evs {
+		e := &evs[i]
+		count(e.TunnelIP, e.Category, 1, e.TimeMs, e.TimeMs)
+	}
+	for _, c := range liveness {
+		if tunnelIP == "" || c.Stream.TunnelIP == tunnelIP {
+			count(c.Stream.TunnelIP, catalog.IKENegotiation, int(c.Count), c.FirstMs, c.LastMs)
+		}
+	}
+	for j := range out {
+		out[j].First, out[j].Last = correlate.FormatMs(spans[j].first), correlate.FormatMs(spans[j].last)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].TunnelNumber != out[j].TunnelNumber {
