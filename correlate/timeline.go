@@ -73,7 +73,12 @@ func SortEvents(evs []vpnlog.Event) {
 		}
 		lo = hi
 	}
-	permute(evs, keys)
+	for i := range keys {
+		if keys[i].pos != int32(i) {
+			permute(evs, keys) // records are large: moved only when out of order
+			return
+		}
+	}
 }
 
 // sortKey is a record's place in SortEvents's order and its position

@@ -3,7 +3,6 @@ package investigate
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -198,7 +197,13 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 	res.Records = len(evs) + int(live)
 	switch view {
 	case ViewAnomalies:
-		evs = slices.DeleteFunc(slices.Clone(evs), func(e vpnlog.Event) bool { return !e.Anomaly })
+		var anomalies []vpnlog.Event // a few of many: copied alone
+		for i := range evs {
+			if evs[i].Anomaly {
+				anomalies = append(anomalies, evs[i])
+			}
+		}
+		evs = anomalies
 	case ViewDefault:
 		var routine []vpnlog.Event
 		evs, routine = splitRoutine(evs, an.incidents)

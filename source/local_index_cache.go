@@ -30,7 +30,7 @@ type indexCache struct {
 var indexCacheMinBytes int64 = 64 << 20
 
 // indexCacheVersion changes when the cached fields change meaning.
-const indexCacheVersion = 3
+const indexCacheVersion = 4
 
 type indexCacheFile struct {
 	Version int            `json:"version"`
