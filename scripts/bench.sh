@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# Decoding throughput of vpnlens on a large generated corpus, on one core,
-# compared with jq running a trivial filter over the same files.
+# Throughput of the shipped binary on a large generated folder of exported
+# logs, compared with jq running a trivial filter over the same files.
 #
 #   scripts/bench.sh [SIZE]        SIZE defaults to 1GB (also 200MB, 512MB, ...)
 #
-# CORPUS_DIR overrides where the corpus lives (default /tmp/vpnlens-corpus-SIZE);
-# it is generated once (go run ./internal/corpusgen) and reused.
+# Two whole-file paths of `vpnlens timeline --logs-dir`, each on one core
+# (GOMAXPROCS=1) and on every core:
+#   first start   no index cached yet: every file of the folder is read
+#                 once to index it, then the question is answered;
+#                 jq reads the same files.
+#   question      the index cached: one connection's whole time range
+#                 (up to 30 days), its four files read whole, merged,
+#                 classified, incidents found and explained; jq reads
+#                 those four files.
+# CORPUS_DIR overrides where the corpus lives (default
+# /tmp/vpnlens-corpus-SIZE); it is generated once (go run
+# ./internal/corpusgen, which says its density) and reused.
 set -euo pipefail
 
 size=${1:-1GB}
@@ -29,10 +39,12 @@ if [ ! -f "$dir/.complete" ]; then
 	(cd "$root" && go run ./internal/corpusgen -out "$dir" -size "$size") >&2
 	touch "$dir/.complete"
 fi
-(cd "$root" && go build -o "$work/readbench" ./internal/corpusgen/readbench)
+(cd "$root" && go build -o "$work/vpnlens" .)
 
-# Both tools read from the page cache, not the disk.
-cat "$dir"/*.log >/dev/null
+# Every run reads from the page cache, not the disk.
+cat "$dir"/* >/dev/null
+vpn=$(cd "$dir" && ls -- vpn-*_* | head -1 | cut -d_ -f1)
+conn_files=("$dir/$vpn"_*)
 
 # field FILE NAME: a value from /usr/bin/time -v output.
 field() { sed -n "s/^[[:space:]]*$2: //p" "$1"; }
@@ -40,28 +52,34 @@ cpu_seconds() { awk -v u="$(field "$1" 'User time (seconds)')" -v s="$(field "$1
 wall_seconds() { # h:mm:ss or m:ss.ss
 	field "$1" 'Elapsed (wall clock) time (h:mm:ss or m:ss)' | awk -F: '{ t = 0; for (i = 1; i <= NF; i++) t = t * 60 + $i; printf "%.2f", t }'
 }
+rss_mb() { awk -v k="$(field "$1" 'Maximum resident set size (kbytes)')" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
-GOMAXPROCS=1 /usr/bin/time -v "$work/readbench" "$dir" >"$work/vpnlens.json" 2>"$work/vpnlens.time"
-GOMAXPROCS=1 /usr/bin/time -v jq -c 'select(.status=="DOWN")' "$dir"/*.log >"$work/jq.out" 2>"$work/jq.time"
+# row LABEL BYTES VPNLENS_TIME JQ_TIME
+row() {
+	awk -v l="$1" -v b="$2" -v vw="$(wall_seconds "$3")" -v vc="$(cpu_seconds "$3")" -v vr="$(rss_mb "$3")" \
+		-v jw="$(wall_seconds "$4")" -v jc="$(cpu_seconds "$4")" 'BEGIN {
+		printf "%-26s %6.0f MB  vpnlens %6.2f s wall %6.2f s cpu %5.0f MB RSS | jq %6.2f s wall %6.2f s cpu | vpnlens %.1fx faster (wall), %.1fx (cpu)\n",
+			l, b / 1e6, vw, vc, vr, jw, jc, jw / vw, jc / vc }'
+}
 
-bytes=$(jq .bytes "$work/vpnlens.json")
-records=$(jq .records "$work/vpnlens.json")
-v_wall=$(wall_seconds "$work/vpnlens.time")
-v_cpu=$(cpu_seconds "$work/vpnlens.time")
-v_rss=$(field "$work/vpnlens.time" 'Maximum resident set size (kbytes)')
-j_wall=$(wall_seconds "$work/jq.time")
-j_cpu=$(cpu_seconds "$work/jq.time")
-j_rss=$(field "$work/jq.time" 'Maximum resident set size (kbytes)')
-down_v=$(jq .status_down "$work/vpnlens.json")
-down_j=$(wc -l <"$work/jq.out")
+ask() { # ask CACHE_DIR: the question, as a user would ask it
+	XDG_CACHE_HOME=$1 "$work/vpnlens" timeline --logs-dir "$dir" --vpn "$vpn" --start latest-30d --anomalies-only --json
+}
 
-awk -v bytes="$bytes" -v recs="$records" -v vw="$v_wall" -v vc="$v_cpu" -v vr="$v_rss" \
-	-v jw="$j_wall" -v jc="$j_cpu" -v jr="$j_rss" -v dv="$down_v" -v dj="$down_j" -v dir="$dir" \
-	-v malformed="$(jq .malformed "$work/vpnlens.json")" -v allocs="$(jq .allocs_per_event "$work/vpnlens.json")" 'BEGIN {
-	printf "corpus            %s: %.0f MB, %d records\n", dir, bytes / 1e6, recs
-	printf "vpnlens (1 core)  %6.2f s wall  %6.2f s cpu  %7.1f MB/s  %9.0f events/s  (%.1f MB/s per cpu-second)  peak RSS %.1f MB  %.2f allocs/event  %d malformed\n",
-		vw, vc, bytes / 1e6 / vw, recs / vw, bytes / 1e6 / vc, vr / 1024, allocs, malformed
-	printf "jq select DOWN    %6.2f s wall  %6.2f s cpu  %7.1f MB/s  peak RSS %.1f MB\n", jw, jc, bytes / 1e6 / jw, jr / 1024
-	printf "ratio             vpnlens is %.1fx faster than jq (wall), %.1fx (cpu)\n", jw / vw, jc / vc
-	printf "check             status DOWN records: vpnlens %d, jq %d%s\n", dv, dj, (dv == dj ? "" : "  MISMATCH")
-}'
+all_bytes=$(cat "$dir"/* | wc -c)
+conn_bytes=$(cat "${conn_files[@]}" | wc -c)
+echo "corpus   $dir: $(ls "$dir" | wc -l) files, $((all_bytes / 1000000)) MB; question: timeline of $vpn ($((conn_bytes / 1000000)) MB in ${#conn_files[@]} files), up to 30 days, anomalies listed"
+echo "machine  $(nproc) cores, $(go env GOVERSION)"
+for cores in 1 "$(nproc)"; do
+	export GOMAXPROCS=$cores
+	/usr/bin/time -v jq -c 'select(.status=="DOWN")' "$dir"/* >"$work/jq-all.out" 2>"$work/jq-all.time"
+	/usr/bin/time -v jq -c 'select(.status=="DOWN")' "${conn_files[@]}" >"$work/jq-conn.out" 2>"$work/jq-conn.time"
+	rm -rf "$work/cache" && mkdir "$work/cache"
+	/usr/bin/time -v bash -c "$(declare -f ask); work=$work dir=$dir vpn=$vpn ask $work/cache" >"$work/first.json" 2>"$work/first.time"
+	/usr/bin/time -v bash -c "$(declare -f ask); work=$work dir=$dir vpn=$vpn ask $work/cache" >"$work/again.json" 2>"$work/again.time"
+	cmp -s "$work/first.json" "$work/again.json" || { echo "the answer changed between runs" >&2; exit 1; }
+	echo "GOMAXPROCS=$cores (jq is single-threaded)"
+	row "  first start (index all)" "$all_bytes" "$work/first.time" "$work/jq-all.time"
+	row "  question (index cached)" "$conn_bytes" "$work/again.time" "$work/jq-conn.time"
+done
+echo "answer   $(jq -r .summary "$work/again.json" | cut -c1-160)"
