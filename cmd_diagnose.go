@@ -50,6 +50,7 @@ flag is named in one message (exit code 2).`,
 }
 
 func runDiagnose(cmd *cobra.Command, f *diagnoseFlags) error {
+	oneShotGC()
 	deps, err := f.open(cmd)
 	if err != nil {
 		return err

@@ -56,6 +56,7 @@ while routine records are counted; --anomalies-only lists only trouble,
 }
 
 func runTimeline(cmd *cobra.Command, f *timelineFlags) error {
+	oneShotGC()
 	deps, err := f.open(cmd)
 	if err != nil {
 		return err

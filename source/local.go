@@ -436,19 +436,22 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 	}
 	res.Events = make([]vpnlog.Event, 0, total)
 	sort.Slice(ids, func(i, j int) bool { return ids[i].String() < ids[j].String() })
+	runs := make([][]vpnlog.Event, 0, len(ids))
 	for _, id := range ids {
 		evs := got[id]
 		// The records of a stream are ordered as the whole stream would
 		// be: what was kept holds every second the window touches.
 		correlate.SortEvents(evs)
+		kept := evs[:0]
 		for i := range evs {
 			if evs[i].TimeMs < startMs || evs[i].TimeMs >= endMs || q.AnomaliesOnly && !evs[i].Anomaly {
 				continue
 			}
-			res.Events = append(res.Events, evs[i])
+			kept = append(kept, evs[i])
 		}
+		runs = append(runs, kept)
 	}
-	correlate.SortEvents(res.Events)
+	res.Events = correlate.MergeSorted(res.Events, runs...)
 	res.Report = l.report
 	if partRep.Files > 0 {
 		res.Report.Malformed = append([]vpnlog.Malformed(nil), l.report.Malformed...)
