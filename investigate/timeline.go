@@ -205,7 +205,7 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 		}
 		evs = anomalies
 	case ViewDefault:
-		var routine []vpnlog.Event
+		var routine []routineRecord
 		evs, routine = splitRoutine(evs, an.incidents)
 		res.Unlisted = countRoutine(routine, an.liveness, tunnelIP, conn)
 	}
@@ -286,7 +286,7 @@ func incidentStatus(in *correlate.Incident, an *analysis, loc *time.Location) st
 // and route updates on the other tunnel meanwhile (failover) — from routine
 // ones: unchanged IKE state snapshots, rekey negotiation, route updates and
 // the UPDATEs carrying them, and the steps of a BGP session coming back.
-func splitRoutine(evs []vpnlog.Event, incidents []correlate.Incident) (listed, routine []vpnlog.Event) {
+func splitRoutine(evs []vpnlog.Event, incidents []correlate.Incident) (listed []vpnlog.Event, routine []routineRecord) {
 	// during reports an incident running at ms on the record's own tunnel
 	// (every record there is part of its story) or on another one (only
 	// route changes there are: failover).
@@ -335,7 +335,7 @@ func splitRoutine(evs []vpnlog.Event, incidents []correlate.Incident) (listed, r
 			isRoutine = !own && !failover
 		}
 		if isRoutine {
-			routine = append(routine, *e)
+			routine = append(routine, routineRecord{e.TunnelIP, e.Category, e.TimeMs})
 		} else {
 			listed = append(listed, *e)
 		}
@@ -343,10 +343,18 @@ func splitRoutine(evs []vpnlog.Event, incidents []correlate.Incident) (listed, r
 	return listed, routine
 }
 
+// routineRecord is what counting a routine record needs of it (records
+// are large, and most of a window's are routine).
+type routineRecord struct {
+	tunnelIP string
+	category catalog.Category
+	ms       int64
+}
+
 // countRoutine counts routine records by tunnel and category, with the
 // liveness exchange the source counted (of tunnelIP, or all tunnels for
 // "") among the routine negotiation it is.
-func countRoutine(evs []vpnlog.Event, liveness []source.LivenessCount, tunnelIP string, conn *source.Connection) []RoutineCount {
+func countRoutine(evs []routineRecord, liveness []source.LivenessCount, tunnelIP string, conn *source.Connection) []RoutineCount {
 	out := []RoutineCount{}
 	type span struct{ first, last int64 }
 	spans := []span{}
@@ -363,9 +371,8 @@ func countRoutine(evs []vpnlog.Event, liveness []source.LivenessCount, tunnelIP 
 		out[j].Count += n
 		spans[j].first, spans[j].last = min(spans[j].first, firstMs), max(spans[j].last, lastMs)
 	}
-	for i := range evs {
-		e := &evs[i]
-		count(e.TunnelIP, e.Category, 1, e.TimeMs, e.TimeMs)
+	for _, e := range evs {
+		count(e.tunnelIP, e.category, 1, e.ms, e.ms)
 	}
 	for _, c := range liveness {
 		if tunnelIP == "" || c.Stream.TunnelIP == tunnelIP {

@@ -33,12 +33,20 @@ func (s *Source) logsCountingLiveness(ctx context.Context, streams []streamInfo,
 		return nil, err
 	}
 	res := &source.LogResult{Path: PathInsights, Report: vpnlog.Report{ByCategory: map[catalog.Category]int64{}}, Liveness: counts}
+	// Each stream's records in order, then merged: every record copied
+	// once more, to its place.
+	runs := make([][]vpnlog.Event, 0, len(results))
+	total := 0
 	for _, f := range results {
+		kept := f.events[:0]
 		for _, ev := range f.events {
 			if ev.TimeMs >= lo && ev.TimeMs < hi {
-				res.Events = append(res.Events, ev)
+				kept = append(kept, ev)
 			}
 		}
+		correlate.SortEvents(kept)
+		runs = append(runs, kept)
+		total += len(kept)
 		for _, m := range f.bad {
 			res.Report.MalformedCount++
 			if len(res.Report.Malformed) < 100 {
@@ -47,7 +55,7 @@ func (s *Source) logsCountingLiveness(ctx context.Context, streams []streamInfo,
 		}
 	}
 	res.Report.Files = len(streams)
-	correlate.SortEvents(res.Events)
+	res.Events = correlate.MergeSorted(make([]vpnlog.Event, 0, total), runs...)
 	for i := range res.Events {
 		ev := &res.Events[i]
 		res.Report.Records++
