@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/netip"
+	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -23,6 +25,11 @@ import (
 // InventoryFileName is the optional `aws ec2 describe-vpn-connections`
 // output in a logs directory.
 const InventoryFileName = "vpn-connections.json"
+
+// ExportWriteTestName is the object CloudWatch Logs writes at the top of
+// an export-to-S3 prefix to check that it may write there ("Permission
+// Check Successful"): not logs.
+const ExportWriteTestName = "aws-logs-write-test"
 
 // Local serves exported logs from a directory (--logs-dir) or an embedded
 // file system (--demo). Opening indexes the folder rather than loading it:
@@ -76,8 +83,66 @@ type LocalOptions struct {
 	Now func() time.Time
 	// IndexCacheDir holds the folder index between runs: "" is
 	// os.UserCacheDir()/vpnlens/index, "-" keeps the index in memory only.
-	// Only a real folder (OpenDir) is cached.
+	// Only a file system with an IndexCacheID is cached.
 	IndexCacheDir string
+	// IndexCacheID names the file system in the index cache: OpenDir sets
+	// the folder's absolute path, source/s3logs the bucket and prefix. ""
+	// (OpenFS of an embedded or in-memory file system) is not cached.
+	IndexCacheID string
+	// IndexCacheMinBytes is the size of the files from which the index is
+	// saved: 0 is 64 MiB (a smaller folder is indexed again quickly), < 0
+	// always (every read of an S3 object is a request).
+	IndexCacheMinBytes int64
+	// Parallel is how many files are indexed, and read for a question, at
+	// once: 0 is GOMAXPROCS (local disks); a remote store waits on the
+	// network and gains from more.
+	Parallel int
+	// PathLabel says how the records were read, in each answer's path: ""
+	// is "local files (NAME)".
+	PathLabel string
+}
+
+// parallel is how many files are read at once.
+func (o *LocalOptions) parallel() int {
+	if o.Parallel > 0 {
+		return o.Parallel
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// VersionedInfo is implemented by the Sys() of a file's fs.FileInfo when
+// the file system tells a file's version beside its size and time (an S3
+// object's ETag): the index cache reads a file again when any of the
+// three changed.
+type VersionedInfo interface {
+	Version() string
+}
+
+// RemoteReaderAt is an opened file whose ReadAt asks a remote store for
+// its bytes (an S3 object, by ranged GETs). Numbering the lines before a
+// seek into it would fetch every byte before, so a question that seeks
+// into one counts them only when it has a record to locate.
+type RemoteReaderAt interface {
+	io.ReaderAt
+	// Remote names where the bytes come from, e.g. "s3://bucket/key".
+	Remote() string
+}
+
+// versionOf is the version a file system tells of a file, if any.
+func versionOf(info fs.FileInfo) string {
+	if v, ok := info.Sys().(VersionedInfo); ok {
+		return v.Version()
+	}
+	return ""
+}
+
+// shown is how a path of the file system is named in events and reports:
+// under the folder's name, or after the URL of a remote store.
+func (l *Local) shown(p string) string {
+	if strings.Contains(l.name, "://") {
+		return strings.TrimSuffix(l.name, "/") + "/" + p
+	}
+	return path.Join(l.name, p)
 }
 
 // OpenDir loads a --logs-dir directory.
@@ -94,7 +159,12 @@ func OpenDirWith(dir string, logger *slog.Logger, opt LocalOptions) (*Local, err
 	if !st.IsDir() {
 		return nil, &Error{Op: "open logs directory", Cause: "NotADirectory", Msg: fmt.Sprintf("--logs-dir %s is not a directory", dir)}
 	}
-	return openFS(os.DirFS(dir), dir, dir, logger, opt)
+	if opt.IndexCacheID == "" {
+		if abs, err := filepath.Abs(dir); err == nil {
+			opt.IndexCacheID = abs
+		}
+	}
+	return openFS(os.DirFS(dir), dir, logger, opt)
 }
 
 // OpenFS loads logs from a file system; name labels it in reports.
@@ -104,18 +174,18 @@ func OpenFS(fsys fs.FS, name string, logger *slog.Logger) (*Local, error) {
 
 // OpenFSWith is OpenFS with options.
 func OpenFSWith(fsys fs.FS, name string, logger *slog.Logger, opt LocalOptions) (*Local, error) {
-	return openFS(fsys, name, "", logger, opt)
+	return openFS(fsys, name, logger, opt)
 }
 
-// openFS indexes fsys; realDir, when set, is the folder on disk it is,
-// whose index is cached between runs.
-func openFS(fsys fs.FS, name, realDir string, logger *slog.Logger, opt LocalOptions) (*Local, error) {
+// openFS indexes fsys; its index is cached between runs when
+// opt.IndexCacheID names it.
+func openFS(fsys fs.FS, name string, logger *slog.Logger, opt LocalOptions) (*Local, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	l := &Local{name: name, logger: logger, fsys: fsys, opt: opt, streams: map[vpnlog.StreamID]*Extent{}}
-	if realDir != "" && opt.IndexCacheDir != "-" {
-		l.cache = openIndexCache(realDir, opt.IndexCacheDir, opt, logger)
+	if opt.IndexCacheID != "" && opt.IndexCacheDir != "-" {
+		l.cache = openIndexCache(opt.IndexCacheID, opt.IndexCacheDir, opt, logger)
 	}
 	if err := l.load(fsys, opt); err != nil {
 		return nil, err
@@ -134,7 +204,7 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 	// files are then indexed in parallel, and their reports merged in
 	// folder order between the walk's, as one read in order would have.
 	var walkRep vpnlog.Report
-	name := func(p string) string { return path.Join(l.name, p) }
+	name := l.shown
 	var jobs []*indexJob
 	err := vpnlog.WalkFS(fsys, name, &walkRep, func(p string) error {
 		base := path.Base(p)
@@ -143,6 +213,9 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		}
 		if strings.EqualFold(path.Ext(base), ".md") {
 			return nil // notes that travel with exported logs
+		}
+		if base == ExportWriteTestName {
+			return nil // CloudWatch's export checked it may write here
 		}
 		jobs = append(jobs, &indexJob{p: p, skipsAt: walkRep.SkippedCount})
 		return nil
@@ -191,7 +264,7 @@ func (l *Local) pendingBytes(fsys fs.FS, name func(string) string, jobs []*index
 			continue
 		}
 		if l.cache != nil {
-			if c := l.cache.lookup(j.p, info.Size(), info.ModTime().UnixNano()); c != nil && c.Name == name(j.p) {
+			if c := l.cache.lookup(j.p, info.Size(), info.ModTime().UnixNano(), versionOf(info)); c != nil && c.Name == name(j.p) {
 				continue
 			}
 		}
@@ -207,7 +280,7 @@ func (l *Local) pendingBytes(fsys fs.FS, name func(string) string, jobs []*index
 func (l *Local) build(fsys fs.FS, opt LocalOptions, name func(string) string, jobs []*indexJob, walkRep *vpnlog.Report) {
 	next := make(chan *indexJob)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(jobs), 1)) {
+	for range min(opt.parallel(), max(len(jobs), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -421,6 +494,9 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 		endMs = 1<<63 - 1
 	}
 	res := &LogResult{Path: "local files (" + l.name + ")"}
+	if l.opt.PathLabel != "" {
+		res.Path = l.opt.PathLabel
+	}
 	got, live, partRep, err := l.read(ctx, q, startMs, endMs)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -26,6 +25,9 @@ type indexedFile struct {
 	Name    string `json:"name"` // as shown in events and reports
 	Size    int64  `json:"size"`
 	ModTime int64  `json:"mtime_ns"`
+	// Version is what the file system tells of the file's content beside
+	// size and time (an S3 object's ETag), "" on disk.
+	Version string `json:"version,omitempty"`
 	Sampled bool   `json:"sampled,omitempty"`
 	// Ordered: no record in the file is older than the one before it, so
 	// a question reads it only up to its window's end.
@@ -92,10 +94,10 @@ func (l *Local) readOptions(name string) vpnlog.ReadOptions {
 func (l *Local) indexFile(fsys fs.FS, p, name string, opt LocalOptions) *indexedFile {
 	f := &indexedFile{Path: p, Name: name}
 	if info, err := fs.Stat(fsys, p); err == nil {
-		f.Size, f.ModTime = info.Size(), info.ModTime().UnixNano()
+		f.Size, f.ModTime, f.Version = info.Size(), info.ModTime().UnixNano(), versionOf(info)
 	}
 	if l.cache != nil {
-		if c := l.cache.lookup(p, f.Size, f.ModTime); c != nil && c.Name == name {
+		if c := l.cache.lookup(p, f.Size, f.ModTime, f.Version); c != nil && c.Name == name {
 			return c
 		}
 	}
@@ -108,8 +110,18 @@ func (l *Local) indexFile(fsys fs.FS, p, name string, opt LocalOptions) *indexed
 	idx := map[vpnlog.StreamID]int{}
 	f.Ordered = true
 	prev := int64(-1 << 63)
-	prevLine, markable := 0, linesAtTop(fsys, p)
-	vpnlog.ReadFSFile(fsys, p, l.readOptions(name), &f.Report, func(ev *vpnlog.Event) error {
+	// One open, one read: the first bytes tell whether the file is read
+	// line by line from its top (for marks), and then the records are
+	// read on from the same reader (an S3 object is fetched once).
+	h, err := fsys.Open(p)
+	if err != nil {
+		f.Report.AddSkipped(name, vpnlog.SkipUnreadable, "cannot open: "+bareError(err))
+		return f
+	}
+	defer h.Close()
+	br := bufio.NewReaderSize(h, 64<<10)
+	prevLine, markable := 0, linesAtTop(br)
+	vpnlog.ReadOpened(br, l.readOptions(name), &f.Report, func(ev *vpnlog.Event) error {
 		if ev.TimeMs < prev {
 			f.Ordered = false
 		}
@@ -144,17 +156,13 @@ func (l *Local) indexFile(fsys fs.FS, p, name string, opt LocalOptions) *indexed
 
 // linesAtTop reports whether a file is read line by line from its start:
 // not a JSON array or a CloudWatch response document, whose lines are
-// parts of one value (a mark in them could not be read from).
-func linesAtTop(fsys fs.FS, p string) bool {
-	h, err := fsys.Open(p)
-	if err != nil {
-		return false
-	}
-	defer h.Close()
-	br := bufio.NewReaderSize(h, 4096)
-	var r io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
+// parts of one value (a mark in them could not be read from). It looks
+// at the first bytes the reader holds without consuming them.
+func linesAtTop(br *bufio.Reader) bool {
+	raw, _ := br.Peek(br.Size())
+	var r io.Reader = bytes.NewReader(raw)
+	if len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
+		gz, err := gzip.NewReader(r)
 		if err != nil {
 			return false
 		}
@@ -399,7 +407,7 @@ func (l *Local) read(ctx context.Context, q LogQuery, startMs, endMs int64) (map
 	}
 	next := make(chan *part)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(parts), 1)) {
+	for range min(l.opt.parallel(), max(len(parts), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -494,26 +502,57 @@ func (l *Local) readSampled(f *indexedFile, lo, hi int64, rep *vpnlog.Report, ke
 		return
 	}
 	off := l.seekTime(ra, f, lo-seekSlack)
-	line := 1
-	if off > 0 {
-		line += countLines(ra, off)
-	}
 	stopAt := hi
 	if stopAt < 1<<62 {
 		stopAt += seekSlack
 	}
 	opt := l.readOptions(f.Name)
-	opt.Stream, opt.StartLine = f.Hint, line
-	err = vpnlog.ReadRecords(io.NewSectionReader(ra, off, f.Size-off), opt, rep, func(ev *vpnlog.Event) error {
-		if ev.TimeMs >= stopAt {
-			return errSampleStop
+	opt.Stream = f.Hint
+	read := func(rep *vpnlog.Report, keep func(*vpnlog.Event)) {
+		err := vpnlog.ReadRecords(io.NewSectionReader(ra, off, f.Size-off), opt, rep, func(ev *vpnlog.Event) error {
+			if ev.TimeMs >= stopAt {
+				return errSampleStop
+			}
+			keep(ev)
+			return nil
+		})
+		if err != nil && !errors.Is(err, errSampleStop) {
+			rep.AddSkipped(f.Name, vpnlog.SkipReadError, "read failed part way (the records before are kept): "+bareError(err))
 		}
-		keep(ev)
-		return nil
-	})
-	if err != nil && !errors.Is(err, errSampleStop) {
-		rep.AddSkipped(f.Name, vpnlog.SkipReadError, "read failed part way (the records before are kept): "+bareError(err))
 	}
+	if _, remote := ra.(RemoteReaderAt); !remote || off == 0 {
+		opt.StartLine = 1
+		if off > 0 {
+			opt.StartLine += countLines(ra, off)
+		}
+		read(rep, keep)
+		return
+	}
+	// Counting the lines before off would fetch every byte before it:
+	// read first, and count only when a record must be located.
+	var part vpnlog.Report
+	part.ByCategory = map[catalog.Category]int64{}
+	var evs []vpnlog.Event
+	read(&part, func(ev *vpnlog.Event) { evs = append(evs, *ev) })
+	shift := -1 // lines are not numbered: no line of this read is shown
+	if len(part.Malformed) > 0 || len(part.UnknownSamples) > 0 {
+		shift = countLines(ra, off)
+		for i := range part.Malformed {
+			part.Malformed[i].Line += shift
+		}
+		for i := range part.UnknownSamples {
+			part.UnknownSamples[i].Line += shift
+		}
+	}
+	for i := range evs {
+		if shift < 0 {
+			evs[i].Line = 0
+		} else {
+			evs[i].Line += shift
+		}
+		keep(&evs[i])
+	}
+	rep.Merge(&part)
 }
 
 // seekTime finds a line start in a sampled file before which every

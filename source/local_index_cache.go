@@ -17,11 +17,12 @@ import (
 // rebuilt and the file rewritten); failing to write it costs only the next
 // open's time.
 type indexCache struct {
-	dir    string // the logs folder, absolute
-	path   string
-	key    string
-	old    map[string]*indexedFile
-	logger *slog.Logger
+	dir      string // the logs folder, absolute, or the store's URL
+	path     string
+	key      string
+	old      map[string]*indexedFile
+	logger   *slog.Logger
+	minBytes int64 // files' size from which the index is saved (< 0: always)
 }
 
 // indexCacheMinBytes is the folder size from which the index is saved:
@@ -39,13 +40,10 @@ type indexCacheFile struct {
 	Files   []*indexedFile `json:"files"`
 }
 
-// openIndexCache reads the cache of dir, if any; cacheDir "" is the user
-// cache folder.
-func openIndexCache(dir, cacheDir string, opt LocalOptions, logger *slog.Logger) *indexCache {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil
-	}
+// openIndexCache reads the cache of the file system id names (a folder's
+// absolute path, an S3 URL), if any; cacheDir "" is the user cache folder.
+func openIndexCache(id, cacheDir string, opt LocalOptions, logger *slog.Logger) *indexCache {
+	abs := id
 	if cacheDir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
@@ -54,7 +52,10 @@ func openIndexCache(dir, cacheDir string, opt LocalOptions, logger *slog.Logger)
 		cacheDir = filepath.Join(base, "vpnlens", "index")
 	}
 	sum := sha256.Sum256([]byte(abs))
-	c := &indexCache{dir: abs, path: filepath.Join(cacheDir, hex.EncodeToString(sum[:16])+".json"), key: cacheKey(opt), logger: logger}
+	c := &indexCache{dir: abs, path: filepath.Join(cacheDir, hex.EncodeToString(sum[:16])+".json"), key: cacheKey(opt), logger: logger, minBytes: opt.IndexCacheMinBytes}
+	if c.minBytes == 0 {
+		c.minBytes = indexCacheMinBytes
+	}
 	b, err := os.ReadFile(c.path)
 	if err != nil {
 		return c
@@ -85,10 +86,11 @@ func cacheKey(opt LocalOptions) string {
 	return fmt.Sprintf("%s|inflate=%d", exe, opt.MaxInflatedBytes)
 }
 
-// lookup returns the cached index of a file that has not changed.
-func (c *indexCache) lookup(p string, size, mtime int64) *indexedFile {
+// lookup returns the cached index of a file that has not changed: same
+// size, time and version (an S3 object's ETag; "" on disk).
+func (c *indexCache) lookup(p string, size, mtime int64, version string) *indexedFile {
 	f := c.old[p]
-	if f == nil || f.Size != size || f.ModTime != mtime {
+	if f == nil || f.Size != size || f.ModTime != mtime || f.Version != version {
 		return nil
 	}
 	return f
@@ -105,7 +107,7 @@ func (c *indexCache) save(files []*indexedFile) {
 			keep = append(keep, f)
 		}
 	}
-	if total < indexCacheMinBytes {
+	if c.minBytes >= 0 && total < c.minBytes {
 		return
 	}
 	abs := filepath.Dir(c.path)

@@ -1076,8 +1076,18 @@ func ReadFSFile(fsys fs.FS, p string, opt ReadOptions, rep *Report, fn func(*Eve
 		return nil
 	}
 	defer f.Close()
+	return ReadOpened(f, opt, rep, fn)
+}
+
+// ReadOpened reads the records of a file already opened (see ReadRecords;
+// opt names it), reporting a failure as ReadFSFile does: a file whose
+// first read fails (a remote object that cannot be fetched) as
+// unreadable, one that fails later as read in part, with the records
+// before kept. Only fn's errors are returned.
+func ReadOpened(r io.Reader, opt ReadOptions, rep *Report, fn func(*Event) error) error {
 	var fnErr error
-	err = ReadRecords(f, opt, rep, func(ev *Event) error {
+	counted := &countingReader{r: r}
+	err := ReadRecords(counted, opt, rep, func(ev *Event) error {
 		if err := fn(ev); err != nil {
 			fnErr = err
 			return err
@@ -1090,6 +1100,10 @@ func ReadFSFile(fsys fs.FS, p string, opt ReadOptions, rep *Report, fn func(*Eve
 		}
 		if inner := errors.Unwrap(err); inner != nil {
 			err = inner
+		}
+		if counted.n == 0 {
+			rep.AddSkipped(opt.Name, SkipUnreadable, "cannot read: "+bareError(err))
+			return nil
 		}
 		rep.AddSkipped(opt.Name, SkipReadError, "read failed part way (the records before are kept): "+bareError(err))
 	}
