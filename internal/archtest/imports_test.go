@@ -68,6 +68,10 @@ var layers = map[string]rule{
 	"source": {may: domain, role: "source defines the sources and serves local data; it knows no AWS, no MCP and no service layer"},
 	"source/aws": {may: with(domain, "source"), aws: true,
 		role: "source/aws is one source among others and knows nothing above the source layer"},
+	// Exported logs in S3: source.Local's index and reads over the objects,
+	// the SDK configuration of source/aws (LoadConfig).
+	"source/s3logs": {may: with(domain, "source", "source/aws"), aws: true,
+		role: "source/s3logs serves exported logs from S3 and knows nothing above the source layer"},
 
 	// Service layer.
 	"investigate": {may: with(domain, "source"),
@@ -94,8 +98,8 @@ var layers = map[string]rule{
 	// The command line reaches MCP only through server and AWS only through
 	// source/aws. The --demo data is embedded from testdata/demo (demo.go),
 	// not generated at run time: main imports nothing of internal/.
-	".": {may: with(domain, "source", "source/aws", "investigate", "watch", "view", "tools", "resources", "server"),
-		role: "main is the command line and wires everything; it speaks MCP through server and AWS through source/aws"},
+	".": {may: with(domain, "source", "source/aws", "source/s3logs", "investigate", "watch", "view", "tools", "resources", "server"),
+		role: "main is the command line and wires everything; it speaks MCP through server and AWS through source/aws and source/s3logs"},
 
 	// Test and tooling support.
 	"internal/archtest":            {role: "archtest is this test"},
@@ -109,6 +113,8 @@ var layers = map[string]rule{
 	"internal/fakeaws": {may: []string{"vpnlog"},
 		role: "fakeaws speaks the AWS wire protocols itself, for the real SDK clients to talk to"},
 	"internal/fakesns": {role: "fakesns speaks SNS's wire protocol itself, for the real SDK client to talk to"},
+	"internal/fakes3": {may: []string{"vpnlog"},
+		role: "fakes3 speaks S3's REST protocol itself, for the real SDK client to talk to"},
 	"internal/loadtest": {mcp: true,
 		role: "loadtest drives a server over HTTP with mcp-go's client, not through the project's packages"},
 	"internal/mcptestutil": {mcp: true, role: "mcptestutil starts in-process MCP clients for tests"},
