@@ -529,18 +529,23 @@ func (l *Local) readSampled(f *indexedFile, lo, hi int64, rep *vpnlog.Report, ke
 		return
 	}
 	// Counting the lines before off would fetch every byte before it:
-	// read first, and count only when a record must be located.
+	// read first, and count only when a malformed record must be located
+	// (records of unknown messages are sampled without their line then).
 	var part vpnlog.Report
 	part.ByCategory = map[catalog.Category]int64{}
 	var evs []vpnlog.Event
 	read(&part, func(ev *vpnlog.Event) { evs = append(evs, *ev) })
 	shift := -1 // lines are not numbered: no line of this read is shown
-	if len(part.Malformed) > 0 || len(part.UnknownSamples) > 0 {
+	if len(part.Malformed) > 0 {
 		shift = countLines(ra, off)
 		for i := range part.Malformed {
 			part.Malformed[i].Line += shift
 		}
-		for i := range part.UnknownSamples {
+	}
+	for i := range part.UnknownSamples {
+		if shift < 0 {
+			part.UnknownSamples[i].Line = 0
+		} else {
 			part.UnknownSamples[i].Line += shift
 		}
 	}

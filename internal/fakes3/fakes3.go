@@ -97,16 +97,18 @@ func New(opt Options) *Server {
 // Region is the region buckets are in by default.
 func (s *Server) Region() string { return s.opt.Region }
 
-// PutBucket creates a bucket (region "" is the fake's own).
+// PutBucket creates a bucket (region "" is the fake's own), or moves one.
 func (s *Server) PutBucket(name, region string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if b := s.buckets[name]; b != nil {
+		if region != "" {
+			b.region = region
+		}
+		return
+	}
 	if region == "" {
 		region = s.opt.Region
-	}
-	if b := s.buckets[name]; b != nil {
-		b.region = region
-		return
 	}
 	s.buckets[name] = &bucket{region: region, objects: map[string]*Object{}}
 }
@@ -533,4 +535,24 @@ func writeError(w http.ResponseWriter, e *s3Error) {
 	}
 	b.WriteString("<RequestId>FAKE</RequestId><HostId>fakes3</HostId></Error>")
 	io.WriteString(w, b.String())
+}
+
+// Object returns a stored object's bytes (nil when there is none).
+func (s *Server) Object(bucketName, key string) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b := s.buckets[bucketName]; b != nil && b.objects[key] != nil {
+		return append([]byte(nil), b.objects[key].Data...)
+	}
+	return nil
+}
+
+// LastModified is a stored object's time (zero when there is none).
+func (s *Server) LastModified(bucketName, key string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b := s.buckets[bucketName]; b != nil && b.objects[key] != nil {
+		return b.objects[key].LastModified
+	}
+	return time.Time{}
 }
