@@ -33,7 +33,7 @@ type questionFlags struct {
 // --tunnel means for the command.
 func (q *questionFlags) addFlags(cmd *cobra.Command, tunnelHelp string) {
 	fs := cmd.Flags()
-	q.sf.addFlags(fs, "demo", "logs-dir", "region", "profile", "log-group")
+	q.sf.addFlags(fs, "demo", "logs-dir", "logs-s3", "region", "profile", "log-group")
 	fs.StringVar(&q.vpn, "vpn", "", "VPN connection `ID` or Name tag (may be omitted when the source has only one)")
 	fs.StringVar(&q.tunnel, "tunnel", "", `tunnel: "1", "2" or the tunnel's outside IP (`+tunnelHelp+`)`)
 	fs.StringVar(&q.timezone, "timezone", "", "time zone of the times given and shown: an IANA `ZONE` such as Europe/Berlin (default UTC)")

@@ -17,6 +17,7 @@ import (
 	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
+	"github.com/vpnlens/vpnlens/source/s3logs"
 )
 
 // sourceFlags choose where facts come from. serve, diagnose, timeline and
@@ -24,6 +25,7 @@ import (
 type sourceFlags struct {
 	demo     bool
 	logsDir  string
+	logsS3   string
 	region   string
 	profile  string
 	logGroup string
@@ -32,8 +34,8 @@ type sourceFlags struct {
 // demoHelp describes the embedded demo data (a test keeps it true).
 const demoHelp = "the embedded demo data: one day (2026-06-12) of three VPN connections, one of them with logging off"
 
-// addFlags declares the named source flags ("demo", "logs-dir", "region",
-// "profile", "log-group") on fs, and only those.
+// addFlags declares the named source flags ("demo", "logs-dir", "logs-s3",
+// "region", "profile", "log-group") on fs, and only those.
 func (sf *sourceFlags) addFlags(fs *pflag.FlagSet, names ...string) {
 	for _, name := range names {
 		switch name {
@@ -41,6 +43,8 @@ func (sf *sourceFlags) addFlags(fs *pflag.FlagSet, names ...string) {
 			fs.BoolVar(&sf.demo, "demo", false, "use "+demoHelp)
 		case "logs-dir":
 			fs.StringVar(&sf.logsDir, "logs-dir", "", "read exported VPN logs from `DIR`")
+		case "logs-s3":
+			fs.StringVar(&sf.logsS3, "logs-s3", "", "read exported VPN logs from S3 under `s3://BUCKET/PREFIX` (CloudWatch export task or log delivery; --region, --profile apply)")
 		case "region":
 			fs.StringVar(&sf.region, "region", "", "AWS `region` (AWS source; default AWS_REGION or the profile's)")
 		case "profile":
@@ -57,22 +61,46 @@ func (sf *sourceFlags) addFlags(fs *pflag.FlagSet, names ...string) {
 // and no AWS configuration is in sight: the terminal questions show the
 // demo rather than fail. It says so on stderr.
 func (sf *sourceFlags) demoUnlessNamed(stderr io.Writer) {
-	if sf.demo || sf.logsDir != "" || sf.region != "" || sf.profile != "" ||
+	if sf.demo || sf.logsDir != "" || sf.logsS3 != "" || sf.region != "" || sf.profile != "" ||
 		os.Getenv("AWS_REGION") != "" || os.Getenv("AWS_PROFILE") != "" || os.Getenv("AWS_DEFAULT_REGION") != "" {
 		return
 	}
-	fmt.Fprintln(stderr, "vpnlens: no --logs-dir, --demo or AWS region given: using the embedded demo data (--demo)")
+	fmt.Fprintln(stderr, "vpnlens: no --logs-dir, --logs-s3, --demo or AWS region given: using the embedded demo data (--demo)")
 	sf.demo = true
 }
 
 // open builds the tool dependencies for the chosen source. A mistake in
 // the flags is a badArgs error (exit code 2).
 func (sf *sourceFlags) open(logger *slog.Logger) (*investigate.Service, error) {
-	if sf.demo && sf.logsDir != "" {
-		return nil, badArgs(errors.New("--demo and --logs-dir exclude each other: pick one"))
+	var named []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"--demo", sf.demo}, {"--logs-dir", sf.logsDir != ""}, {"--logs-s3", sf.logsS3 != ""}} {
+		if f.set {
+			named = append(named, f.name)
+		}
+	}
+	if len(named) > 1 {
+		return nil, badArgs(fmt.Errorf("%s exclude each other: pick one", strings.Join(named, " and ")))
+	}
+	if sf.logsS3 != "" && sf.logGroup != "" {
+		return nil, badArgs(errors.New("--log-group names a CloudWatch log group: it goes with the AWS source, not with --logs-s3"))
 	}
 	var local *source.Local
 	switch {
+	case sf.logsS3 != "":
+		// Exported logs in S3, read-only; --region and --profile choose
+		// the credentials and the region to start from.
+		src, err := s3logs.Open(context.Background(), s3logs.Config{URL: sf.logsS3, Region: sf.region, Profile: sf.profile, Logger: logger})
+		var se *source.Error
+		if errors.As(err, &se) && (se.Cause == "BadURL" || se.Cause == "Config") {
+			return nil, badArgs(err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &investigate.Service{Inventory: src, Logs: src, Now: time.Now, Limits: investigate.DefaultLimits, Logger: logger}, nil
 	case sf.demo:
 		sub, err := fs.Sub(demoFS, demoDir)
 		if err != nil {
@@ -124,6 +152,8 @@ func sourceName(sf *sourceFlags) string {
 		return "demo"
 	case sf.logsDir != "":
 		return "logs-dir " + sf.logsDir
+	case sf.logsS3 != "":
+		return "logs-s3 " + sf.logsS3
 	}
 	return "aws"
 }

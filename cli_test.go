@@ -60,13 +60,13 @@ func TestEveryCommandHasLongAndExamples(t *testing.T) {
 
 // A command's help lists only the flags it uses.
 func TestHelpListsOnlyUsedFlags(t *testing.T) {
-	sourceFlags := []string{"--demo", "--logs-dir", "--region", "--profile", "--log-group"}
+	sourceFlags := []string{"--demo", "--logs-dir", "--logs-s3", "--region", "--profile", "--log-group"}
 	for _, tc := range []struct {
 		cmd           string
 		want, notWant []string
 	}{
 		{"classify", []string{"--json"}, append([]string{"--vpn", "--tunnel", "--at", "--log-level", "--timezone"}, sourceFlags...)},
-		{"watch", []string{"--logs-dir", "--follow", "--region", "--vpn", "--webhook-url"}, []string{"--demo", "--json", "--at"}},
+		{"watch", []string{"--logs-dir", "--follow", "--region", "--vpn", "--webhook-url"}, []string{"--demo", "--logs-s3", "--json", "--at"}},
 		{"diagnose", append([]string{"--vpn", "--tunnel", "--at", "--window-minutes", "--timezone", "--json", "--log-level"}, sourceFlags...), []string{"--start", "--end", "--collapse", "--anomalies-only", "--follow"}},
 		{"timeline", append([]string{"--vpn", "--tunnel", "--start", "--end", "--collapse", "--anomalies-only", "--timezone", "--json"}, sourceFlags...), []string{"--at", "--window-minutes", "--follow"}},
 		{"serve", append([]string{"--http", "--token-file", "--allow-origin", "--tls-cert", "--tls-key", "--max-body", "--max-sessions", "--call-timeout", "--log-level"}, sourceFlags...), []string{"--vpn", "--json", "--at"}},

@@ -18,6 +18,8 @@ Where the logs come from (serve, diagnose, timeline; watch reads --logs-dir or A
   --demo           the embedded demo data: one day (2026-06-12) of three VPN
                    connections, one of them with logging off
   --logs-dir DIR   exported VPN logs in DIR
+  --logs-s3 URL    exported VPN logs in S3 under s3://BUCKET/PREFIX (a CloudWatch
+                   export task or a log delivery), read-only
   (neither)        AWS: EC2 and CloudWatch Logs, read-only, with the standard
                    credential chain; --region, --profile, --log-group
 diagnose and timeline use the demo when no source is named and no AWS region
@@ -169,7 +171,9 @@ func missingFlagHint(command, flag string) string {
 	switch {
 	case command == "watch" && flag == "demo":
 		return "the demo is a finished day of logs, nothing to watch: use --logs-dir DIR --follow, or AWS (--region)"
-	case command == "classify" && (flag == "demo" || flag == "logs-dir" || flag == "region" || flag == "profile" || flag == "log-group"):
+	case command == "watch" && flag == "logs-s3":
+		return "watch follows logs as they grow: use AWS (--region) or --logs-dir DIR --follow; for logs exported to S3 ask diagnose or timeline --logs-s3"
+	case command == "classify" && (flag == "demo" || flag == "logs-dir" || flag == "logs-s3" || flag == "region" || flag == "profile" || flag == "log-group"):
 		return "classify reads no logs: it explains the one record given as its argument"
 	}
 	return ""

@@ -39,16 +39,17 @@ HTTP at http://ADDR/mcp instead (and /healthz). Listening on anything but
 loopback requires a bearer token (--token-file or env VPNLENS_TOKEN).
 
 Logs always go to stderr: in stdio mode stdout carries only MCP messages.
-Without --demo or --logs-dir the AWS source is used (--region, --profile).`,
+Without --demo, --logs-dir or --logs-s3 the AWS source is used (--region, --profile).`,
 		Example: `  vpnlens serve --demo
   vpnlens serve --logs-dir ./exported-logs --http 127.0.0.1:8080
+  vpnlens serve --logs-s3 s3://my-log-bucket/exportedlogs --profile audit
   vpnlens serve --region eu-central-1 --http 0.0.0.0:8443 --token-file ~/.vpnlens-token \
     --tls-cert cert.pem --tls-key key.pem`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, &f) },
 	}
 	fs := cmd.Flags()
-	f.sf.addFlags(fs, "demo", "logs-dir", "region", "profile", "log-group")
+	f.sf.addFlags(fs, "demo", "logs-dir", "logs-s3", "region", "profile", "log-group")
 	fs.StringVar(&f.httpAddr, "http", "", "serve streamable HTTP on `ADDR` (e.g. 127.0.0.1:8080; a bare port means 127.0.0.1) at /mcp instead of stdio")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug, info, warn or error (logs go to stderr)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "read the bearer token HTTP clients must send from `PATH` (else env VPNLENS_TOKEN); required off loopback")

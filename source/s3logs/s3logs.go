@@ -31,6 +31,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -47,8 +48,11 @@ type Config struct {
 	URL     string // --logs-s3: s3://bucket/prefix
 	Region  string // "" = AWS_REGION / the profile's, else us-east-1; a bucket elsewhere is followed
 	Profile string
-	// Endpoint overrides the S3 endpoint (tests, S3-compatible stores);
-	// requests then use path-style addressing.
+	// Endpoint overrides the S3 endpoint (tests, S3-compatible stores, a
+	// VPC endpoint); "" is AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL,
+	// else S3's own. Requests to an overridden endpoint use path-style
+	// addressing (https://endpoint/bucket/key), which S3-compatible stores
+	// and S3's interface endpoints take.
 	Endpoint    string
 	Credentials sdkaws.CredentialsProvider // nil = the standard chain
 	MaxAttempts int                        // per request (default 5)
@@ -99,6 +103,12 @@ func Open(ctx context.Context, cfg Config) (*Source, error) {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
+	}
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = os.Getenv("AWS_ENDPOINT_URL_S3")
+	}
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = os.Getenv("AWS_ENDPOINT_URL")
 	}
 	st, err := newStore(ctx, cfg, loc, cfg.Region)
 	if err != nil {
