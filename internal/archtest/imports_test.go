@@ -115,6 +115,7 @@ var layers = map[string]rule{
 	"internal/fakesns": {role: "fakesns speaks SNS's wire protocol itself, for the real SDK client to talk to"},
 	"internal/fakes3": {may: []string{"vpnlog"},
 		role: "fakes3 speaks S3's REST protocol itself, for the real SDK client to talk to"},
+	"internal/fakes3/s3estate": {may: []string{"internal/fakes3"}, role: "s3estate is a command serving a logs folder from the fake S3"},
 	"internal/loadtest": {mcp: true,
 		role: "loadtest drives a server over HTTP with mcp-go's client, not through the project's packages"},
 	"internal/mcptestutil": {mcp: true, role: "mcptestutil starts in-process MCP clients for tests"},

@@ -15,9 +15,11 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -36,6 +38,8 @@ type Options struct {
 	Region string
 	// Latency is added to every request.
 	Latency time.Duration
+	// Listen is the address to serve on ("" = a free loopback port).
+	Listen string
 }
 
 // Call is one recorded request.
@@ -79,6 +83,7 @@ type Server struct {
 	calls    []Call
 	denials  []denial
 	truncate map[string]*cut // bucket/key → how GetObject bodies are cut
+	served   int64           // body bytes sent by GetObject
 }
 
 // cut drops GetObject bodies of a key after n bytes, times times (0 = always).
@@ -90,7 +95,16 @@ func New(opt Options) *Server {
 		opt.Region = "eu-central-1"
 	}
 	s := &Server{opt: opt, buckets: map[string]*bucket{}, truncate: map[string]*cut{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	if opt.Listen != "" {
+		l, err := net.Listen("tcp", opt.Listen)
+		if err != nil {
+			panic(fmt.Sprintf("fakes3: listen on %s: %v", opt.Listen, err))
+		}
+		s.Server.Listener.Close()
+		s.Server.Listener = l
+	}
+	s.Server.Start()
 	return s
 }
 
@@ -227,6 +241,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case <-time.After(s.opt.Latency):
 		case <-r.Context().Done():
 		}
+	}
+	if strings.HasPrefix(r.URL.Path, "/_fakes3/") {
+		s.admin(w, r)
+		return
 	}
 	w.Header().Set("x-amz-request-id", strconv.FormatInt(time.Now().UnixNano(), 36))
 	bucketName, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
@@ -475,7 +493,39 @@ func (s *Server) object(w http.ResponseWriter, r *http.Request, bucketName, key 
 		return nil
 	}
 	w.Write(body)
+	s.mu.Lock()
+	s.served += int64(len(body))
+	s.mu.Unlock()
 	return nil
+}
+
+// BytesServed is the body bytes GetObject sent.
+func (s *Server) BytesServed() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.served
+}
+
+// admin answers the fake's own endpoints, for a process that measures
+// through it (bucket names cannot start with "_"): GET /_fakes3/stats is
+// the requests per operation and the bytes served, as JSON; POST
+// /_fakes3/reset forgets them.
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/_fakes3/stats":
+		counts := map[string]int{}
+		for _, c := range s.Calls() {
+			counts[c.Op]++
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"requests": counts, "get_object_bytes": s.BytesServed()})
+	case "/_fakes3/reset":
+		s.mu.Lock()
+		s.calls, s.served = nil, 0
+		s.mu.Unlock()
+	default:
+		http.NotFound(w, r)
+	}
 }
 
 // parseRange reads one "bytes=a-b", "bytes=a-" or "bytes=-n" range.

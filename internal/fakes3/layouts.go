@@ -24,61 +24,67 @@ type streamLines struct {
 	ms     []int64
 }
 
-// readFolder reads the stream files of a --logs-dir folder (one file per
-// stream, as testdata/demo holds), and the names of the other files.
-func readFolder(dir string) ([]streamLines, []string, error) {
+// listFolder names the stream files of a --logs-dir folder (one file per
+// stream, "<vpn>_<ip>-IKE.log", gzipped or not, as testdata/demo holds)
+// and its other files.
+func listFolder(dir string) (streams, others []string, err error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	var out []streamLines
-	var others []string
 	for _, e := range ents {
 		if e.IsDir() {
 			continue
 		}
-		stream, zipped := strings.CutSuffix(e.Name(), ".gz")
-		if _, ok := vpnlog.ParseStreamName(stream); !ok || !strings.HasSuffix(stream, ".log") {
+		stream := strings.TrimSuffix(e.Name(), ".gz")
+		if _, ok := vpnlog.ParseStreamName(stream); ok && strings.HasSuffix(stream, ".log") {
+			streams = append(streams, e.Name())
+		} else {
 			others = append(others, e.Name())
+		}
+	}
+	return streams, others, nil
+}
+
+// readStream reads one stream file: its lines as logged and each line's
+// record time (a line without one, the time of the line before).
+func readStream(dir, name string) (*streamLines, error) {
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return nil, err
+	}
+	stream, zipped := strings.CutSuffix(name, ".gz")
+	if zipped {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if data, err = io.ReadAll(zr); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	sl := &streamLines{stream: stream}
+	byLine := map[int]int64{}
+	var rep vpnlog.Report
+	err = vpnlog.ReadRecords(bytes.NewReader(data), vpnlog.ReadOptions{Name: stream, MaxInflatedBytes: -1, Now: func() time.Time { return time.Now().AddDate(10, 0, 0) }}, &rep,
+		func(ev *vpnlog.Event) error { byLine[ev.Line] = ev.TimeMs; return nil })
+	if err != nil {
+		return nil, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 1<<20), 4<<20)
+	last := int64(0)
+	for n := 1; sc.Scan(); n++ {
+		if strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return nil, nil, err
+		if ms, ok := byLine[n]; ok {
+			last = ms
 		}
-		if zipped {
-			zr, err := gzip.NewReader(bytes.NewReader(data))
-			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
-			}
-			if data, err = io.ReadAll(zr); err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", e.Name(), err)
-			}
-		}
-		sl := streamLines{stream: stream}
-		byLine := map[int]int64{}
-		var rep vpnlog.Report
-		err = vpnlog.ReadRecords(bytes.NewReader(data), vpnlog.ReadOptions{Name: e.Name(), MaxInflatedBytes: -1, Now: func() time.Time { return time.Now().AddDate(10, 0, 0) }}, &rep,
-			func(ev *vpnlog.Event) error { byLine[ev.Line] = ev.TimeMs; return nil })
-		if err != nil {
-			return nil, nil, err
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(make([]byte, 1<<20), 4<<20)
-		last := int64(0)
-		for n := 1; sc.Scan(); n++ {
-			if strings.TrimSpace(sc.Text()) == "" {
-				continue
-			}
-			if ms, ok := byLine[n]; ok {
-				last = ms
-			}
-			sl.lines = append(sl.lines, sc.Text())
-			sl.ms = append(sl.ms, last)
-		}
-		out = append(out, sl)
+		sl.lines = append(sl.lines, sc.Text())
+		sl.ms = append(sl.ms, last)
 	}
-	return out, others, nil
+	return sl, nil
 }
 
 func gz(b []byte) []byte {
@@ -97,7 +103,7 @@ func gz(b []byte) []byte {
 // other files (vpn-connections.json) are stored under the prefix, as a
 // user would put them beside, unless named in skip. It returns the keys.
 func (s *Server) PutExportTask(bucketName, prefix, dir, taskID string, perPart int, skip ...string) ([]string, error) {
-	streams, others, err := readFolder(dir)
+	streams, others, err := listFolder(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +114,11 @@ func (s *Server) PutExportTask(bucketName, prefix, dir, taskID string, perPart i
 		keys = append(keys, key)
 	}
 	put(at("aws-logs-write-test"), []byte("Permission Check Successful"))
-	for _, sl := range streams {
+	for _, name := range streams {
+		sl, err := readStream(dir, name)
+		if err != nil {
+			return nil, err
+		}
 		n := perPart
 		if n <= 0 {
 			n = len(sl.lines)
@@ -147,7 +157,7 @@ type Vended struct {
 // object of JSON lines per stream and hour. Other files are stored under
 // the prefix unless named in skip. It returns the keys.
 func (s *Server) PutVendedDelivery(bucketName, prefix, dir string, v Vended, skip ...string) ([]string, error) {
-	streams, others, err := readFolder(dir)
+	streams, others, err := listFolder(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +172,11 @@ func (s *Server) PutVendedDelivery(bucketName, prefix, dir string, v Vended, ski
 		s.Put(bucketName, key, data, time.Time{})
 		keys = append(keys, key)
 	}
-	for _, sl := range streams {
+	for _, file := range streams {
+		sl, err := readStream(dir, file)
+		if err != nil {
+			return nil, err
+		}
 		hours := map[time.Time]*bytes.Buffer{}
 		for i, line := range sl.lines {
 			h := time.UnixMilli(sl.ms[i]).UTC().Truncate(time.Hour)
