@@ -59,7 +59,9 @@ type Config struct {
 	// IdleTimeout gives up a response body that sends nothing for this
 	// long (default 60 s).
 	IdleTimeout time.Duration
-	// Parallel is how many objects are fetched at once (default 16).
+	// Parallel is how many objects are fetched at once (default 64: S3
+	// answers many requests at once, and small objects cost a round trip
+	// each).
 	Parallel int
 	// Local tunes the index and the reads (inflate limit, cache folder,
 	// clock); the cache identity, parallelism and path label are set here.
@@ -158,7 +160,7 @@ func Open(ctx context.Context, cfg Config) (*Source, error) {
 	opt.IndexCacheMinBytes = -1 // every object read again is a request
 	opt.Parallel = cfg.Parallel
 	if opt.Parallel <= 0 {
-		opt.Parallel = 16
+		opt.Parallel = 64
 	}
 	opt.PathLabel = "S3 objects (" + loc.String() + ")"
 	l, err := source.OpenFSWith(fsys, loc.String(), logger, opt)
