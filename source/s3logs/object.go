@@ -29,6 +29,8 @@ type store struct {
 
 	gets  atomic.Int64 // GetObject requests
 	bytes atomic.Int64 // bytes received in bodies
+
+	cache *objectCache // nil: nothing kept
 }
 
 // get sends one GetObject of the object's version (If-Match: a key
@@ -95,6 +97,13 @@ type objectFile struct {
 	pos     int64
 	resumed int
 	closed  bool
+	// held is the object's start from the cache, served before any
+	// request; kept is what this read has of the object from its start
+	// (held and what it fetched after), for the cache when it closes.
+	held    []byte
+	kept    []byte
+	keeping bool
+	looked  bool
 
 	mu      sync.Mutex // ReadAt may be called in parallel
 	at      io.ReadCloser
@@ -116,6 +125,19 @@ func (f *objectFile) Read(p []byte) (int, error) {
 	if f.pos >= f.info.size {
 		return 0, io.EOF
 	}
+	if !f.looked {
+		f.looked = true
+		if f.pos == 0 && f.store.cache.keeps(f.info) {
+			f.held = f.store.cache.get(f.info)
+			f.keeping = true
+			f.kept = append([]byte(nil), f.held...)
+		}
+	}
+	if f.pos < int64(len(f.held)) {
+		n := copy(p, f.held[f.pos:])
+		f.pos += int64(n)
+		return n, nil
+	}
 	for {
 		if f.body == nil {
 			b, err := f.store.get(f.info, f.pos, -1)
@@ -126,6 +148,9 @@ func (f *objectFile) Read(p []byte) (int, error) {
 		}
 		n, err := f.body.Read(p)
 		f.pos += int64(n)
+		if f.keeping {
+			f.kept = append(f.kept, p[:n]...)
+		}
 		switch {
 		case err == nil:
 			return n, nil
@@ -208,6 +233,10 @@ func (f *objectFile) Close() error {
 	if f.body != nil {
 		f.body.Close()
 		f.body = nil
+	}
+	if f.keeping && !f.closed {
+		f.store.cache.put(f.info, f.kept)
+		f.kept = nil
 	}
 	f.closed = true
 	return nil

@@ -250,3 +250,34 @@ func TestLargePlainObjectIsReadByRanges(t *testing.T) {
 		t.Errorf("malformed %d %+v, want line %d", res.Report.MalformedCount, res.Report.Malformed, badLine)
 	}
 }
+
+// Objects read once are kept in memory (within a budget): the same
+// question asked again costs no request; without the cache
+// (CacheBytes < 0) it fetches its objects again.
+func TestFollowUpQuestionsCostNoRequest(t *testing.T) {
+	f := newFake(t)
+	if _, err := f.PutExportTask("vpn-logs", "exports", demoDir, task, 0, "expected.json", "README.md"); err != nil {
+		t.Fatal(err)
+	}
+	args := map[string]any{"vpn_connection_id": hq, "tunnel": "2", "at": "2026-06-12T20:25:00Z"}
+	for _, tc := range []struct {
+		cacheBytes int64
+		again      bool // the second question fetches again
+	}{{0, false}, {-1, true}} {
+		cfg := config(t, f, "s3://vpn-logs/exports")
+		cfg.CacheBytes = tc.cacheBytes
+		src := open(t, cfg)
+		c := mcpClient(t, src, src)
+		f.ResetCalls()
+		first, _ := callJSON(t, c, "diagnose_tunnel_drop", args)
+		firstGets := f.Count("GetObject")
+		f.ResetCalls()
+		second, _ := callJSON(t, c, "diagnose_tunnel_drop", args)
+		if again := f.Count("GetObject") > 0; again != tc.again {
+			t.Errorf("cache %d bytes: the first question made %d GETs, the same again %d", tc.cacheBytes, firstGets, f.Count("GetObject"))
+		}
+		if fmt.Sprint(first["root_cause"]) != fmt.Sprint(second["root_cause"]) || first["root_cause"] == nil {
+			t.Errorf("cache %d bytes: answers differ: %v / %v", tc.cacheBytes, first["root_cause"], second["root_cause"])
+		}
+	}
+}

@@ -59,6 +59,10 @@ type Config struct {
 	// IdleTimeout gives up a response body that sends nothing for this
 	// long (default 60 s).
 	IdleTimeout time.Duration
+	// CacheBytes bounds the bytes of small objects (up to 4 MiB each) kept
+	// in memory, so that reading one again costs no request: 0 is 128
+	// MiB, < 0 none.
+	CacheBytes int64
 	// Parallel is how many objects are fetched at once (default 64: S3
 	// answers many requests at once, and small objects cost a round trip
 	// each).
@@ -200,7 +204,14 @@ func newStore(ctx context.Context, cfg Config, loc Location, region string) (*st
 	if idle <= 0 {
 		idle = 60 * time.Second
 	}
-	return &store{client: client, loc: loc, region: awsCfg.Region, idle: idle, resumes: 3}, nil
+	st := &store{client: client, loc: loc, region: awsCfg.Region, idle: idle, resumes: 3}
+	switch {
+	case cfg.CacheBytes == 0:
+		st.cache = newObjectCache(128<<20, 4<<20)
+	case cfg.CacheBytes > 0:
+		st.cache = newObjectCache(cfg.CacheBytes, min(cfg.CacheBytes, 4<<20))
+	}
+	return st, nil
 }
 
 // list lists every object under the location, 1000 keys a request.
