@@ -80,7 +80,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	buckets  map[string]*bucket
-	calls    []Call
+	calls    []*Call
 	denials  []denial
 	truncate map[string]*cut // bucket/key → how GetObject bodies are cut
 	served   int64           // body bytes sent by GetObject
@@ -183,7 +183,11 @@ func (s *Server) Truncate(bucketName, key string, n, times int) {
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Call(nil), s.calls...)
+	out := make([]Call, len(s.calls))
+	for i, c := range s.calls {
+		out[i] = *c
+	}
+	return out
 }
 
 // Count is the number of requests of one operation.
@@ -229,7 +233,10 @@ type s3Error struct {
 	header  [][2]string
 }
 
-func (s *Server) record(c Call) {
+// record keeps a request as it starts, before any byte of the answer is
+// sent: a client that has read its answer finds it recorded. The answer's
+// status is filled in when it is known.
+func (s *Server) record(c *Call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, c)
@@ -249,7 +256,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amz-request-id", strconv.FormatInt(time.Now().UnixNano(), 36))
 	bucketName, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	q := r.URL.Query()
-	call := Call{Bucket: bucketName, Key: key, Status: 200}
+	call := &Call{Bucket: bucketName, Key: key, Status: 200}
 	switch {
 	case r.Method == http.MethodGet && key == "" && q.Get("list-type") == "2":
 		call.Op, call.Prefix = "ListObjectsV2", q.Get("prefix")
@@ -260,6 +267,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		call.Op = r.Method
 	}
+	s.record(call)
 	var e *s3Error
 	switch call.Op {
 	case "ListObjectsV2":
@@ -270,7 +278,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		e = &s3Error{status: 405, code: "MethodNotAllowed", message: "The specified method is not allowed against this resource (the fake serves reads only)."}
 	}
 	if e != nil {
+		s.mu.Lock()
 		call.Status, call.Code = e.status, e.code
+		s.mu.Unlock()
 		for _, h := range e.header {
 			w.Header().Set(h[0], h[1])
 		}
@@ -280,7 +290,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeError(w, e)
 		}
 	}
-	s.record(call)
 }
 
 // check applies the signature region, bucket existence and denials.
