@@ -104,7 +104,10 @@ func heapPeak() (stop func() uint64) {
 }
 
 // vmHWM is a process's peak resident set size (Linux), or 0.
-func vmHWM(pid string) uint64 {
+func vmHWM(pid string) uint64 { return procStatusKB(pid, "VmHWM:") }
+
+// procStatusKB reads one kB field of /proc/PID/status (Linux) in bytes, or 0.
+func procStatusKB(pid, field string) uint64 {
 	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
@@ -112,7 +115,7 @@ func vmHWM(pid string) uint64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			return kb << 10
 		}
@@ -208,13 +211,8 @@ func TestLoad(t *testing.T) {
 	cfg := loadtest.Config{Sessions: sessions, CallsPerSession: perSession, Calls: calls, Timeout: 5 * time.Minute}
 
 	t.Run("binary", func(t *testing.T) {
-		bin := filepath.Join(t.TempDir(), "vpnlens")
-		build := exec.Command("go", "build", "-o", bin, ".")
-		build.Dir = "../.."
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
-		url, pid, stop := startBinary(t, bin, "--max-sessions", strconv.Itoa(sessions+10))
+		bin := buildBinary(t)
+		url, pid, stop := startBinary(t, bin, nil, "--max-sessions", strconv.Itoa(sessions+10))
 		before := vmHWM(pid)
 		c := cfg
 		c.URL = url
@@ -250,13 +248,26 @@ func TestLoad(t *testing.T) {
 
 var urlRE = regexp.MustCompile(`url=(http://\S+/mcp)`)
 
-// startBinary runs `vpnlens serve --demo --http 127.0.0.1:0` and waits for
-// its URL.
-func startBinary(t *testing.T, bin string, args ...string) (url, pid string, stop func()) {
+// buildBinary builds vpnlens into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "vpnlens")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = "../.."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startBinary runs `vpnlens serve --demo --http 127.0.0.1:0` with env added
+// to the environment (VPNLENS_TOKEN is empty unless env sets it) and waits
+// for its URL.
+func startBinary(t *testing.T, bin string, env []string, args ...string) (url, pid string, stop func()) {
 	t.Helper()
 	// Default logging (info, one line per request), as deployed.
 	cmd := exec.Command(bin, append([]string{"serve", "--demo", "--http", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(os.Environ(), "VPNLENS_TOKEN=")
+	cmd.Env = append(append(os.Environ(), "VPNLENS_TOKEN="), env...)
 	var mu sync.Mutex
 	var stderr strings.Builder
 	pr, pw, err := os.Pipe()
