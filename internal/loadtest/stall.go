@@ -208,8 +208,8 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 type StallCount struct {
 	Kind   StallKind
 	Conns  int
-	Open   int            // not yet closed by the server
-	Status map[int]int    // HTTP status -> connections answered with it (0: closed without an answer)
+	Open   int             // not yet closed by the server
+	Status map[int]int     // HTTP status -> connections answered with it (0: closed without an answer)
 	Closed []time.Duration // when each closed connection ended, sorted
 }
 
