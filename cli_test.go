@@ -137,6 +137,9 @@ func TestExitCodes(t *testing.T) {
 		{"single dash version", []string{"-version"}, exitUsage, "--version"},
 		{"watch --demo", []string{"watch", "--demo"}, exitUsage, "nothing to watch"},
 		{"classify --demo", []string{"classify", "--demo", bgpMax}, exitUsage, "classify reads no logs"},
+		{"negative connection cap", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--max-unauth-conns", "-1"}, exitUsage, "--max-unauth-conns and --max-auth-failures must not be negative"},
+		{"zero read timeout", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--read-timeout", "0s"}, exitUsage, "--read-timeout and --idle-timeout must be positive"},
+		{"HTTP limits without --http", []string{"serve", "--demo", "--read-timeout", "5s", "--max-auth-failures", "3"}, exitUsage, "--read-timeout, --max-auth-failures only apply with --http"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := runCLI(t, tc.args...)

@@ -25,7 +25,8 @@ type serveFlags struct {
 }
 
 // httpOnlyFlags apply only with --http.
-var httpOnlyFlags = []string{"token-file", "allow-origin", "tls-cert", "tls-key", "max-body", "max-sessions"}
+var httpOnlyFlags = []string{"token-file", "allow-origin", "tls-cert", "tls-key", "max-body", "max-sessions",
+	"read-timeout", "idle-timeout", "max-unauth-conns", "max-auth-failures"}
 
 func newServeCommand() *cobra.Command {
 	var f serveFlags
@@ -59,6 +60,10 @@ Without --demo, --logs-dir or --logs-s3 the AWS source is used (--region, --prof
 	f.httpOpts.MaxBodyBytes = server.DefaultMaxBodyBytes
 	fs.Var((*byteSize)(&f.httpOpts.MaxBodyBytes), "max-body", "largest HTTP request body in `bytes` (suffixes KiB, MiB)")
 	fs.IntVar(&f.httpOpts.MaxSessions, "max-sessions", server.DefaultMaxSessions, "most concurrent MCP sessions over HTTP; new ones beyond get 503")
+	fs.DurationVar(&f.httpOpts.ReadTimeout, "read-timeout", server.DefaultReadTimeout, "longest a client may take to send a request body after its headers (`duration`; headers get 10s at most); slower ones get 408")
+	fs.DurationVar(&f.httpOpts.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close a kept-alive HTTP connection after this long without a request (`duration`)")
+	fs.IntVar(&f.httpOpts.MaxUnauthConns, "max-unauth-conns", server.DefaultMaxUnauthConns, "most connections one client address (IPv4, IPv6 /64) may hold before a request on them is authenticated; more get 429 (0: no cap)")
+	fs.IntVar(&f.httpOpts.AuthFailuresPerMinute, "max-auth-failures", server.DefaultAuthFailuresPerMinute, "wrong bearer tokens one client address may send per minute; beyond, its requests get 429 until it slows down (0: no limit)")
 	fs.DurationVar(&f.callTimeout, "call-timeout", server.DefaultCallTimeout, "longest a tool call or resource read may run (`duration`, 0: no limit)")
 	_ = cmd.RegisterFlagCompletionFunc("log-level", completeLogLevel)
 	return cmd
@@ -79,6 +84,12 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	if f.httpOpts.MaxSessions < 1 {
 		return badArgsf("--max-sessions must be at least 1")
 	}
+	if f.httpOpts.ReadTimeout <= 0 || f.httpOpts.IdleTimeout <= 0 {
+		return badArgsf("--read-timeout and --idle-timeout must be positive durations, e.g. 30s")
+	}
+	if f.httpOpts.MaxUnauthConns < 0 || f.httpOpts.AuthFailuresPerMinute < 0 {
+		return badArgsf("--max-unauth-conns and --max-auth-failures must not be negative (0 turns the limit off)")
+	}
 	callTimeout := f.callTimeout
 	if callTimeout < 0 {
 		return badArgsf("--call-timeout must not be negative (0 means no limit)")
@@ -87,6 +98,13 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		callTimeout = -1 // server.Config: negative is no limit
 	}
 	httpAddr, httpOpts := f.httpAddr, f.httpOpts
+	// server.HTTPOptions: zero means the default, negative no limit.
+	if httpOpts.MaxUnauthConns == 0 {
+		httpOpts.MaxUnauthConns = -1
+	}
+	if httpOpts.AuthFailuresPerMinute == 0 {
+		httpOpts.AuthFailuresPerMinute = -1
+	}
 	var tokenFrom string
 	if httpAddr != "" {
 		// Refuse a bad HTTP setup before reading any logs: an exposed

@@ -4,6 +4,8 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -84,14 +86,34 @@ func LoadToken(file, env string) (token, from string, err error) {
 
 // requireBearer answers 401 to requests without "Authorization: Bearer
 // <token>". The comparison takes the same time whatever the guess, so the
-// token cannot be found byte by byte from response times.
-func requireBearer(token string, next http.Handler) http.Handler {
+// token cannot be found byte by byte from response times. Wrong tokens are
+// counted per client address (throttle, nil for none): a client out of
+// allowance gets 429 without its token being compared. Refusals close the
+// connection without reading the request body.
+func requireBearer(token string, throttle *authThrottle, logger *slog.Logger, next http.Handler) http.Handler {
 	want := []byte(token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, ok := bearerToken(r.Header.Get("Authorization"))
+		var key netip.Addr
+		if throttle != nil && ok {
+			key = clientKey(r.RemoteAddr)
+			if wait := throttle.retryAfter(key); wait > 0 {
+				secs := int(math.Ceil(wait.Seconds()))
+				w.Header().Set("Retry-After", strconv.Itoa(secs))
+				w.Header().Set("Cache-Control", "no-store")
+				closeAfterAnswer(w)
+				http.Error(w, fmt.Sprintf("Too Many Requests: too many wrong bearer tokens from this address; retry in %d s with the right token", secs), http.StatusTooManyRequests)
+				return
+			}
+		}
 		if !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+			if throttle != nil && ok {
+				throttle.failed(key)
+				logger.Info("refused a wrong bearer token", "client", key.String())
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vpnlens"`)
 			w.Header().Set("Cache-Control", "no-store")
+			closeAfterAnswer(w)
 			http.Error(w, "Unauthorized: send Authorization: Bearer <token> (the token vpnlens was started with)", http.StatusUnauthorized)
 			return
 		}
@@ -187,6 +209,7 @@ func (p *originPolicy) wrap(next http.Handler) http.Handler {
 		if origins, ok := r.Header["Origin"]; ok {
 			for _, o := range origins {
 				if !p.allowed(o) {
+					closeAfterAnswer(w)
 					http.Error(w, fmt.Sprintf("Forbidden: origin %q is not allowed (start vpnlens with --allow-origin %s to allow it)", o, o), http.StatusForbidden)
 					return
 				}

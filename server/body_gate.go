@@ -4,43 +4,49 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// bodyReadTimeout bounds how long a client may take to send a request body,
-// so a slow sender cannot hold a connection open forever. It is set per
-// request (not as http.Server.ReadTimeout, which would also cut long SSE
-// responses short).
-const bodyReadTimeout = 30 * time.Second
-
 // gate applies the per-request limits in front of mcp-go: the body size
-// (413), the time to send the body, and admission of new sessions (503).
+// (413), the time to send the body (408), and admission of new sessions
+// (503). Requests reach it authenticated: it marks their connection so.
 type gate struct {
-	maxBody  int64
-	sessions *sessionTable
-	ttl      time.Duration
-	logger   *slog.Logger
-	next     http.Handler
+	maxBody     int64
+	readTimeout time.Duration
+	sessions    *sessionTable
+	ttl         time.Duration
+	logger      *slog.Logger
+	next        http.Handler
 }
 
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	admitConn(r.Context())
+	rc := http.NewResponseController(w)
 	var method string
 	if r.Method == http.MethodPost {
 		if r.ContentLength > g.maxBody {
 			g.tooLarge(w, r.ContentLength)
 			return
 		}
-		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
+		// The deadline also holds where vpnlens does not set up the
+		// http.Server (NewHTTPHandler in someone else's server).
+		_ = rc.SetReadDeadline(time.Now().Add(g.readTimeout))
 		body, err := io.ReadAll(io.LimitReader(r.Body, g.maxBody+1))
-		_ = rc.SetReadDeadline(time.Time{})
 		if err != nil {
+			closeAfterAnswer(w)
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				g.logger.Warn("request body too slow", "remote", r.RemoteAddr, "read_timeout", g.readTimeout.String(), "got_bytes", len(body))
+				http.Error(w, fmt.Sprintf("Request Timeout: the request body did not arrive within %s (--read-timeout)", g.readTimeout), http.StatusRequestTimeout)
+				return
+			}
 			http.Error(w, "Bad Request: reading the request body: "+err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -51,6 +57,10 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		method = jsonRPCMethod(body)
 	}
+	// The request is in: the read deadline has done its job. net/http
+	// lifts it too once an HTTP/1 body ends; lifting it here keeps long
+	// tool calls and SSE streams free of it on every protocol.
+	_ = rc.SetReadDeadline(time.Time{})
 
 	// A GET names the session whose notification stream it opens; mcp-go
 	// does not check that the session exists, so it is checked here.
@@ -83,7 +93,7 @@ func (g *gate) tooLarge(w http.ResponseWriter, n int64) {
 	if n >= 0 {
 		size = fmt.Sprintf("%d bytes", n)
 	}
-	w.Header().Set("Connection", "close")
+	closeAfterAnswer(w)
 	http.Error(w, fmt.Sprintf("Request Entity Too Large: the body has %s; vpnlens accepts at most %d bytes per request (--max-body)", size, g.maxBody), http.StatusRequestEntityTooLarge)
 }
 
@@ -96,4 +106,15 @@ func jsonRPCMethod(body []byte) string {
 		return ""
 	}
 	return m.Method
+}
+
+// closeAfterAnswer makes the connection close as soon as the answer is
+// written, without reading the rest of the request body. Otherwise
+// net/http reads (up to 256 KiB of) an unread body first, before closing
+// or reusing the connection, and waits as long as the client cares to
+// hold it. On HTTP/2 the stream's body is dropped and the connection is
+// told to go away once idle.
+func closeAfterAnswer(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }

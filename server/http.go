@@ -46,6 +46,24 @@ type HTTPOptions struct {
 	MaxBodyBytes   int64         // per request; default DefaultMaxBodyBytes
 	MaxSessions    int           // concurrent MCP sessions; default DefaultMaxSessions
 	SessionIdleTTL time.Duration // a session unused this long ends; default DefaultSessionIdleTTL
+
+	// ReadTimeout is how long a request's body may take to arrive after
+	// its headers (default DefaultReadTimeout). The headers get
+	// DefaultHeaderTimeout, or ReadTimeout when that is shorter. A client
+	// that is slower gets 408 and its connection is closed.
+	ReadTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection that sends no new
+	// request for this long (default DefaultIdleTimeout).
+	IdleTimeout time.Duration
+	// MaxUnauthConns is how many connections one client address (IPv4, or
+	// IPv6 /64) may hold open before a request on them is authenticated;
+	// more are refused (default DefaultMaxUnauthConns, negative: no cap).
+	// Only ServeHTTP applies it (it owns the listener).
+	MaxUnauthConns int
+	// AuthFailuresPerMinute is how many wrong bearer tokens one client
+	// address may send per minute (also the burst) before its requests get
+	// 429 (default DefaultAuthFailuresPerMinute, negative: no limit).
+	AuthFailuresPerMinute int
 }
 
 func (o HTTPOptions) withDefaults() HTTPOptions {
@@ -61,8 +79,23 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 	if o.SessionIdleTTL <= 0 {
 		o.SessionIdleTTL = DefaultSessionIdleTTL
 	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = DefaultReadTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.MaxUnauthConns == 0 {
+		o.MaxUnauthConns = DefaultMaxUnauthConns
+	}
+	if o.AuthFailuresPerMinute == 0 {
+		o.AuthFailuresPerMinute = DefaultAuthFailuresPerMinute
+	}
 	return o
 }
+
+// headerTimeout is how long the request headers may take.
+func (o HTTPOptions) headerTimeout() time.Duration { return min(DefaultHeaderTimeout, o.ReadTimeout) }
 
 // Check reports configuration mistakes before anything starts: an address
 // that is not HOST:PORT, a non-loopback address without a token, a TLS
@@ -144,9 +177,13 @@ func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions, httpSrv *http.Server)
 
 	// Outermost first: a foreign page is refused before it learns whether a
 	// token is needed; nothing is read before the token is checked.
-	var mcpHandler http.Handler = &gate{maxBody: o.MaxBodyBytes, sessions: sessions, ttl: o.SessionIdleTTL, logger: o.Logger, next: streamable}
+	var mcpHandler http.Handler = &gate{maxBody: o.MaxBodyBytes, readTimeout: o.ReadTimeout, sessions: sessions, ttl: o.SessionIdleTTL, logger: o.Logger, next: streamable}
 	if o.Token != "" {
-		mcpHandler = requireBearer(o.Token, mcpHandler)
+		var throttle *authThrottle
+		if o.AuthFailuresPerMinute > 0 {
+			throttle = newAuthThrottle(o.AuthFailuresPerMinute)
+		}
+		mcpHandler = requireBearer(o.Token, throttle, o.Logger, mcpHandler)
 	}
 	mcpHandler = origins.wrap(mcpHandler)
 
@@ -186,11 +223,24 @@ func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, addr string, o HTTPO
 		ln.Close()
 		return fmt.Errorf("%s: %w", ln.Addr(), ErrTokenRequired)
 	}
+	var lim *connLimiter
+	if o.MaxUnauthConns > 0 {
+		lim = newConnLimiter(o.MaxUnauthConns, tlsCfg == nil, logger)
+		ln = &limitListener{Listener: ln, lim: lim}
+	}
+	// The read deadlines hold on every path, the ones that never reach
+	// vpnlens's handlers included (headers that never end, a body nobody
+	// reads after a refusal). The gate narrows the body's deadline and,
+	// once the request is in, lifts it: a tool call or an SSE stream then
+	// lasts as long as it needs. There is no WriteTimeout, which would cut
+	// SSE streams.
 	httpSrv := &http.Server{
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: o.headerTimeout(),
+		ReadTimeout:       o.headerTimeout() + o.ReadTimeout,
+		IdleTimeout:       o.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		TLSConfig:         tlsCfg,
+		ConnContext:       withTrackedConn,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	h, err := newHTTPHandler(s, o, httpSrv)
@@ -207,7 +257,8 @@ func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, addr string, o HTTPO
 	base := scheme + "://" + ln.Addr().String()
 	logger.Info("serving MCP over streamable HTTP", "url", base+EndpointPath, "health", base+HealthPath,
 		"auth", map[bool]string{true: "bearer token", false: "none (loopback only)"}[o.Token != ""],
-		"max_sessions", o.MaxSessions, "max_body", o.MaxBodyBytes)
+		"max_sessions", o.MaxSessions, "max_body", o.MaxBodyBytes, "read_timeout", o.ReadTimeout.String(),
+		"idle_timeout", o.IdleTimeout.String(), "max_unauth_conns", o.MaxUnauthConns, "auth_failures_per_minute", o.AuthFailuresPerMinute)
 	if o.Ready != nil {
 		o.Ready(ln.Addr())
 	}

@@ -100,4 +100,15 @@ const (
 	DefaultMaxSessions    = 100
 	DefaultSessionIdleTTL = 30 * time.Minute
 	DefaultCallTimeout    = 60 * time.Second
+	// A request's headers must arrive within DefaultHeaderTimeout and its
+	// body within DefaultReadTimeout after them.
+	DefaultHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout   = 30 * time.Second
+	DefaultIdleTimeout   = 2 * time.Minute
+	// Connections one client address may hold before it authenticates: a
+	// few dozen covers clients that open many at once; the default
+	// load test (50 sessions from one address) stays well inside.
+	DefaultMaxUnauthConns = 64
+	// Wrong bearer tokens per client address and minute (also the burst).
+	DefaultAuthFailuresPerMinute = 30
 )
