@@ -31,6 +31,11 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	admitConn(r.Context())
 	rc := http.NewResponseController(w)
 	var method string
+	// Protocol 2026-07-28 and later have no sessions (mcp-go mints none
+	// for them), whatever the method: such a request needs no place in
+	// the session table. The era is decided as mcp-go decides it, from
+	// the Mcp-Protocol-Version header or the body's _meta.
+	modern := mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
 	if r.Method == http.MethodPost {
 		if r.ContentLength > g.maxBody {
 			g.tooLarge(w, r.ContentLength)
@@ -55,7 +60,9 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		method = jsonRPCMethod(body)
+		var version string
+		method, version = jsonRPCMethod(body)
+		modern = modern || mcp.IsModernProtocol(version)
 	}
 	// The request is in: the read deadline has done its job. net/http
 	// lifts it too once an HTTP/1 body ends; lifting it here keeps long
@@ -72,7 +79,7 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// initialize creates a session, and so does a GET without one.
-	if method == string(mcp.MethodInitialize) || (r.Method == http.MethodGet && r.Header.Get(sessionHeader) == "") {
+	if !modern && (method == string(mcp.MethodInitialize) || (r.Method == http.MethodGet && r.Header.Get(sessionHeader) == "")) {
 		res, ok := g.sessions.reserve()
 		if !ok {
 			g.logger.Warn("refused a new MCP session: limit reached", "max_sessions", g.sessions.max, "remote", r.RemoteAddr)
@@ -97,15 +104,19 @@ func (g *gate) tooLarge(w http.ResponseWriter, n int64) {
 	http.Error(w, fmt.Sprintf("Request Entity Too Large: the body has %s; vpnlens accepts at most %d bytes per request (--max-body)", size, g.maxBody), http.StatusRequestEntityTooLarge)
 }
 
-// jsonRPCMethod returns the method of a single JSON-RPC message, or "".
-func jsonRPCMethod(body []byte) string {
+// jsonRPCMethod returns the method of a single JSON-RPC message and the
+// protocol version its _meta declares ("" for what it lacks).
+func jsonRPCMethod(body []byte) (method, metaVersion string) {
 	var m struct {
 		Method string `json:"method"`
+		Params struct {
+			Meta *mcp.Meta `json:"_meta"`
+		} `json:"params"`
 	}
 	if json.Unmarshal(body, &m) != nil {
-		return ""
+		return "", ""
 	}
-	return m.Method
+	return m.Method, m.Params.Meta.ProtocolVersion()
 }
 
 // closeAfterAnswer makes the connection close as soon as the answer is

@@ -995,3 +995,49 @@ func TestModernProtocolClient(t *testing.T) {
 		t.Errorf("legacy client next to a modern one: %v", err)
 	}
 }
+
+// TestSessionlessRequestsAtSessionLimit: a request of protocol 2026-07-28
+// never creates a session, so a full session table does not refuse it with
+// 503: it gets mcp-go's own answer (initialize was removed: -32601 with
+// 404; GET is not part of that protocol: 405), and a tool list is served.
+func TestSessionlessRequestsAtSessionLimit(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
+	ts, h := newTestHTTP(t, s, HTTPOptions{MaxSessions: 1})
+	url := ts.URL + EndpointPath
+	if _, err := startClient(t, ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	if resp := post(t, ctx, url, initializeBody, nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("legacy initialize at the limit = %d, want 503", resp.StatusCode)
+	} else {
+		drain(resp)
+	}
+
+	const meta = `"_meta":{"io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"m","version":"0"},"io.modelcontextprotocol/protocolVersion":"2026-07-28"}`
+	modern := func(method string) map[string]string {
+		return map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": method}
+	}
+	resp := post(t, ctx, url, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2026-07-28","capabilities":{},"clientInfo":{"name":"m","version":"0"},`+meta+`}}`, modern("initialize"))
+	if body := drain(resp); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "-32601") {
+		t.Errorf("a 2026-07-28 initialize at the session limit = %d %q, want 404 with -32601 (no such method)", resp.StatusCode, body)
+	}
+	resp = post(t, ctx, url, `{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{`+meta+`}}`, modern("tools/list"))
+	if body := drain(resp); resp.StatusCode != http.StatusOK || !strings.Contains(body, "diagnose_tunnel_drop") {
+		t.Errorf("a 2026-07-28 tools/list at the session limit = %d %.200q, want 200 with the tools", resp.StatusCode, body)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2026-07-28")
+	gr, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := drain(gr); gr.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("a 2026-07-28 GET at the session limit = %d %q, want 405", gr.StatusCode, body)
+	}
+	if n := h.Sessions(); n != 1 {
+		t.Errorf("%d sessions, want the legacy client's one", n)
+	}
+}
