@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -433,4 +434,94 @@ func TestCommandLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStdioLargeMessageBinary sends `vpnlens serve --demo` one tools/call
+// message of 16 MiB (VPNLENS_STDIO_MB to change), its id last as the
+// TypeScript SDK writes it, and checks that it is refused under that id
+// and the session goes on. It logs how long the refusal took and the
+// server's peak RSS: VPNLENS_STDIO_MB=100 go test ./server -run
+// TestStdioLargeMessageBinary -v
+func TestStdioLargeMessageBinary(t *testing.T) {
+	size := 16
+	if v := os.Getenv("VPNLENS_STDIO_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 5 {
+			t.Fatalf("VPNLENS_STDIO_MB=%q: want a number of MiB above the 4 MiB limit", v)
+		}
+		size = n
+	}
+	bin := vpnlensBinary(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "serve", "--demo", "--log-level", "warn")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	p := &stdioPeer{t: t, stdin: stdin, lines: make(chan string, 64)}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+	}()
+	p.call("initialize", `{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"stdio-test","version":"0"}}`)
+	p.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	_, rssBefore := procStatus(cmd.Process.Pid)
+
+	start := time.Now()
+	go func() {
+		w := bufio.NewWriterSize(stdin, 1<<20)
+		_, _ = w.WriteString(`{"method":"tools/call","params":{"name":"classify_vpn_message","arguments":{"message":"`)
+		_, _ = io.Copy(w, io.LimitReader(repeated('A'), int64(size)<<20))
+		_, _ = w.WriteString(`"}},"jsonrpc":"2.0","id":"big"}` + "\n")
+		_ = w.Flush()
+	}()
+	select {
+	case line := <-p.lines:
+		var m rpcLine
+		_ = json.Unmarshal([]byte(line), &m)
+		if string(m.ID) != `"big"` || !strings.Contains(string(m.Error), "-32600") || !strings.Contains(string(m.Error), "at most 4194304 bytes") {
+			t.Errorf("answer to a %d MiB message: %.300s, want -32600 under its id naming the 4 MiB limit", size, line)
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatalf("no answer to a %d MiB message in 90 s", size)
+	}
+	took := time.Since(start)
+	p.call("ping", "")
+	peak, _ := procStatus(cmd.Process.Pid)
+	t.Logf("a %d MiB message refused in %s; server peak RSS %.1f MiB (%.1f MiB before it)", size, took.Round(time.Millisecond), float64(peak)/(1<<20), float64(rssBefore)/(1<<20))
+}
+
+// procStatus reads a process's peak and current resident set size in bytes
+// (Linux; zeros elsewhere).
+func procStatus(pid int) (hwm, rss uint64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		field, rest, _ := strings.Cut(l, ":")
+		kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+		switch field {
+		case "VmHWM":
+			hwm = kb << 10
+		case "VmRSS":
+			rss = kb << 10
+		}
+	}
+	return hwm, rss
 }

@@ -11,15 +11,21 @@ import (
 
 // ServeStdio serves s over stdin/stdout until ctx is cancelled or stdin
 // closes. out carries only MCP JSON-RPC messages: every log line goes to
-// the logger (stderr), never to out.
+// the logger (stderr), never to out. A message longer than
+// MaxStdioMessageBytes is answered with an error and skipped.
 func ServeStdio(ctx context.Context, s *mcpserver.MCPServer, in io.Reader, out io.Writer, logger *slog.Logger) error {
+	return serveStdio(ctx, s, in, out, logger, MaxStdioMessageBytes)
+}
+
+func serveStdio(ctx context.Context, s *mcpserver.MCPServer, in io.Reader, out io.Writer, logger *slog.Logger, maxMessage int) error {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	stdio := mcpserver.NewStdioServer(s)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
 	logger.Info("serving MCP over stdio")
-	err := stdio.Listen(ctx, in, out)
+	w := &lockedWriter{w: out}
+	err := stdio.Listen(ctx, newMessageLimiter(in, maxMessage, w, logger), w)
 	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
 		logger.Info("stdio session ended")
 		return nil
