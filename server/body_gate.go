@@ -46,7 +46,7 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = rc.SetReadDeadline(time.Now().Add(g.readTimeout))
 		body, err := io.ReadAll(io.LimitReader(r.Body, g.maxBody+1))
 		if err != nil {
-			closeAfterAnswer(w)
+			closeAfter(w, 0)
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				g.logger.Warn("request body too slow", "remote", r.RemoteAddr, "read_timeout", g.readTimeout.String(), "got_bytes", len(body))
 				http.Error(w, fmt.Sprintf("Request Timeout: the request body did not arrive within %s (--read-timeout)", g.readTimeout), http.StatusRequestTimeout)
@@ -119,13 +119,23 @@ func jsonRPCMethod(body []byte) (method, metaVersion string) {
 	return m.Method, m.Params.Meta.ProtocolVersion()
 }
 
-// closeAfterAnswer makes the connection close as soon as the answer is
-// written, without reading the rest of the request body. Otherwise
-// net/http reads (up to 256 KiB of) an unread body first, before closing
-// or reusing the connection, and waits as long as the client cares to
-// hold it. On HTTP/2 the stream's body is dropped and the connection is
-// told to go away once idle.
-func closeAfterAnswer(w http.ResponseWriter) {
+// drainGrace is how long the rest of a refused request's body is still
+// read (and dropped). A client still sending its body then reads the
+// answer instead of a connection reset; a client that sends nothing more
+// holds the connection no longer than this.
+const drainGrace = 2 * time.Second
+
+// closeAfterAnswer makes the connection close once the answer is written
+// and at most drainGrace of the unread body is read. Otherwise net/http
+// reads (up to 256 KiB of) an unread body before closing or reusing the
+// connection, and waits as long as the client cares to hold it. On HTTP/2
+// the stream's body is dropped after the grace and the connection is told
+// to go away once idle.
+func closeAfterAnswer(w http.ResponseWriter) { closeAfter(w, drainGrace) }
+
+// closeAfter is closeAfterAnswer with another grace (0 after a body that
+// was too slow already).
+func closeAfter(w http.ResponseWriter, grace time.Duration) {
 	w.Header().Set("Connection", "close")
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(grace))
 }

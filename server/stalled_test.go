@@ -41,10 +41,11 @@ func settle(d time.Duration, f func() bool) bool {
 // request, of every kind (a Content-Length and no body, with no token, a
 // wrong one, a foreign Origin, the right one; bodies and headers trickled
 // a byte every 100 ms; silent connections), against ServeHTTP with a 1 s
-// read timeout. Each is answered and closed within its limit: refusals at
-// once without waiting for the body, slow bodies with 408 after the read
-// timeout, unfinished headers after the header timeout. Afterwards the
-// server holds no more file descriptors or goroutines than before.
+// read timeout. Each is answered and closed within its limit: refusals are
+// answered at once without waiting for the body and closed after the
+// drain grace, slow bodies get 408 after the read timeout, unfinished
+// headers are dropped after the header timeout. Afterwards the server
+// holds no more file descriptors or goroutines than before.
 func TestStalledConnectionsClosed(t *testing.T) {
 	const readTimeout = time.Second
 	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
@@ -67,18 +68,19 @@ func TestStalledConnectionsClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer run.Close()
-	// Header timeout (1 s) plus read timeout (1 s) is the longest any may
-	// take; generous slack for a loaded machine.
-	limit := 2*readTimeout + 3*time.Second
+	// Header timeout (1 s) plus read timeout (1 s), or the drain grace (2
+	// s), is the longest any may take; generous slack for a loaded machine.
+	limit := max(2*readTimeout, drainGrace) + 3*time.Second
 	settle(limit, func() bool { return run.Open() == 0 })
 	counts := run.Counts()
 	t.Logf("after %s:\n%s", run.Elapsed().Round(time.Millisecond), loadtest.FormatCounts(counts))
 
-	// Refusals come before the body is read; slow bodies get 408 once the
-	// read timeout passes; unfinished headers are dropped after theirs.
+	// Refusals are answered before the body is read; slow bodies get 408
+	// once the read timeout passes; unfinished headers are dropped after
+	// theirs.
 	want := map[loadtest.StallKind]struct {
-		status int
-		within time.Duration
+		status         int
+		answeredWithin time.Duration
 	}{
 		loadtest.BodyNeverSent:              {http.StatusUnauthorized, readTimeout / 2},
 		loadtest.BodyNeverSentWrongToken:    {http.StatusUnauthorized, readTimeout / 2},
@@ -86,8 +88,8 @@ func TestStalledConnectionsClosed(t *testing.T) {
 		loadtest.BodyNeverSentValidToken:    {http.StatusRequestTimeout, limit},
 		loadtest.BodyTrickled:               {http.StatusRequestTimeout, limit},
 		loadtest.BodyTrickledNoToken:        {http.StatusUnauthorized, readTimeout / 2},
-		loadtest.HeadersTrickled:            {0, limit},
-		loadtest.Silent:                     {0, limit},
+		loadtest.HeadersTrickled:            {0, 0},
+		loadtest.Silent:                     {0, 0},
 	}
 	for _, c := range counts {
 		w := want[c.Kind]
@@ -98,8 +100,8 @@ func TestStalledConnectionsClosed(t *testing.T) {
 		if c.Status[w.status] != c.Conns {
 			t.Errorf("%s: answers %v, want %d for all %d", c.Kind, c.Status, w.status, c.Conns)
 		}
-		if last := c.Closed[len(c.Closed)-1]; last > w.within {
-			t.Errorf("%s: the last connection closed after %s, want within %s", c.Kind, last, w.within)
+		if n := len(c.Answered); n > 0 && c.Answered[n-1] > w.answeredWithin {
+			t.Errorf("%s: the last answer came after %s, want within %s", c.Kind, c.Answered[n-1], w.answeredWithin)
 		}
 		if w.status == http.StatusRequestTimeout && c.Closed[0] < readTimeout/2 {
 			t.Errorf("%s: closed after %s, before the read timeout (%s)", c.Kind, c.Closed[0], readTimeout)
@@ -240,5 +242,38 @@ func TestUnauthenticatedConnectionCap(t *testing.T) {
 		return resp.StatusCode != http.StatusTooManyRequests
 	}) {
 		t.Error("still refused after the held connections closed")
+	}
+}
+
+// TestRefusalWhileSending: a client still sending its body when it is
+// refused (a body over --max-body sent in chunks, so its size is known
+// only while reading; no token) reads the answer, not a connection reset:
+// the rest of the body is drained for a moment before the connection
+// closes.
+func TestRefusalWhileSending(t *testing.T) {
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
+	addr, _ := serveInBackground(t, s, "127.0.0.1:0", HTTPOptions{Token: testToken, MaxBodyBytes: 1024})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		token string
+		want  int
+	}{{testToken, http.StatusRequestEntityTooLarge}, {"", http.StatusUnauthorized}} {
+		for range 5 {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+EndpointPath, io.MultiReader(strings.NewReader(initializeBody), strings.NewReader(strings.Repeat(" ", 1<<20))))
+			req.ContentLength = -1
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			if tc.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatalf("a 1 MiB chunked body (want %d): %v", tc.want, err)
+			}
+			if drain(resp); resp.StatusCode != tc.want {
+				t.Fatalf("a 1 MiB chunked body = %d, want %d", resp.StatusCode, tc.want)
+			}
+		}
 	}
 }

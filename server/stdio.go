@@ -12,7 +12,8 @@ import (
 // ServeStdio serves s over stdin/stdout until ctx is cancelled or stdin
 // closes. out carries only MCP JSON-RPC messages: every log line goes to
 // the logger (stderr), never to out. A message longer than
-// MaxStdioMessageBytes is answered with an error and skipped.
+// MaxStdioMessageBytes, and a request before initialize, are answered
+// with an error and skipped.
 func ServeStdio(ctx context.Context, s *mcpserver.MCPServer, in io.Reader, out io.Writer, logger *slog.Logger) error {
 	return serveStdio(ctx, s, in, out, logger, MaxStdioMessageBytes)
 }
@@ -25,7 +26,7 @@ func serveStdio(ctx context.Context, s *mcpserver.MCPServer, in io.Reader, out i
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
 	logger.Info("serving MCP over stdio")
 	w := &lockedWriter{w: out}
-	err := stdio.Listen(ctx, newMessageLimiter(in, maxMessage, w, logger), w)
+	err := stdio.Listen(ctx, newStdinGate(in, maxMessage, w, logger), w)
 	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
 		logger.Info("stdio session ended")
 		return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -90,11 +91,12 @@ type stalledConn struct {
 	kind StallKind
 	c    net.Conn
 
-	mu     sync.Mutex
-	status int           // HTTP status the server answered, 0 if none
-	closed time.Duration // when the server ended it, from the run's start; 0 while open
-	dialed bool
-	err    error // dial error
+	mu       sync.Mutex
+	status   int           // HTTP status the server answered, 0 if none
+	answered time.Duration // when the answer came, from the run's start
+	closed   time.Duration // when the server ended it, from the run's start; 0 while open
+	dialed   bool
+	err      error // dial error
 }
 
 // OpenStalled dials every connection and starts holding it. Close ends
@@ -191,7 +193,7 @@ func (r *StallRun) watch(sc *stalledConn) {
 	br := bufio.NewReader(sc.c)
 	if resp, err := http.ReadResponse(br, nil); err == nil {
 		sc.mu.Lock()
-		sc.status = resp.StatusCode
+		sc.status, sc.answered = resp.StatusCode, time.Since(r.start)
 		sc.mu.Unlock()
 	}
 	_, _ = br.WriteTo(discard{})
@@ -206,11 +208,12 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // StallCount is how the connections of one kind fared so far.
 type StallCount struct {
-	Kind   StallKind
-	Conns  int
-	Open   int             // not yet closed by the server
-	Status map[int]int     // HTTP status -> connections answered with it (0: closed without an answer)
-	Closed []time.Duration // when each closed connection ended, sorted
+	Kind     StallKind
+	Conns    int
+	Open     int             // not yet closed by the server
+	Status   map[int]int     // HTTP status -> connections answered with it (0: closed without an answer)
+	Answered []time.Duration // when each answer came, sorted
+	Closed   []time.Duration // when each closed connection ended, sorted
 }
 
 // Counts reports, per kind, how many connections are still open.
@@ -226,6 +229,9 @@ func (r *StallRun) Counts() []StallCount {
 		}
 		c.Conns++
 		sc.mu.Lock()
+		if sc.status != 0 {
+			c.Answered = append(c.Answered, sc.answered)
+		}
 		if sc.closed == 0 {
 			c.Open++
 		} else {
@@ -237,7 +243,8 @@ func (r *StallRun) Counts() []StallCount {
 	out := make([]StallCount, 0, len(order))
 	for _, k := range order {
 		c := byKind[k]
-		sort.Slice(c.Closed, func(i, j int) bool { return c.Closed[i] < c.Closed[j] })
+		slices.Sort(c.Answered)
+		slices.Sort(c.Closed)
 		out = append(out, *c)
 	}
 	return out
@@ -284,7 +291,11 @@ func FormatCounts(counts []StallCount) string {
 				st = append(st, fmt.Sprintf("%s×%d", label, k))
 			}
 			sort.Strings(st)
-			fmt.Fprintf(&b, "; closed after %s–%s (%s)", c.Closed[0].Round(10*time.Millisecond), c.Closed[n-1].Round(10*time.Millisecond), strings.Join(st, ", "))
+			fmt.Fprintf(&b, "; closed after %s–%s (%s", c.Closed[0].Round(10*time.Millisecond), c.Closed[n-1].Round(10*time.Millisecond), strings.Join(st, ", "))
+			if a := c.Answered; len(a) > 0 {
+				fmt.Fprintf(&b, ", answered after %s–%s", a[0].Round(10*time.Millisecond), a[len(a)-1].Round(10*time.Millisecond))
+			}
+			b.WriteString(")")
 		}
 		b.WriteByte('\n')
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime"
 	"strings"
 	"testing"
@@ -152,5 +153,61 @@ func TestStdioMessageLimit(t *testing.T) {
 		io.LimitReader(repeated('B'), 2*limit), strings.NewReader(`"}}`+"\n"+`{"jsonrpc":"2.0","id":3,"method":"ping"}`+"\n")))
 	if a := nextAnswer(t, answers); string(a.ID) != "3" || a.Result == nil {
 		t.Errorf("after an over-long notification: %+v, want the ping's answer", a)
+	}
+}
+
+// TestRequestsBeforeInitialize: over stdio, a request other than ping
+// before initialize is refused with -32600 and says what to send; ping is
+// answered, and after initialize everything is served, also when the
+// client writes its first call right behind initialize. A request of
+// protocol 2026-07-28 (no initialize in it) is served. Over HTTP a request
+// without a session gets 404.
+func TestRequestsBeforeInitialize(t *testing.T) {
+	in, answers := stdioPipe(t, MaxStdioMessageBytes)
+	send := func(msg string) {
+		t.Helper()
+		if _, err := io.WriteString(in, msg+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, msg := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"classify_vpn_message","arguments":{"message":"x"}}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"resources/read","params":{"uri":"vpn://catalog"}}`,
+	} {
+		send(msg)
+		a := nextAnswer(t, answers)
+		if !strings.Contains(string(a.Error), "-32600") || !strings.Contains(string(a.Error), "before initialize") || a.Result != nil {
+			t.Errorf("%s before initialize: %s %s, want -32600 saying to initialize first", msg, a.Error, a.Result)
+		}
+	}
+	send(`{"jsonrpc":"2.0","id":4,"method":"ping"}`)
+	if a := nextAnswer(t, answers); string(a.ID) != "4" || a.Result == nil {
+		t.Errorf("ping before initialize: %+v, want an answer", a)
+	}
+	send(`{"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"m","version":"0"},"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`)
+	if a := nextAnswer(t, answers); string(a.ID) != "5" || !strings.Contains(string(a.Result), "diagnose_tunnel_drop") {
+		t.Errorf("a 2026-07-28 tools/list without initialize: %s %s, want the tools", a.Error, a.Result)
+	}
+
+	// Written at once, in one piece: the call follows initialize in the
+	// stream, so it is served.
+	in2, answers2 := stdioPipe(t, MaxStdioMessageBytes)
+	if _, err := io.WriteString(in2, initializeBody+"\n"+`{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n"+`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if a := nextAnswer(t, answers2); a.Error != nil {
+			t.Errorf("initialize and tools/list written together: %s", a.Error)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s := New(Config{Version: "test-version", Service: testDeps(t), Logger: quietLogger()})
+	ts, _ := newTestHTTP(t, s, HTTPOptions{})
+	resp := post(t, ctx, ts.URL+EndpointPath, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`, map[string]string{"MCP-Protocol-Version": "2025-11-25"})
+	if body := drain(resp); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("HTTP tools/list without a session = %d %q, want 404", resp.StatusCode, body)
 	}
 }
