@@ -52,13 +52,16 @@ func New(cfg Config) *mcpserver.MCPServer {
 	if version == "" {
 		version = "(devel)"
 	}
+	// Hooks are shared: resources add theirs in Register.
+	hooks := &mcpserver.Hooks{}
+	hooks.AddOnRequestInitialization(refuseLongNames)
 	opts := []mcpserver.ServerOption{
 		mcpserver.WithTitle("vpnlens: AWS Site-to-Site VPN log diagnosis"),
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithToolCapabilities(false),
 		// vpn://incidents can be subscribed to; the hooks track who did.
 		mcpserver.WithResourceCapabilities(true, false),
-		mcpserver.WithHooks(&mcpserver.Hooks{}),
+		mcpserver.WithHooks(hooks),
 		mcpserver.WithPromptCapabilities(false),
 		mcpserver.WithLogging(),
 		// A panicking handler becomes an error answer for that call

@@ -46,9 +46,9 @@ func (d Def[R]) ServerTool(svc *investigate.Service) server.ServerTool {
 	return server.ServerTool{Tool: d.Tool, Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		c := spec.check(req.Params.Arguments)
 		if c.fatal {
-			err := spec.problemsError(c.problems, c.unknown)
-			logger(svc).Info("tool call refused", "tool", name, "reason", err.Error())
-			return mcp.NewToolResultError(err.Error()), nil
+			msg := shortenEchoes(spec.problemsError(c.problems, c.unknown).Error())
+			logger(svc).Info("tool call refused", "tool", name, "reason", msg)
+			return mcp.NewToolResultError(msg), nil
 		}
 		if req.Params.Meta != nil && req.Params.Meta.ProgressToken != nil {
 			ctx = source.WithProgress(ctx, progressNotifier(ctx, req.Params.Meta.ProgressToken, logger(svc)))
@@ -56,11 +56,17 @@ func (d Def[R]) ServerTool(svc *investigate.Service) server.ServerTool {
 		res, err := d.Handle(ctx, newRequest(spec, c))
 		if err != nil {
 			var ue *investigate.UserError
+			// The caller's values are repeated in the message at most
+			// echoLimit characters long, here and in the log.
+			msg := shortenEchoes(err.Error())
 			if errors.As(err, &ue) || errors.Is(err, source.ErrNotFound) || isSourceError(err) {
-				logger(svc).Info("tool call refused", "tool", name, "reason", err.Error())
-				return mcp.NewToolResultError(err.Error()), nil
+				logger(svc).Info("tool call refused", "tool", name, "reason", msg)
+				return mcp.NewToolResultError(msg), nil
 			}
-			logger(svc).Error("tool failed", "tool", name, "err", err)
+			logger(svc).Error("tool failed", "tool", name, "err", msg)
+			if msg != err.Error() {
+				return nil, &shortenedError{msg: msg, err: err}
+			}
 			return nil, err
 		}
 		return mcp.NewToolResultStructured(res, res.Text()), nil
