@@ -81,6 +81,14 @@ func LoadToken(file, env string) (token, from string, err error) {
 	if strings.ContainsAny(token, " \t\r\n") {
 		return "", "", fmt.Errorf("the token from %s contains white space; it must be a single word", from)
 	}
+	// Clients send the token in an HTTP header, which carries printable
+	// ASCII: a NUL or escape byte (a binary file, a stray terminal code)
+	// would make a token no client can send.
+	for i := 0; i < len(token); i++ {
+		if c := token[i]; c < 0x21 || c > 0x7e {
+			return "", "", fmt.Errorf("the token from %s has byte 0x%02x at position %d; a token is printable ASCII (e.g. openssl rand -hex 32)", from, c, i+1)
+		}
+	}
 	return token, from, nil
 }
 

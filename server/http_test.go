@@ -292,6 +292,27 @@ func TestLoadToken(t *testing.T) {
 			t.Errorf("%s: LoadToken = %q, want an error", name, tok)
 		}
 	}
+
+	// A byte that cannot be sent in an Authorization header (a NUL from a
+	// binary file, another control character, non-ASCII) is refused at
+	// start, saying which byte and where.
+	for name, content := range map[string]string{
+		"NUL":       testToken + "\x00",
+		"NUL first": "\x00" + testToken,
+		"escape":    testToken[:8] + "\x1b[0m" + testToken[8:],
+		"DEL":       testToken + "\x7f",
+		"non-ASCII": testToken + "é",
+		"binary":    "\xde\xad\xbe\xef" + testToken,
+	} {
+		f := filepath.Join(dir, "bad")
+		if err := os.WriteFile(f, []byte(content+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := LoadToken(f, "")
+		if err == nil || !strings.Contains(err.Error(), "printable ASCII") || !strings.Contains(err.Error(), "byte ") || strings.Contains(err.Error(), testToken) {
+			t.Errorf("%s: LoadToken = %v, want an error naming the byte and not showing the token", name, err)
+		}
+	}
 }
 
 // serveInBackground runs ServeHTTP and returns its address and a stop
