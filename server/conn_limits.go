@@ -45,6 +45,10 @@ type connLimiter struct {
 	plain  bool // the listener speaks plain HTTP (not TLS): refusals get a 429
 	logger *slog.Logger
 
+	// answering bounds the refusals being answered at once; past it,
+	// refused connections are closed without an answer.
+	answering chan struct{}
+
 	mu      sync.Mutex
 	pending map[netip.Addr]int
 	refused int       // since the last log line
@@ -52,7 +56,7 @@ type connLimiter struct {
 }
 
 func newConnLimiter(max int, plain bool, logger *slog.Logger) *connLimiter {
-	return &connLimiter{max: max, plain: plain, logger: logger, pending: map[netip.Addr]int{}}
+	return &connLimiter{max: max, plain: plain, logger: logger, pending: map[netip.Addr]int{}, answering: make(chan struct{}, maxRefusalsAnswering)}
 }
 
 // acquire counts one more pending connection of key, or reports false at
@@ -95,8 +99,12 @@ func (l *connLimiter) Pending() int {
 }
 
 // refusalWait bounds how long a refused connection is kept to deliver its
-// 429 answer.
-const refusalWait = time.Second
+// 429 answer, and maxRefusalsAnswering how many are answered at once (a
+// flood of connections costs no more than that many goroutines).
+const (
+	refusalWait          = time.Second
+	maxRefusalsAnswering = 256
+)
 
 // refuse answers a connection over the cap and closes it. On plain HTTP it
 // gets "429 Too Many Requests" (the client learns why); a TLS connection is
@@ -106,7 +114,14 @@ func (l *connLimiter) refuse(c net.Conn) {
 		_ = c.Close()
 		return
 	}
+	select {
+	case l.answering <- struct{}{}:
+	default:
+		_ = c.Close()
+		return
+	}
 	go func() {
+		defer func() { <-l.answering }()
 		defer c.Close()
 		msg := fmt.Sprintf("Too Many Requests: this address already holds %d connections that have not sent an authenticated request; finish or close those first\n", l.max)
 		_ = c.SetDeadline(time.Now().Add(refusalWait))
