@@ -23,9 +23,9 @@ const MaxStdioMessageBytes = 4 << 20
 //
 //   - a line longer than max, which is read to its end and dropped as it
 //     streams by, and answered under its id when the id can be found;
-//   - a request sent before initialize (the MCP lifecycle starts with it;
-//     a client should send nothing but pings before). mcp-go would serve
-//     it. Messages are judged in the order they arrive, so a client that
+//   - a request sent before initialize or server/discover (the MCP
+//     lifecycle starts with them; a client should send nothing but pings
+//     before). mcp-go would serve it. Messages are judged in the order they arrive, so a client that
 //     writes initialize and its first calls at once is served.
 //
 // Over HTTP neither is needed: the body limit bounds a message, and a
@@ -80,10 +80,10 @@ func (g *stdinGate) next() {
 	}
 }
 
-// checkLifecycle refuses a request that comes before initialize: anything
-// but initialize, ping and server/discover, unless it is of protocol
-// 2026-07-28 or later, which has no initialize (each request carries its
-// version and client in _meta). Notifications and what does not parse
+// checkLifecycle refuses a request that comes before initialize (or
+// server/discover): anything but ping, unless it is of protocol 2026-07-28
+// or later, which has no initialize (each request carries its version and
+// client in _meta). Notifications and what does not parse
 // pass: mcp-go answers malformed messages itself.
 func (g *stdinGate) checkLifecycle() {
 	var m struct {
@@ -97,10 +97,13 @@ func (g *stdinGate) checkLifecycle() {
 		return
 	}
 	switch mcp.MCPMethod(m.Method) {
-	case mcp.MethodInitialize:
+	case mcp.MethodInitialize, mcp.MethodServerDiscover:
+		// server/discover is how a 2026-07-28 client starts; one that
+		// then sends requests without their _meta (mcp-go's client does
+		// through its raw transport) is served as after initialize.
 		g.initialized = true
 		return
-	case mcp.MethodPing, mcp.MethodServerDiscover:
+	case mcp.MethodPing:
 		return
 	}
 	if mcp.IsModernProtocol(m.Params.Meta.ProtocolVersion()) {

@@ -158,8 +158,9 @@ func TestStdioMessageLimit(t *testing.T) {
 
 // TestRequestsBeforeInitialize: over stdio, a request other than ping
 // before initialize is refused with -32600 and says what to send; ping is
-// answered, and after initialize everything is served, also when the
-// client writes its first call right behind initialize. A request of
+// answered, and after initialize (or server/discover) everything is
+// served, also when the client writes its first call right behind
+// initialize. A request of
 // protocol 2026-07-28 (no initialize in it) is served. Over HTTP a request
 // without a session gets 404.
 func TestRequestsBeforeInitialize(t *testing.T) {
@@ -188,6 +189,17 @@ func TestRequestsBeforeInitialize(t *testing.T) {
 	send(`{"jsonrpc":"2.0","id":5,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"m","version":"0"},"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`)
 	if a := nextAnswer(t, answers); string(a.ID) != "5" || !strings.Contains(string(a.Result), "diagnose_tunnel_drop") {
 		t.Errorf("a 2026-07-28 tools/list without initialize: %s %s, want the tools", a.Error, a.Result)
+	}
+
+	// A client that started with server/discover (protocol 2026-07-28)
+	// and then leaves out _meta is served as after initialize.
+	send(`{"jsonrpc":"2.0","id":6,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"m","version":"0"},"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`)
+	if a := nextAnswer(t, answers); string(a.ID) != "6" || a.Result == nil {
+		t.Errorf("server/discover: %s", a.Error)
+	}
+	send(`{"jsonrpc":"2.0","id":7,"method":"tools/list"}`)
+	if a := nextAnswer(t, answers); string(a.ID) != "7" || !strings.Contains(string(a.Result), "diagnose_tunnel_drop") {
+		t.Errorf("tools/list after server/discover: %s %.100s", a.Error, a.Result)
 	}
 
 	// Written at once, in one piece: the call follows initialize in the
