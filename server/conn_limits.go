@@ -102,7 +102,7 @@ func (l *connLimiter) Pending() int {
 // 429 answer, and maxRefusalsAnswering how many are answered at once (a
 // flood of connections costs no more than that many goroutines).
 const (
-	refusalWait          = time.Second
+	refusalWait          = 500 * time.Millisecond
 	maxRefusalsAnswering = 256
 )
 
