@@ -54,6 +54,10 @@ type Local struct {
 	sampledSize int64
 	cache       *indexCache
 	ready       chan struct{} // closed when the index is built
+	// jobs are the files the walk found, indexed through queue; a
+	// question may read those it needs before the rest (local_early.go).
+	jobs  []*indexJob
+	queue *indexQueue
 }
 
 // wait waits for the index (built in the background for large folders).
@@ -217,7 +221,8 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		if base == ExportWriteTestName {
 			return nil // CloudWatch's export checked it may write here
 		}
-		jobs = append(jobs, &indexJob{p: p, skipsAt: walkRep.SkippedCount})
+		hint, _ := vpnlog.StreamFromPath(name(p))
+		jobs = append(jobs, &indexJob{p: p, skipsAt: walkRep.SkippedCount, hint: hint, done: make(chan struct{})})
 		return nil
 	})
 	if err != nil {
@@ -228,10 +233,11 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		return &Error{Op: "read logs", Cause: "ReadFailed", Msg: fmt.Sprintf("reading %s: %v", l.name, err), Err: err}
 	}
 	l.ready = make(chan struct{})
+	l.jobs, l.queue = jobs, &indexQueue{jobs: jobs}
 	if pending := l.pendingBytes(fsys, name, jobs); pending >= backgroundIndexBytes {
 		// MCP clients get their initialize answer at once; questions wait
-		// for the index.
-		l.logger.Info("indexing the logs folder in the background; questions wait for it", "source", l.name, "files", len(jobs), "bytes_to_read", pending)
+		// for the files they read (local_early.go), or the whole index.
+		l.logger.Info("indexing the logs folder in the background; questions wait for the files they read", "source", l.name, "files", len(jobs), "bytes_to_read", pending)
 		go func() {
 			defer close(l.ready)
 			l.build(fsys, opt, name, jobs, &walkRep)
@@ -246,8 +252,11 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 // indexJob is one file the walk found, to index.
 type indexJob struct {
 	p       string
-	skipsAt int64 // walkRep.SkippedCount when the walk reached it
-	indexed *indexedFile
+	skipsAt int64           // walkRep.SkippedCount when the walk reached it
+	hint    vpnlog.StreamID // the stream its name names, if any
+	indexed *indexedFile    // set before done is closed
+	done    chan struct{}
+	taken   bool // handed to a worker (indexQueue.mu)
 }
 
 // backgroundIndexBytes is how much a folder's index must read (files not
@@ -278,21 +287,17 @@ func (l *Local) pendingBytes(fsys fs.FS, name func(string) string, jobs []*index
 
 // build indexes the files the walk found and sums up what it read.
 func (l *Local) build(fsys fs.FS, opt LocalOptions, name func(string) string, jobs []*indexJob, walkRep *vpnlog.Report) {
-	next := make(chan *indexJob)
 	var wg sync.WaitGroup
 	for range min(opt.parallel(), max(len(jobs), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range next {
+			for j := l.queue.take(); j != nil; j = l.queue.take() {
 				j.indexed = l.indexFile(fsys, j.p, name(j.p), opt)
+				close(j.done)
 			}
 		}()
 	}
-	for _, j := range jobs {
-		next <- j
-	}
-	close(next)
 	wg.Wait()
 
 	rep := vpnlog.Report{ByCategory: map[catalog.Category]int64{}}
@@ -443,6 +448,13 @@ func InferConnections(streams []vpnlog.StreamID) []Connection {
 
 // Connections implements Inventory.
 func (l *Local) Connections(ctx context.Context) ([]Connection, error) {
+	select {
+	case <-l.ready:
+	default:
+		if conns, ok := l.earlyConnections(); ok {
+			return append([]Connection(nil), conns...), nil
+		}
+	}
 	if err := l.wait(ctx); err != nil {
 		return nil, err
 	}
@@ -484,11 +496,23 @@ func (l *Local) LoadReport() LoadReport {
 // Logs implements LogSource: it reads the files that hold a wanted stream
 // in the window, keeping only the records in the window.
 func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
+	files, early, err := l.earlyFiles(ctx, q.VPNConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	if early {
+		return l.logs(ctx, q, files, reportOf(files), true)
+	}
 	if err := l.wait(ctx); err != nil {
 		return nil, err
 	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
+	return l.logs(ctx, q, l.files, l.report, false)
+}
+
+// logs answers q from files; rep is what reading them at open found.
+func (l *Local) logs(ctx context.Context, q LogQuery, files []*indexedFile, rep vpnlog.Report, early bool) (*LogResult, error) {
 	startMs, endMs := q.Start.UnixMilli(), q.End.UnixMilli()
 	if q.End.IsZero() {
 		endMs = 1<<63 - 1
@@ -497,7 +521,7 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 	if l.opt.PathLabel != "" {
 		res.Path = l.opt.PathLabel
 	}
-	got, live, partRep, err := l.read(ctx, q, startMs, endMs)
+	got, live, partRep, err := l.read(ctx, q, files, startMs, endMs)
 	if err != nil {
 		return nil, err
 	}
@@ -528,13 +552,13 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 		runs = append(runs, kept)
 	}
 	res.Events = correlate.MergeSorted(res.Events, runs...)
-	res.Report = l.report
+	res.Report = rep
 	if partRep.Files > 0 {
-		res.Report.Malformed = append([]vpnlog.Malformed(nil), l.report.Malformed...)
-		res.Report.UnknownSamples = append([]vpnlog.Malformed(nil), l.report.UnknownSamples...)
-		res.Report.Skipped = append([]vpnlog.Skipped(nil), l.report.Skipped...)
-		bc := make(map[catalog.Category]int64, len(l.report.ByCategory))
-		for c, n := range l.report.ByCategory {
+		res.Report.Malformed = append([]vpnlog.Malformed(nil), rep.Malformed...)
+		res.Report.UnknownSamples = append([]vpnlog.Malformed(nil), rep.UnknownSamples...)
+		res.Report.Skipped = append([]vpnlog.Skipped(nil), rep.Skipped...)
+		bc := make(map[catalog.Category]int64, len(rep.ByCategory))
+		for c, n := range rep.ByCategory {
 			bc[c] = n
 		}
 		res.Report.ByCategory = bc
@@ -543,10 +567,13 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 	if n := res.Report.MalformedCount; n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d malformed record(s) in %s could not be read; %s lists where they are", n, l.name, LoadReportURI))
 	}
-	if n := l.report.SkippedCount; n > 0 {
+	if early {
+		res.Notes = append(res.Notes, fmt.Sprintf("answered from the %d file(s) named for %s while the rest of %s is still being indexed", len(files), q.VPNConnectionID, l.name))
+	}
+	if n := rep.SkippedCount; n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d entr%s in %s were not read, or not to their end (named pipes or devices, unreadable files or folders, symlink loops, gzip files past the inflate limit); vpnlens logged a warning naming each when it started", n, plural(n, "y", "ies"), l.name))
 	}
-	if l.unplaced > 0 {
+	if !early && l.unplaced > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d record(s) in %s name no VPN connection (no logStreamName, file name or resource_id) and are not attributed to any tunnel", l.unplaced, l.name))
 	}
 	return res, ctx.Err()
@@ -554,6 +581,13 @@ func (l *Local) Logs(ctx context.Context, q LogQuery) (*LogResult, error) {
 
 // Extents implements LogSource, from the index.
 func (l *Local) Extents(ctx context.Context, vpn string) ([]Extent, error) {
+	files, early, err := l.earlyFiles(ctx, vpn)
+	if err != nil {
+		return nil, err
+	}
+	if early {
+		return extentsOf(files, vpn), nil
+	}
 	if err := l.wait(ctx); err != nil {
 		return nil, err
 	}

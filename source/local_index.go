@@ -358,7 +358,7 @@ var errSampleStop = errors.New("sample stopped")
 // folder order), from the files whose streams and times meet the window.
 // partRep reports what reading sampled files found (their records were not
 // counted at open).
-func (l *Local) read(ctx context.Context, q LogQuery, startMs, endMs int64) (map[vpnlog.StreamID][]vpnlog.Event, livenessTally, vpnlog.Report, error) {
+func (l *Local) read(ctx context.Context, q LogQuery, files []*indexedFile, startMs, endMs int64) (map[vpnlog.StreamID][]vpnlog.Event, livenessTally, vpnlog.Report, error) {
 	lo, hi := startMs-sortSlack, endMs
 	if hi < 1<<62 {
 		hi += sortSlack
@@ -373,7 +373,7 @@ func (l *Local) read(ctx context.Context, q LogQuery, startMs, endMs int64) (map
 	}
 	count := q.CountLiveness && !q.AnomaliesOnly
 	var parts []*part
-	for _, f := range l.files {
+	for _, f := range files {
 		if f.meets(&q, lo, hi) {
 			parts = append(parts, &part{f: f, got: f.expected(&q, lo, hi), live: livenessTally{}})
 		}
