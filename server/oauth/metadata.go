@@ -120,7 +120,10 @@ func (rs *ResourceServer) Challenge(err *TokenError) string {
 // %x20-21 / %x23-5B / %x5D-7E there.
 func quoteSafe(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+		switch {
+		case r < 0x20 || r > 0x7e:
+			return ' '
+		case r == '"' || r == '\\':
 			return '\''
 		}
 		return r

@@ -52,9 +52,11 @@ func New(ctx context.Context, cfg Config) (*ResourceServer, error) {
 		NoErrorReturnFirstHTTPReq: &noErrorOnFirst,
 		RefreshInterval:           cfg.KeyRefreshInterval,
 		RefreshUnknownKID:         rate.NewLimiter(rate.Every(cfg.UnknownKeyRefresh), 1),
-		// A request never waits for the limiter: a token with an unknown
-		// key ID that cannot trigger a fetch now is refused now.
-		RateLimitWaitMax: time.Millisecond,
+		// This bounds both the wait for the limiter and the fetch it
+		// allows. A token with an unknown key ID arriving when the next
+		// fetch is further away than this is refused at once; at most one
+		// request at a time waits for the next one.
+		RateLimitWaitMax: DefaultHTTPTimeout,
 		RefreshErrorHandlerFunc: func(u string) func(context.Context, error) {
 			return func(_ context.Context, err error) {
 				logger.Warn("could not refresh the authorization server's keys; the last ones fetched stay in use", "jwks_uri", u, "err", err)
