@@ -231,13 +231,13 @@ func (o opClient) ResponseTypes() []oidc.ResponseType  { return nil }
 func (o opClient) GrantTypes() []oidc.GrantType {
 	return []oidc.GrantType{oidc.GrantTypeClientCredentials}
 }
-func (o opClient) LoginURL(string) string                 { return "" }
-func (o opClient) AccessTokenType() op.AccessTokenType    { return op.AccessTokenTypeJWT }
-func (o opClient) IDTokenLifetime() time.Duration         { return time.Hour }
-func (o opClient) DevMode() bool                          { return false }
-func (o opClient) IsScopeAllowed(scope string) bool       { return slices.Contains(o.c.Scopes, scope) }
-func (o opClient) IDTokenUserinfoClaimsAssertion() bool   { return false }
-func (o opClient) ClockSkew() time.Duration               { return -o.c.NotBefore }
+func (o opClient) LoginURL(string) string               { return "" }
+func (o opClient) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeJWT }
+func (o opClient) IDTokenLifetime() time.Duration       { return time.Hour }
+func (o opClient) DevMode() bool                        { return false }
+func (o opClient) IsScopeAllowed(scope string) bool     { return slices.Contains(o.c.Scopes, scope) }
+func (o opClient) IDTokenUserinfoClaimsAssertion() bool { return false }
+func (o opClient) ClockSkew() time.Duration             { return -o.c.NotBefore }
 func (o opClient) RestrictAdditionalIdTokenScopes() func([]string) []string {
 	return func(s []string) []string { return s }
 }
