@@ -191,6 +191,26 @@ func TestOAuthFailuresAreThrottled(t *testing.T) {
 	}
 }
 
+// TestOAuthDefaultResourceKeepsTheHostName: served on localhost, the
+// resource is http://localhost:PORT/mcp, the URL clients use, not the
+// address localhost resolved to.
+func TestOAuthDefaultResourceKeepsTheHostName(t *testing.T) {
+	idp := startTestIdP(t)
+	s := New(Config{Service: testDeps(t), Logger: quietLogger()})
+	addr, _ := serveInBackground(t, s, "localhost:0", HTTPOptions{OAuth: &oauth.Config{Issuer: idp.Issuer}})
+	_, port, _ := net.SplitHostPort(addr)
+	r, err := http.Get("http://localhost:" + port + oauth.WellKnownPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md oauth.ResourceMetadata
+	_ = json.NewDecoder(r.Body).Decode(&md)
+	r.Body.Close()
+	if want := "http://localhost:" + port + EndpointPath; md.Resource != want {
+		t.Errorf("resource = %q, want %q", md.Resource, want)
+	}
+}
+
 func TestOAuthOptionsCheck(t *testing.T) {
 	cfg := &oauth.Config{Issuer: "https://login.example.com/realms/ops"}
 	for _, tc := range []struct {

@@ -299,9 +299,13 @@ func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, addr string, o HTTPO
 	}
 	base := scheme + "://" + ln.Addr().String()
 	if o.OAuth != nil && o.OAuth.Resource == "" {
-		// The bound address, so that port 0 gets its real port.
+		// The host as given ("localhost" stays localhost: clients compare
+		// the resource with the URL they use) and the bound port, so that
+		// port 0 gets its real port.
+		host, _, _ := net.SplitHostPort(addr)
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		cfg := *o.OAuth
-		cfg.Resource = base + EndpointPath
+		cfg.Resource = scheme + "://" + net.JoinHostPort(host, port) + EndpointPath
 		o.OAuth = &cfg
 	}
 	var lim *connLimiter
