@@ -140,6 +140,11 @@ func TestExitCodes(t *testing.T) {
 		{"negative connection cap", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--max-unauth-conns", "-1"}, exitUsage, "--max-unauth-conns and --max-auth-failures must not be negative"},
 		{"zero read timeout", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--read-timeout", "0s"}, exitUsage, "--read-timeout and --idle-timeout must be positive"},
 		{"HTTP limits without --http", []string{"serve", "--demo", "--read-timeout", "5s", "--max-auth-failures", "3"}, exitUsage, "--read-timeout, --max-auth-failures only apply with --http"},
+		{"OAuth without --http", []string{"serve", "--demo", "--oauth-issuer", "https://login.example.com"}, exitUsage, "--oauth-issuer only apply with --http"},
+		{"OAuth flags without an issuer", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--oauth-scopes", "a", "--oauth-resource", "https://x/mcp"}, exitUsage, "--oauth-resource, --oauth-scopes only apply with --oauth-issuer"},
+		{"OAuth issuer over plain HTTP", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--oauth-issuer", "http://login.example.com"}, exitUsage, "http is allowed for loopback hosts only"},
+		{"OAuth on every interface without a resource", []string{"serve", "--demo", "--http", "0.0.0.0:0", "--oauth-issuer", "https://login.example.com"}, exitUsage, "give --oauth-resource"},
+		{"OAuth with a bad scope", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--oauth-issuer", "https://login.example.com", "--oauth-scopes", `a,b"c`}, exitUsage, `--oauth-scopes "b\"c"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := runCLI(t, tc.args...)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vpnlens/vpnlens/server"
+	"github.com/vpnlens/vpnlens/server/oauth"
 )
 
 type serveFlags struct {
@@ -22,11 +23,16 @@ type serveFlags struct {
 	tokenFile   string
 	httpOpts    server.HTTPOptions
 	callTimeout time.Duration
+	oauth       oauth.Config
 }
 
 // httpOnlyFlags apply only with --http.
 var httpOnlyFlags = []string{"token-file", "allow-origin", "tls-cert", "tls-key", "max-body", "max-sessions",
-	"read-timeout", "idle-timeout", "max-unauth-conns", "max-auth-failures"}
+	"read-timeout", "idle-timeout", "max-unauth-conns", "max-auth-failures",
+	"oauth-issuer", "oauth-resource", "oauth-audience", "oauth-scopes"}
+
+// oauthFlags apply only with --oauth-issuer.
+var oauthFlags = []string{"oauth-resource", "oauth-audience", "oauth-scopes"}
 
 func newServeCommand() *cobra.Command {
 	var f serveFlags
@@ -37,7 +43,9 @@ func newServeCommand() *cobra.Command {
 calls its tools (diagnose_tunnel_drop, get_vpn_timeline, ...) and reads its
 resources. By default it speaks MCP over stdin/stdout; --http serves streamable
 HTTP at http://ADDR/mcp instead (and /healthz). Listening on anything but
-loopback requires a bearer token (--token-file or env VPNLENS_TOKEN).
+loopback requires a bearer token (--token-file or env VPNLENS_TOKEN) or OAuth:
+with --oauth-issuer every client brings a JWT access token from that
+authorization server, issued for this server's URL (--oauth-resource).
 
 Logs always go to stderr: in stdio mode stdout carries only MCP messages.
 Without --demo, --logs-dir or --logs-s3 the AWS source is used (--region, --profile).`,
@@ -45,7 +53,10 @@ Without --demo, --logs-dir or --logs-s3 the AWS source is used (--region, --prof
   vpnlens serve --logs-dir ./exported-logs --http 127.0.0.1:8080
   vpnlens serve --logs-s3 s3://my-log-bucket/exportedlogs --profile audit
   vpnlens serve --region eu-central-1 --http 0.0.0.0:8443 --token-file ~/.vpnlens-token \
-    --tls-cert cert.pem --tls-key key.pem`,
+    --tls-cert cert.pem --tls-key key.pem
+  vpnlens serve --region eu-central-1 --http 0.0.0.0:8080 \
+    --oauth-issuer https://keycloak.example.com/realms/ops \
+    --oauth-resource https://vpnlens.example.com/mcp --oauth-scopes vpnlens.read`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, &f) },
 	}
@@ -64,6 +75,10 @@ Without --demo, --logs-dir or --logs-s3 the AWS source is used (--region, --prof
 	fs.DurationVar(&f.httpOpts.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close a kept-alive HTTP connection after this long without a request (`duration`)")
 	fs.IntVar(&f.httpOpts.MaxUnauthConns, "max-unauth-conns", server.DefaultMaxUnauthConns, "most connections one client address (IPv4, IPv6 /64) may hold before a request on them is authenticated; more get 429 (0: no cap)")
 	fs.IntVar(&f.httpOpts.AuthFailuresPerMinute, "max-auth-failures", server.DefaultAuthFailuresPerMinute, "wrong bearer tokens one client address may send per minute; beyond, its requests get 429 until it slows down (0: no limit)")
+	fs.StringVar(&f.oauth.Issuer, "oauth-issuer", "", "accept OAuth access tokens (JWT) from the authorization server with this issuer `URL` instead of a static token")
+	fs.StringVar(&f.oauth.Resource, "oauth-resource", "", "this MCP endpoint's public `URL` as clients reach it, e.g. https://vpnlens.example.com/mcp (default: http(s)://ADDR/mcp); tokens must be issued for it")
+	fs.StringArrayVar(&f.oauth.Audiences, "oauth-audience", nil, "accept tokens whose aud holds this `value` (repeatable or comma-separated; default: the --oauth-resource URL)")
+	fs.StringArrayVar(&f.oauth.Scopes, "oauth-scopes", nil, "scopes every token must carry (`list`, comma- or space-separated, repeatable); missing ones get 403 insufficient_scope")
 	fs.DurationVar(&f.callTimeout, "call-timeout", server.DefaultCallTimeout, "longest a tool call or resource read may run (`duration`, 0: no limit)")
 	_ = cmd.RegisterFlagCompletionFunc("log-level", completeLogLevel)
 	return cmd
@@ -79,6 +94,17 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		}
 		if len(httpOnly) > 0 {
 			return badArgsf("%s only apply with --http", strings.Join(httpOnly, ", "))
+		}
+	}
+	if f.oauth.Issuer == "" {
+		var needIssuer []string
+		for _, name := range oauthFlags {
+			if cmd.Flags().Changed(name) {
+				needIssuer = append(needIssuer, "--"+name)
+			}
+		}
+		if len(needIssuer) > 0 {
+			return badArgsf("%s only apply with --oauth-issuer", strings.Join(needIssuer, ", "))
 		}
 	}
 	if f.httpOpts.MaxSessions < 1 {
@@ -104,6 +130,12 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 	}
 	if httpOpts.AuthFailuresPerMinute == 0 {
 		httpOpts.AuthFailuresPerMinute = -1
+	}
+	if f.oauth.Issuer != "" {
+		cfg := f.oauth
+		cfg.Audiences = splitList(cfg.Audiences)
+		cfg.Scopes = splitList(cfg.Scopes)
+		httpOpts.OAuth = &cfg
 	}
 	var tokenFrom string
 	if httpAddr != "" {
@@ -141,6 +173,9 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 			logger.Info("HTTP clients must send the bearer token", "token_from", tokenFrom)
 		}
 		httpOpts.Logger = logger
+		if httpOpts.OAuth != nil {
+			httpOpts.OAuth.Logger = logger
+		}
 		err = server.ServeHTTP(ctx, s, httpAddr, httpOpts)
 	} else {
 		err = server.ServeStdio(ctx, s, os.Stdin, os.Stdout, logger)
@@ -150,6 +185,16 @@ func runServe(cmd *cobra.Command, f *serveFlags) error {
 		return &exitError{code: exitFail} // logged above
 	}
 	return nil
+}
+
+// splitList splits flag values given as "a,b", "a b" or repeated flags
+// into one list, dropping empty items.
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		out = append(out, strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })...)
+	}
+	return out
 }
 
 // byteSize is a pflag value for --max-body: plain bytes or a KiB/MiB size.

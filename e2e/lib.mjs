@@ -24,6 +24,47 @@ export function vpnlensBinary() {
   return built;
 }
 
+let builtIdP;
+
+// testidpBinary returns $TESTIDP_BIN, else builds internal/testidp/testidp
+// (a real OpenID provider: zitadel's OIDC library) into a temp dir.
+export function testidpBinary() {
+  if (process.env.TESTIDP_BIN) return path.resolve(process.env.TESTIDP_BIN);
+  if (!builtIdP) {
+    builtIdP = path.join(mkdtempSync(path.join(tmpdir(), 'vpnlens-e2e-idp-')), 'testidp');
+    execFileSync('go', ['build', '-o', builtIdP, './internal/testidp/testidp'], { cwd: repoRoot, stdio: 'inherit' });
+  }
+  return builtIdP;
+}
+
+// startIdP runs the test OpenID provider and resolves with what it prints
+// (issuer, token_endpoint, client_id, client_secret) and stop().
+export function startIdP(args = []) {
+  const child = spawn(testidpBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`testidp did not start in 60s; stderr:\n${stderr}`)), 60000);
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const nl = stdout.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      const info = JSON.parse(stdout.slice(0, nl));
+      resolve({
+        ...info,
+        async stop() {
+          child.stdin.end(); // it exits when stdin closes
+          return exited;
+        },
+      });
+    });
+    exited.then(({ code, signal }) => { clearTimeout(timer); reject(new Error(`testidp exited early (code ${code}, signal ${signal}); stderr:\n${stderr}`)); });
+  });
+}
+
 // startHTTP runs `vpnlens serve --demo --http 127.0.0.1:0` and resolves once
 // the server has logged its URL (port 0: the kernel picks a free port, so
 // parallel runs never collide). stop() sends SIGTERM and resolves with the

@@ -125,6 +125,8 @@ func requireBearer(token string, throttle *authThrottle, logger *slog.Logger, ne
 			http.Error(w, "Unauthorized: send Authorization: Bearer <token> (the token vpnlens was started with)", http.StatusUnauthorized)
 			return
 		}
+		// mcp-go hands request headers to tools: the token stops here.
+		r.Header.Del("Authorization")
 		next.ServeHTTP(w, r)
 	})
 }

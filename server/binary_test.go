@@ -391,6 +391,9 @@ func TestCommandLine(t *testing.T) {
 		{"short token", []string{"serve", "--demo", "--http", "0.0.0.0:0", "--token-file", shortToken}, 2, "", "at least 16", nil},
 		{"short env token", []string{"serve", "--demo", "--http", "127.0.0.1:0"}, 2, "", "VPNLENS_TOKEN", []string{"VPNLENS_TOKEN=abc"}},
 		{"token file without http", []string{"serve", "--demo", "--token-file", shortToken}, 2, "", "--token-file only apply with --http", nil},
+		{"OAuth and a static token", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--oauth-issuer", "https://login.example.com"}, 2, "", "exclude each other", []string{"VPNLENS_TOKEN=0123456789abcdef0123"}},
+		// Nothing listens on port 1: discovery fails, the server does not start.
+		{"OAuth issuer unreachable", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--oauth-issuer", "http://127.0.0.1:1"}, 1, "", "authorization server metadata http://127.0.0.1:1/.well-known/oauth-authorization-server", nil},
 		{"tls cert without key", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--tls-cert", shortToken}, 2, "", "--tls-cert and --tls-key go together", nil},
 		{"bad origin", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--allow-origin", "example.com"}, 2, "", "--allow-origin", nil},
 		{"bad max body", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--max-body", "lots"}, 2, "", "512KiB", nil},

@@ -9,9 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/vpnlens/vpnlens/server/oauth"
 )
 
 // EndpointPath is where streamable HTTP clients talk MCP.
@@ -35,8 +38,16 @@ type HTTPOptions struct {
 
 	// Token, when set, is required on every /mcp request as
 	// "Authorization: Bearer <token>". Listening on a non-loopback address
-	// without one is refused.
+	// without it or OAuth is refused.
 	Token string
+	// OAuth, when set, makes /mcp an OAuth 2.1 protected resource: every
+	// request needs a JWT access token from OAuth.Issuer for this
+	// resource (see package oauth), and the Protected Resource Metadata is
+	// served under /.well-known/oauth-protected-resource. It excludes
+	// Token. An empty OAuth.Resource is filled in from the listening
+	// address (http(s)://ADDR/mcp), which is only right when clients reach
+	// vpnlens at that address: behind a proxy, give it.
+	OAuth *oauth.Config
 	// AllowOrigins are browser origins allowed besides http(s) on
 	// localhost, 127.0.0.1 and [::1].
 	AllowOrigins []string
@@ -106,8 +117,21 @@ func (o HTTPOptions) Check(addr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !IsLoopbackAddr(addr) && o.Token == "" {
+	if !IsLoopbackAddr(addr) && o.Token == "" && o.OAuth == nil {
 		return "", fmt.Errorf("%s: %w", addr, ErrTokenRequired)
+	}
+	if o.OAuth != nil {
+		if o.Token != "" {
+			return "", errors.New("--oauth-issuer and a static token (--token-file, VPNLENS_TOKEN) exclude each other: with OAuth every client brings its own access token; unset VPNLENS_TOKEN or drop --token-file")
+		}
+		if err := o.OAuth.Check(); err != nil {
+			return "", err
+		}
+		if o.OAuth.Resource == "" {
+			if host, _, _ := net.SplitHostPort(addr); isUnspecifiedHost(host) {
+				return "", fmt.Errorf("listening on %s, vpnlens cannot tell the URL clients reach it at: give --oauth-resource, e.g. https://vpnlens.example.com/mcp", addr)
+			}
+		}
 	}
 	if _, err := o.tlsConfig(); err != nil {
 		return "", err
@@ -138,6 +162,8 @@ type HTTPHandler struct {
 	mux        *http.ServeMux
 	streamable *mcpserver.StreamableHTTPServer
 	sessions   *sessionTable
+	resource   *oauth.ResourceServer
+	stopKeys   context.CancelFunc // ends the JWKS refresh; nil without OAuth
 }
 
 func (h *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
@@ -145,19 +171,47 @@ func (h *HTTPHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.
 // Sessions is the number of MCP sessions open (or being opened).
 func (h *HTTPHandler) Sessions() int { return h.sessions.Len() }
 
-// Close ends every session and stops mcp-go's idle-session sweeper.
-func (h *HTTPHandler) Close(ctx context.Context) error { return h.streamable.Shutdown(ctx) }
+// ResourceServer is the OAuth resource server, nil without OAuth.
+func (h *HTTPHandler) ResourceServer() *oauth.ResourceServer { return h.resource }
 
-// NewHTTPHandler builds the handler. httpSrv, when not nil, is the server
-// it will run under (mcp-go shuts it down on Close).
+// Close ends every session, stops mcp-go's idle-session sweeper and the
+// refresh of the authorization server's keys.
+func (h *HTTPHandler) Close(ctx context.Context) error {
+	if h.stopKeys != nil {
+		h.stopKeys()
+	}
+	return h.streamable.Shutdown(ctx)
+}
+
+// NewHTTPHandler builds the handler. With o.OAuth, o.OAuth.Resource must
+// be set; the authorization server's metadata and keys are fetched now.
 func NewHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) (*HTTPHandler, error) {
 	return newHTTPHandler(s, o.withDefaults(), nil)
 }
 
+// newHTTPHandler builds the handler. httpSrv, when not nil, is the server
+// it will run under (mcp-go shuts it down on Close).
 func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions, httpSrv *http.Server) (*HTTPHandler, error) {
 	origins, err := newOriginPolicy(o.AllowOrigins)
 	if err != nil {
 		return nil, err
+	}
+	var rs *oauth.ResourceServer
+	var stopKeys context.CancelFunc
+	if o.OAuth != nil {
+		if o.Token != "" {
+			return nil, errors.New("OAuth and a static token exclude each other")
+		}
+		cfg := *o.OAuth
+		if cfg.Logger == nil {
+			cfg.Logger = o.Logger
+		}
+		var ctx context.Context
+		ctx, stopKeys = context.WithCancel(context.Background())
+		if rs, err = oauth.New(ctx, cfg); err != nil {
+			stopKeys()
+			return nil, err
+		}
 	}
 	sessions := newSessionTable(o.MaxSessions, o.SessionIdleTTL)
 	// mcp-go's DNS-rebinding protection stays on: a request arriving on a
@@ -178,17 +232,27 @@ func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions, httpSrv *http.Server)
 	// Outermost first: a foreign page is refused before it learns whether a
 	// token is needed; nothing is read before the token is checked.
 	var mcpHandler http.Handler = &gate{maxBody: o.MaxBodyBytes, readTimeout: o.ReadTimeout, sessions: sessions, ttl: o.SessionIdleTTL, logger: o.Logger, next: streamable}
-	if o.Token != "" {
-		var throttle *authThrottle
-		if o.AuthFailuresPerMinute > 0 {
-			throttle = newAuthThrottle(o.AuthFailuresPerMinute)
-		}
+	var throttle *authThrottle
+	if o.AuthFailuresPerMinute > 0 {
+		throttle = newAuthThrottle(o.AuthFailuresPerMinute)
+	}
+	switch {
+	case rs != nil:
+		mcpHandler = requireAccessToken(rs, throttle, o.Logger, mcpHandler)
+	case o.Token != "":
 		mcpHandler = requireBearer(o.Token, throttle, o.Logger, mcpHandler)
 	}
 	mcpHandler = origins.wrap(mcpHandler)
 
 	mux := http.NewServeMux()
 	mux.Handle(EndpointPath, mcpHandler)
+	if rs != nil {
+		// Public, like /healthz: clients read it before they have a token.
+		md := rs.MetadataHandler()
+		for _, p := range rs.MetadataPaths(EndpointPath) {
+			mux.Handle(p, md)
+		}
+	}
 	mux.HandleFunc(HealthPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
@@ -197,7 +261,13 @@ func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions, httpSrv *http.Server)
 			_, _ = io.WriteString(w, "ok")
 		}
 	})
-	return &HTTPHandler{mux: mux, streamable: streamable, sessions: sessions}, nil
+	return &HTTPHandler{mux: mux, streamable: streamable, sessions: sessions, resource: rs, stopKeys: stopKeys}, nil
+}
+
+// isUnspecifiedHost reports whether host means "every interface".
+func isUnspecifiedHost(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return host == "" || (err == nil && ip.IsUnspecified())
 }
 
 // ServeHTTP serves s over streamable HTTP on addr until ctx is cancelled,
@@ -219,9 +289,24 @@ func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, addr string, o HTTPO
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	// "localhost" could resolve to something else: judge the bound address.
-	if !IsLoopbackAddr(ln.Addr().String()) && o.Token == "" {
+	if !IsLoopbackAddr(ln.Addr().String()) && o.Token == "" && o.OAuth == nil {
 		ln.Close()
 		return fmt.Errorf("%s: %w", ln.Addr(), ErrTokenRequired)
+	}
+	scheme := "http"
+	if tlsCfg != nil {
+		scheme = "https"
+	}
+	base := scheme + "://" + ln.Addr().String()
+	if o.OAuth != nil && o.OAuth.Resource == "" {
+		// The host as given ("localhost" stays localhost: clients compare
+		// the resource with the URL they use) and the bound port, so that
+		// port 0 gets its real port.
+		host, _, _ := net.SplitHostPort(addr)
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		cfg := *o.OAuth
+		cfg.Resource = scheme + "://" + net.JoinHostPort(host, port) + EndpointPath
+		o.OAuth = &cfg
 	}
 	var lim *connLimiter
 	if o.MaxUnauthConns > 0 {
@@ -250,13 +335,18 @@ func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, addr string, o HTTPO
 	}
 	httpSrv.Handler = h
 
-	scheme := "http"
-	if tlsCfg != nil {
-		scheme = "https"
+	auth := "none (loopback only)"
+	switch {
+	case h.resource != nil:
+		auth = "OAuth access tokens"
+		logger.Info("OAuth resource server", "resource", h.resource.Resource(), "issuer", h.resource.Issuer(),
+			"jwks_uri", h.resource.JWKSURI(), "audiences", h.resource.Audiences(), "scopes", h.resource.Scopes(),
+			"metadata", h.resource.MetadataURL())
+	case o.Token != "":
+		auth = "bearer token"
 	}
-	base := scheme + "://" + ln.Addr().String()
 	logger.Info("serving MCP over streamable HTTP", "url", base+EndpointPath, "health", base+HealthPath,
-		"auth", map[bool]string{true: "bearer token", false: "none (loopback only)"}[o.Token != ""],
+		"auth", auth,
 		"max_sessions", o.MaxSessions, "max_body", o.MaxBodyBytes, "read_timeout", o.ReadTimeout.String(),
 		"idle_timeout", o.IdleTimeout.String(), "max_unauth_conns", o.MaxUnauthConns, "auth_failures_per_minute", o.AuthFailuresPerMinute)
 	if o.Ready != nil {

@@ -93,12 +93,14 @@ var layers = map[string]rule{
 		role: "resources are MCP resources, prompts and completions over the service layer; they must not reach AWS"},
 
 	// Assembly and the top.
-	"server": {may: []string{"investigate", "tools", "resources"}, mcp: true,
+	"server": {may: []string{"investigate", "tools", "resources", "server/oauth"}, mcp: true,
 		role: "server assembles the MCP surfaces and serves them; it must not reason or reach AWS itself"},
+	// The OAuth 2.1 resource server: HTTP, JWT and JWKS only.
+	"server/oauth": {role: "server/oauth validates access tokens and serves resource metadata; it knows no MCP, no AWS and nothing of vpnlens"},
 	// The command line reaches MCP only through server and AWS only through
 	// source/aws. The --demo data is embedded from testdata/demo (demo.go),
 	// not generated at run time: main imports nothing of internal/.
-	".": {may: with(domain, "source", "source/aws", "source/s3logs", "investigate", "watch", "view", "tools", "resources", "server"),
+	".": {may: with(domain, "source", "source/aws", "source/s3logs", "investigate", "watch", "view", "tools", "resources", "server", "server/oauth"),
 		role: "main is the command line and wires everything; it speaks MCP through server and AWS through source/aws and source/s3logs"},
 
 	// Test and tooling support.
@@ -119,6 +121,9 @@ var layers = map[string]rule{
 	"internal/loadtest": {mcp: true,
 		role: "loadtest drives a server over HTTP with mcp-go's client, not through the project's packages"},
 	"internal/mcptestutil": {mcp: true, role: "mcptestutil starts in-process MCP clients for tests"},
+	"internal/testidp":     {role: "testidp is a real OpenID provider (zitadel's library) for tests; it depends on nothing in the module"},
+	"internal/testidp/testidp": {may: []string{"internal/testidp"},
+		role: "testidp is a command running the test OpenID provider for the end-to-end tests"},
 }
 
 // pkg is what go list says of one package.
