@@ -119,6 +119,7 @@ var layers = map[string]rule{
 	"internal/loadtest": {mcp: true,
 		role: "loadtest drives a server over HTTP with mcp-go's client, not through the project's packages"},
 	"internal/mcptestutil": {mcp: true, role: "mcptestutil starts in-process MCP clients for tests"},
+	"internal/release":     {role: "release packs the MCP bundle and stamps server.json; it imports nothing of vpnlens"},
 }
 
 // pkg is what go list says of one package.
