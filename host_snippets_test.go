@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/vpnlens/vpnlens/internal/fakeaws"
+	"github.com/vpnlens/vpnlens/internal/fakes3"
 )
 
 // The README's host snippets work as written: every server entry of the
@@ -197,6 +198,40 @@ func (a hostAWS) check(t *testing.T, s *hostSession, region string) {
 	}
 }
 
+// hostS3 serves the demo day as a CloudWatch export under s3URL
+// (s3://BUCKET/PREFIX) from a fake S3 in region, and writes profile to
+// home/.aws/credentials. env points the server at it.
+func newHostS3(t *testing.T, home, s3URL, profile, region string) (env map[string]string, check func(*testing.T, *hostSession)) {
+	t.Helper()
+	newHostAWS(t, home, profile, region) // the credentials file
+	bucket, prefix, ok := strings.Cut(strings.TrimPrefix(s3URL, "s3://"), "/")
+	if !strings.HasPrefix(s3URL, "s3://") || !ok {
+		t.Fatalf("--logs-s3 %q: want s3://BUCKET/PREFIX", s3URL)
+	}
+	if region == "" {
+		region = "eu-central-1"
+	}
+	f := fakes3.New(fakes3.Options{Region: region})
+	t.Cleanup(f.Close)
+	if _, err := f.PutExportTask(bucket, prefix, "testdata/demo", "0f4c8a2e", 0, "expected.json", "README.md"); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"AWS_ENDPOINT_URL_S3": f.URL}, func(t *testing.T, s *hostSession) {
+		t.Helper()
+		res := s.call("list_vpn_connections", map[string]any{})
+		if strings.Contains(string(res), `"isError":true`) || !strings.Contains(string(res), "vpn-0a1b2c3d4e5f60718") {
+			t.Fatalf("list_vpn_connections did not list the connections exported to S3: %.600s", res)
+		}
+		listed := false
+		for _, c := range f.Calls() {
+			listed = listed || c.Op == "ListObjectsV2" && c.Bucket == bucket && c.Status == 200
+		}
+		if !listed {
+			t.Error("the server never listed the bucket on the fake S3")
+		}
+	}
+}
+
 // exportedLogs is a folder of exported logs: the demo day's files.
 func exportedLogs(t *testing.T) string {
 	t.Helper()
@@ -228,6 +263,8 @@ func sourceOf(args []string) string {
 			return "demo"
 		case a == "--logs-dir" || strings.HasPrefix(a, "--logs-dir="):
 			return "logs"
+		case a == "--logs-s3" || strings.HasPrefix(a, "--logs-s3="):
+			return "s3"
 		}
 	}
 	return "aws"
@@ -271,6 +308,21 @@ func TestReadmeHostSnippets(t *testing.T) {
 			}
 			for i, a := range l.Args {
 				l.Args[i] = strings.Replace(a, snippetLogsDir, logs, 1)
+			}
+			if sourceOf(l.Args) == "s3" {
+				var s3URL string
+				for i, a := range l.Args {
+					if a == "--logs-s3" && i+1 < len(l.Args) {
+						s3URL = l.Args[i+1]
+					}
+				}
+				env, check := newHostS3(t, home, s3URL, l.Env["AWS_PROFILE"], l.Env["AWS_REGION"])
+				for k, v := range l.Env {
+					env[k] = v
+				}
+				l.Env = env
+				startAsHost(t, l, base, t.TempDir(), func(s *hostSession) { check(t, s) })
+				return
 			}
 			if sourceOf(l.Args) != "aws" {
 				startAsHost(t, l, base, t.TempDir(), func(s *hostSession) {
