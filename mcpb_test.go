@@ -128,6 +128,7 @@ func TestMCPBBundleStartsServer(t *testing.T) {
 		{"demo", map[string]any{"demo": true}},
 		{"logs folder", map[string]any{"logs_dir": logs}},
 		{"AWS profile and region", map[string]any{"aws_profile": "vpn-readonly", "aws_region": "eu-west-3"}},
+		{"S3 location", map[string]any{"logs_s3": "s3://vpn-logs/exports", "aws_profile": "vpn-readonly", "aws_region": "eu-west-3"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			home := t.TempDir()
@@ -135,26 +136,28 @@ func TestMCPBBundleStartsServer(t *testing.T) {
 			if l.Command != filepath.Join(extDir, manifest.Server.EntryPoint) {
 				t.Errorf("the host starts %q, want the bundle's %s", l.Command, manifest.Server.EntryPoint)
 			}
-			var aws hostAWS
 			region, _ := c.userConfig["aws_region"].(string)
-			if region != "" {
-				aws = newHostAWS(t, home, c.userConfig["aws_profile"].(string), region)
-				env := map[string]string{"AWS_ENDPOINT_URL": aws.fake.URL} // the one addition: AWS is the fake
-				for k, v := range l.Env {
-					env[k] = v
-				}
-				l.Env = env
-			}
-			s := startAsHost(t, l, hostBaseEnv(home), t.TempDir(), func(s *hostSession) {
-				if aws.fake != nil {
-					aws.check(t, s, region)
-					return
-				}
+			profile, _ := c.userConfig["aws_profile"].(string)
+			env := map[string]string{}
+			check := func(t *testing.T, s *hostSession) {
 				res := s.call("list_vpn_connections", map[string]any{})
 				if !strings.Contains(string(res), "vpn-0a1b2c3d4e5f60718") {
 					t.Errorf("list_vpn_connections did not list the demo day's connections: %.600s", res)
 				}
-			})
+			}
+			switch s3URL, _ := c.userConfig["logs_s3"].(string); {
+			case s3URL != "":
+				env, check = newHostS3(t, home, s3URL, profile, region)
+			case region != "":
+				aws := newHostAWS(t, home, profile, region)
+				env["AWS_ENDPOINT_URL"] = aws.fake.URL
+				check = func(t *testing.T, s *hostSession) { aws.check(t, s, region) }
+			}
+			for k, v := range l.Env { // the one addition: AWS is a fake
+				env[k] = v
+			}
+			l.Env = env
+			s := startAsHost(t, l, hostBaseEnv(home), t.TempDir(), func(s *hostSession) { check(t, s) })
 			if !strings.Contains(s.ServerVersion, manifest.Version) && os.Getenv("VPNLENS_MCPB") != "" {
 				t.Errorf("the bundle's binary says version %q, its manifest %q", s.ServerVersion, manifest.Version)
 			}

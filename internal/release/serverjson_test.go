@@ -326,7 +326,7 @@ func TestStampManifest(t *testing.T) {
 			m.Server.MCPConfig.Command != "${__dirname}/server/"+c.exe || len(m.Compatibility.Platforms) != 1 || m.Compatibility.Platforms[0] != c.platform {
 			t.Errorf("%s: exe %q, manifest %s", c.goos, exe, out)
 		}
-		if len(m.Server.MCPConfig.Args) < 5 || len(m.UserConfig) != 4 {
+		if len(m.Server.MCPConfig.Args) < 6 || len(m.UserConfig) != 5 {
 			t.Errorf("%s: arguments or settings lost: %s", c.goos, out)
 		}
 	}
