@@ -37,11 +37,12 @@ type hostSession struct {
 }
 
 // hostBaseEnv is the environment an MCP host gives a stdio server besides
-// the entry's own "env": the official TypeScript SDK (Claude Desktop,
-// Claude Code, VS Code's extension host) passes HOME, LOGNAME, PATH,
-// SHELL, TERM and USER and nothing else. home is the user's home folder the
-// host would pass; PATH holds only system folders, never the folder of
-// the binary under test.
+// the entry's own "env": the official TypeScript SDK's stdio client (Claude
+// Desktop, Claude Code) passes HOME, LOGNAME, PATH, SHELL, TERM and USER
+// and nothing else; VS Code passes its own environment, of which this is
+// the stricter part. home is the user's home folder the host would pass;
+// PATH holds only system folders, never the folder of the binary under
+// test.
 func hostBaseEnv(home string) map[string]string {
 	return map[string]string{
 		"HOME":    home,
