@@ -8,9 +8,16 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at link time (-ldflags "-X main.version=v1.2.3"); when
-// empty, the module version from build info is used.
-var version = ""
+// version and commit are set at link time by release builds
+// (-ldflags "-X main.version=v1.2.3 -X main.commit=<sha>": .goreleaser.yaml,
+// the Dockerfile). When empty, build info stands in: `go install
+// github.com/vpnlens/vpnlens@v1.2.3` records the module version (a
+// pseudo-version names the commit), `go build` in a clone records the VCS
+// revision.
+var (
+	version = ""
+	commit  = ""
+)
 
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
@@ -28,35 +35,45 @@ func newVersionCommand() *cobra.Command {
 }
 
 // buildVersion is the link-time version, else the module version, plus the
-// VCS revision recorded in build info when there is one
-// ("v1.2.0", "(devel)+0123456789ab-dirty").
+// commit (link-time, else the VCS revision in build info) unless the
+// version already names it. `vpnlens version` and the MCP
+// serverInfo.version both say it.
 func buildVersion() string {
+	info, _ := debug.ReadBuildInfo()
+	return formatVersion(version, commit, info)
+}
+
+// formatVersion is buildVersion for given link-time values and build info
+// (nil when the binary has none): "v1.2.0+0123456789ab",
+// "(devel)+0123456789ab-dirty", "v0.0.0-20261207101500-0123456789ab".
+func formatVersion(version, commit string, info *debug.BuildInfo) string {
 	v := version
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		if v == "" {
-			return "(unknown)"
-		}
-		return v
-	}
-	if v == "" {
+	if v == "" && info != nil {
 		v = info.Main.Version
 	}
-	var rev, dirty string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "-dirty"
+	if v == "" {
+		v = "(unknown)"
+	}
+	rev, dirty := commit, ""
+	if rev == "" && info != nil {
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = "-dirty"
+				}
 			}
 		}
 	}
-	if rev != "" && !strings.Contains(v, rev[:min(12, len(rev))]) {
-		v += "+" + rev[:min(12, len(rev))] + dirty
+	if rev == "" {
+		return v
 	}
-	return v
+	if strings.Contains(v, rev[:min(7, len(rev))]) {
+		return v // a snapshot or pseudo-version names its commit already
+	}
+	return v + "+" + rev[:min(12, len(rev))] + dirty
 }
 
 // versionString is what `vpnlens version` prints: the build version, the

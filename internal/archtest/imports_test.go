@@ -124,6 +124,7 @@ var layers = map[string]rule{
 	"internal/testidp":     {role: "testidp is a real OpenID provider (zitadel's library) for tests; it depends on nothing in the module"},
 	"internal/testidp/testidp": {may: []string{"internal/testidp"},
 		role: "testidp is a command running the test OpenID provider for the end-to-end tests"},
+	"internal/release": {role: "release packs the MCP bundle and stamps server.json; it imports nothing of vpnlens"},
 }
 
 // pkg is what go list says of one package.

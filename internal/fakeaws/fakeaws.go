@@ -47,6 +47,11 @@ type Options struct {
 	MaxQueryRows int
 	// Region is used in ARNs and signing checks (default eu-central-1).
 	Region string
+	// AccessKeyID, when set, is the only key the fake accepts: a request
+	// must be signed (SigV4) with it for Region, or it gets 403 as AWS
+	// answers an unknown key (UnrecognizedClientException; EC2:
+	// AuthFailure). Every call records its signer either way.
+	AccessKeyID string
 }
 
 // Fault is an injected error. It fires for matching requests: Op ("" = any
@@ -112,6 +117,10 @@ type Call struct {
 	// FilterLogEvents and GetLogEvents, seconds for StartQuery).
 	Start, End int64
 	Streams    []string // logStreamNames
+	// AccessKeyID and SigningRegion come from the request's SigV4
+	// Authorization header (Credential=KEY/DATE/REGION/SERVICE/aws4_request);
+	// empty when it was not signed.
+	AccessKeyID, SigningRegion string
 }
 
 // Server is the fake. Create it with New and close it with Close.
@@ -278,6 +287,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	ctx := context.WithValue(r.Context(), signerKey{}, parseSigner(r.Header.Get("Authorization")))
+	r = r.WithContext(ctx)
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		op, ok := strings.CutPrefix(target, "Logs_20140328.")
 		if !ok {
@@ -326,8 +337,23 @@ func (s *Server) admit(ctx context.Context, op string, call Call) (fail *apiErro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	call.Op, call.At, call.Status = op, time.Now(), 200
+	sig, _ := ctx.Value(signerKey{}).(signer)
+	call.AccessKeyID, call.SigningRegion = sig.accessKeyID, sig.region
 	paged := call.Paged
-	if tps, ok := s.opt.Throttle[op]; ok && tps > 0 {
+	if want := s.opt.AccessKeyID; want != "" {
+		ec2 := op == "DescribeVpnConnections"
+		switch {
+		case sig.accessKeyID != want && ec2:
+			fail = errorf(401, "AuthFailure", "AWS was not able to validate the provided access credentials")
+		case sig.accessKeyID != want:
+			fail = errorf(400, "UnrecognizedClientException", "The security token included in the request is invalid.")
+		case sig.region != s.opt.Region && ec2:
+			fail = errorf(401, "AuthFailure", "Credential should be scoped to a valid region, not '%s'.", sig.region)
+		case sig.region != s.opt.Region:
+			fail = errorf(400, "InvalidSignatureException", "Credential should be scoped to a valid region, not '%s'.", sig.region)
+		}
+	}
+	if tps, ok := s.opt.Throttle[op]; ok && tps > 0 && fail == nil {
 		b := s.buckets[op]
 		if b == nil {
 			b = newBucket(tps)
@@ -365,6 +391,34 @@ func (s *Server) admit(ctx context.Context, op string, call Call) (fail *apiErro
 	}
 	s.calls = append(s.calls, call)
 	return fail, sp
+}
+
+// signer is who signed a request: the access key and region of its SigV4
+// credential scope.
+type signer struct{ accessKeyID, region string }
+
+type signerKey struct{}
+
+// parseSigner reads "AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/
+// aws4_request, SignedHeaders=..., Signature=..." (the zero signer when
+// the header is missing or has another form).
+func parseSigner(auth string) signer {
+	rest, ok := strings.CutPrefix(auth, "AWS4-HMAC-SHA256 ")
+	if !ok {
+		return signer{}
+	}
+	for _, part := range strings.Split(rest, ",") {
+		scope, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential=")
+		if !ok {
+			continue
+		}
+		f := strings.Split(scope, "/")
+		if len(f) != 5 {
+			return signer{}
+		}
+		return signer{accessKeyID: f[0], region: f[2]}
+	}
+	return signer{}
 }
 
 // writeSpoiled writes body (a correct answer) as sp spoils it.

@@ -122,3 +122,53 @@ func TestFaultInjection(t *testing.T) {
 		t.Errorf("operations %v", got)
 	}
 }
+
+// With AccessKeyID set the fake answers only requests signed with that key
+// for its region, as AWS refuses an unknown key; every call records who
+// signed it.
+func TestSignerCheck(t *testing.T) {
+	s := loaded(t, Options{AccessKeyID: "AKIDGOOD"})
+	send := func(target, body, auth string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.URL, strings.NewReader(body))
+		if target != "" {
+			req.Header.Set("X-Amz-Target", "Logs_20140328."+target)
+		}
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	sig := func(key, region, service string) string {
+		return "AWS4-HMAC-SHA256 Credential=" + key + "/20260612/" + region + "/" + service + "/aws4_request, SignedHeaders=host;x-amz-date, Signature=00"
+	}
+	ec2 := url.Values{"Action": {"DescribeVpnConnections"}}.Encode()
+	for _, c := range []struct {
+		name, target, body, auth string
+		status                   int
+		code                     string
+	}{
+		{"logs, right key and region", "DescribeLogStreams", `{"logGroupName":"/aws/vendedlogs/vpn/hq"}`, sig("AKIDGOOD", "eu-central-1", "logs"), 200, ""},
+		{"logs, unsigned", "DescribeLogStreams", `{"logGroupName":"/aws/vendedlogs/vpn/hq"}`, "", 400, "UnrecognizedClientException"},
+		{"logs, other key", "DescribeLogStreams", `{"logGroupName":"/aws/vendedlogs/vpn/hq"}`, sig("AKIDOTHER", "eu-central-1", "logs"), 400, "UnrecognizedClientException"},
+		{"logs, other region", "DescribeLogStreams", `{"logGroupName":"/aws/vendedlogs/vpn/hq"}`, sig("AKIDGOOD", "us-east-1", "logs"), 400, "InvalidSignatureException"},
+		{"ec2, right key and region", "", ec2, sig("AKIDGOOD", "eu-central-1", "ec2"), 200, ""},
+		{"ec2, other key", "", ec2, sig("AKIDOTHER", "eu-central-1", "ec2"), 401, "AuthFailure"},
+		{"ec2, other region", "", ec2, sig("AKIDGOOD", "us-west-2", "ec2"), 401, "AuthFailure"},
+	} {
+		code, body := send(c.target, c.body, c.auth)
+		if code != c.status || c.code != "" && !strings.Contains(body, c.code) {
+			t.Errorf("%s: %d %.200s, want %d %s", c.name, code, body, c.status, c.code)
+		}
+	}
+	calls := s.Calls()
+	if len(calls) != 7 || calls[0].AccessKeyID != "AKIDGOOD" || calls[0].SigningRegion != "eu-central-1" || calls[1].AccessKeyID != "" || calls[3].SigningRegion != "us-east-1" {
+		t.Errorf("recorded signers: %+v", calls)
+	}
+}

@@ -57,6 +57,12 @@ func LoadConfig(ctx context.Context, o ConfigOptions) (sdkaws.Config, error) {
 	if err != nil {
 		return sdkaws.Config{}, err
 	}
+	if awsCfg.HTTPClient == nil {
+		// LoadDefaultConfig leaves it nil (each service client would make
+		// its own) unless a CA bundle is configured; wrapped as nil, every
+		// request would dereference it.
+		awsCfg.HTTPClient = awshttp.NewBuildableClient()
+	}
 	awsCfg.HTTPClient = WholeBodyClient(awsCfg.HTTPClient)
 	return awsCfg, nil
 }

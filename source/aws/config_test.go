@@ -76,6 +76,19 @@ func TestLoadConfig(t *testing.T) {
 		t.Errorf("the SDK's HTTP client is not wrapped in WholeBodyClient: %T", cfg.HTTPClient)
 	}
 
+	// Neither a client nor a timeout (the --logs-s3 source): the SDK's
+	// default client, wrapped, sends.
+	cfg, err = awssource.LoadConfig(ctx, awssource.ConfigOptions{Region: "eu-central-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest(http.MethodGet, srv.URL, nil)
+	resp, err = cfg.HTTPClient.Do(req)
+	if err != nil {
+		t.Fatalf("the default HTTP client: %v", err)
+	}
+	resp.Body.Close()
+
 	// A profile that is not there is an error, not a silent default.
 	if _, err := awssource.LoadConfig(ctx, awssource.ConfigOptions{Profile: "no-such-profile"}); err == nil {
 		t.Error("LoadConfig with a missing profile: no error")
