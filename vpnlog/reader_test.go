@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"testing"
 
@@ -562,14 +563,20 @@ func TestReadMemoryDoesNotGrow(t *testing.T) {
 		}
 	}
 	var rep Report
-	var ms runtime.MemStats
+	// The live heap as the last collection found it: what the reader
+	// keeps, not the garbage a loaded machine's collector has not caught
+	// up with yet (the heap in use, measured before, once passed the
+	// bound on a CI machine at load 10 while the reader kept nothing).
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	var peak uint64
 	n := 0
+	runtime.GC()
 	err := ReadRecords(&endless{lines: lines, left: 64 << 20}, ReadOptions{Name: "endless"}, &rep, func(ev *Event) error {
 		n++
 		if n%50000 == 0 {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
+			runtime.GC()
+			metrics.Read(live)
+			peak = max(peak, live[0].Value.Uint64())
 		}
 		return nil
 	})
@@ -579,7 +586,8 @@ func TestReadMemoryDoesNotGrow(t *testing.T) {
 	if rep.Bytes < 64<<20 || rep.MalformedCount != 0 {
 		t.Fatalf("report %+v", rep)
 	}
-	if peak == 0 || peak > 48<<20 {
-		t.Errorf("heap in use peaked at %d MB while reading 64 MB", peak>>20)
+	t.Logf("live heap peaked at %.1f MB while reading 64 MB", float64(peak)/(1<<20))
+	if peak == 0 || peak > 16<<20 {
+		t.Errorf("live heap peaked at %d MB while reading 64 MB", peak>>20)
 	}
 }
