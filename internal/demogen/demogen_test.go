@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
 )
 
 // committedDir is the checked-in copy of the data set.
@@ -22,7 +26,7 @@ const committedDir = "../../testdata/demo"
 // what the generator writes, so the two can never drift apart.
 func TestCommittedDataMatchesGenerator(t *testing.T) {
 	dir := t.TempDir()
-	if err := generate(dir); err != nil {
+	if err := generate(dir, tunnelsim.DensityReal); err != nil {
 		t.Fatal(err)
 	}
 	got := readDir(t, dir)
@@ -47,11 +51,11 @@ func TestCommittedDataMatchesGenerator(t *testing.T) {
 
 // TestGeneratorIsDeterministic builds twice and compares.
 func TestGeneratorIsDeterministic(t *testing.T) {
-	a, err := build()
+	a, err := build(tunnelsim.DensityReal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := build()
+	b, err := build(tunnelsim.DensityReal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,13 +69,63 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 	}
 }
 
+// The stream files are stored gzipped, and the whole set stays small: it is
+// in the repository and embedded in the binary.
 func TestDataSetUnderTwoMegabytes(t *testing.T) {
-	total := 0
-	for _, data := range readDir(t, committedDir) {
-		total += len(data)
+	entries, err := os.ReadDir(committedDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := int64(0)
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += info.Size()
+		if strings.HasSuffix(e.Name(), ".log") {
+			t.Errorf("%s is stored plain; stream files are stored gzipped (.log.gz)", e.Name())
+		}
 	}
 	if total >= 2<<20 {
-		t.Errorf("data set is %d bytes, want under 2 MiB", total)
+		t.Errorf("data set is %d bytes on disk, want under 2 MiB", total)
+	}
+}
+
+// At real density every tunnel logs its liveness exchange about every 10 s
+// while its IKE SA is up, and never while it is down.
+func TestLivenessEveryTenSecondsWhileUp(t *testing.T) {
+	files := readDir(t, committedDir)
+	liveness := regexp.MustCompile(`^AWS tunnel (is sending request \(id=\d+\) for INFORMATIONAL|is sending DPD R-U-THERE to peer)$`)
+	for name, data := range files {
+		if !strings.HasSuffix(name, "-IKE.log") {
+			continue
+		}
+		recs := parseStream(t, name, data)
+		probes, maxGap := 0, time.Duration(0)
+		var last time.Time
+		for _, r := range recs {
+			if r.p1 != "established" || r.p2 == "down" || r.p2 == "negotiating" {
+				last = time.Time{} // a gap while down is expected
+				continue
+			}
+			if !liveness.MatchString(r.details) {
+				continue
+			}
+			probes++
+			if !last.IsZero() && r.t.Sub(last) > maxGap {
+				maxGap = r.t.Sub(last)
+			}
+			last = r.t
+		}
+		// 24 h at one probe per ~10 s, less the outages.
+		if probes < 7500 {
+			t.Errorf("%s: %d liveness probes in the day, want about 8,000", name, probes)
+		}
+		// A probe may be skipped next to another record; never many.
+		if maxGap > 45*time.Second {
+			t.Errorf("%s: %v without a liveness probe while the tunnel was up", name, maxGap)
+		}
 	}
 }
 
@@ -98,6 +152,10 @@ var ikeDetails = compileAll(
 	`AWS tunnel detected a \(CHILD_REKEY\) collision as CHILD_DELETE`,
 	`AWS tunnel \(CHILD_SA\) redundant SA is being deleted due to detected collision`,
 	`AWS tunnel (processed|is sending) (request|response) \(id=\d+\) for CREATE_CHILD_SA`,
+	// The liveness exchange (its wording is not published; see tunnelsim).
+	`AWS tunnel (is sending request|processed response) \(id=\d+\) for INFORMATIONAL`,
+	`AWS tunnel is sending DPD R-U-THERE to peer`,
+	`AWS tunnel received R-U-THERE-ACK`,
 )
 
 // bgpDetails are the documented BGPStatus messages with the status AWS
@@ -681,17 +739,21 @@ func mustTime(t *testing.T, s string) time.Time {
 	return ts
 }
 
-// TestIKEv2MessageIDsIncrease: per side, CREATE_CHILD_SA ids grow within an
-// IKE_SA and may restart only after the tunnel was down.
+// TestIKEv2MessageIDsIncrease: per side, ids grow within an IKE_SA and may
+// restart only after phase 1 was down. AWS's own requests (the liveness
+// exchange and the rekeys it starts) are all logged, so its ids run one by
+// one: a request takes the next id, a retransmission repeats an unanswered
+// one, a response answers the last request.
 func TestIKEv2MessageIDsIncrease(t *testing.T) {
 	files := readDir(t, committedDir)
-	idRE := regexp.MustCompile(`^AWS tunnel (processed|is sending) (request|response) \(id=(\d+)\)`)
-	checked := 0
+	idRE := regexp.MustCompile(`^AWS tunnel (processed|is sending) (request|response) \(id=(\d+)\) for ([A-Z_]+)$`)
+	checked := map[string]int{}
 	for name, data := range files {
 		if !strings.HasSuffix(name, "-IKE.log") {
 			continue
 		}
 		last := map[string]int{}
+		answered := true
 		for _, r := range parseStream(t, name, data) {
 			if r.p1 != "established" {
 				clear(last)
@@ -709,18 +771,34 @@ func TestIKEv2MessageIDsIncrease(t *testing.T) {
 			id, _ := strconv.Atoi(m[3])
 			prev, seen := last[side]
 			isRequest := (side == "aws") == (m[1] == "is sending")
-			if seen && (id < prev || id == prev && isRequest) {
-				t.Errorf("%s:%d: %s-side id %d after %d", name, r.line, side, id, prev)
+			switch {
+			case side == "cgw":
+				if seen && (id < prev || id == prev && isRequest) {
+					t.Errorf("%s:%d: cgw-side id %d after %d", name, r.line, id, prev)
+				}
+			case isRequest:
+				if seen && id != prev+1 && !(id == prev && !answered) {
+					t.Errorf("%s:%d: AWS request id %d after %d (answered: %v)", name, r.line, id, prev, answered)
+				}
+				answered = false
+			default:
+				if !seen || id != prev || answered {
+					t.Errorf("%s:%d: AWS processed response id %d, its last request was %d (answered: %v)", name, r.line, id, prev, answered)
+				}
+				answered = true
 			}
 			last[side] = id
-			checked++
+			checked[m[4]]++
 		}
 	}
-	if checked < 100 {
-		t.Errorf("only %d CREATE_CHILD_SA records checked", checked)
+	if checked["CREATE_CHILD_SA"] < 100 || checked["INFORMATIONAL"] < 50000 {
+		t.Errorf("checked %v records by exchange, want 100 CREATE_CHILD_SA and 50,000 INFORMATIONAL at least", checked)
 	}
 }
 
+// readDir reads every file of dir; gzipped files are inflated and listed
+// without their .gz (the compressor's bytes may differ between Go releases,
+// the logs inside may not).
 func readDir(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
@@ -733,11 +811,22 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 			t.Errorf("%s: unexpected sub-directory %s", dir, e.Name())
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		name := e.Name()
+		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[e.Name()] = data
+		if base, ok := strings.CutSuffix(name, ".gz"); ok {
+			zr, err := gzip.NewReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if data, err = io.ReadAll(zr); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			name = base
+		}
+		out[name] = data
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -15,9 +16,10 @@ type file struct {
 	data []byte
 }
 
-// build renders the whole data set in memory, in a fixed file order.
-func build() ([]file, error) {
-	ds := scenario()
+// build renders the whole data set in memory, in a fixed file order. Stream
+// files are gzipped; renderREADME reads them before.
+func build(density tunnelsim.Density) ([]file, error) {
+	ds := scenario(density)
 	var files []file
 	for _, c := range ds.conns {
 		if !c.Logging {
@@ -46,7 +48,22 @@ func build() ([]file, error) {
 	}
 	files = append(files, file{"expected.json", exp})
 	files = append(files, file{"README.md", renderREADME(ds, files)})
+	for i, f := range files {
+		if strings.HasSuffix(f.name, ".log") {
+			files[i] = file{f.name + ".gz", gz(f.data)}
+		}
+	}
 	return files, nil
+}
+
+// gz compresses with no name and no time in the header, so the output
+// depends on the input only.
+func gz(data []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(data) // a bytes.Buffer does not fail
+	w.Close()
+	return buf.Bytes()
 }
 
 func renderExpected(incidents []incident) ([]byte, error) {
@@ -66,6 +83,14 @@ func renderREADME(ds *dataset, files []file) []byte {
 	w("`aws ec2 describe-vpn-connections`. `vpnlens serve --demo` and `vpnlens diagnose --demo` read it.\n\n")
 	w("Generated, do not edit: `go run ./internal/demogen -out testdata/demo` rewrites every file here\n")
 	w("(fixed seed, no clock) and `go test ./internal/demogen` fails if this copy drifts from the generator.\n\n")
+	if ds.density == tunnelsim.DensityReal {
+		w("Density: real (liveness every ~10 s). Every tunnel logs its liveness exchange about every 10 s while its\n")
+		w("IKE SA is up, as a real tunnel with DPD on does, so most records are routine (see\n")
+		w("[Healthy background](#healthy-background)). `-density sparse` writes the same day without it.\n\n")
+	} else {
+		w("Density: sparse (written with `-density sparse`): no liveness exchange, about 50 times fewer IKE records\n")
+		w("than a real tunnel logs.\n\n")
+	}
 
 	w("## Connections\n\n")
 	w("| connection | name | gateway | routing | tunnels (outside IP, inside CIDR, IKE) | logs |\n")
@@ -99,14 +124,20 @@ func renderREADME(ds *dataset, files []file) []byte {
 	w("nothing here can say why.\n\n")
 
 	w("## Files\n\n")
+	w("The stream files are stored gzipped (`.log.gz`; the readers accept gzip); bytes are as inflated.\n\n")
 	w("| file | bytes | records |\n| --- | ---: | ---: |\n")
+	totalBytes, totalRecords := 0, 0
 	for _, f := range files {
-		recs := "-"
+		recs, name := "-", f.name
 		if strings.HasSuffix(f.name, ".log") {
-			recs = fmt.Sprint(bytes.Count(f.data, []byte("\n")))
+			n := bytes.Count(f.data, []byte("\n"))
+			recs, name = fmt.Sprint(n), f.name+".gz"
+			totalBytes += len(f.data)
+			totalRecords += n
 		}
-		w("| `%s` | %d | %s |\n", f.name, len(f.data), recs)
+		w("| `%s` | %d | %s |\n", name, len(f.data), recs)
 	}
+	w("| all streams | %d | %d |\n", totalBytes, totalRecords)
 	w("\nIKE (tunnel activity) records: `event_timestamp` in whole seconds; `timestamp` without milliseconds\n")
 	w("on hq tunnel 1 and branch tunnel 1, with milliseconds on hq tunnel 2 and branch tunnel 2. BGP\n")
 	w("records: `event_timestamp` in milliseconds, `timestamp` with milliseconds. Field order as in the AWS\n")
@@ -130,6 +161,16 @@ func renderREADME(ds *dataset, files []file) []byte {
 	}
 
 	w("## Healthy background\n\n")
+	if ds.density == tunnelsim.DensityReal {
+		w("- The liveness exchange about every 10 s (small jitter) on every tunnel while its IKE SA is up, never\n")
+		w("  during an outage: on IKEv2 `AWS tunnel is sending request (id=N) for INFORMATIONAL` then\n")
+		w("  `AWS tunnel processed response (id=N) for INFORMATIONAL`, on IKEv1 (branch tunnel 2)\n")
+		w("  `AWS tunnel is sending DPD R-U-THERE to peer` then `AWS tunnel received R-U-THERE-ACK`. AWS's\n")
+		w("  message ids count every request it sends (these and its rekeys) and restart with each IKE_SA that\n")
+		w("  follows a phase 1 outage. Before each DPD timeout the exchange stops for the tunnel's DPD timeout\n")
+		w("  (30 s): AWS's probe and its retransmissions go unanswered until it declares the peer dead. AWS does\n")
+		w("  not publish the wording of these records; these follow its documented messages.\n")
+	}
 	w("- IKE state records with empty `details` about every 10 minutes on every tunnel, reporting the\n")
 	w("  phase states of the moment (down or negotiating during outages).\n")
 	w("- IKEv2 tunnels: CREATE_CHILD_SA rekeys every 50–56 minutes (phase 2 lifetime 3600 s, margin 270 s,\n")

@@ -41,6 +41,7 @@ type incident struct {
 type dataset struct {
 	conns     []*connection
 	incidents []incident
+	density   tunnelsim.Density
 }
 
 const (
@@ -119,8 +120,8 @@ func topology() []*connection {
 	return []*connection{hq, branch, dr}
 }
 
-// scenario builds the whole day.
-func scenario() *dataset {
+// scenario builds the whole day at the given density.
+func scenario(density tunnelsim.Density) *dataset {
 	r := rand.New(rand.NewPCG(seed1, seed2))
 	conns := topology()
 	hq, branch := conns[0], conns[1]
@@ -152,6 +153,14 @@ func scenario() *dataset {
 		tunnelsim.BackgroundIKE(r, tn, dayStart, dayEnd, func(n int) bool { return collisionAt(tn, n) })
 		tunnelsim.BackgroundBGP(r, tn, dayStart, dayEnd)
 	}
+	// Last, so the draws above (and every record they place) do not depend
+	// on the density.
+	if density == tunnelsim.DensityReal {
+		for _, tn := range []*tunnel{a1, a2, b1, b2} {
+			tunnelsim.BackgroundLiveness(r, tn, dayStart, dayEnd)
+		}
+	}
+	ds.density = density
 	return ds
 }
 
@@ -172,7 +181,7 @@ func incidentHQDPD(r *rand.Rand, a1, a2 *tunnel) incident {
 	renegotiate := at(3, 14, 2, 144)
 	a1.IKEAt(renegotiate, true, tunnelsim.StNegotiating, tunnelsim.StDown, "")
 	up := a1.IKERecover(r, dpd, renegotiate.Add(ms(870)), tunnelsim.StDown, tunnelsim.StDown)
-	a1.AWSMsgID, a1.CGWMsgID = 0, 2
+	a1.CGWMsgID = 2 // the CGW set up the new IKE_SA (see tunnelsim.FinishIKE)
 	est := a1.BGPUp(r, at(3, 14, 9, 611), a1.Conn.Prefixes, a1.MED)
 	a2.ReceiveRoutes(r, at(3, 14, 21, 77), "UPDATED", a2.Conn.Prefixes, a2.MED, "")
 	a1.BGPQuiet = append(a1.BGPQuiet, span{From: at(3, 0, 0, 0), To: at(3, 20, 0, 0)})
@@ -425,7 +434,7 @@ func incidentBranchLinkDown(r *rand.Rand, b1, b2 *tunnel) []incident {
 	}
 
 	up1 := b1.IKERecover(r, dpd1, at(18, 9, 11, 406), tunnelsim.StNegotiating, tunnelsim.StDown)
-	b1.AWSMsgID, b1.CGWMsgID = 2, 0
+	b1.CGWMsgID = 0 // AWS set up the new IKE_SA (DPD action restart)
 	est1 := b1.BGPUp(r, at(18, 9, 17, 35), b1.Conn.Prefixes, b1.MED)
 	up2 := b2.IKERecover(r, dpd2, at(18, 9, 25, 233), tunnelsim.StNegotiating, tunnelsim.StDown)
 	est2 := b2.BGPUp(r, at(18, 9, 31, 690), b2.Conn.Prefixes, b2.MED)
@@ -481,7 +490,7 @@ func incidentHQDeletePSK(r *rand.Rand, a2 *tunnel) incident {
 		n++
 	}
 	up := a2.IKERecover(r, del, at(21, 40, 2, 311), tunnelsim.StDown, tunnelsim.StDown)
-	a2.AWSMsgID, a2.CGWMsgID = 0, 2
+	a2.CGWMsgID = 2 // the CGW set up the new IKE_SA
 	est := a2.BGPUp(r, at(21, 40, 12, 40), a2.Conn.Prefixes, a2.MED)
 	a2.LastChange = est
 	a2.BGPQuiet = append(a2.BGPQuiet, span{From: at(20, 15, 0, 0), To: at(21, 50, 0, 0)})

@@ -60,7 +60,7 @@ func streams(conns []*tunnelsim.Connection) [][]streamRecord {
 	var out [][]streamRecord
 	for _, c := range conns {
 		for _, tn := range c.Tunnels {
-			tunnelsim.SortRecords(tn.IKE)
+			tn.FinishIKE()
 			tunnelsim.SortRecords(tn.BGP)
 			var ike, bgp []streamRecord
 			for _, r := range tn.IKE {
@@ -193,6 +193,13 @@ func render(f format, conns []*tunnelsim.Connection, seed uint64) ([]file, error
 		}
 	default:
 		return nil, fmt.Errorf("unknown format %q", f)
+	}
+	// Stored gzipped whatever the container, to keep the repository small
+	// (the readers detect gzip by its magic bytes).
+	for i, fl := range files {
+		if !strings.HasSuffix(fl.name, ".gz") {
+			files[i] = file{fl.name + ".gz", gz(fl.data)}
+		}
 	}
 	return files, nil
 }

@@ -5,6 +5,13 @@
 // diagnose_tunnel_drop and the answer an experienced network engineer would
 // give, with the reasoning in one line.
 //
+// It writes real density by default: besides each incident, state records,
+// rekeys and route refreshes, every tunnel logs the liveness exchange about
+// every 10 s while its IKE SA is up, as a real tunnel with DPD on does.
+// -density sparse leaves that exchange out (about 50 times fewer IKE
+// records). Every log file is written gzipped (the format names what is
+// inside), as the readers accept them.
+//
 // The output is deterministic (each scenario seeded from its name, no wall
 // clock) so the committed copy in testdata/scenarios is checked against the
 // generator:
@@ -26,8 +33,14 @@ import (
 
 func main() {
 	out := flag.String("out", "testdata/scenarios", "directory to write the scenario set into")
+	density := tunnelsim.DensityReal
+	flag.Func("density", "routine traffic: real (the liveness exchange every ~10 s while a tunnel is up, as AWS logs it; default) or sparse (without it)", func(s string) error {
+		d, err := tunnelsim.ParseDensity(s)
+		density = d
+		return err
+	})
 	flag.Parse()
-	if err := generate(*out); err != nil {
+	if err := generate(*out, density); err != nil {
 		fmt.Fprintln(os.Stderr, "scenarios:", err)
 		os.Exit(1)
 	}
@@ -45,8 +58,8 @@ type scenarioOut struct {
 
 // generate writes every scenario into dir. Each scenario directory is
 // replaced as a whole so no file of an older version lingers.
-func generate(dir string) error {
-	set, err := build()
+func generate(dir string, density tunnelsim.Density) error {
+	set, err := build(density)
 	if err != nil {
 		return err
 	}
@@ -68,11 +81,11 @@ func generate(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "README.md"), renderREADME(set), 0o644)
+	return os.WriteFile(filepath.Join(dir, "README.md"), renderREADME(set, density), 0o644)
 }
 
 // build renders every scenario in memory.
-func build() ([]scenarioOut, error) {
+func build(density tunnelsim.Density) ([]scenarioOut, error) {
 	var out []scenarioOut
 	seen := map[string]bool{}
 	day := map[string]int{} // data key -> day index of its first scenario
@@ -85,7 +98,7 @@ func build() ([]scenarioOut, error) {
 		if _, ok := day[sp.dataKey()]; !ok {
 			day[sp.dataKey()] = i
 		}
-		s, err := buildOne(sp, day[sp.dataKey()])
+		s, err := buildOne(sp, day[sp.dataKey()], density)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sp.name, err)
 		}
@@ -94,10 +107,10 @@ func build() ([]scenarioOut, error) {
 	return out, nil
 }
 
-func buildOne(sp *spec, index int) (scenarioOut, error) {
+func buildOne(sp *spec, index int, density tunnelsim.Density) (scenarioOut, error) {
 	b := newBuilder(sp, index)
 	ans := sp.script(b)
-	b.background()
+	b.background(density)
 	applyFormat(sp.format, b.conns)
 	s1, _ := seedOf(sp.dataKey())
 	files, err := render(sp.format, b.conns, s1)
@@ -163,7 +176,7 @@ func expectedOf(sp *spec, b *builder, a *answer) (expected, error) {
 }
 
 // renderREADME lists the scenarios for people.
-func renderREADME(set []scenarioOut) []byte {
+func renderREADME(set []scenarioOut, density tunnelsim.Density) []byte {
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("# Labelled diagnosis scenarios\n\n")
@@ -176,6 +189,16 @@ func renderREADME(set []scenarioOut) []byte {
 	w("answer; `correlate/property_test.go` checks that shuffling, noise and renaming never change them.\n\n")
 	w("Generated, do not edit: `go run ./internal/scenarios -out testdata/scenarios` (seeded per scenario,\n")
 	w("no clock); `go test ./internal/scenarios` fails if this copy drifts from the generator.\n\n")
+	if density == tunnelsim.DensityReal {
+		w("Density: real (liveness every ~10 s): every tunnel logs its liveness exchange about every 10 s while\n")
+		w("its IKE SA is up (IKEv2 INFORMATIONAL request and response, IKEv1 R-U-THERE and its ACK), never during\n")
+		w("an outage; before a DPD timeout the exchange stops for the tunnel's DPD timeout and AWS's probes go\n")
+		w("unanswered. `-density sparse` writes the same set without it. Every log file is stored gzipped (`.gz`\n")
+		w("added to its name; the format column names what is inside).\n\n")
+	} else {
+		w("Density: sparse (written with `-density sparse`): no liveness exchange, about 50 times fewer IKE\n")
+		w("records than a real tunnel logs. Every log file is stored gzipped.\n\n")
+	}
 	w("Every scenario also carries healthy background on every stream: IKE state snapshots about every 10\n")
 	w("minutes, phase 2 rekeys (IKEv2 CREATE_CHILD_SA exchanges, one of them a collision; IKEv1 as state\n")
 	w("records) with the gateway's DELETE of the old phase 2 SA after the rekeys it starts (phase 2 stays\n")

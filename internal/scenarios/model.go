@@ -201,14 +201,24 @@ func (b *builder) newConn(ike [2]string, tgw bool, k int) *tunnelsim.Connection 
 }
 
 // background adds the healthy chatter of every stream: IKE state snapshots,
-// rekeys (some colliding with the CGW's own), routine route refreshes. It
-// runs after the script so it can keep clear of the incident's records.
-func (b *builder) background() {
+// rekeys (some colliding with the CGW's own), routine route refreshes and,
+// at real density, the liveness exchange every ~10 s while a tunnel is up.
+// It runs after the script so it can keep clear of the incident's records.
+func (b *builder) background(density tunnelsim.Density) {
 	for _, c := range b.conns {
 		for _, tn := range c.Tunnels {
 			n := b.collide[tn]
 			tunnelsim.BackgroundIKE(b.r, tn, b.from, b.to, func(k int) bool { return k == n })
 			tunnelsim.BackgroundBGP(b.r, tn, b.from, b.to)
+		}
+	}
+	// Last, so the draws above (and every record they place) do not depend
+	// on the density.
+	if density == tunnelsim.DensityReal {
+		for _, c := range b.conns {
+			for _, tn := range c.Tunnels {
+				tunnelsim.BackgroundLiveness(b.r, tn, b.from, b.to)
+			}
 		}
 	}
 }
@@ -247,7 +257,12 @@ func (b *builder) bgpUp(tn *tunnelsim.Tunnel, t time.Time) time.Time {
 // snapshots in between report the given phase states.
 func (b *builder) ikeRecover(tn *tunnelsim.Tunnel, from, t time.Time, p1, p2 string) time.Time {
 	up := tn.IKERecover(b.r, from, t, p1, p2)
-	tn.AWSMsgID, tn.CGWMsgID = 0, 2
+	// The side that set up the new IKE_SA used ids 0 and 1 (AWS's ids are
+	// counted by tunnelsim.FinishIKE).
+	tn.CGWMsgID = 2
+	if tn.AWSInitiatesSA() {
+		tn.CGWMsgID = 0
+	}
 	return up
 }
 

@@ -25,7 +25,7 @@ const committedDir = "../../testdata/scenarios"
 // the logs inside may not.
 func TestCommittedScenariosMatchGenerator(t *testing.T) {
 	dir := t.TempDir()
-	if err := generate(dir); err != nil {
+	if err := generate(dir, tunnelsim.DensityReal); err != nil {
 		t.Fatal(err)
 	}
 	got, want := readTree(t, dir), readTree(t, committedDir)
@@ -78,11 +78,11 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 }
 
 func TestGeneratorIsDeterministic(t *testing.T) {
-	a, err := build()
+	a, err := build(tunnelsim.DensityReal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := build()
+	b, err := build(tunnelsim.DensityReal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func recordCategory(r tunnelsim.Record, ike bool) catalog.Category {
 // tunnel, at the named time, of the named class; the question comes after
 // it, within the tool's default look-back.
 func TestExpectedPointsAtRecords(t *testing.T) {
-	set, err := build()
+	set, err := build(tunnelsim.DensityReal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestExpectedPointsAtRecords(t *testing.T) {
 
 // The set covers what the brief asks for.
 func TestSetCoversTheBrief(t *testing.T) {
-	set, err := build()
+	set, err := build(tunnelsim.DensityReal)
 	if err != nil {
 		t.Fatal(err)
 	}

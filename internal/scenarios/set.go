@@ -516,13 +516,10 @@ var specs = []spec{
 		hold := del.Add(22*sec + 480*time.Millisecond)
 		holdTimer(t1, hold)
 		b.failover(t2, hold.Add(2*sec))
-		id := t1.AWSMsgID
 		b.every(del.Add(35*sec), del.Add(31*mn), 60*sec, sec, func(t time.Time) {
-			id++
-			ike(t1, t, v.StEstablished, v.StDown, v.MsgSendingRequest(id))
+			t1.AWSExchangeAt(t, true, v.StEstablished, v.StDown, v.ExchangeCreateChildSA, v.AWSRequest)
 			ike(t1, t.Add(300*time.Millisecond), v.StEstablished, v.StDown, v.MsgTSUnacceptable)
 		})
-		t1.AWSMsgID = id
 		up := b.ikeRecover(t1, del, del.Add(31*mn+15*sec), v.StEstablished, v.StDown)
 		est := b.bgpUp(t1, up.Add(4*sec))
 		quiet(t1, del, est)
@@ -808,14 +805,15 @@ func vms(n int) time.Duration { return v.Ms(n) }
 // down and BGP times out; AWS retries every minute until the gateway is
 // fixed after fixAfter. It returns the first failure and the expiry.
 func (b *builder) childRekeyFailure(tn, other *v.Tunnel, t time.Time, failMsg string, fixAfter time.Duration) (first, expiry time.Time) {
-	id := tn.AWSMsgID + 3
-	ike(tn, t, v.StEstablished, v.StRekeying, v.MsgSendingRequest(id))
+	request := func(t time.Time, p2 string) {
+		tn.AWSExchangeAt(t, true, v.StEstablished, p2, v.ExchangeCreateChildSA, v.AWSRequest)
+	}
+	request(t, v.StRekeying)
 	first = t.Add(350 * time.Millisecond)
 	ike(tn, first, v.StEstablished, v.StEstablished, failMsg)
 	expiry = t.Add(4*mn + 30*sec)
 	b.every(t.Add(60*sec), expiry, 60*sec, 2*sec, func(x time.Time) {
-		id++
-		ike(tn, x, v.StEstablished, v.StRekeying, v.MsgSendingRequest(id))
+		request(x, v.StRekeying)
 		ike(tn, x.Add(300*time.Millisecond), v.StEstablished, v.StEstablished, failMsg)
 	})
 	ike(tn, expiry, v.StEstablished, v.StDown, "")
@@ -824,14 +822,11 @@ func (b *builder) childRekeyFailure(tn, other *v.Tunnel, t time.Time, failMsg st
 	b.failover(other, hold.Add(3*sec))
 	fix := expiry.Add(fixAfter)
 	b.every(expiry.Add(40*sec), fix, 60*sec, 2*sec, func(x time.Time) {
-		id++
-		ike(tn, x, v.StEstablished, v.StDown, v.MsgSendingRequest(id))
+		request(x, v.StDown)
 		ike(tn, x.Add(300*time.Millisecond), v.StEstablished, v.StDown, failMsg)
 	})
-	id++
-	tn.AWSMsgID = id
-	ike(tn, fix.Add(15*sec), v.StEstablished, v.StNegotiating, v.MsgSendingRequest(id))
-	ike(tn, fix.Add(15*sec+400*time.Millisecond), v.StEstablished, v.StEstablished, v.MsgProcessedResponse(id))
+	request(fix.Add(15*sec), v.StNegotiating)
+	tn.AWSExchangeAt(fix.Add(15*sec+400*time.Millisecond), true, v.StEstablished, v.StEstablished, v.ExchangeCreateChildSA, v.AWSResponse)
 	tn.IKEStates = append(tn.IKEStates, v.StateSpan{Span: v.Span{From: expiry, To: fix.Add(15 * sec)}, P1: v.StEstablished, P2: v.StDown})
 	tn.IKEOutages = append(tn.IKEOutages, v.Span{From: t, To: fix.Add(16 * sec)})
 	est := b.bgpUp(tn, fix.Add(20*sec))

@@ -81,11 +81,13 @@ func outageBefore(tn *Tunnel, prev, next time.Time, margin time.Duration) (Span,
 // RekeyIKEv2 logs a CREATE_CHILD_SA rekey started by either side (or by both
 // at once: a collision, resolved by deleting the redundant SA).
 func RekeyIKEv2(r *rand.Rand, tn *Tunnel, t time.Time, collision bool) {
-	tn.AWSMsgID += 1 + r.IntN(6)
+	// AWS's ids are counted by FinishIKE; this draw once spaced them and
+	// stays, so every other record keeps its time and place.
+	_ = r.IntN(6)
 	tn.CGWMsgID += 1 + r.IntN(6)
 	if collision {
-		aws, cgw := tn.AWSMsgID, tn.CGWMsgID
-		tn.IKEAt(t, false, StEstablished, StRekeying, MsgSendingRequest(aws))
+		cgw := tn.CGWMsgID
+		tn.AWSExchangeAt(t, false, StEstablished, StRekeying, ExchangeCreateChildSA, AWSRequest)
 		t = t.Add(Jitter(r, Ms(30), Ms(200)))
 		tn.IKEAt(t, false, StEstablished, StRekeying, MsgProcessedRequest(cgw))
 		t = t.Add(Jitter(r, Ms(5), Ms(30)))
@@ -93,15 +95,14 @@ func RekeyIKEv2(r *rand.Rand, tn *Tunnel, t time.Time, collision bool) {
 		t = t.Add(Jitter(r, Ms(40), Ms(250)))
 		tn.IKEAt(t, false, StEstablished, StRekeying, MsgRekeyCollision)
 		t = t.Add(Jitter(r, Ms(5), Ms(60)))
-		tn.IKEAt(t, false, StEstablished, StRekeying, MsgProcessedResponse(aws))
+		tn.AWSExchangeAt(t, false, StEstablished, StRekeying, ExchangeCreateChildSA, AWSResponse)
 		t = t.Add(Jitter(r, Ms(200), Ms(900)))
 		tn.IKEAt(t, false, StEstablished, StEstablished, MsgRedundantSADelete)
 		return
 	}
 	if r.IntN(2) == 0 {
-		id := tn.AWSMsgID
-		tn.IKEAt(t, false, StEstablished, StRekeying, MsgSendingRequest(id))
-		tn.IKEAt(t.Add(Jitter(r, Ms(40), Ms(400))), false, StEstablished, StEstablished, MsgProcessedResponse(id))
+		tn.AWSExchangeAt(t, false, StEstablished, StRekeying, ExchangeCreateChildSA, AWSRequest)
+		tn.AWSExchangeAt(t.Add(Jitter(r, Ms(40), Ms(400))), false, StEstablished, StEstablished, ExchangeCreateChildSA, AWSResponse)
 		return
 	}
 	id := tn.CGWMsgID

@@ -59,12 +59,19 @@ func MsgDeletePhase2(spi string) string {
 	return "AWS tunnel received DELETE for Phase 2 SA with SPI: " + spi
 }
 
-func MsgSendingRequest(id int) string {
-	return fmt.Sprintf("AWS tunnel is sending request (id=%d) for CREATE_CHILD_SA", id)
+func MsgSendingRequest(id int) string { return MsgSendingRequestFor(id, ExchangeCreateChildSA) }
+
+func MsgProcessedResponse(id int) string { return MsgProcessedResponseFor(id, ExchangeCreateChildSA) }
+
+// MsgSendingRequestFor is AWS sending request id of an IKEv2 exchange.
+func MsgSendingRequestFor(id int, exchange string) string {
+	return fmt.Sprintf("AWS tunnel is sending request (id=%d) for %s", id, exchange)
 }
 
-func MsgProcessedResponse(id int) string {
-	return fmt.Sprintf("AWS tunnel processed response (id=%d) for CREATE_CHILD_SA", id)
+// MsgProcessedResponseFor is AWS processing the peer's response to its
+// request id.
+func MsgProcessedResponseFor(id int, exchange string) string {
+	return fmt.Sprintf("AWS tunnel processed response (id=%d) for %s", id, exchange)
 }
 
 func MsgProcessedRequest(id int) string {

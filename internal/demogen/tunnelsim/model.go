@@ -4,7 +4,8 @@
 // model, the documented message texts, the record shapes AWS writes (JSON
 // and the project's guess of `text`), the usual record sequences (a BGP
 // session coming up or going down, an IKE_SA recovering) and healthy
-// background chatter (state snapshots, rekeys, route refreshes).
+// background chatter (state snapshots, rekeys, route refreshes, and at real
+// density the liveness exchange every ~10 s; see Density).
 //
 // Everything is driven by the caller's *rand.Rand and explicit times, never
 // the wall clock, so generators built on it are deterministic.
@@ -104,7 +105,9 @@ type Tunnel struct {
 	IKE, BGP []Record
 	seq      int
 
-	// IKEv2 message ids of the current IKE_SA, for each side's requests.
+	// IKEv2 message ids, for each side's requests: the last one used. AWS's
+	// are numbered by FinishIKE from AWSMsgID on; the CGW's are drawn as the
+	// records are made, from CGWMsgID on.
 	AWSMsgID, CGWMsgID int
 
 	IKEStates  []StateSpan // non-established periods, for state snapshots
@@ -134,6 +137,9 @@ type Record struct {
 	// IKE
 	P1, P2  string
 	Details string
+	// An exchange AWS started: its details are written by FinishIKE.
+	Exchange string
+	Step     AWSStep
 
 	// BGP (Details is shared)
 	BGPType, Status string
@@ -332,9 +338,10 @@ func (tn *Tunnel) PrettyJSON(r Record, ike bool) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
-// RenderIKE sorts the tunnel's IKE records and renders them as JSON lines.
+// RenderIKE sorts the tunnel's IKE records (see FinishIKE) and renders them
+// as JSON lines.
 func (tn *Tunnel) RenderIKE() ([]byte, error) {
-	SortRecords(tn.IKE)
+	tn.FinishIKE()
 	var buf bytes.Buffer
 	for _, r := range tn.IKE {
 		if err := EncodeLine(&buf, tn.ikeRecord(r)); err != nil {
