@@ -25,10 +25,12 @@ func sortEventsByScan(evs []vpnlog.Event) {
 		g := evs[lo:hi]
 		sort.SliceStable(g, func(i, j int) bool {
 			ri, rj := causalRank(g[i].Category), causalRank(g[j].Category)
+			si := fmt.Sprintf("%s %s %d", g[i].VPNConnectionID, g[i].TunnelIP, g[i].Stream)
+			sj := fmt.Sprintf("%s %s %d", g[j].VPNConnectionID, g[j].TunnelIP, g[j].Stream)
 			if coarse {
-				return ri < rj || ri == rj && g[i].TimeMs < g[j].TimeMs
+				return ri < rj || ri == rj && (g[i].TimeMs < g[j].TimeMs || g[i].TimeMs == g[j].TimeMs && si < sj)
 			}
-			return g[i].TimeMs < g[j].TimeMs || g[i].TimeMs == g[j].TimeMs && ri < rj
+			return g[i].TimeMs < g[j].TimeMs || g[i].TimeMs == g[j].TimeMs && (ri < rj || ri == rj && si < sj)
 		})
 		lo = hi
 	}
@@ -75,6 +77,38 @@ func TestSortEventsMatchesStableSortOfRecords(t *testing.T) {
 		for i := range evs {
 			if evs[i].Line != want[i].Line {
 				t.Fatalf("seed %d: position %d holds record %d, want %d", seed, i, evs[i].Line, want[i].Line)
+			}
+		}
+	}
+}
+
+// The timeline does not depend on the order the streams were read in:
+// records tied on rank and millisecond order by stream, and each stream
+// keeps its own order.
+func TestSortEventsIndependentOfStreamOrder(t *testing.T) {
+	for seed := range uint64(200) {
+		r := rand.New(rand.NewPCG(seed, 0x0dd))
+		evs := randomTimeline(r, 1+r.IntN(200))
+		// The same records, streams concatenated in two different orders.
+		byStream := map[string][]vpnlog.Event{}
+		var names []string
+		for _, e := range evs {
+			k := fmt.Sprintf("%s %s %d", e.VPNConnectionID, e.TunnelIP, e.Stream)
+			if byStream[k] == nil {
+				names = append(names, k)
+			}
+			byStream[k] = append(byStream[k], e)
+		}
+		var a, b []vpnlog.Event
+		for i := range names {
+			a = append(a, byStream[names[i]]...)
+			b = append(b, byStream[names[len(names)-1-i]]...)
+		}
+		SortEvents(a)
+		SortEvents(b)
+		for i := range a {
+			if a[i].Line != b[i].Line {
+				t.Fatalf("seed %d: position %d holds record %d or %d depending on stream order", seed, i, a[i].Line, b[i].Line)
 			}
 		}
 	}

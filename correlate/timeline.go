@@ -38,8 +38,12 @@ func causalRank(c catalog.Category) int {
 // sort by time. Within one second, if any record there has only second
 // precision its true place inside that second is unknown, so the whole second
 // is ordered by causal plausibility (then by logged time); otherwise the
-// logged milliseconds decide. Grouping by second keeps the order transitive,
-// and the sort is stable so records of one stream keep their file order.
+// logged milliseconds decide. Records still tied (same rank and millisecond,
+// common at real density where the liveness exchange runs on every stream)
+// order by stream — connection, tunnel, IKE before BGP — so the timeline
+// does not depend on the order the streams were read in. Grouping by second
+// keeps the order transitive, and the sort is stable so records of one
+// stream keep their file order.
 //
 // The records are large, and a stable sort moves each many times over; so
 // the positions are sorted and every record is then moved once.
@@ -65,10 +69,18 @@ func SortEvents(evs []vpnlog.Event) {
 			for k := range g {
 				g[k].rank = causalRank(evs[g[k].pos].Category)
 			}
+			stream := func(a, b sortKey) int {
+				x, y := &evs[a.pos], &evs[b.pos]
+				return cmp.Or(cmp.Compare(x.VPNConnectionID, y.VPNConnectionID), cmp.Compare(x.TunnelIP, y.TunnelIP), cmp.Compare(x.Stream, y.Stream))
+			}
 			if coarse {
-				slices.SortStableFunc(g, func(a, b sortKey) int { return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.ms, b.ms)) })
+				slices.SortStableFunc(g, func(a, b sortKey) int {
+					return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.ms, b.ms), stream(a, b))
+				})
 			} else {
-				slices.SortStableFunc(g, func(a, b sortKey) int { return cmp.Or(cmp.Compare(a.ms, b.ms), cmp.Compare(a.rank, b.rank)) })
+				slices.SortStableFunc(g, func(a, b sortKey) int {
+					return cmp.Or(cmp.Compare(a.ms, b.ms), cmp.Compare(a.rank, b.rank), stream(a, b))
+				})
 			}
 		}
 		lo = hi

@@ -82,7 +82,7 @@ type TunnelHealth struct {
 	PrefixLimit          int64            `json:"prefix_limit,omitempty"`
 	PrefixTrend          string           `json:"prefix_trend,omitempty"`
 	RouteChurn           int              `json:"route_churn" jsonschema:"route advertisements, updates and withdrawals"`
-	RekeyNoisePerHour    float64          `json:"rekey_noise_per_hour" jsonschema:"routine IKE negotiation and rekey-collision records per hour of the covered time"`
+	RekeyNoisePerHour    float64          `json:"rekey_noise_per_hour" jsonschema:"routine IKE negotiation (rekeys, set-up) and rekey-collision records per hour of the covered time; the liveness exchange is not counted"`
 	Anomalies            int              `json:"anomalies"`
 	AnomaliesByCategory  map[string]int64 `json:"anomalies_by_category,omitempty" jsonschema:"anomaly counts per category (counting path)"`
 	TroubleHours         int              `json:"trouble_hours,omitempty" jsonschema:"hours with any anomaly (counting path)"`
@@ -525,7 +525,11 @@ func connectionHealth(c *source.Connection, an *analysis, w Window, exts []sourc
 			case catalog.RouteAdvertised, catalog.RouteUpdated, catalog.RouteWithdrawn:
 				th.RouteChurn++
 			case catalog.IKENegotiation, catalog.IKERekeyCollision:
-				routine++
+				// Rekeys and set-up only: the liveness exchange every ~10 s
+				// is the tunnel being up, not noise.
+				if !e.Liveness() {
+					routine++
+				}
 			case catalog.BGPPrefixLimitWarn, catalog.BGPPrefixLimitExceed:
 				if firstWarn == nil {
 					firstWarn = e

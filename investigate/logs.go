@@ -141,6 +141,10 @@ func (svc *Service) FetchLogs(ctx context.Context, lq LogsQuestion) (FetchLogsRe
 		res.Truncated = true
 		res.NextCursor = res.CursorAfter(res.Returned)
 	}
+	if n := livenessCount(matching); len(want) == 0 && !lq.AnomaliesOnly && 2*n > len(matching) {
+		res.Hints = append(res.Hints, fmt.Sprintf("%d of the %d records are the routine liveness exchange (AWS checks the peer about every 10 s while a tunnel is up), so pages of them say little: "+
+			"for what went wrong pass anomalies_only=true, categories, or a start/end of a few minutes around the time in question; get_vpn_timeline counts routine records instead of listing them", n, len(matching)))
+	}
 	if res.TotalMatching == 0 {
 		res.Hints = append(res.Hints, "no matching records; "+svc.dataRangeHint(ctx, conn))
 		if tun != nil && (!tun.Logging.IKEEnabled || !tun.Logging.BGPEnabled) {
@@ -148,6 +152,17 @@ func (svc *Service) FetchLogs(ctx context.Context, lq LogsQuestion) (FetchLogsRe
 		}
 	}
 	return res, nil
+}
+
+// livenessCount counts the liveness exchange among evs.
+func livenessCount(evs []vpnlog.Event) int {
+	n := 0
+	for i := range evs {
+		if evs[i].Liveness() {
+			n++
+		}
+	}
+	return n
 }
 
 // pageCursor is where the next page starts, bound to the query that made

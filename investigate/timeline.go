@@ -303,11 +303,16 @@ func splitRoutine(evs []vpnlog.Event, incidents []correlate.Incident) (listed []
 		}
 		return own, other
 	}
-	state := map[string]string{} // tunnel -> phase 1/phase 2 state last logged
+	// tunnel -> phase 1/phase 2 state last logged. Routine negotiation (the
+	// liveness exchange every ~10 s, rekeys) carries the state too, but
+	// never as news: were it to set the state first, a quiet window would
+	// list nothing at all, not even the state its tunnels are in.
+	state := map[string]string{}
 	for i := range evs {
 		e := &evs[i]
 		changed := false
-		if e.Stream == vpnlog.StreamIKE && e.Phase1State != vpnlog.IKEStateUnset {
+		if e.Stream == vpnlog.StreamIKE && e.Phase1State != vpnlog.IKEStateUnset &&
+			e.Category != catalog.IKENegotiation && e.Category != catalog.IKERekeyCollision {
 			st := steady(e.Phase1State) + "/" + steady(e.Phase2State)
 			prev, seen := state[e.TunnelIP]
 			changed = !seen || prev != st

@@ -2,9 +2,11 @@ package resources_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -24,8 +26,9 @@ import (
 
 const brokenFile = "vpn-0a1b2c3d4e5f60718_203.0.113.20-IKE.log"
 
-// demoWith is the demo data with extra lines appended to brokenFile; it
-// returns the file system and the number of lines brokenFile had before.
+// demoWith is the demo data with extra lines appended to brokenFile
+// (stored inflated, so the line numbers are the file's own); it returns the
+// file system and the number of lines brokenFile had before.
 func demoWith(t *testing.T, extra string) (fstest.MapFS, int) {
 	t.Helper()
 	fsys := fstest.MapFS{}
@@ -38,11 +41,22 @@ func demoWith(t *testing.T, extra string) (fstest.MapFS, int) {
 		if e.IsDir() || e.Name() == "expected.json" {
 			continue
 		}
-		b, err := fs.ReadFile(demo, e.Name())
+		name := e.Name()
+		b, err := fs.ReadFile(demo, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fsys[e.Name()] = &fstest.MapFile{Data: b}
+		if name == brokenFile+".gz" {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+			name = brokenFile
+		}
+		fsys[name] = &fstest.MapFile{Data: b}
 	}
 	lines := bytes.Count(fsys[brokenFile].Data, []byte("\n"))
 	fsys[brokenFile].Data = append(fsys[brokenFile].Data, extra...)

@@ -159,7 +159,7 @@ func appendFile(t testing.TB, path string, lines ...string) {
 // the local source does on the same files (one inference, InferConnections).
 func TestLocalFeedInventoryMatchesLocal(t *testing.T) {
 	dir := t.TempDir()
-	logs, err := filepath.Glob(filepath.Join("..", "testdata", "demo", "*.log"))
+	logs, err := filepath.Glob(filepath.Join("..", "testdata", "demo", "*.log.gz"))
 	if err != nil || len(logs) == 0 {
 		t.Fatalf("demo logs: %v %v", logs, err)
 	}

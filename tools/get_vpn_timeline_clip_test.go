@@ -1,7 +1,10 @@
 package tools_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -308,8 +311,8 @@ func TestTimelineTextNotes(t *testing.T) {
 	}
 }
 
-// demoFS is the demo data set in memory, each log file keeping the lines
-// keep accepts.
+// demoFS is the demo data set in memory, each log file inflated (named
+// without its .gz) and keeping the lines keep accepts.
 func demoFS(t *testing.T, keep func(line string) bool) fstest.MapFS {
 	t.Helper()
 	dir := "../testdata/demo"
@@ -321,6 +324,16 @@ func demoFS(t *testing.T, keep func(line string) bool) fstest.MapFS {
 		b, err := os.ReadFile(filepath.Join(dir, path))
 		if err != nil {
 			return err
+		}
+		if base, ok := strings.CutSuffix(path, ".gz"); ok {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				return err
+			}
+			if b, err = io.ReadAll(zr); err != nil {
+				return err
+			}
+			path = base
 		}
 		if strings.HasSuffix(path, ".log") {
 			var kept []string

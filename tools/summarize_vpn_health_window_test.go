@@ -20,9 +20,10 @@ const (
 	demoHQ     = "vpn-0a1b2c3d4e5f60718"
 	demoBranch = "vpn-0f9e8d7c6b5a40312"
 	demoDR     = "vpn-0c0ffee00d15a5e77"
-	// The newest record of the demo (branch-frankfurt) and of hq alone.
-	demoNewest   = "2026-06-12T23:54:03Z"
-	demoHQNewest = "2026-06-12T23:53:52Z"
+	// The newest record of the demo (branch-frankfurt) and of hq alone:
+	// both liveness exchanges, logged every ~10 s up to the end of the day.
+	demoNewest   = "2026-06-12T23:59:57.420Z"
+	demoHQNewest = "2026-06-12T23:59:52.336Z"
 )
 
 func healthConn(t *testing.T, r investigate.HealthResult, id string) investigate.ConnectionHealth {

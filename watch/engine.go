@@ -8,9 +8,10 @@ package watch
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
+	"hash/maphash"
 	"log/slog"
 	"sort"
 	"strings"
@@ -377,11 +378,24 @@ func (e *Engine) account(b *source.Batch) {
 	}
 }
 
-// eventKey identifies a record: its stream, time and text.
+// keySeed seeds eventKey; keys live in memory only, never in the state
+// file, so one seed per process will do.
+var keySeed = maphash.MakeSeed()
+
+// eventKey identifies a record: its stream, time and text. It is computed
+// for every record a poll brings and every record trimmed, so it hashes
+// without formatting or allocating.
 func eventKey(ev *vpnlog.Event) uint64 {
-	h := fnv.New64a()
-	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00", ev.VPNConnectionID, ev.TunnelIP, ev.Stream, ev.TimeMs)
-	h.Write([]byte(ev.Raw))
+	var h maphash.Hash
+	h.SetSeed(keySeed)
+	h.WriteString(ev.VPNConnectionID)
+	h.WriteByte(0)
+	h.WriteString(ev.TunnelIP)
+	var n [9]byte
+	n[0] = byte(ev.Stream)
+	binary.LittleEndian.PutUint64(n[1:], uint64(ev.TimeMs))
+	h.Write(n[:])
+	h.WriteString(ev.Raw)
 	return h.Sum64()
 }
 
@@ -398,24 +412,36 @@ func (b *connBuf) merge(evs []vpnlog.Event) []vpnlog.Event {
 		fresh = append(fresh, evs[i])
 	}
 	if len(fresh) > 0 {
-		b.events = append(b.events, fresh...)
-		b.sort()
+		b.insert(fresh)
 	}
 	return fresh
 }
 
-// sort orders the records the same way whatever polls they arrived in:
-// by time, then stream, then (same stream, same time) the order they were
-// logged in; then as the timeline orders them (correlate.SortEvents).
-func (b *connBuf) sort() {
-	seqs := make([]uint64, len(b.events))
-	idx := make([]int, len(b.events))
-	for i := range b.events {
-		seqs[i] = b.keys[eventKey(&b.events[i])]
+// insert places fresh records into the buffer so that its order does not
+// depend on the polls they arrived in: by time, then stream, then (same
+// stream, same time) the order they were logged in; then as the timeline
+// orders them (correlate.SortEvents). SortEvents orders second by second,
+// so only the seconds from the earliest fresh record on are ordered again:
+// a poll brings mostly the newest records, and sorting the whole buffer at
+// every poll made a day of watching at real density (the liveness exchange
+// every ~10 s) take minutes.
+func (b *connBuf) insert(fresh []vpnlog.Event) {
+	sec := fresh[0].TimeMs
+	for i := range fresh {
+		sec = min(sec, fresh[i].TimeMs)
+	}
+	sec -= sec % 1000 // record times are after 2020, never negative
+	from := sort.Search(len(b.events), func(i int) bool { return b.events[i].TimeMs >= sec })
+	tail := make([]vpnlog.Event, 0, len(b.events)-from+len(fresh))
+	tail = append(append(tail, b.events[from:]...), fresh...)
+	seqs := make([]uint64, len(tail))
+	idx := make([]int, len(tail))
+	for i := range tail {
+		seqs[i] = b.keys[eventKey(&tail[i])]
 		idx[i] = i
 	}
 	sort.Slice(idx, func(x, y int) bool {
-		a, c := &b.events[idx[x]], &b.events[idx[y]]
+		a, c := &tail[idx[x]], &tail[idx[y]]
 		if a.TimeMs != c.TimeMs {
 			return a.TimeMs < c.TimeMs
 		}
@@ -427,12 +453,11 @@ func (b *connBuf) sort() {
 		}
 		return seqs[idx[x]] < seqs[idx[y]]
 	})
-	out := make([]vpnlog.Event, len(b.events))
-	for i, j := range idx {
-		out[i] = b.events[j]
+	b.events = b.events[:from]
+	for _, j := range idx {
+		b.events = append(b.events, tail[j])
 	}
-	correlate.SortEvents(out)
-	b.events = out
+	correlate.SortEvents(b.events[from:])
 }
 
 // trim drops records before cutoff.
@@ -441,13 +466,17 @@ func (b *connBuf) trim(cutoff int64) {
 	if i == 0 {
 		return
 	}
-	keys := make(map[uint64]uint64, len(b.events)-i)
-	for j := i; j < len(b.events); j++ {
-		k := eventKey(&b.events[j])
-		keys[k] = b.keys[k]
+	// Records are unique in the buffer (merge keeps one per key), so the
+	// dropped ones' keys go with them.
+	for j := range i {
+		delete(b.keys, eventKey(&b.events[j]))
 	}
-	b.events = append([]vpnlog.Event(nil), b.events[i:]...)
-	b.keys = keys
+	b.events = b.events[i:]
+	// Copy once the dropped head holds more than the records kept, so its
+	// memory is freed without copying the buffer at every trim.
+	if cap(b.events) > 2*len(b.events)+1024 {
+		b.events = append([]vpnlog.Event(nil), b.events...)
+	}
 	if b.fullFrom < cutoff {
 		b.fullFrom = cutoff
 	}

@@ -3,6 +3,7 @@ package watch
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -36,7 +37,8 @@ type demoLine struct {
 	raw  string
 }
 
-// demoLines reads the demo data set, every stream file, in time order.
+// demoLines reads the demo data set, every stream file (inflated), in time
+// order; file is the stream file's name without .gz.
 func demoLines(t testing.TB) []demoLine {
 	t.Helper()
 	ents, err := os.ReadDir(demoDir)
@@ -45,16 +47,21 @@ func demoLines(t testing.TB) []demoLine {
 	}
 	var out []demoLine
 	for _, e := range ents {
-		if !strings.HasSuffix(e.Name(), ".log") {
+		name, ok := strings.CutSuffix(e.Name(), ".gz")
+		if !ok || !strings.HasSuffix(name, ".log") {
 			continue
 		}
 		f, err := os.Open(filepath.Join(demoDir, e.Name()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc := bufio.NewScanner(f)
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(zr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		id, _ := vpnlog.ParseStreamName(e.Name())
+		id, _ := vpnlog.ParseStreamName(name)
 		for sc.Scan() {
 			line := sc.Text()
 			if strings.TrimSpace(line) == "" {
@@ -64,7 +71,7 @@ func demoLines(t testing.TB) []demoLine {
 			if err != nil {
 				t.Fatalf("%s: %v", e.Name(), err)
 			}
-			out = append(out, demoLine{file: e.Name(), ms: ev.TimeMs, raw: line})
+			out = append(out, demoLine{file: name, ms: ev.TimeMs, raw: line})
 		}
 		f.Close()
 	}

@@ -108,7 +108,8 @@ const DefaultGroup = "vpn-logs"
 
 // LoadDir loads a --logs-dir directory: vpn-connections.json becomes the
 // EC2 inventory, every other file (notes .md and expected.json excepted)
-// one stream named after the file (as AWS names them, "<vpn-id>_<ip>-IKE.log"), each line one event
+// one stream named after the file (as AWS names them, "<vpn-id>_<ip>-IKE.log";
+// a gzipped file's ".gz" is not part of the name), each line one event
 // dated by the record's own time. A stream goes to the log group its tunnel's
 // log options name for its kind, else to DefaultGroup.
 func (s *Server) LoadDir(dir string) error {
@@ -150,7 +151,7 @@ func (s *Server) LoadDir(dir string) error {
 		if rep.MalformedCount > 0 {
 			return fmt.Errorf("fakeaws: %s: %d malformed records", name, rep.MalformedCount)
 		}
-		s.AddStream(s.groupFor(id), name, times, msgs)
+		s.AddStream(s.groupFor(id), strings.TrimSuffix(name, ".gz"), times, msgs)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -315,6 +316,53 @@ func (r *record) eval(e *expr) (string, bool) {
 	return "", false
 }
 
+// queryMemo keeps what the engine works out from a message's text: its
+// discovered JSON fields and whether a filter regex matches it. Queries
+// read the same messages again and again (a month of counts reads the
+// day's records for every hour of it, and every test loads the same demo
+// day), and at real density working it out anew made each query cost
+// seconds. It is keyed by the text itself, so it holds for every fake of
+// the process and needs no clearing when streams change.
+type queryMemo struct {
+	mu    sync.Mutex
+	json  map[string]map[string]string
+	match map[string]map[string]bool // by the regex's source text
+}
+
+var memo = &queryMemo{json: map[string]map[string]string{}, match: map[string]map[string]bool{}}
+
+func (m *queryMemo) fields(msg string) map[string]string {
+	m.mu.Lock()
+	js, ok := m.json[msg]
+	m.mu.Unlock()
+	if ok {
+		return js
+	}
+	js = discover(msg)
+	m.mu.Lock()
+	m.json[msg] = js
+	m.mu.Unlock()
+	return js
+}
+
+func (m *queryMemo) matches(re *regexp.Regexp, msg string) bool {
+	key := re.String()
+	m.mu.Lock()
+	hit, ok := m.match[key][msg]
+	m.mu.Unlock()
+	if ok {
+		return hit
+	}
+	hit = re.MatchString(msg)
+	m.mu.Lock()
+	if m.match[key] == nil {
+		m.match[key] = map[string]bool{}
+	}
+	m.match[key][msg] = hit
+	m.mu.Unlock()
+	return hit
+}
+
 func formatInsightsTime(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04:05.000")
 }
@@ -374,8 +422,6 @@ type query struct {
 // run evaluates the query over the groups in [startMs, endMs].
 func (s *Server) run(pq *parsedQuery, groups []*logGroup, startMs, endMs int64, maxRows int) ([][]resultField, map[string]float64) {
 	scanned, matched, bytes := 0, 0, 0
-	jsonMemo := map[*event]map[string]string{}
-	reMemo := map[*regexp.Regexp]map[*event]bool{}
 	type agg struct {
 		keys         []resultField
 		n            int
@@ -412,22 +458,15 @@ func (s *Server) run(pq *parsedQuery, groups []*logGroup, startMs, endMs int64, 
 					}
 				}
 			}
-			n := len(st.events)
 			for i := st.search(startMs); i < st.count(); i++ {
 				ev := st.at(i)
 				if ev.ts > endMs {
 					break
 				}
-				tmpl := &st.events[i%n]
 				scanned++
 				bytes += len(ev.msg)
 				rec.stream, rec.group, rec.ts, rec.msg, rec.idx = name, g.name, ev.ts, ev.msg, i
-				js, ok := jsonMemo[tmpl]
-				if !ok {
-					js = discover(ev.msg)
-					jsonMemo[tmpl] = js
-				}
-				rec.json = js
+				rec.json = memo.fields(ev.msg)
 				clear(rec.extra)
 				// Filters first (vpnlens's filters never name a field that
 				// `fields` makes), then the projections of the records kept.
@@ -437,17 +476,7 @@ func (s *Server) run(pq *parsedQuery, groups []*logGroup, startMs, endMs int64, 
 						continue
 					}
 					if c.field == "@message" && c.re != nil {
-						m := reMemo[c.re]
-						if m == nil {
-							m = map[*event]bool{}
-							reMemo[c.re] = m
-						}
-						hit, ok := m[tmpl]
-						if !ok {
-							hit = c.re.MatchString(ev.msg)
-							m[tmpl] = hit
-						}
-						keep = hit != c.negate
+						keep = memo.matches(c.re, ev.msg) != c.negate
 						continue
 					}
 					v, ok := rec.get(c.field)

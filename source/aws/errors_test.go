@@ -80,7 +80,7 @@ func TestErrorsAreActionable(t *testing.T) {
 			f.AddFault(fakeaws.Fault{Op: "FilterLogEvents", Code: "ServiceUnavailableException", Status: 503})
 		}, call: logs(hq), cause: "Unavailable", want: []string{"failed on its side", "try again"}},
 		{name: "access denied mid-pagination", setup: func(f *fakeaws.Server) {
-			f.SetOptions(func(o *fakeaws.Options) { o.PageSize = 20 })
+			f.SetOptions(func(o *fakeaws.Options) { o.PageSize = 20 * demoScale })
 			f.AddFault(fakeaws.Fault{Op: "FilterLogEvents", Code: "AccessDeniedException", OnlyPaged: true, After: 2, Times: 1})
 		}, call: logs(hq), cause: "AccessDenied", want: []string{"logs:FilterLogEvents"}},
 	}
@@ -131,7 +131,7 @@ func TestLoggingDisabledConnectionWide(t *testing.T) {
 // Transient failures (5xx, a failure mid-pagination) are retried and the
 // answer is complete; a failed read leaves nothing half-cached.
 func TestTransientFailuresRecover(t *testing.T) {
-	f := newFake(t, fakeaws.Options{PageSize: 25})
+	f := newFake(t, fakeaws.Options{PageSize: 25 * demoScale})
 	src := newSource(t, f, nil)
 	mid := f.AddFault(fakeaws.Fault{Op: "FilterLogEvents", Code: "InternalFailure", Status: 500, OnlyPaged: true, After: 3, Times: 2})
 	five := f.AddFault(fakeaws.Fault{Op: "DescribeLogStreams", Code: "ServiceUnavailableException", Status: 503, Times: 1})
@@ -146,7 +146,7 @@ func TestTransientFailuresRecover(t *testing.T) {
 	diffKeys(t, "after retries", eventKeys(got.Events), eventKeys(want.Events))
 
 	// A non-retryable failure mid-pagination: the error, then a clean retry.
-	f2 := newFake(t, fakeaws.Options{PageSize: 25})
+	f2 := newFake(t, fakeaws.Options{PageSize: 25 * demoScale})
 	src2 := newSource(t, f2, nil)
 	f2.AddFault(fakeaws.Fault{Op: "FilterLogEvents", Code: "AccessDeniedException", OnlyPaged: true, After: 5, Times: 1})
 	if _, err := src2.Logs(context.Background(), dayQuery(hq)); err == nil {

@@ -76,7 +76,7 @@ func TestFaultsRetriedToTheCorrectAnswer(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := newFake(t, fakeaws.Options{PageSize: 40})
+			f := newFake(t, fakeaws.Options{PageSize: 40 * demoScale})
 			fault := f.AddFault(c.fault)
 			got, err := faultSource(t, f, nil).Logs(context.Background(), dayQuery(hq))
 			if err != nil {
@@ -109,7 +109,7 @@ func TestPersistentStreamFaultGivesPartialAnswer(t *testing.T) {
 		{Op: "FilterLogEvents", Stream: hqIKE2, Kind: fakeaws.FaultSlow, Delay: 3 * time.Second},
 	} {
 		t.Run(string(fault.Kind)+fault.Code, func(t *testing.T) {
-			f := newFake(t, fakeaws.Options{PageSize: 40})
+			f := newFake(t, fakeaws.Options{PageSize: 40 * demoScale})
 			fl := f.AddFault(fault)
 			src := faultSource(t, f, nil)
 			got, err := src.Logs(context.Background(), dayQuery(hq))
@@ -197,6 +197,9 @@ func TestPersistentFaultsNameTheCause(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			// Unscaled pages: every stream, the small BGP ones too, needs a
+			// second page for a mid-pagination fault to hit it (each case
+			// fails at its first or second call, so the size costs nothing).
 			f := newFake(t, fakeaws.Options{PageSize: 40})
 			f.AddFault(c.fault)
 			wantSourceError(t, c.call(faultSource(t, f, nil)), c.cause, c.words...)
@@ -357,7 +360,7 @@ func (p *progressLog) check(t *testing.T, min int, words ...string) {
 // Long reads report progress per page, stream part and query poll, in
 // increasing steps, from the start.
 func TestSourceReportsProgress(t *testing.T) {
-	f := newFake(t, fakeaws.Options{PageSize: 20})
+	f := newFake(t, fakeaws.Options{PageSize: 20 * demoScale})
 	src := faultSource(t, f, nil)
 	var p progressLog
 	if _, err := src.Logs(p.ctx(context.Background()), dayQuery(hq)); err != nil {

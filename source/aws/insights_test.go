@@ -138,7 +138,7 @@ func TestCancelStopsInsightsQuery(t *testing.T) {
 // client would send 20; adaptive retries slow down and the answer is
 // still complete and right.
 func TestThrottlingStormCompletes(t *testing.T) {
-	f := newFake(t, fakeaws.Options{PageSize: 80, Throttle: map[string]float64{"FilterLogEvents": 4, "DescribeLogStreams": 2}})
+	f := newFake(t, fakeaws.Options{PageSize: 80 * demoScale, Throttle: map[string]float64{"FilterLogEvents": 4, "DescribeLogStreams": 2}})
 	src := newSource(t, f, func(c *awssource.Config) {
 		c.RateLimits = map[string]float64{"FilterLogEvents": 20, "DescribeLogStreams": 20}
 		c.MaxAttempts = 12

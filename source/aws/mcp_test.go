@@ -63,7 +63,7 @@ type expectedIncident struct {
 // answers as on --logs-dir with the same data; diagnose_tunnel_drop finds
 // every labelled demo incident; and the follow-up questions cost nothing.
 func TestToolsThroughMCPMatchLocal(t *testing.T) {
-	f := newFake(t, fakeaws.Options{PageSize: 100})
+	f := newFake(t, fakeaws.Options{PageSize: 100 * demoScale})
 	src := newSource(t, f, nil)
 	loc := local(t)
 	awsC, locC := mcpClient(t, src, src), mcpClient(t, loc, loc)

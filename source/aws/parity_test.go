@@ -120,8 +120,8 @@ func TestLogsMatchLocal(t *testing.T) {
 		mod  func(*awssource.Config)
 		want string
 	}{
-		{"filter", fakeaws.Options{PageSize: 37}, nil, awssource.PathFilter},
-		{"insights", fakeaws.Options{MaxQueryRows: 40}, func(c *awssource.Config) { c.InsightsWindow = time.Minute; c.MaxQueryRows = 40 }, awssource.PathInsights},
+		{"filter", fakeaws.Options{PageSize: 37 * demoScale}, nil, awssource.PathFilter},
+		{"insights", fakeaws.Options{MaxQueryRows: 40 * demoScale}, func(c *awssource.Config) { c.InsightsWindow = time.Minute; c.MaxQueryRows = 40 * demoScale }, awssource.PathInsights},
 	}
 	for _, p := range paths {
 		t.Run(p.name, func(t *testing.T) {

@@ -59,12 +59,12 @@ func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 	if strings.Join(allowed, ",") != strings.Join(want, ",") {
 		t.Errorf("policy actions %v, want exactly %v", allowed, want)
 	}
-	f := newFake(t, fakeaws.Options{PageSize: 50, MaxQueryRows: 30})
+	f := newFake(t, fakeaws.Options{PageSize: 50 * demoScale, MaxQueryRows: 30 * demoScale})
 	// A stream whose name does not tell IKE from BGP (content sniffing).
 	f.AddStream("/aws/vendedlogs/vpn/hq-bgp", "vpn-0a1b2c3d4e5f60718_203.0.113.10", []int64{day.Add(time.Hour).UnixMilli()},
 		[]string{`{"event_timestamp":1781226000000,"timestamp":"2026-06-12 01:00:00.000Z","resource_id":"vpn-0a1b2c3d4e5f60718_203.0.113.10","type":"BGPStatus","status":"UP","message":{"details":"x"}}`})
 	ctx := context.Background()
-	src := newSource(t, f, func(c *awssource.Config) { c.MaxQueryRows = 30 })
+	src := newSource(t, f, func(c *awssource.Config) { c.MaxQueryRows = 30 * demoScale })
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

@@ -63,7 +63,7 @@ func callWithProgress(t *testing.T, c interface {
 // increasing progress while a long fetch runs, from its start, not only
 // at the end; one that sends none gets none.
 func TestProgressThroughMCP(t *testing.T) {
-	f := newFake(t, fakeaws.Options{PageSize: 15, Latency: 3 * time.Millisecond, QueryDuration: 150 * time.Millisecond})
+	f := newFake(t, fakeaws.Options{PageSize: 15 * demoScale, Latency: 3 * time.Millisecond, QueryDuration: 150 * time.Millisecond})
 	src := newSource(t, f, nil)
 	c := mcpClient(t, src, src)
 	var all []*progressSeen
