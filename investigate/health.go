@@ -527,7 +527,7 @@ func connectionHealth(c *source.Connection, an *analysis, w Window, exts []sourc
 			case catalog.IKENegotiation, catalog.IKERekeyCollision:
 				// Rekeys and set-up only: the liveness exchange every ~10 s
 				// is the tunnel being up, not noise.
-				if !e.Liveness() {
+				if !vpnlog.IsLiveness(e) {
 					routine++
 				}
 			case catalog.BGPPrefixLimitWarn, catalog.BGPPrefixLimitExceed:

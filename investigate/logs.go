@@ -158,7 +158,7 @@ func (svc *Service) FetchLogs(ctx context.Context, lq LogsQuestion) (FetchLogsRe
 func livenessCount(evs []vpnlog.Event) int {
 	n := 0
 	for i := range evs {
-		if evs[i].Liveness() {
+		if vpnlog.IsLiveness(&evs[i]) {
 			n++
 		}
 	}

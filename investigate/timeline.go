@@ -72,8 +72,11 @@ type RoutineCount struct {
 	TunnelNumber int    `json:"tunnel_number,omitempty"`
 	Category     string `json:"category"`
 	Count        int    `json:"count"`
-	First        string `json:"first"`
-	Last         string `json:"last"`
+	// Liveness is how many of them are the liveness exchange (a tunnel
+	// logs it every ~10 s while up; the rest are rekeys and set-up).
+	Liveness int    `json:"liveness,omitempty"`
+	First    string `json:"first"`
+	Last     string `json:"last"`
 }
 
 // Timeline views: which records become entries.
@@ -340,7 +343,7 @@ func splitRoutine(evs []vpnlog.Event, incidents []correlate.Incident) (listed []
 			isRoutine = !own && !failover
 		}
 		if isRoutine {
-			routine = append(routine, routineRecord{e.TunnelIP, e.Category, e.TimeMs})
+			routine = append(routine, routineRecord{e.TunnelIP, e.Category, e.TimeMs, vpnlog.IsLiveness(e)})
 		} else {
 			listed = append(listed, *e)
 		}
@@ -354,6 +357,7 @@ type routineRecord struct {
 	tunnelIP string
 	category catalog.Category
 	ms       int64
+	liveness bool // read as a record, not counted by the source
 }
 
 // countRoutine counts routine records by tunnel and category, with the
@@ -364,7 +368,7 @@ func countRoutine(evs []routineRecord, liveness []source.LivenessCount, tunnelIP
 	type span struct{ first, last int64 }
 	spans := []span{}
 	at := map[string]int{}
-	count := func(ip string, cat catalog.Category, n int, firstMs, lastMs int64) {
+	count := func(ip string, cat catalog.Category, n, live int, firstMs, lastMs int64) {
 		k := ip + "|" + string(cat)
 		j, ok := at[k]
 		if !ok {
@@ -374,14 +378,19 @@ func countRoutine(evs []routineRecord, liveness []source.LivenessCount, tunnelIP
 			spans = append(spans, span{firstMs, lastMs})
 		}
 		out[j].Count += n
+		out[j].Liveness += live
 		spans[j].first, spans[j].last = min(spans[j].first, firstMs), max(spans[j].last, lastMs)
 	}
 	for _, e := range evs {
-		count(e.tunnelIP, e.category, 1, e.ms, e.ms)
+		live := 0
+		if e.liveness {
+			live = 1
+		}
+		count(e.tunnelIP, e.category, 1, live, e.ms, e.ms)
 	}
 	for _, c := range liveness {
 		if tunnelIP == "" || c.Stream.TunnelIP == tunnelIP {
-			count(c.Stream.TunnelIP, catalog.IKENegotiation, int(c.Count), c.FirstMs, c.LastMs)
+			count(c.Stream.TunnelIP, catalog.IKENegotiation, int(c.Count), int(c.Count), c.FirstMs, c.LastMs)
 		}
 	}
 	for j := range out {

@@ -64,6 +64,7 @@ type RoutineCount struct {
 	Tunnel   int    `json:"tunnel"`
 	Category string `json:"category"`
 	Count    int    `json:"count"`
+	Liveness int    `json:"liveness,omitempty" jsonschema:"how many of them are the liveness exchange AWS logs about every 10 s while a tunnel is up (the rest: rekeys, set-up)"`
 }
 
 // logRunes is how much of a record's message an entry quotes; the record
@@ -121,7 +122,7 @@ func TimelineOf(r investigate.TimelineResult) Timeline {
 		t.Page.LeftOut = fmt.Sprintf("entries %d to %d: call again with cursor for the next page, or narrow start/end, pass tunnel, or set anomalies_only=true", r.Offset+kept+1, total)
 	}
 	for _, u := range r.Unlisted {
-		t.RoutineCounts = append(t.RoutineCounts, RoutineCount{Tunnel: u.TunnelNumber, Category: u.Category, Count: u.Count})
+		t.RoutineCounts = append(t.RoutineCounts, RoutineCount{Tunnel: u.TunnelNumber, Category: u.Category, Count: u.Count, Liveness: u.Liveness})
 	}
 	if left := len(r.Incidents) - shownIncidents; left > 0 {
 		t.Notes = append(t.Notes, fmt.Sprintf("%d more incidents in this window are not listed: narrow start/end, or call summarize_vpn_health for the list", left))
@@ -275,6 +276,9 @@ func (t Timeline) Text() string {
 		sep := " "
 		for _, u := range t.RoutineCounts {
 			fmt.Fprintf(&b, "%st%d %s ×%d", sep, u.Tunnel, u.Category, u.Count)
+			if u.Liveness > 0 {
+				fmt.Fprintf(&b, " (%d liveness)", u.Liveness)
+			}
 			sep = ", "
 		}
 		b.WriteString("\n")

@@ -601,29 +601,3 @@ func TestCatalogMessagesClassifyToTheirEntry(t *testing.T) {
 		t.Errorf("only %d documented messages in the catalogue", n)
 	}
 }
-
-// The liveness exchange is told apart from the rest of routine negotiation
-// (rekeys, set-up), whatever its wording.
-func TestLiveness(t *testing.T) {
-	for _, tc := range []struct {
-		details string
-		want    bool
-	}{
-		{"AWS tunnel is sending request (id=1175) for INFORMATIONAL", true},
-		{"AWS tunnel processed response (id=1175) for INFORMATIONAL", true},
-		{"AWS tunnel is sending DPD R-U-THERE to peer", true},
-		{"AWS tunnel received R-U-THERE-ACK", true},
-		{"AWS tunnel sent a DPD keepalive", true},
-		{"AWS tunnel is sending request (id=636) for CREATE_CHILD_SA", false},
-		{"AWS tunnel processed request (id=5) for CREATE_CHILD_SA", false},
-		{"AWS tunnel is sending request (id=7)", false},
-		{"AWS tunnel DPD timed out after 3 retransmits", false},
-		{"AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE", false},
-	} {
-		ev := Event{Stream: StreamIKE, Details: tc.details}
-		Classify(&ev)
-		if got := ev.Liveness(); got != tc.want {
-			t.Errorf("%q (%s %+v): Liveness() = %v, want %v", tc.details, ev.Category, ev.Fields, got, tc.want)
-		}
-	}
-}

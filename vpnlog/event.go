@@ -122,23 +122,6 @@ type Event struct {
 // Time returns the event time in UTC.
 func (e *Event) Time() time.Time { return time.UnixMilli(e.TimeMs).UTC() }
 
-// Liveness reports whether e is the liveness exchange (dead peer detection)
-// a tunnel logs about every 10 s while it is up: an IKEv2 INFORMATIONAL
-// request or response, IKEv1 R-U-THERE or its ACK, a DPD keepalive. It is
-// routine negotiation like a rekey, but at real density most of a tunnel's
-// records, so answers count it apart.
-func (e *Event) Liveness() bool {
-	if e.Category != catalog.IKENegotiation {
-		return false
-	}
-	if e.Fields.Exchange != "" {
-		return EqualFoldASCII(e.Fields.Exchange, "INFORMATIONAL")
-	}
-	// Without an exchange name: R-U-THERE (IKEv1) and the DPD or keepalive
-	// wordings are liveness; a bare request id (IKEv2) says too little.
-	return e.Fields.IKEVersion != 2
-}
-
 // AdviceRecord is what the catalogue's advice (catalog.Advise) reads of e:
 // who sent a notification, the IKE version and phase, the connection and a
 // route's next hop.
