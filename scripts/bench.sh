@@ -13,13 +13,16 @@
 #                 (up to 30 days), its four files read whole, merged,
 #                 classified, incidents found and explained; jq reads
 #                 those four files.
-# CORPUS_DIR overrides where the corpus lives (default
-# /tmp/vpnlens-corpus-SIZE); it is generated once (go run
-# ./internal/corpusgen, which says its density) and reused.
+# DENSITY is the corpus's routine traffic: real (default: the liveness
+# exchange every ~10 s per tunnel, as a tunnel with DPD on logs) or sparse
+# (the generator's earlier mix, an IKE record about every 20 s). CORPUS_DIR
+# overrides where the corpus lives (default /tmp/vpnlens-corpus-SIZE-DENSITY);
+# it is generated once (go run ./internal/corpusgen) and reused.
 set -euo pipefail
 
 size=${1:-1GB}
-dir=${CORPUS_DIR:-/tmp/vpnlens-corpus-$size}
+density=${DENSITY:-real}
+dir=${CORPUS_DIR:-/tmp/vpnlens-corpus-$size-$density}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -36,7 +39,7 @@ need jq jq
 if [ ! -f "$dir/.complete" ]; then
 	echo "generating a $size corpus in $dir ..." >&2
 	rm -rf "$dir"
-	(cd "$root" && go run ./internal/corpusgen -out "$dir" -size "$size") >&2
+	(cd "$root" && go run ./internal/corpusgen -out "$dir" -size "$size" -density "$density") >&2
 	touch "$dir/.complete"
 fi
 (cd "$root" && go build -o "$work/vpnlens" .)
@@ -68,7 +71,7 @@ ask() { # ask CACHE_DIR: the question, as a user would ask it
 
 all_bytes=$(cat "$dir"/* | wc -c)
 conn_bytes=$(cat "${conn_files[@]}" | wc -c)
-echo "corpus   $dir: $(ls "$dir" | wc -l) files, $((all_bytes / 1000000)) MB; question: timeline of $vpn ($((conn_bytes / 1000000)) MB in ${#conn_files[@]} files), up to 30 days, anomalies listed"
+echo "corpus   $dir: $(ls "$dir" | wc -l) files, $((all_bytes / 1000000)) MB, $density density; question: timeline of $vpn ($((conn_bytes / 1000000)) MB in ${#conn_files[@]} files), up to 30 days, anomalies listed"
 echo "machine  $(nproc) cores, $(go env GOVERSION)"
 for cores in 1 "$(nproc)"; do
 	export GOMAXPROCS=$cores

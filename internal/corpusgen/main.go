@@ -3,6 +3,10 @@
 // streams) for throughput tests:
 //
 //	go run ./internal/corpusgen -out /tmp/vpnlens-corpus -size 1GB
+//
+// It writes real density by default (the liveness exchange about every
+// 10 s on each tunnel, rekeys at the configured lifetimes; see package
+// corpus); -density sparse writes the earlier, sparser mix.
 package main
 
 import (
@@ -22,9 +26,14 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed; the same flags give the same bytes")
 	format := flag.String("format", "json", "record format: json or text")
 	gz := flag.Bool("gzip", false, "gzip each file")
+	density := flag.String("density", "real", "routine traffic: real (the liveness exchange every ~10 s per tunnel, rekeys hourly) or sparse (an IKE record about every 20 s, no liveness exchange)")
 	flag.Parse()
 	if *out == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: corpusgen -out DIR [-size 1GB] [-connections N] [-seed N] [-format json|text] [-gzip]")
+		fmt.Fprintln(os.Stderr, "usage: corpusgen -out DIR [-size 1GB] [-connections N] [-seed N] [-format json|text] [-gzip] [-density real|sparse]")
+		os.Exit(2)
+	}
+	if *density != "real" && *density != "sparse" {
+		fmt.Fprintln(os.Stderr, "corpusgen: -density must be real or sparse")
 		os.Exit(2)
 	}
 	n, err := corpus.ParseSize(*size)
@@ -37,7 +46,7 @@ func main() {
 		os.Exit(2)
 	}
 	start := time.Now()
-	sum, err := corpus.WriteDir(*out, n, corpus.Options{Connections: *conns, Seed: *seed, Text: *format == "text", Gzip: *gz})
+	sum, err := corpus.WriteDir(*out, n, corpus.Options{Connections: *conns, Seed: *seed, Text: *format == "text", Gzip: *gz, Sparse: *density == "sparse"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "corpusgen:", err)
 		os.Exit(1)

@@ -53,6 +53,7 @@ func TestWriteDirReadsBack(t *testing.T) {
 		{Connections: 3, Seed: 1},
 		{Connections: 2, Seed: 2, Text: true},
 		{Connections: 2, Seed: 3, Gzip: true},
+		{Connections: 2, Seed: 4, Sparse: true},
 	} {
 		dir := t.TempDir()
 		sum, err := corpus.WriteDir(dir, 4<<20, opt)
@@ -100,5 +101,72 @@ func TestLinesHaveIncidents(t *testing.T) {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("no %q in 32 MB", want)
 		}
+	}
+}
+
+// Real density: each tunnel's IKE stream is the liveness exchange about
+// every 10 s (request, then its response with the same id), with rekeys in
+// between; the sparse mix has none of it.
+func TestRealDensityLiveness(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := corpus.WriteDir(dir, 8<<20, corpus.Options{Connections: 2, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	var rep vpnlog.Report
+	type tunnelState struct {
+		lastProbe int64
+		open      string // the request id awaiting its response
+		probes    int
+		rekeys    int
+	}
+	tunnels := map[string]*tunnelState{}
+	err := vpnlog.ReadDir(dir, &rep, func(ev *vpnlog.Event) error {
+		if ev.Stream != vpnlog.StreamIKE {
+			return nil
+		}
+		st := tunnels[ev.TunnelIP]
+		if st == nil {
+			st = &tunnelState{}
+			tunnels[ev.TunnelIP] = st
+		}
+		switch {
+		case vpnlog.IsLiveness(ev) && ev.Direction == vpnlog.DirSent:
+			if st.lastProbe != 0 {
+				if gap := ev.TimeMs - st.lastProbe; gap < 9_000 || gap > 11_000 {
+					t.Errorf("%s line %d: %d ms since the last probe, want about 10 s", ev.File, ev.Line, gap)
+				}
+			}
+			st.lastProbe, st.open = ev.TimeMs, ev.Fields.RequestID
+			st.probes++
+		case vpnlog.IsLiveness(ev):
+			if ev.Fields.RequestID != st.open {
+				t.Errorf("%s line %d: response id %s, the open request is %q", ev.File, ev.Line, ev.Fields.RequestID, st.open)
+			}
+			st.open = ""
+		default:
+			// Rekeys, errors and outages take the place of probes: the
+			// cadence is checked between probes only.
+			st.lastProbe = 0
+			if ev.Category == catalog.IKENegotiation && ev.Fields.Exchange == "CREATE_CHILD_SA" {
+				st.rekeys++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tunnels) != 4 {
+		t.Fatalf("%d tunnels", len(tunnels))
+	}
+	for ip, st := range tunnels {
+		hours := float64(st.probes) / 360
+		if st.probes < 1000 || st.rekeys == 0 || float64(st.rekeys)/2 > hours+2 {
+			t.Errorf("%s: %d probes (%.1f h), %d rekey records: want the liveness exchange every ~10 s and a rekey about hourly", ip, st.probes, hours, st.rekeys)
+		}
+	}
+	sparse := corpus.Lines(corpus.Options{Seed: 9, Sparse: true}, 1<<20)
+	if strings.Contains(string(sparse), "INFORMATIONAL") {
+		t.Error("the sparse mix has the liveness exchange")
 	}
 }

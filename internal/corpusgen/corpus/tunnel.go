@@ -56,8 +56,14 @@ type tunnel struct {
 
 	ike, bgp streamState
 	msgID    int
-	owed     owed // the reply the current CREATE_CHILD_SA exchange still needs
+	owed     owed   // the reply the current exchange still needs
+	exchange string // the current exchange (real density)
 	spi      uint32
+
+	// Real density (see Options.Sparse): the liveness exchange every
+	// ~10 s, a rekey when nextRekey comes.
+	sparse    bool
+	nextRekey int64
 }
 
 type owed uint8
@@ -81,7 +87,13 @@ func (t *tunnel) append(b []byte) ([]byte, bool) {
 	r := st.head
 	st.head = nil
 	st.clock = r.atMs
-	if !isBGP && len(t.ike.pending) == 0 && len(t.bgp.pending) == 0 && t.rng.IntN(12000) == 0 {
+	// About one incident per tunnel every 2.8 days at either density: the
+	// chance is per IKE record, and real density logs four times as many.
+	odds := 48000
+	if t.sparse {
+		odds = 12000
+	}
+	if !isBGP && len(t.ike.pending) == 0 && len(t.bgp.pending) == 0 && t.rng.IntN(odds) == 0 {
 		t.startIncident(r.atMs)
 	}
 	if t.text {
@@ -99,8 +111,10 @@ func (t *tunnel) headOf(st *streamState, bgp bool) *rec {
 		st.pending = st.pending[1:]
 	} else if bgp {
 		st.buf = t.routineBGP(st.clock + t.gap(15_000))
-	} else {
+	} else if t.sparse {
 		st.buf = t.routineIKE(st.clock + t.gap(20_000))
+	} else {
+		st.buf = t.realIKE(st.clock)
 	}
 	st.head = &st.buf
 	return st.head
@@ -152,6 +166,67 @@ func (t *tunnel) routineIKE(at int64) rec {
 	default:
 		e := ikeErrors[t.rng.IntN(len(ikeErrors))]
 		r.details, r.p1, r.p2 = e.details, e.p1, e.p2
+	}
+	return r
+}
+
+// Real density: what a tunnel with DPD on logs while up.
+const (
+	livenessMs   = 10_000         // AWS checks the peer about every 10 s
+	rekeyEveryMs = 50 * 60 * 1000 // phase 2 rekeys come 50-56 min apart
+	rekeySpanMs  = 6 * 60 * 1000  // (lifetime 3600 s, margin 270 s, fuzz 100 %)
+	errorOdds    = 2000           // about one error record in 2,000 probes
+	deleteOdds   = 4              // the CGW deletes the old SA after one rekey in 4
+	collideOdds  = 20             // one rekey in 20 collides with the CGW's
+	answerMinMs  = 15             // the peer answers a probe within 15-120 ms
+	answerSpanMs = 105
+)
+
+// realIKE draws the tunnel's next IKE record after the one at prev: the
+// answer to an open request, a rekey when one is due, or the next liveness
+// probe; now and then an error record instead of a probe.
+func (t *tunnel) realIKE(prev int64) rec {
+	if t.nextRekey == 0 {
+		t.nextRekey = prev + int64(t.rng.IntN(rekeyEveryMs+rekeySpanMs))
+	}
+	if t.owed != owedNone {
+		r := rec{atMs: prev + answerMinMs + int64(t.rng.IntN(answerSpanMs)), kind: kindIKE, p1: "Established", p2: "Established"}
+		id := strconv.Itoa(t.msgID)
+		if t.owed == owedProcessedResponse {
+			r.details = "AWS tunnel processed response (id=" + id + ") for " + t.exchange
+		} else {
+			r.details = "AWS tunnel is sending response (id=" + id + ") for " + t.exchange
+		}
+		t.owed = owedNone
+		if t.exchange == "CREATE_CHILD_SA" && t.rng.IntN(deleteOdds) == 0 {
+			// The old SA goes next: queued as the following record.
+			t.spi = t.rng.Uint32()
+			t.ike.pending = append(t.ike.pending, rec{atMs: r.atMs + 200 + int64(t.rng.IntN(700)), kind: kindIKE, p1: "Established", p2: "Established",
+				details: "AWS tunnel received DELETE for Phase 2 SA with SPI: " + strconv.FormatUint(uint64(t.spi), 16)})
+		}
+		return r
+	}
+	at := prev + livenessMs - 300 + int64(t.rng.IntN(601))
+	r := rec{atMs: at, kind: kindIKE, p1: "Established", p2: "Established"}
+	switch {
+	case at >= t.nextRekey:
+		t.nextRekey = at + rekeyEveryMs + int64(t.rng.IntN(rekeySpanMs))
+		t.exchange, r.p2 = "CREATE_CHILD_SA", "Rekeying"
+		if t.rng.IntN(collideOdds) == 0 {
+			r.details = "AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE"
+			t.ike.pending = append(t.ike.pending, rec{atMs: at + 200 + int64(t.rng.IntN(700)), kind: kindIKE, p1: "Established", p2: "Established",
+				details: "AWS tunnel (CHILD_SA) redundant SA is being deleted due to detected collision"})
+		} else if t.rng.IntN(2) == 0 {
+			r.details, t.owed = "AWS tunnel is sending request (id="+t.id()+") for CREATE_CHILD_SA", owedProcessedResponse
+		} else {
+			r.details, t.owed = "AWS tunnel processed request (id="+t.id()+") for CREATE_CHILD_SA", owedSendingResponse
+		}
+	case t.rng.IntN(errorOdds) == 0:
+		e := ikeErrors[t.rng.IntN(len(ikeErrors))]
+		r.details, r.p1, r.p2 = e.details, e.p1, e.p2
+	default:
+		t.exchange = "INFORMATIONAL"
+		r.details, t.owed = "AWS tunnel is sending request (id="+t.id()+") for INFORMATIONAL", owedProcessedResponse
 	}
 	return r
 }
