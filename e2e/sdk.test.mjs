@@ -64,9 +64,14 @@ const toolCalls = [
     check: (sc) => assert.ok(includes(sc, 'ike.cgw_delete_ike_sa'), 'timeline lacks the CGW DELETE of the incident'),
   },
   {
+    // A few minutes around the drop: at real density an hour's first page is
+    // the liveness exchange every ~10 s, long before 20:25.
     name: 'fetch_vpn_logs',
-    args: { vpn_connection_id: VPN, tunnel: '2', start: `${DAY}T20:00:00Z`, end: `${DAY}T21:00:00Z`, limit: 20 },
-    check: (sc) => assert.ok(includes(sc, '20:2'), 'no record from around 20:2x'),
+    args: { vpn_connection_id: VPN, tunnel: '2', start: `${DAY}T20:25:00Z`, end: `${DAY}T20:30:00Z`, limit: 20 },
+    check: (sc) => {
+      assert.ok(includes(sc, '20:2'), 'no record from around 20:2x');
+      assert.ok(includes(sc, 'AWS tunnel received DELETE for IKE_SA from CGW'), 'the page lacks the CGW DELETE of 20:25:12');
+    },
   },
   {
     name: 'classify_vpn_message',
