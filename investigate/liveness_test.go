@@ -29,7 +29,9 @@ var day = time.Date(2026, 6, 12, 0, 0, 0, 0, time.UTC)
 
 // withLiveness copies the demo data, adding to tunnel 1 of hq (up all
 // day) the liveness exchange every 10 s from 01:00 to 23:00 (inside the
-// time its logs cover already), as a real tunnel with DPD on logs it.
+// time its logs cover already), as a real tunnel with DPD on logs it. The
+// demo is real density and logs the exchange already; a second one, on
+// whole seconds, is as much routine and must change as little.
 func withLiveness(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
