@@ -2,7 +2,6 @@ package aws_test
 
 import (
 	"context"
-	"os"
 	"runtime"
 	"runtime/metrics"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"github.com/vpnlens/vpnlens/internal/corpusgen/corpus"
 	"github.com/vpnlens/vpnlens/internal/fakeaws"
 	"github.com/vpnlens/vpnlens/investigate"
-	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Timelines of one connection through the fake at AWS-like conditions
@@ -35,24 +33,9 @@ func benchTimeline(b *testing.B, span time.Duration) {
 	}
 	f := fakeaws.New(fakeaws.Options{Latency: benchLatency, Throttle: benchThrottle, QueryDuration: 500 * time.Millisecond})
 	b.Cleanup(f.Close)
-	// The inventory the corpus's stream names imply, logging to one group.
-	files, err := os.ReadDir(dir)
-	if err != nil {
+	if err := f.AddConnectionsFor(dir, "/aws/vendedlogs/vpn/corpus"); err != nil {
 		b.Fatal(err)
 	}
-	conn := fakeaws.VpnConnection{State: "available", Type: "ipsec.1", Options: &fakeaws.VpnOptions{}}
-	const arn = "arn:aws:logs:eu-central-1:111122223333:log-group:/aws/vendedlogs/vpn/corpus:*"
-	for _, e := range files {
-		id, ok := vpnlog.ParseStreamName(e.Name())
-		if !ok || id.Kind != vpnlog.StreamIKE {
-			continue
-		}
-		conn.VpnConnectionId = id.VPNConnectionID
-		conn.Options.TunnelOptions = append(conn.Options.TunnelOptions, fakeaws.TunnelOption{OutsideIpAddress: id.TunnelIP,
-			LogOptions: &fakeaws.LogOptions{CloudWatchLogOptions: &fakeaws.CloudWatchLogOptions{LogEnabled: true, LogGroupArn: arn, LogOutputFormat: "json",
-				BgpLogEnabled: true, BgpLogGroupArn: arn, BgpLogOutputFormat: "json"}}})
-	}
-	f.AddConnection(conn)
 	if err := f.LoadDir(dir); err != nil {
 		b.Fatal(err)
 	}
