@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -189,36 +190,28 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 			all = append(all, f)
 		}
 	}
-	calls := 0
+	var calls atomic.Int64
 	pr := newProgress(ctx, 0)
-	for _, batch := range groupBatches(groups) {
-		byName := map[string]*streamInfo{}
-		var names []string
-		for _, g := range batch {
-			for _, si := range byGroup[g] {
-				if len(gaps[si]) > 0 {
-					byName[si.group+"\x00"+si.name] = si
-					names = append(names, si.name)
-				}
+	// readSpan reads whole seconds [startS, endS] of a batch's streams,
+	// query after query while results fill the row cap, into parts of
+	// the streams' gaps (what this span read of each), keeping the
+	// records in [keepLo, keepHi) ms: where a query's last second ends is
+	// AWS's to say, so parts overlap by a second and each keeps its own.
+	readSpan := func(batch []string, byName map[string]*streamInfo, q string, startS, endS, keepLo, keepHi int64) (map[*fetched]*fetched, error) {
+		out := map[*fetched]*fetched{}
+		part := func(f *fetched) *fetched {
+			p := out[f]
+			if p == nil {
+				p = &fetched{}
+				out[f] = p
 			}
+			return p
 		}
-		if len(names) == 0 {
-			continue
-		}
-		q := "fields @timestamp, @message, @logStream, @log\n| filter @logStream in [" + quoteList(names) + "]"
-		if anomalies {
-			q += "\n| filter @message like /" + anomalyRegex() + "/"
-		}
-		if withoutLiveness {
-			q += "\n| filter @message not like /" + vpnlog.LivenessRegex + "/"
-		}
-		q += fmt.Sprintf("\n| sort @timestamp asc\n| limit %d", s.cfg.MaxQueryRows)
-		startS, endS := lo/1000, (hi+999)/1000
 		for {
 			rows, n, err := s.runQuery(ctx, batch, startS, endS, q, pr)
-			calls += n
+			calls.Add(int64(n))
 			if err != nil {
-				return nil, calls, err
+				return nil, err
 			}
 			full := len(rows) >= s.cfg.MaxQueryRows
 			cut := int64(1) << 62
@@ -227,31 +220,32 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 				if last/1000 <= startS {
 					// One second holds more records than a query returns:
 					// read that second of each stream with FilterLogEvents.
-					sec := span{startS * 1000, startS*1000 + 1000}
+					sec := span{max(startS*1000, keepLo), min(startS*1000+1000, keepHi)}
 					for _, si := range byName {
 						for _, f := range gaps[si] {
 							a, b := max(f.lo, sec.lo), min(f.hi, sec.hi)
 							if a >= b {
 								continue
 							}
-							part, err := s.filterStream(ctx, si, a, b, anomalies, pr)
+							got, err := s.filterStream(ctx, si, a, b, anomalies, pr)
 							if err != nil {
-								return nil, calls, err
+								return nil, err
 							}
-							calls += part.calls
-							for k := range part.events {
-								if withoutLiveness && vpnlog.IsLiveness(&part.events[k]) {
+							calls.Add(int64(got.calls))
+							p := part(f)
+							for k := range got.events {
+								if withoutLiveness && vpnlog.IsLiveness(&got.events[k]) {
 									continue // counted by the liveness query
 								}
-								f.events = append(f.events, part.events[k])
-								f.times = append(f.times, part.times[k])
+								p.events = append(p.events, got.events[k])
+								p.times = append(p.times, got.times[k])
 							}
-							f.bad = append(f.bad, part.bad...)
+							p.bad = append(p.bad, got.bad...)
 						}
 					}
 					startS++
 					if startS > endS {
-						break
+						return out, nil
 					}
 					continue
 				}
@@ -259,7 +253,7 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 			}
 			for _, row := range rows {
 				ts, ok := insightsTime(firstOr(field(row, "@timestamp")))
-				if !ok || ts >= cut {
+				if !ok || ts >= cut || ts < keepLo || ts >= keepHi {
 					continue
 				}
 				name, _ := field(row, "@logStream")
@@ -284,22 +278,99 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 					}
 					msg, _ := field(row, "@message")
 					ev, bad := decode(si, msg, ts)
+					p := part(f)
 					switch {
 					case bad != nil:
-						f.bad = append(f.bad, malformedAt{ms: ts, m: *bad})
+						p.bad = append(p.bad, malformedAt{ms: ts, m: *bad})
 					case !anomalies || ev.Anomaly:
-						f.events = append(f.events, ev)
-						f.times = append(f.times, ts)
+						p.events = append(p.events, ev)
+						p.times = append(p.times, ts)
 					}
 				}
 			}
 			if !full {
-				break
+				return out, nil
 			}
 			startS = cut / 1000
 		}
 	}
-	return all, calls, nil
+	for _, batch := range groupBatches(groups) {
+		byName := map[string]*streamInfo{}
+		var names []string
+		for _, g := range batch {
+			for _, si := range byGroup[g] {
+				if len(gaps[si]) > 0 {
+					byName[si.group+"\x00"+si.name] = si
+					names = append(names, si.name)
+				}
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		q := "fields @timestamp, @message, @logStream, @log\n| filter @logStream in [" + quoteList(names) + "]"
+		if anomalies {
+			q += "\n| filter @message like /" + anomalyRegex() + "/"
+		}
+		if withoutLiveness {
+			q += "\n| filter @message not like /" + vpnlog.LivenessRegex + "/"
+		}
+		q += fmt.Sprintf("\n| sort @timestamp asc\n| limit %d", s.cfg.MaxQueryRows)
+		// A long window is read in parts side by side (Insights runs
+		// queries of an account at once, up to its quota): at real
+		// density a week is some ten queries of 10,000 rows, which one
+		// after the other take as many times a query's run. The parts'
+		// records are put together in time order after.
+		chunks := splitSeconds(lo/1000, (hi+999)/1000, s.cfg.QueryConcurrency, insightsChunkMin)
+		parts := make([]map[*fetched]*fetched, len(chunks))
+		errs := make([]error, len(chunks))
+		var wg sync.WaitGroup
+		for i, c := range chunks {
+			endS, keepLo, keepHi := c.hi, int64(-1)<<62, int64(1)<<62
+			if i > 0 {
+				keepLo = c.lo * 1000
+			}
+			if i+1 < len(chunks) {
+				endS, keepHi = c.hi+1, (c.hi+1)*1000
+			}
+			wg.Go(func() { parts[i], errs[i] = readSpan(batch, byName, q, c.lo, endS, keepLo, keepHi) })
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return nil, int(calls.Load()), err // the earliest part's failure, as one read would give
+			}
+		}
+		for _, pm := range parts {
+			for _, f := range all {
+				if p := pm[f]; p != nil {
+					f.events = append(f.events, p.events...)
+					f.times = append(f.times, p.times...)
+					f.bad = append(f.bad, p.bad...)
+				}
+			}
+		}
+	}
+	return all, int(calls.Load()), nil
+}
+
+// insightsChunkMin is the shortest part a long Logs Insights read is cut
+// into: shorter parts would cost queries without saving time.
+const insightsChunkMin = 6 * 3600
+
+// splitSeconds cuts whole seconds [startS, endS] into at most n parts of
+// at least minS seconds each (one part when the span is shorter), with no
+// second in two parts.
+func splitSeconds(startS, endS int64, n int, minS int64) []span {
+	total := endS - startS + 1
+	k := max(1, min(int64(n), total/max(minS, 1)))
+	out := make([]span, 0, k)
+	for i := int64(0); i < k; i++ {
+		a := startS + total*i/k
+		b := startS + total*(i+1)/k - 1
+		out = append(out, span{a, b})
+	}
+	return out
 }
 
 func firstOr(v string, _ bool) string { return v }
