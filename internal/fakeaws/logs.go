@@ -160,7 +160,7 @@ func (s *Server) describeLogStreams(req *logsRequest) (any, *apiError) {
 	for i := off; i < len(names) && i < off+size; i++ {
 		st := g.streams[names[i]]
 		o := logStreamOut{LogStreamName: st.name, CreationTime: st.created,
-			Arn: fmt.Sprintf("arn:aws:logs:%s:111122223333:log-group:%s:log-stream:%s", s.opt.Region, g.name, st.name)}
+			Arn: fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", s.opt.Region, s.opt.Account, g.name, st.name)}
 		if first, last, ok := st.bounds(); ok {
 			ing := last + 1000
 			o.FirstEventTimestamp, o.LastEventTimestamp, o.LastIngestionTime = &first, &last, &ing
