@@ -35,6 +35,7 @@ type Connection struct {
 	RemoteIPv4CIDR    string            `json:"remote_ipv4_network_cidr,omitempty"`
 	OutsideIPType     string            `json:"outside_ip_address_type,omitempty"`
 	Region            string            `json:"region,omitempty"`
+	AccountID         string            `json:"account_id,omitempty"` // the AWS account that owns it
 	Tags              map[string]string `json:"tags,omitempty"`
 	Tunnels           []Tunnel          `json:"tunnels"`
 }
@@ -110,6 +111,49 @@ type TunnelOptions struct {
 // Inventory lists VPN connections.
 type Inventory interface {
 	Connections(ctx context.Context) ([]Connection, error)
+}
+
+// Gap is a part of a source that could not be read (an AWS account, or a
+// region of one), named with the reason, so that an answer made of the
+// other parts says what it is missing.
+type Gap struct {
+	AccountID string `json:"account_id,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Cause     string `json:"cause"`   // e.g. AccessDenied, Timeout, RegionNotEnabled
+	Message   string `json:"message"` // what happened and what to do about it
+}
+
+// Where names the part: "account 111122223333, region eu-west-1".
+func (g *Gap) Where() string {
+	switch {
+	case g.AccountID != "" && g.Region != "":
+		return "account " + g.AccountID + ", region " + g.Region
+	case g.AccountID != "":
+		return "account " + g.AccountID
+	case g.Region != "":
+		return "region " + g.Region
+	}
+	return "part of the source"
+}
+
+// Note is the gap as one line of an answer's notes.
+func (g *Gap) Note() string {
+	return "INCOMPLETE: " + g.Where() + " could not be read (" + g.Cause + "): " + g.Message
+}
+
+// PartialInventory is an inventory made of parts (AWS accounts and
+// regions) some of which may not answer: it lists the connections of the
+// parts that did and names the others, instead of failing.
+type PartialInventory interface {
+	Inventory
+	ConnectionsPartial(ctx context.Context) ([]Connection, []Gap, error)
+}
+
+// RegionalInventory is an inventory spread over regions (AWS) that can
+// list one region's connections, reading a region it was not configured
+// with when a question names it.
+type RegionalInventory interface {
+	RegionConnections(ctx context.Context, region string) ([]Connection, []Gap, error)
 }
 
 // LogQuery asks for the records of some streams of one connection.
