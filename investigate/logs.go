@@ -21,6 +21,7 @@ import (
 // FetchLogsResult is the answer of fetch_vpn_logs.
 type FetchLogsResult struct {
 	VPNConnectionID string      `json:"vpn_connection_id"`
+	Place
 	Start           TimeView    `json:"start"`
 	End             TimeView    `json:"end"`
 	Path            string      `json:"path" jsonschema:"how the records were obtained"`
@@ -113,7 +114,7 @@ func (svc *Service) FetchLogs(ctx context.Context, lq LogsQuestion) (FetchLogsRe
 	if err != nil {
 		return res, err
 	}
-	res = FetchLogsResult{VPNConnectionID: conn.ID, Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), Path: lr.Path,
+	res = FetchLogsResult{VPNConnectionID: conn.ID, Place: PlaceOf(conn), Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), Path: lr.Path,
 		Limit: limit, Events: []EventView{}, Malformed: lr.Report.MalformedCount, Hints: lr.Notes}
 	matching := lr.Events
 	if len(want) > 0 {

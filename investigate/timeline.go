@@ -17,6 +17,7 @@ import (
 // TimelineResult is the answer of get_vpn_timeline.
 type TimelineResult struct {
 	VPNConnectionID string             `json:"vpn_connection_id"`
+	Place
 	Start           TimeView           `json:"start"`
 	End             TimeView           `json:"end"`
 	ResourceURI     string             `json:"resource_uri" jsonschema:"vpn://timeline/... resource holding this same timeline"`
@@ -176,7 +177,7 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 		}
 		offset, w.Start, w.End = pc.offset, time.UnixMilli(pc.startMs), time.UnixMilli(pc.endMs)
 	}
-	res := TimelineResult{VPNConnectionID: conn.ID, Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), View: view,
+	res := TimelineResult{VPNConnectionID: conn.ID, Place: PlaceOf(conn), Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), View: view,
 		ResourceURI: TimelineURI(conn.ID, w.Start, w.End), Entries: []TimelineEntry{}, Incidents: []TimelineIncident{}}
 	mode := livenessCounted
 	if view == ViewAll {

@@ -10,6 +10,7 @@ import (
 // TunnelOptionsResult is the answer of get_tunnel_options.
 type TunnelOptionsResult struct {
 	VPNConnectionID string              `json:"vpn_connection_id"`
+	Place
 	Tunnels         []TunnelOptionsView `json:"tunnels"`
 }
 
@@ -76,7 +77,7 @@ func riskNotes(c *source.Connection, t *source.Tunnel) []string {
 // Text renders the options compactly.
 func (r TunnelOptionsResult) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Tunnel options of %s\n", r.VPNConnectionID)
+	fmt.Fprintf(&b, "Tunnel options of %s%s\n", r.VPNConnectionID, r.Place.suffix())
 	for _, t := range r.Tunnels {
 		o := t.Options
 		fmt.Fprintf(&b, "tunnel %d %s: IKE %s; P1 %s/%s/DH%v %ds; P2 %s/%s/DH%v %ds; DPD %ds→%s; startup %s; rekey margin %ds fuzz %d%%; replay %d\n",
@@ -92,7 +93,7 @@ func (r TunnelOptionsResult) Text() string {
 
 // TunnelOptions states the options of conn's tunnels (only: just that one).
 func TunnelOptions(conn *source.Connection, only *source.Tunnel) TunnelOptionsResult {
-	res := TunnelOptionsResult{VPNConnectionID: conn.ID, Tunnels: []TunnelOptionsView{}}
+	res := TunnelOptionsResult{VPNConnectionID: conn.ID, Place: PlaceOf(conn), Tunnels: []TunnelOptionsView{}}
 	for i := range conn.Tunnels {
 		t := &conn.Tunnels[i]
 		if only != nil && only.OutsideIP != t.OutsideIP {

@@ -14,6 +14,7 @@ func GetTunnelOptions(svc *investigate.Service) Def[investigate.TunnelOptionsRes
 			append(readOnly("Get VPN tunnel options"),
 				mcp.WithDescription("Full tunnel options of one VPN connection: IKE versions, phase 1/2 encryption, integrity and DH groups, lifetimes, DPD timeout and action, startup action, rekey margin and fuzz, replay window and log options, with notes on risky settings. Use it after a diagnosis points at proposal mismatches, DPD timeouts or rekey trouble."),
 				mcp.WithString("vpn_connection_id", mcp.Description(descVPN)),
+				mcp.WithString("region", mcp.Description(descRegion), mcp.Pattern(regionPattern)),
 				mcp.WithString("tunnel", mcp.Description(descTunnel)),
 				mcp.WithOutputSchema[investigate.TunnelOptionsResult](),
 			)...),
