@@ -36,7 +36,7 @@ type PlaceCount struct {
 
 // ConnectionView is a connection with its tunnels as an engineer scans them.
 type ConnectionView struct {
-	ID              string       `json:"vpn_connection_id"`
+	ID string `json:"vpn_connection_id"`
 	Place
 	Name            string       `json:"name,omitempty"`
 	State           string       `json:"state"`

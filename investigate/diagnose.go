@@ -15,7 +15,7 @@ import (
 
 // DiagnoseResult is the answer of diagnose_tunnel_drop.
 type DiagnoseResult struct {
-	VPNConnectionID    string                `json:"vpn_connection_id"`
+	VPNConnectionID string `json:"vpn_connection_id"`
 	Place
 	AskedAt            TimeView              `json:"asked_at"`
 	Summary            string                `json:"summary"`

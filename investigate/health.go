@@ -26,7 +26,7 @@ type HealthResult struct {
 
 // ConnectionHealth is one connection's health over the window.
 type ConnectionHealth struct {
-	VPNConnectionID        string           `json:"vpn_connection_id"`
+	VPNConnectionID string `json:"vpn_connection_id"`
 	Place
 	Name                   string           `json:"name,omitempty"`
 	BothTunnelsDownSeconds int64            `json:"both_tunnels_down_seconds" jsonschema:"time in the window when every tunnel of the connection was down at once: total loss of connectivity over this VPN. 0 also when it cannot be told (see both_tunnels_down_note)"`

@@ -9,9 +9,9 @@ import (
 
 // TunnelOptionsResult is the answer of get_tunnel_options.
 type TunnelOptionsResult struct {
-	VPNConnectionID string              `json:"vpn_connection_id"`
+	VPNConnectionID string `json:"vpn_connection_id"`
 	Place
-	Tunnels         []TunnelOptionsView `json:"tunnels"`
+	Tunnels []TunnelOptionsView `json:"tunnels"`
 }
 
 // TunnelOptionsView is one tunnel's full options and the notes on them.

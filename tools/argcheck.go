@@ -538,7 +538,7 @@ var argSynonyms = map[string][]string{
 	"nexttoken": {"cursor"}, "nextcursor": {"cursor"}, "pagetoken": {"cursor"}, "page": {"cursor"},
 	"kind": {"stream"}, "type": {"stream"}, "logtype": {"stream"},
 	"log": {"message", "stream"}, "msg": {"message"}, "record": {"message"}, "line": {"message"}, "text": {"message"}, "details": {"message"},
-	"category": {"categories"},
+	"category":  {"categories"},
 	"awsregion": {"region"}, "regionname": {"region"}, "regionid": {"region"},
 }
 

@@ -23,7 +23,7 @@ type Connections struct {
 
 // Connection is one VPN connection and its tunnels.
 type Connection struct {
-	ID              string         `json:"vpn_connection_id"`
+	ID string `json:"vpn_connection_id"`
 	investigate.Place
 	Name            string         `json:"name,omitempty"`
 	State           string         `json:"state"`

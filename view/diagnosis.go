@@ -25,8 +25,8 @@ type Diagnosis struct {
 	Notes            []string      `json:"notes,omitempty" jsonschema:"what limited this answer (logs missing, unreadable records, a read that stopped)"`
 	VPNConnectionID  string        `json:"vpn_connection_id"`
 	investigate.Place
-	AskedAt          string        `json:"asked_at" jsonschema:"the time asked about, RFC 3339 UTC"`
-	Timezone         string        `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times (the timezone argument)"`
+	AskedAt  string `json:"asked_at" jsonschema:"the time asked about, RFC 3339 UTC"`
+	Timezone string `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times (the timezone argument)"`
 }
 
 // Cause is a diagnosed cause and the records that show it.

@@ -16,10 +16,10 @@ type Logs struct {
 	Notes           []string `json:"notes,omitempty" jsonschema:"what limited this answer: unreadable records, logging disabled, an empty window"`
 	VPNConnectionID string   `json:"vpn_connection_id"`
 	investigate.Place
-	Start           string   `json:"start" jsonschema:"window start, RFC 3339 UTC"`
-	End             string   `json:"end" jsonschema:"window end, RFC 3339 UTC"`
-	Path            string   `json:"path" jsonschema:"how the records were read"`
-	Timezone        string   `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times"`
+	Start    string `json:"start" jsonschema:"window start, RFC 3339 UTC"`
+	End      string `json:"end" jsonschema:"window end, RFC 3339 UTC"`
+	Path     string `json:"path" jsonschema:"how the records were read"`
+	Timezone string `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times"`
 }
 
 // Record is one log record as logged.

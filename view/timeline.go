@@ -21,11 +21,11 @@ type Timeline struct {
 	Notes           []string           `json:"notes,omitempty" jsonschema:"what limited this answer, such as records that could not be read"`
 	VPNConnectionID string             `json:"vpn_connection_id"`
 	investigate.Place
-	Start           string             `json:"start" jsonschema:"window start, RFC 3339 UTC"`
-	End             string             `json:"end" jsonschema:"window end, RFC 3339 UTC"`
-	View            string             `json:"view" jsonschema:"which records are entries: default (trouble and state changes), anomalies or all"`
-	ResourceURI     string             `json:"resource_uri" jsonschema:"vpn://timeline/... address of this timeline"`
-	Timezone        string             `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times"`
+	Start       string `json:"start" jsonschema:"window start, RFC 3339 UTC"`
+	End         string `json:"end" jsonschema:"window end, RFC 3339 UTC"`
+	View        string `json:"view" jsonschema:"which records are entries: default (trouble and state changes), anomalies or all"`
+	ResourceURI string `json:"resource_uri" jsonschema:"vpn://timeline/... address of this timeline"`
+	Timezone    string `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times"`
 }
 
 // TimelineIncident is an incident of the window, as it really went (the
