@@ -346,7 +346,7 @@ func (e *Estate) accountError(a *account, op string, err error) error {
 		advice := "check the role ARN and that the role exists"
 		if code == "AccessDenied" {
 			cause = "AccessDenied"
-			advice = "the role's trust policy must allow the credentials vpnlens starts from (sts:AssumeRole), with the external id it requires passed as --external-id; docs/iam-policy.md in the vpnlens repository has the trust policy"
+			advice = "the role's trust policy must allow the credentials vpnlens starts from (sts:AssumeRole), with the external id it requires passed as --external-id; docs/iam-trust-policy.json in the vpnlens repository is the trust policy to give it"
 		}
 		return &source.Error{Op: "AssumeRole", Cause: cause, Err: err,
 			Msg: fmt.Sprintf("AWS refused to let vpnlens assume %s (%s): %s. AWS said: %s", a.cfg.RoleARN, code, advice, msg)}

@@ -240,3 +240,58 @@ func TestEstateOfOneIsASource(t *testing.T) {
 		t.Errorf("denied: %v", err)
 	}
 }
+
+// The live feed polls each account and region through its own member,
+// side by side: the anomalies of every connection come back, each
+// member's cursors move, and a member whose poll fails is named in the
+// notes while the others' records stand.
+func TestEstateFeedPollsEachMember(t *testing.T) {
+	fx := newEstateFixture(t)
+	fx.accounts[labAccount].Region("eu-west-1").Deny("FilterLogEvents")
+	e := newEstate(t, fx, nil)
+	ctx := context.Background()
+	feed, err := e.Feed(ctx, e, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := feed.Describe(); !strings.Contains(d, "role "+fx.spokeARN) || !strings.Contains(d, "regions eu-central-1,eu-west-1,us-east-1") {
+		t.Errorf("Describe() = %q", d)
+	}
+	conns, err := feed.Connections(ctx)
+	if err != nil || len(conns) != 20 {
+		t.Fatalf("%d connections, %v", len(conns), err)
+	}
+	wants := make([]source.Want, len(conns))
+	for i := range conns {
+		wants[i] = source.Want{Conn: &conns[i], SinceMs: day.UnixMilli()}
+	}
+	cursors := map[string]*source.StreamCursor{}
+	b, err := feed.Poll(ctx, day.Add(24*time.Hour), wants, cursors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withEvents := map[string]bool{}
+	for _, ev := range b.Events {
+		withEvents[ev.VPNConnectionID] = true
+	}
+	for _, c := range conns {
+		denied := fx.where[c.ID] == labAccount+" eu-west-1"
+		if withEvents[c.ID] == denied {
+			t.Errorf("%s (%s): anomalies returned %v", c.ID, fx.where[c.ID], withEvents[c.ID])
+		}
+		if _, ok := b.Frontier[c.ID]; ok == denied {
+			t.Errorf("%s (%s): frontier moved %v", c.ID, fx.where[c.ID], ok)
+		}
+	}
+	if notes := strings.Join(b.Notes, "\n"); !strings.Contains(notes, "INCOMPLETE: account "+labAccount+", region eu-west-1 could not be read (AccessDenied)") {
+		t.Errorf("notes %q", notes)
+	}
+	if len(cursors) == 0 {
+		t.Error("no cursor moved")
+	}
+	// A fetch goes to the connection's own member.
+	fetched, err := feed.Fetch(ctx, &conns[0], day, day.Add(24*time.Hour))
+	if err != nil || len(fetched.Events) == 0 {
+		t.Errorf("fetch %s: %v", conns[0].ID, err)
+	}
+}

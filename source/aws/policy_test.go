@@ -54,8 +54,8 @@ func policyActions(t *testing.T) []string {
 // operation.
 func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 	allowed := policyActions(t)
-	want := []string{"ec2:DescribeVpnConnections", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents",
-		"logs:GetQueryResults", "logs:StartQuery", "logs:StopQuery"}
+	want := []string{"ec2:DescribeRegions", "ec2:DescribeVpnConnections", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents",
+		"logs:GetQueryResults", "logs:StartQuery", "logs:StopQuery", "sts:AssumeRole", "sts:GetCallerIdentity"}
 	if strings.Join(allowed, ",") != strings.Join(want, ",") {
 		t.Errorf("policy actions %v, want exactly %v", allowed, want)
 	}
@@ -91,6 +91,11 @@ func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 		t.Fatal("a query that never finishes returned")
 	}
 	got := f.Operations()
+	for _, op := range estateOperations(t) {
+		if !contains(got, op) {
+			got = append(got, op)
+		}
+	}
 	for _, op := range got {
 		if !contains(allowed, op) {
 			t.Errorf("vpnlens called %s, which %s does not grant", op, awssource.PolicyFile)
@@ -101,6 +106,39 @@ func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 			t.Errorf("the test never exercised %s", op)
 		}
 	}
+}
+
+// estateOperations runs the estate's paths against a fake estate and
+// returns the operations they called: accounts through their own key and
+// through roles (one refused), every enabled region (DescribeRegions),
+// listing, reading by id, counting across members, the live feed.
+func estateOperations(t *testing.T) []string {
+	t.Helper()
+	ctx := context.Background()
+	fx := newEstateFixture(t)
+	e := newEstate(t, fx, func(c *awssource.EstateConfig) {
+		c.Regions, c.AllRegions = nil, true
+		c.Accounts = append(c.Accounts, awssource.AccountConfig{RoleARN: fx.labARN, ExternalID: "wrong", Credentials: c.Accounts[0].Credentials})
+	})
+	conns, gaps, err := e.ConnectionsPartial(ctx)
+	if err != nil || len(conns) != 20 || len(gaps) != 1 {
+		t.Fatalf("estate: %d connections, gaps %v, %v", len(conns), gaps, err)
+	}
+	if _, err := e.Logs(ctx, dayQuery(fx.ids[5])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.AnomalyCounts(ctx, nil, day, day.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	feed, err := e.Feed(ctx, e, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wants := []source.Want{{Conn: &conns[0], SinceMs: day.UnixMilli()}, {Conn: &conns[19], SinceMs: day.UnixMilli(), Full: true}}
+	if _, err := feed.Poll(ctx, day.Add(24*time.Hour), wants, map[string]*source.StreamCursor{}); err != nil {
+		t.Fatal(err)
+	}
+	return fx.fake.Operations()
 }
 
 func contains(list []string, s string) bool {
