@@ -82,15 +82,29 @@ func connectionView(c *source.Connection) ConnectionView {
 				tv.LastStatusChange = tm.LastStatusChange.UTC().Format("2006-01-02T15:04:05Z")
 			}
 		}
-		var off []string
-		if !t.Logging.IKEEnabled {
+		var off, elsewhere []string
+		switch {
+		case t.Logging.IKEEnabled:
+		case t.Logging.Elsewhere["IKE"] != "":
+			elsewhere = append(elsewhere, "IKE logs: "+t.Logging.Elsewhere["IKE"])
+		default:
 			off = append(off, "IKE (tunnel activity)")
 		}
-		if !t.Logging.BGPEnabled && !c.StaticRoutesOnly {
+		switch {
+		case t.Logging.BGPEnabled || c.StaticRoutesOnly:
+		case t.Logging.Elsewhere["BGP"] != "":
+			elsewhere = append(elsewhere, "BGP logs: "+t.Logging.Elsewhere["BGP"])
+		default:
 			off = append(off, "BGP")
 		}
+		if len(elsewhere) > 0 {
+			tv.LoggingWarning = fmt.Sprintf("tunnel %d (%s) logs to no log group for: %s", t.Number, t.OutsideIP, strings.Join(elsewhere, "; "))
+		}
 		if len(off) > 0 {
-			tv.LoggingWarning = fmt.Sprintf("%s logging is disabled on tunnel %d (%s): nothing there can be diagnosed; %s",
+			if tv.LoggingWarning != "" {
+				tv.LoggingWarning += "; "
+			}
+			tv.LoggingWarning += fmt.Sprintf("%s logging is disabled on tunnel %d (%s): nothing there can be diagnosed; %s",
 				strings.Join(off, " and "), t.Number, t.OutsideIP, enableLoggingHint(c.ID, t.OutsideIP))
 		}
 		v.Tunnels = append(v.Tunnels, tv)

@@ -23,6 +23,23 @@ type TunnelOptionsView struct {
 	Notes     []string             `json:"notes,omitempty" jsonschema:"risky or noteworthy settings"`
 }
 
+// logPath says how a tunnel's logs of one kind are delivered: the path
+// the source found (log deliveries), else the tunnel's log options.
+func logPath(path string, enabled bool, group string) string {
+	switch {
+	case path != "":
+		return path
+	case enabled && group != "":
+		if i := strings.Index(group, ":log-group:"); i >= 0 {
+			group = strings.TrimSuffix(group[i+len(":log-group:"):], ":*")
+		}
+		return "tunnel log options to log group " + group
+	case enabled:
+		return "tunnel log options"
+	}
+	return "none: logging is off in the tunnel's options"
+}
+
 // riskNotes flags settings that commonly cause or prolong outages.
 func riskNotes(c *source.Connection, t *source.Tunnel) []string {
 	o := t.Options
@@ -99,7 +116,10 @@ func TunnelOptions(conn *source.Connection, only *source.Tunnel) TunnelOptionsRe
 		if only != nil && only.OutsideIP != t.OutsideIP {
 			continue
 		}
-		res.Tunnels = append(res.Tunnels, TunnelOptionsView{Number: t.Number, OutsideIP: t.OutsideIP, Options: t.Options, Logging: t.Logging, Notes: riskNotes(conn, t)})
+		lg := t.Logging
+		lg.IKEPath = logPath(lg.IKEPath, lg.IKEEnabled, lg.IKELogGroup)
+		lg.BGPPath = logPath(lg.BGPPath, lg.BGPEnabled, lg.BGPLogGroup)
+		res.Tunnels = append(res.Tunnels, TunnelOptionsView{Number: t.Number, OutsideIP: t.OutsideIP, Options: t.Options, Logging: lg, Notes: riskNotes(conn, t)})
 	}
 	return res
 }

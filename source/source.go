@@ -76,15 +76,24 @@ type Telemetry struct {
 	LastStatusChange   time.Time `json:"last_status_change,omitzero"`
 }
 
-// LogSettings is a tunnel's CloudWatchLogOptions: IKE (tunnel activity) and
-// BGP logs are configured separately and may go to different log groups.
+// LogSettings is where a tunnel's logs go: its CloudWatchLogOptions, where
+// IKE (tunnel activity) and BGP logs are configured separately and may go to
+// different log groups, or a CloudWatch Logs vended-log delivery whose
+// source is the connection (to a log group, S3 or Firehose), which the
+// options do not show. Enabled and LogGroup say what can be read from
+// CloudWatch Logs; Path says how the logs are delivered, every way.
 type LogSettings struct {
 	IKEEnabled  bool   `json:"ike_enabled"`
 	IKELogGroup string `json:"ike_log_group,omitempty"` // ARN as configured
-	IKEFormat   string `json:"ike_format,omitempty"`    // json | text
+	IKEFormat   string `json:"ike_format,omitempty"`    // json | text (delivery: json | plain)
+	IKEPath     string `json:"ike_path,omitempty" jsonschema:"how the tunnel's IKE logs are delivered: its log options, or a log delivery to a log group, S3 or Firehose"`
 	BGPEnabled  bool   `json:"bgp_enabled"`
 	BGPLogGroup string `json:"bgp_log_group,omitempty"`
 	BGPFormat   string `json:"bgp_format,omitempty"`
+	BGPPath     string `json:"bgp_path,omitempty" jsonschema:"how the tunnel's BGP logs are delivered"`
+	// Elsewhere names deliveries to destinations this source does not
+	// read (S3, Firehose) and how to read them, per kind ("IKE", "BGP").
+	Elsewhere map[string]string `json:"elsewhere,omitempty" jsonschema:"per log kind, a delivery vpnlens does not read from CloudWatch Logs (S3, Firehose) and how to read it"`
 }
 
 // TunnelOptions are the negotiated-policy settings of a tunnel.

@@ -140,6 +140,7 @@ type Server struct {
 	buckets  map[string]*bucket
 	groups   map[string]*logGroup
 	conns    []VpnConnection
+	deliv    deliveryData
 	queries  map[string]*query
 	querySeq int
 	// running counts the Insights queries still computing in the

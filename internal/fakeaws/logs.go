@@ -61,6 +61,12 @@ func (s *Server) serveLogs(ctx context.Context, w http.ResponseWriter, op string
 		out, e = s.getQueryResults(&req)
 	case "StopQuery":
 		out, e = s.stopQuery(&req)
+	case "DescribeDeliverySources":
+		out, e = s.describeDeliverySources(&req)
+	case "DescribeDeliveries":
+		out, e = s.describeDeliveries(&req)
+	case "DescribeDeliveryDestinations":
+		out, e = s.describeDeliveryDestinations(&req)
 	default:
 		e = errorf(400, "UnknownOperationException", "fakeaws does not implement %s", op)
 	}

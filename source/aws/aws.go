@@ -112,6 +112,11 @@ var DefaultRateLimits = map[string]float64{
 	"GetQueryResults":        8,
 	"StopQuery":              5,
 	"DescribeVpnConnections": 10,
+	// Log deliveries are listed with the inventory: a few calls each
+	// InventoryTTL.
+	"DescribeDeliverySources":      5,
+	"DescribeDeliveries":           5,
+	"DescribeDeliveryDestinations": 5,
 }
 
 // Source reads VPN connections from EC2 and their logs from CloudWatch
@@ -129,6 +134,10 @@ type Source struct {
 	invMu sync.Mutex
 	inv   []source.Connection
 	invAt time.Time
+	// deliv are the connections' log deliveries, listed with the
+	// inventory; delivErr why they could not be.
+	deliv    map[string][]delivery
+	delivErr error
 
 	streamMu sync.Mutex
 	streams  map[string]*listing // key: group + "\x00" + vpn id

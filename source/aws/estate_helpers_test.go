@@ -105,7 +105,8 @@ func newEstate(t testing.TB, fx *estateFixture, mod func(*awssource.EstateConfig
 			PollInitial: 5 * time.Millisecond, PollMax: 20 * time.Millisecond,
 			Now: func() time.Time { return now }, Logger: quiet,
 			RateLimits: map[string]float64{"FilterLogEvents": 1000, "GetLogEvents": 1000, "DescribeLogStreams": 1000, "StartQuery": 1000,
-				"GetQueryResults": 1000, "StopQuery": 1000, "DescribeVpnConnections": 1000}},
+				"GetQueryResults": 1000, "StopQuery": 1000, "DescribeVpnConnections": 1000,
+				"DescribeDeliverySources": 1000, "DescribeDeliveries": 1000, "DescribeDeliveryDestinations": 1000}},
 		DiscoveryTimeout: 2 * time.Second,
 	}
 	if mod != nil {

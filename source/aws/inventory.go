@@ -22,7 +22,20 @@ func (s *Source) Connections(ctx context.Context) ([]source.Connection, error) {
 		if err != nil {
 			return nil, s.mapError(callContext{op: "DescribeVpnConnections"}, err)
 		}
-		s.inv = s.convert(out.VpnConnections)
+		inv := s.convert(out.VpnConnections)
+		if len(inv) > 0 {
+			s.deliv, s.delivErr = s.deliveries(ctx)
+			if s.delivErr != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				// The tunnels' own log options still answer; the
+				// answers that would say "logging off" say this too.
+				s.logger.Warn("could not list the VPN connections' log deliveries", "region", s.region, "err", s.delivErr)
+			}
+		}
+		applyDeliveries(inv, s.deliv)
+		s.inv = inv
 		s.invAt = s.now()
 	}
 	if len(s.inv) == 0 {
@@ -55,6 +68,9 @@ func (s *Source) Connection(ctx context.Context, id string) (*source.Connection,
 		return nil, s.mapError(callContext{op: "DescribeVpnConnections", vpn: id}, err)
 	}
 	found := s.convert(out.VpnConnections)
+	s.invMu.Lock()
+	applyDeliveries(found, s.deliv)
+	s.invMu.Unlock()
 	if len(found) == 0 {
 		return nil, &source.Error{Op: "DescribeVpnConnections", Cause: "RegionMismatch",
 			Msg: fmt.Sprintf("VPN connection %s is not in region %s: is the VPN in another region? pass --region", id, s.region)}

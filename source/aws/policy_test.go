@@ -54,7 +54,8 @@ func policyActions(t *testing.T) []string {
 // operation.
 func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 	allowed := policyActions(t)
-	want := []string{"ec2:DescribeRegions", "ec2:DescribeVpnConnections", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents",
+	want := []string{"ec2:DescribeRegions", "ec2:DescribeVpnConnections", "logs:DescribeDeliveries", "logs:DescribeDeliveryDestinations",
+		"logs:DescribeDeliverySources", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents",
 		"logs:GetQueryResults", "logs:StartQuery", "logs:StopQuery", "sts:AssumeRole", "sts:GetCallerIdentity"}
 	if strings.Join(allowed, ",") != strings.Join(want, ",") {
 		t.Errorf("policy actions %v, want exactly %v", allowed, want)
@@ -63,6 +64,8 @@ func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 	// A stream whose name does not tell IKE from BGP (content sniffing).
 	f.AddStream("/aws/vendedlogs/vpn/hq-bgp", "vpn-0a1b2c3d4e5f60718_203.0.113.10", []int64{day.Add(time.Hour).UnixMilli()},
 		[]string{`{"event_timestamp":1781226000000,"timestamp":"2026-06-12 01:00:00.000Z","resource_id":"vpn-0a1b2c3d4e5f60718_203.0.113.10","type":"BGPStatus","status":"UP","message":{"details":"x"}}`})
+	// A log delivery of a connection (listed with the inventory).
+	f.AddVPNDelivery(dr, awssource.LogTypeEvent, "S3", "arn:aws:s3:::vpn-logs/dr", "json")
 	ctx := context.Background()
 	src := newSource(t, f, func(c *awssource.Config) { c.MaxQueryRows = 30 * demoScale })
 	must := func(err error) {
