@@ -18,21 +18,35 @@ func (s *Source) Connections(ctx context.Context) ([]source.Connection, error) {
 	s.invMu.Lock()
 	defer s.invMu.Unlock()
 	if s.inv == nil || s.now().Sub(s.invAt) > s.cfg.InventoryTTL {
+		// The log deliveries are listed beside the connections, not
+		// after them: the first question waits for one round trip.
+		type listed struct {
+			byVPN map[string][]delivery
+			err   error
+		}
+		dctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		dch := make(chan listed, 1)
+		go func() {
+			byVPN, err := s.deliveries(dctx)
+			dch <- listed{byVPN, err}
+		}()
 		out, err := s.ec2.DescribeVpnConnections(ctx, &ec2.DescribeVpnConnectionsInput{})
 		if err != nil {
+			cancel()
+			<-dch
 			return nil, s.mapError(callContext{op: "DescribeVpnConnections"}, err)
 		}
 		inv := s.convert(out.VpnConnections)
-		if len(inv) > 0 {
-			s.deliv, s.delivErr = s.deliveries(ctx)
-			if s.delivErr != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				// The tunnels' own log options still answer; the
-				// answers that would say "logging off" say this too.
-				s.logger.Warn("could not list the VPN connections' log deliveries", "region", s.region, "err", s.delivErr)
+		d := <-dch
+		s.deliv, s.delivErr = d.byVPN, d.err
+		if s.delivErr != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
 			}
+			// The tunnels' own log options still answer; the answers
+			// that would say "logging off" say this too.
+			s.logger.Warn("could not list the VPN connections' log deliveries", "region", s.region, "err", s.delivErr)
 		}
 		applyDeliveries(inv, s.deliv)
 		s.inv = inv
