@@ -58,7 +58,7 @@ func newEstateFixture(t testing.TB) *estateFixture {
 		for _, region := range estateRegions {
 			n := perPlace[i]
 			i++
-			member := fx.accounts[acct].Region(region, fakeaws.Options{PageSize: 200})
+			member := fx.accounts[acct].Region(region) // AWS's page sizes
 			ids, err := member.AddFleetFrom(tmpl, hq, next, n, 1)
 			if err != nil {
 				t.Fatal(err)
