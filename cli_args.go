@@ -110,6 +110,9 @@ func checkVPN(ctx context.Context, inv source.Inventory, id string) (*source.Con
 		if errors.As(err, &se) && se.Cause == "RegionMismatch" {
 			return nil, []argProblem{{"vpn", se.Msg}}, nil
 		}
+		if errors.Is(err, source.ErrNotFound) {
+			return nil, []argProblem{{"vpn", err.Error()}}, nil // in none of the accounts and regions read
+		}
 		if err != nil {
 			return nil, nil, err
 		}

@@ -145,6 +145,11 @@ func TestExitCodes(t *testing.T) {
 		{"OAuth issuer over plain HTTP", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--oauth-issuer", "http://login.example.com"}, exitUsage, "http is allowed for loopback hosts only"},
 		{"OAuth on every interface without a resource", []string{"serve", "--demo", "--http", "0.0.0.0:0", "--oauth-issuer", "https://login.example.com"}, exitUsage, "give --oauth-resource"},
 		{"OAuth with a bad scope", []string{"serve", "--demo", "--http", "127.0.0.1:0", "--oauth-issuer", "https://login.example.com", "--oauth-scopes", `a,b"c`}, exitUsage, `--oauth-scopes "b\"c"`},
+		{"bad region", []string{"timeline", "--region", "eu-central-1,Frankfurt", "--vpn", demoVPN}, exitUsage, `--region: "Frankfurt" is not an AWS region name`},
+		{"all in a list", []string{"timeline", "--region", "eu-west-1,all", "--vpn", demoVPN}, exitUsage, "--region all reads every enabled region: give it alone"},
+		{"external id alone", []string{"timeline", "--region", "eu-west-1", "--external-id", "x", "--vpn", demoVPN}, exitUsage, "--external-id goes with --role-arn"},
+		{"bad role arn", []string{"timeline", "--region", "eu-west-1", "--role-arn", "arn:aws:iam::12:user/x", "--vpn", demoVPN}, exitUsage, "is not an IAM role ARN"},
+		{"classify --role-arn", []string{"classify", "--role-arn", "x", bgpMax}, exitUsage, "classify reads no logs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := runCLI(t, tc.args...)

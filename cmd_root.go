@@ -21,7 +21,8 @@ Where the logs come from (serve, diagnose, timeline; watch reads --logs-dir or A
   --logs-s3 URL    exported VPN logs in S3 under s3://BUCKET/PREFIX (a CloudWatch
                    export task or a log delivery), read-only
   (neither)        AWS: EC2 and CloudWatch Logs, read-only, with the standard
-                   credential chain; --region, --profile, --log-group
+                   credential chain; --region (a list, or all), --profile
+                   and --role-arn (several accounts), --log-group
 diagnose and timeline use the demo when no source is named and no AWS region
 or profile is configured.
 
@@ -173,7 +174,7 @@ func missingFlagHint(command, flag string) string {
 		return "the demo is a finished day of logs, nothing to watch: use --logs-dir DIR --follow, or AWS (--region)"
 	case command == "watch" && flag == "logs-s3":
 		return "watch follows logs as they grow: use AWS (--region) or --logs-dir DIR --follow; for logs exported to S3 ask diagnose or timeline --logs-s3"
-	case command == "classify" && (flag == "demo" || flag == "logs-dir" || flag == "logs-s3" || flag == "region" || flag == "profile" || flag == "log-group"):
+	case command == "classify" && (flag == "demo" || flag == "logs-dir" || flag == "logs-s3" || flag == "region" || flag == "profile" || flag == "role-arn" || flag == "external-id" || flag == "log-group"):
 		return "classify reads no logs: it explains the one record given as its argument"
 	}
 	return ""

@@ -141,7 +141,6 @@ func runWatch(ctx context.Context, stdout, stderr io.Writer, wf *watchFlags) err
 	}
 
 	var feed source.Feed
-	region := ""
 	if wf.sf.logsDir != "" {
 		lf, err := source.NewLocalFeed(wf.sf.logsDir, logger)
 		if err != nil {
@@ -149,18 +148,14 @@ func runWatch(ctx context.Context, stdout, stderr io.Writer, wf *watchFlags) err
 		}
 		feed = lf
 	} else {
-		src, err := awssource.New(ctx, awssource.Config{Region: wf.sf.region, Profile: wf.sf.profile, LogGroup: wf.sf.logGroup, Logger: logger})
-		if isAWSConfigError(err) {
-			return badArgs(err) // fixed by --region / --profile
-		}
+		est, err := wf.sf.openAWS(ctx, logger)
 		if err != nil {
 			return fail(err)
 		}
-		region = src.Region()
-		// The feed reads through the source's own CloudWatch Logs client:
-		// one set of credentials, retries and request-rate limits.
-		af, err := awssource.NewFeed(ctx, awssource.FeedConfig{Inventory: src, Logs: src.LogsClient(), ClientPaced: true, Region: region, LogGroup: wf.sf.logGroup,
-			IngestDelay: max(wf.ingestDelay, time.Millisecond), Logger: logger})
+		// Each account and region is polled through its own source's
+		// CloudWatch Logs client: one set of credentials, retries and
+		// request-rate limits per account and region.
+		af, err := est.WatchFeed(ctx, awssource.FeedConfig{IngestDelay: max(wf.ingestDelay, time.Millisecond), Logger: logger})
 		if err != nil {
 			return badArgs(err)
 		}
@@ -186,7 +181,7 @@ func runWatch(ctx context.Context, stdout, stderr io.Writer, wf *watchFlags) err
 		settle = -1 // the engine's zero means its default
 	}
 	e, err := watch.New(watch.Config{Feed: feed, VPNs: vpns, Interval: wf.interval, Settle: settle, Lookback: wf.lookback,
-		StatePath: statePath, Sinks: sinks, Logger: logger, Location: loc, Region: region})
+		StatePath: statePath, Sinks: sinks, Logger: logger, Location: loc})
 	if err != nil {
 		return fail(err)
 	}
@@ -243,7 +238,7 @@ func (wf *watchFlags) sinks(ctx context.Context, stdout io.Writer, logger *slog.
 		sinks = append(sinks, s)
 	}
 	if wf.snsTopic != "" {
-		s, err := watch.NewSNSSink(ctx, watch.SNSSinkConfig{TopicARN: wf.snsTopic, Region: wf.snsRegion, Profile: wf.sf.profile})
+		s, err := watch.NewSNSSink(ctx, watch.SNSSinkConfig{TopicARN: wf.snsTopic, Region: wf.snsRegion, Profile: wf.sf.firstProfile()})
 		if err != nil {
 			return nil, err
 		}

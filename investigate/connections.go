@@ -3,6 +3,7 @@ package investigate
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/vpnlens/vpnlens/source"
@@ -11,12 +12,32 @@ import (
 // ListVPNConnectionsResult is the answer of list_vpn_connections.
 type ListVPNConnectionsResult struct {
 	Connections []ConnectionView `json:"connections"`
-	Hints       []string         `json:"hints,omitempty"`
+	// Places counts the connections per account and region when there
+	// are several; the connections are grouped in that order.
+	Places []PlaceCount `json:"places,omitempty"`
+	// Missing names the accounts and regions that could not be read.
+	Missing []MissingPart `json:"missing,omitempty"`
+	Hints   []string      `json:"hints,omitempty"`
+}
+
+// MissingPart is an AWS account, or a region of one, whose connections
+// could not be read, and why.
+type MissingPart struct {
+	Place
+	Cause   string `json:"cause" jsonschema:"e.g. AccessDenied, Timeout, RegionNotEnabled"`
+	Message string `json:"message" jsonschema:"what happened and what to do about it"`
+}
+
+// PlaceCount is how many connections one account and region has.
+type PlaceCount struct {
+	Place
+	Connections int `json:"connections"`
 }
 
 // ConnectionView is a connection with its tunnels as an engineer scans them.
 type ConnectionView struct {
-	ID              string       `json:"vpn_connection_id"`
+	ID string `json:"vpn_connection_id"`
+	Place
 	Name            string       `json:"name,omitempty"`
 	State           string       `json:"state"`
 	Gateway         string       `json:"gateway,omitempty" jsonschema:"virtual private gateway or transit gateway id"`
@@ -50,7 +71,7 @@ func enableLoggingHint(vpn, ip string) string {
 }
 
 func connectionView(c *source.Connection) ConnectionView {
-	v := ConnectionView{ID: c.ID, Name: c.Name, State: c.State, Gateway: c.Gateway(), CustomerGateway: c.CustomerGatewayID, Routing: c.Routing()}
+	v := ConnectionView{ID: c.ID, Place: PlaceOf(c), Name: c.Name, State: c.State, Gateway: c.Gateway(), CustomerGateway: c.CustomerGatewayID, Routing: c.Routing()}
 	for _, t := range c.Tunnels {
 		tv := TunnelView{Number: t.Number, OutsideIP: t.OutsideIP, InsideCIDR: t.InsideCIDR,
 			IKELogEnabled: t.Logging.IKEEnabled, IKELogGroup: t.Logging.IKELogGroup, IKELogFormat: t.Logging.IKEFormat,
@@ -61,15 +82,29 @@ func connectionView(c *source.Connection) ConnectionView {
 				tv.LastStatusChange = tm.LastStatusChange.UTC().Format("2006-01-02T15:04:05Z")
 			}
 		}
-		var off []string
-		if !t.Logging.IKEEnabled {
+		var off, elsewhere []string
+		switch {
+		case t.Logging.IKEEnabled:
+		case t.Logging.Elsewhere["IKE"] != "":
+			elsewhere = append(elsewhere, "IKE logs: "+t.Logging.Elsewhere["IKE"])
+		default:
 			off = append(off, "IKE (tunnel activity)")
 		}
-		if !t.Logging.BGPEnabled && !c.StaticRoutesOnly {
+		switch {
+		case t.Logging.BGPEnabled || c.StaticRoutesOnly:
+		case t.Logging.Elsewhere["BGP"] != "":
+			elsewhere = append(elsewhere, "BGP logs: "+t.Logging.Elsewhere["BGP"])
+		default:
 			off = append(off, "BGP")
 		}
+		if len(elsewhere) > 0 {
+			tv.LoggingWarning = fmt.Sprintf("tunnel %d (%s) logs to no log group for: %s", t.Number, t.OutsideIP, strings.Join(elsewhere, "; "))
+		}
 		if len(off) > 0 {
-			tv.LoggingWarning = fmt.Sprintf("%s logging is disabled on tunnel %d (%s): nothing there can be diagnosed; %s",
+			if tv.LoggingWarning != "" {
+				tv.LoggingWarning += "; "
+			}
+			tv.LoggingWarning += fmt.Sprintf("%s logging is disabled on tunnel %d (%s): nothing there can be diagnosed; %s",
 				strings.Join(off, " and "), t.Number, t.OutsideIP, enableLoggingHint(c.ID, t.OutsideIP))
 		}
 		v.Tunnels = append(v.Tunnels, tv)
@@ -94,16 +129,44 @@ func nonNil[T any](s []T) []T {
 // ListConnections lists one connection (conn) or every connection the
 // inventory knows (conn nil).
 func (svc *Service) ListConnections(ctx context.Context, conn *source.Connection) (ListVPNConnectionsResult, error) {
+	return svc.ListConnectionsIn(ctx, conn, "")
+}
+
+// ListConnectionsIn lists one connection (conn), or every connection of a
+// region ("" = every region), grouped by account and region, with the
+// accounts and regions that could not be read named.
+func (svc *Service) ListConnectionsIn(ctx context.Context, conn *source.Connection, region string) (ListVPNConnectionsResult, error) {
 	var res ListVPNConnectionsResult
 	if conn != nil {
 		res.Connections = append(res.Connections, connectionView(conn))
 	} else {
-		conns, err := svc.Inventory.Connections(ctx)
+		conns, gaps, err := svc.ConnectionsIn(ctx, region)
 		if err != nil {
 			return res, err
 		}
+		// Grouped by account and region, in the inventory's order within.
+		sort.SliceStable(conns, func(i, j int) bool {
+			a, b := &conns[i], &conns[j]
+			if a.AccountID != b.AccountID {
+				return a.AccountID < b.AccountID
+			}
+			return a.Region < b.Region
+		})
 		for i := range conns {
 			res.Connections = append(res.Connections, connectionView(&conns[i]))
+			p := PlaceOf(&conns[i])
+			if n := len(res.Places); n > 0 && res.Places[n-1].Place == p {
+				res.Places[n-1].Connections++
+			} else {
+				res.Places = append(res.Places, PlaceCount{Place: p, Connections: 1})
+			}
+		}
+		if len(res.Places) < 2 {
+			res.Places = nil
+		}
+		for _, g := range gaps {
+			res.Missing = append(res.Missing, MissingPart{Place: Place{AccountID: g.AccountID, Region: g.Region}, Cause: g.Cause, Message: g.Message})
+			res.Hints = append(res.Hints, g.Note())
 		}
 	}
 	res.Connections = nonNil(res.Connections)

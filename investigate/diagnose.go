@@ -15,7 +15,8 @@ import (
 
 // DiagnoseResult is the answer of diagnose_tunnel_drop.
 type DiagnoseResult struct {
-	VPNConnectionID    string                `json:"vpn_connection_id"`
+	VPNConnectionID string `json:"vpn_connection_id"`
+	Place
 	AskedAt            TimeView              `json:"asked_at"`
 	Summary            string                `json:"summary"`
 	RootCause          CauseView             `json:"root_cause"`
@@ -299,7 +300,7 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 func explain(an *analysis, in *correlate.Incident, conn *source.Connection, at time.Time, loc *time.Location) DiagnoseResult {
 	dg := an.diagnose(in)
 	res := DiagnoseResult{
-		VPNConnectionID: conn.ID, AskedAt: timeView(at, loc), Summary: dg.Summary,
+		VPNConnectionID: conn.ID, Place: PlaceOf(conn), AskedAt: timeView(at, loc), Summary: dg.Summary,
 		RootCause: causeView(&dg.RootCause, in, conn, loc), Incident: incidentView(in, conn, loc),
 		Alternatives: []AlternativeView{}, OtherTunnels: []OtherTunnelView{}, RecommendedActions: []string{}, NextSteps: []string{},
 		SharedCause: dg.SharedCause, Notes: append([]string(nil), an.res.Notes...),

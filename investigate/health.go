@@ -2,6 +2,7 @@ package investigate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -25,7 +26,8 @@ type HealthResult struct {
 
 // ConnectionHealth is one connection's health over the window.
 type ConnectionHealth struct {
-	VPNConnectionID        string           `json:"vpn_connection_id"`
+	VPNConnectionID string `json:"vpn_connection_id"`
+	Place
 	Name                   string           `json:"name,omitempty"`
 	BothTunnelsDownSeconds int64            `json:"both_tunnels_down_seconds" jsonschema:"time in the window when every tunnel of the connection was down at once: total loss of connectivity over this VPN. 0 also when it cannot be told (see both_tunnels_down_note)"`
 	BothTunnelsDown        []DownInterval   `json:"both_tunnels_down,omitempty" jsonschema:"the intervals when every tunnel was down at once"`
@@ -98,7 +100,7 @@ func (r HealthResult) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "VPN health from %s to %s (%s)\n", r.Start.withLocal(), r.End.withLocal(), r.Path)
 	for _, c := range r.Connections {
-		fmt.Fprintf(&b, "%s %s\n", c.VPNConnectionID, c.Name)
+		fmt.Fprintf(&b, "%s %s%s\n", c.VPNConnectionID, c.Name, c.Place.suffix())
 		if c.BothTunnelsDownSeconds > 0 {
 			spans := make([]string, 0, len(c.BothTunnelsDown))
 			for _, iv := range c.BothTunnelsDown {
@@ -192,6 +194,7 @@ const (
 // one connection, or every connection the inventory knows (Conn nil).
 type HealthQuestion struct {
 	Conn   *source.Connection
+	Region string // with Conn nil: only this region's connections ("" = all)
 	Window WindowSpec
 }
 
@@ -203,9 +206,13 @@ func (svc *Service) Health(ctx context.Context, q HealthQuestion) (HealthResult,
 	if q.Conn != nil {
 		conns = []source.Connection{*q.Conn}
 	} else {
+		var gaps []source.Gap
 		var err error
-		if conns, err = svc.Inventory.Connections(ctx); err != nil {
+		if conns, gaps, err = svc.ConnectionsIn(ctx, q.Region); err != nil {
 			return res, err
+		}
+		for _, g := range gaps {
+			res.Hints = append(res.Hints, g.Note())
 		}
 	}
 	res.Connections = []ConnectionHealth{}
@@ -234,11 +241,19 @@ func (svc *Service) Health(ctx context.Context, q HealthQuestion) (HealthResult,
 	}
 	res.Path = "records"
 	records := 0
+	failed := 0
 	for i := range conns {
 		c := &conns[i]
 		// Incidents at the window's edges are followed, so the list says
 		// how they really went; uptime and downtime stay within the window.
 		an, err := svc.analyzeSettled(ctx, c, w.Start, w.End, livenessCounted)
+		if err != nil && len(conns) > 1 && partOfFleet(ctx, err) && failed+1 < len(conns) {
+			// One connection that cannot be read leaves the others'
+			// summaries standing; the answer says which is missing.
+			failed++
+			res.Hints = append(res.Hints, fmt.Sprintf("INCOMPLETE: %s%s is not summarized: %v", c.ID, PlaceOf(c).suffix(), err))
+			continue
+		}
 		if err != nil {
 			return res, err
 		}
@@ -267,6 +282,14 @@ func (svc *Service) Health(ctx context.Context, q HealthQuestion) (HealthResult,
 		}
 	}
 	return res, nil
+}
+
+// partOfFleet reports a failure of one connection's source (its account
+// denies, its region does not answer) that a question about several
+// connections answers around, naming it.
+func partOfFleet(ctx context.Context, err error) bool {
+	var se *source.Error
+	return ctx.Err() == nil && errors.As(err, &se)
 }
 
 // longWindowSummary words the too-long-window error for this tool: it has
@@ -304,7 +327,7 @@ func (svc *Service) healthByCounts(ctx context.Context, counter source.AnomalyCo
 	}
 	for i := range conns {
 		c := &conns[i]
-		ch := ConnectionHealth{VPNConnectionID: c.ID, Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []HealthIncident{},
+		ch := ConnectionHealth{VPNConnectionID: c.ID, Place: PlaceOf(c), Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []HealthIncident{},
 			BothTunnelsDownNote: "not worked out from hourly counts: call summarize_vpn_health for this connection over at most 7 days"}
 		for _, t := range c.Tunnels {
 			th := TunnelHealth{Number: t.Number, OutsideIP: t.OutsideIP, LoggingEnabled: t.Logging.IKEEnabled || t.Logging.BGPEnabled,
@@ -499,7 +522,7 @@ func coverageHint(ch *ConnectionHealth, w Window) string {
 // analysis of it; exts are the extents of its streams, which tell where
 // each tunnel's logs begin and end.
 func connectionHealth(c *source.Connection, an *analysis, w Window, exts []source.Extent) ConnectionHealth {
-	ch := ConnectionHealth{VPNConnectionID: c.ID, Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []HealthIncident{}}
+	ch := ConnectionHealth{VPNConnectionID: c.ID, Place: PlaceOf(c), Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []HealthIncident{}}
 	downs := make([]tunnelDown, 0, len(c.Tunnels))
 	for ti := range c.Tunnels {
 		t := &c.Tunnels[ti]

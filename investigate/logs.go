@@ -20,19 +20,20 @@ import (
 
 // FetchLogsResult is the answer of fetch_vpn_logs.
 type FetchLogsResult struct {
-	VPNConnectionID string      `json:"vpn_connection_id"`
-	Start           TimeView    `json:"start"`
-	End             TimeView    `json:"end"`
-	Path            string      `json:"path" jsonschema:"how the records were obtained"`
-	TotalMatching   int         `json:"total_matching"`
-	Returned        int         `json:"returned"`
-	Truncated       bool        `json:"truncated" jsonschema:"true when more records match than this page holds"`
-	NextCursor      string      `json:"next_cursor,omitempty" jsonschema:"pass as cursor to get the next page"`
-	Limit           int         `json:"limit"`
-	Events          []EventView `json:"events"`
-	Malformed       int64       `json:"malformed_records" jsonschema:"records in the source that could not be read"`
-	Hints           []string    `json:"hints,omitempty"`
-	Timezone        string      `json:"timezone,omitempty" jsonschema:"IANA zone of the local times"`
+	VPNConnectionID string `json:"vpn_connection_id"`
+	Place
+	Start         TimeView    `json:"start"`
+	End           TimeView    `json:"end"`
+	Path          string      `json:"path" jsonschema:"how the records were obtained"`
+	TotalMatching int         `json:"total_matching"`
+	Returned      int         `json:"returned"`
+	Truncated     bool        `json:"truncated" jsonschema:"true when more records match than this page holds"`
+	NextCursor    string      `json:"next_cursor,omitempty" jsonschema:"pass as cursor to get the next page"`
+	Limit         int         `json:"limit"`
+	Events        []EventView `json:"events"`
+	Malformed     int64       `json:"malformed_records" jsonschema:"records in the source that could not be read"`
+	Hints         []string    `json:"hints,omitempty"`
+	Timezone      string      `json:"timezone,omitempty" jsonschema:"IANA zone of the local times"`
 	// Offset is the number of matching records before this page.
 	Offset int `json:"offset,omitempty"`
 
@@ -113,7 +114,7 @@ func (svc *Service) FetchLogs(ctx context.Context, lq LogsQuestion) (FetchLogsRe
 	if err != nil {
 		return res, err
 	}
-	res = FetchLogsResult{VPNConnectionID: conn.ID, Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), Path: lr.Path,
+	res = FetchLogsResult{VPNConnectionID: conn.ID, Place: PlaceOf(conn), Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), Path: lr.Path,
 		Limit: limit, Events: []EventView{}, Malformed: lr.Report.MalformedCount, Hints: lr.Notes}
 	matching := lr.Events
 	if len(want) > 0 {

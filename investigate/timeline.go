@@ -16,21 +16,22 @@ import (
 
 // TimelineResult is the answer of get_vpn_timeline.
 type TimelineResult struct {
-	VPNConnectionID string             `json:"vpn_connection_id"`
-	Start           TimeView           `json:"start"`
-	End             TimeView           `json:"end"`
-	ResourceURI     string             `json:"resource_uri" jsonschema:"vpn://timeline/... resource holding this same timeline"`
-	View            string             `json:"view" jsonschema:"which records are listed: default (trouble, state changes and every record during an incident; routine records only counted, see unlisted), all (anomalies_only=false or collapse=false) or anomalies (anomalies_only=true)"`
-	Records         int                `json:"records" jsonschema:"records in the window (of the tunnel asked for)"`
-	Listed          int                `json:"listed" jsonschema:"records the entries stand for, before collapsing"`
-	Entries         []TimelineEntry    `json:"entries"`
-	Truncated       bool               `json:"truncated"`
-	Omitted         int                `json:"omitted" jsonschema:"entries left out because of the size cap"`
-	Unlisted        []RoutineCount     `json:"unlisted,omitempty" jsonschema:"routine records the default view counts instead of listing (pass anomalies_only=false to list them)"`
-	Incidents       []TimelineIncident `json:"incidents"`
-	Notes           []string           `json:"notes,omitempty" jsonschema:"what the source says about reading the logs, such as records that could not be read"`
-	Hints           []string           `json:"hints,omitempty"`
-	Timezone        string             `json:"timezone,omitempty" jsonschema:"IANA zone of the local times"`
+	VPNConnectionID string `json:"vpn_connection_id"`
+	Place
+	Start       TimeView           `json:"start"`
+	End         TimeView           `json:"end"`
+	ResourceURI string             `json:"resource_uri" jsonschema:"vpn://timeline/... resource holding this same timeline"`
+	View        string             `json:"view" jsonschema:"which records are listed: default (trouble, state changes and every record during an incident; routine records only counted, see unlisted), all (anomalies_only=false or collapse=false) or anomalies (anomalies_only=true)"`
+	Records     int                `json:"records" jsonschema:"records in the window (of the tunnel asked for)"`
+	Listed      int                `json:"listed" jsonschema:"records the entries stand for, before collapsing"`
+	Entries     []TimelineEntry    `json:"entries"`
+	Truncated   bool               `json:"truncated"`
+	Omitted     int                `json:"omitted" jsonschema:"entries left out because of the size cap"`
+	Unlisted    []RoutineCount     `json:"unlisted,omitempty" jsonschema:"routine records the default view counts instead of listing (pass anomalies_only=false to list them)"`
+	Incidents   []TimelineIncident `json:"incidents"`
+	Notes       []string           `json:"notes,omitempty" jsonschema:"what the source says about reading the logs, such as records that could not be read"`
+	Hints       []string           `json:"hints,omitempty"`
+	Timezone    string             `json:"timezone,omitempty" jsonschema:"IANA zone of the local times"`
 	// Offset is the number of entries before the first of Entries: a
 	// later page starts there.
 	Offset int `json:"offset,omitempty"`
@@ -176,7 +177,7 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 		}
 		offset, w.Start, w.End = pc.offset, time.UnixMilli(pc.startMs), time.UnixMilli(pc.endMs)
 	}
-	res := TimelineResult{VPNConnectionID: conn.ID, Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), View: view,
+	res := TimelineResult{VPNConnectionID: conn.ID, Place: PlaceOf(conn), Start: timeView(w.Start, w.Loc), End: timeView(w.End, w.Loc), View: view,
 		ResourceURI: TimelineURI(conn.ID, w.Start, w.End), Entries: []TimelineEntry{}, Incidents: []TimelineIncident{}}
 	mode := livenessCounted
 	if view == ViewAll {

@@ -9,8 +9,9 @@ import (
 
 // TunnelOptionsResult is the answer of get_tunnel_options.
 type TunnelOptionsResult struct {
-	VPNConnectionID string              `json:"vpn_connection_id"`
-	Tunnels         []TunnelOptionsView `json:"tunnels"`
+	VPNConnectionID string `json:"vpn_connection_id"`
+	Place
+	Tunnels []TunnelOptionsView `json:"tunnels"`
 }
 
 // TunnelOptionsView is one tunnel's full options and the notes on them.
@@ -20,6 +21,23 @@ type TunnelOptionsView struct {
 	Options   source.TunnelOptions `json:"options"`
 	Logging   source.LogSettings   `json:"logging"`
 	Notes     []string             `json:"notes,omitempty" jsonschema:"risky or noteworthy settings"`
+}
+
+// logPath says how a tunnel's logs of one kind are delivered: the path
+// the source found (log deliveries), else the tunnel's log options.
+func logPath(path string, enabled bool, group string) string {
+	switch {
+	case path != "":
+		return path
+	case enabled && group != "":
+		if i := strings.Index(group, ":log-group:"); i >= 0 {
+			group = strings.TrimSuffix(group[i+len(":log-group:"):], ":*")
+		}
+		return "tunnel log options to log group " + group
+	case enabled:
+		return "tunnel log options"
+	}
+	return "none: logging is off in the tunnel's options"
 }
 
 // riskNotes flags settings that commonly cause or prolong outages.
@@ -76,7 +94,7 @@ func riskNotes(c *source.Connection, t *source.Tunnel) []string {
 // Text renders the options compactly.
 func (r TunnelOptionsResult) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Tunnel options of %s\n", r.VPNConnectionID)
+	fmt.Fprintf(&b, "Tunnel options of %s%s\n", r.VPNConnectionID, r.Place.suffix())
 	for _, t := range r.Tunnels {
 		o := t.Options
 		fmt.Fprintf(&b, "tunnel %d %s: IKE %s; P1 %s/%s/DH%v %ds; P2 %s/%s/DH%v %ds; DPD %ds→%s; startup %s; rekey margin %ds fuzz %d%%; replay %d\n",
@@ -92,13 +110,16 @@ func (r TunnelOptionsResult) Text() string {
 
 // TunnelOptions states the options of conn's tunnels (only: just that one).
 func TunnelOptions(conn *source.Connection, only *source.Tunnel) TunnelOptionsResult {
-	res := TunnelOptionsResult{VPNConnectionID: conn.ID, Tunnels: []TunnelOptionsView{}}
+	res := TunnelOptionsResult{VPNConnectionID: conn.ID, Place: PlaceOf(conn), Tunnels: []TunnelOptionsView{}}
 	for i := range conn.Tunnels {
 		t := &conn.Tunnels[i]
 		if only != nil && only.OutsideIP != t.OutsideIP {
 			continue
 		}
-		res.Tunnels = append(res.Tunnels, TunnelOptionsView{Number: t.Number, OutsideIP: t.OutsideIP, Options: t.Options, Logging: t.Logging, Notes: riskNotes(conn, t)})
+		lg := t.Logging
+		lg.IKEPath = logPath(lg.IKEPath, lg.IKEEnabled, lg.IKELogGroup)
+		lg.BGPPath = logPath(lg.BGPPath, lg.BGPEnabled, lg.BGPLogGroup)
+		res.Tunnels = append(res.Tunnels, TunnelOptionsView{Number: t.Number, OutsideIP: t.OutsideIP, Options: t.Options, Logging: lg, Notes: riskNotes(conn, t)})
 	}
 	return res
 }

@@ -45,9 +45,19 @@ type dataRange struct {
 
 func (svc *Service) dataRangeOf(ctx context.Context, vpns []string) (dataRange, error) {
 	r := dataRange{vpns: vpns}
+	var failed []error
 	for _, vpn := range vpns {
 		first, last, _, err := svc.extents(ctx, vpn)
 		if err != nil {
+			if len(vpns) > 1 && partOfFleet(ctx, err) {
+				// One connection that cannot be read (its account
+				// denies, its region is down) does not hide the others'.
+				failed = append(failed, err)
+				if len(failed) == len(vpns) {
+					return r, failed[0]
+				}
+				continue
+			}
 			return r, err
 		}
 		if last.IsZero() {

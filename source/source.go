@@ -35,6 +35,7 @@ type Connection struct {
 	RemoteIPv4CIDR    string            `json:"remote_ipv4_network_cidr,omitempty"`
 	OutsideIPType     string            `json:"outside_ip_address_type,omitempty"`
 	Region            string            `json:"region,omitempty"`
+	AccountID         string            `json:"account_id,omitempty"` // the AWS account that owns it
 	Tags              map[string]string `json:"tags,omitempty"`
 	Tunnels           []Tunnel          `json:"tunnels"`
 }
@@ -75,15 +76,24 @@ type Telemetry struct {
 	LastStatusChange   time.Time `json:"last_status_change,omitzero"`
 }
 
-// LogSettings is a tunnel's CloudWatchLogOptions: IKE (tunnel activity) and
-// BGP logs are configured separately and may go to different log groups.
+// LogSettings is where a tunnel's logs go: its CloudWatchLogOptions, where
+// IKE (tunnel activity) and BGP logs are configured separately and may go to
+// different log groups, or a CloudWatch Logs vended-log delivery whose
+// source is the connection (to a log group, S3 or Firehose), which the
+// options do not show. Enabled and LogGroup say what can be read from
+// CloudWatch Logs; Path says how the logs are delivered, every way.
 type LogSettings struct {
 	IKEEnabled  bool   `json:"ike_enabled"`
 	IKELogGroup string `json:"ike_log_group,omitempty"` // ARN as configured
-	IKEFormat   string `json:"ike_format,omitempty"`    // json | text
+	IKEFormat   string `json:"ike_format,omitempty"`    // json | text (delivery: json | plain)
+	IKEPath     string `json:"ike_path,omitempty" jsonschema:"how the tunnel's IKE logs are delivered: its log options, or a log delivery to a log group, S3 or Firehose"`
 	BGPEnabled  bool   `json:"bgp_enabled"`
 	BGPLogGroup string `json:"bgp_log_group,omitempty"`
 	BGPFormat   string `json:"bgp_format,omitempty"`
+	BGPPath     string `json:"bgp_path,omitempty" jsonschema:"how the tunnel's BGP logs are delivered"`
+	// Elsewhere names deliveries to destinations this source does not
+	// read (S3, Firehose) and how to read them, per kind ("IKE", "BGP").
+	Elsewhere map[string]string `json:"elsewhere,omitempty" jsonschema:"per log kind, a delivery vpnlens does not read from CloudWatch Logs (S3, Firehose) and how to read it"`
 }
 
 // TunnelOptions are the negotiated-policy settings of a tunnel.
@@ -110,6 +120,49 @@ type TunnelOptions struct {
 // Inventory lists VPN connections.
 type Inventory interface {
 	Connections(ctx context.Context) ([]Connection, error)
+}
+
+// Gap is a part of a source that could not be read (an AWS account, or a
+// region of one), named with the reason, so that an answer made of the
+// other parts says what it is missing.
+type Gap struct {
+	AccountID string `json:"account_id,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Cause     string `json:"cause"`   // e.g. AccessDenied, Timeout, RegionNotEnabled
+	Message   string `json:"message"` // what happened and what to do about it
+}
+
+// Where names the part: "account 111122223333, region eu-west-1".
+func (g *Gap) Where() string {
+	switch {
+	case g.AccountID != "" && g.Region != "":
+		return "account " + g.AccountID + ", region " + g.Region
+	case g.AccountID != "":
+		return "account " + g.AccountID
+	case g.Region != "":
+		return "region " + g.Region
+	}
+	return "part of the source"
+}
+
+// Note is the gap as one line of an answer's notes.
+func (g *Gap) Note() string {
+	return "INCOMPLETE: " + g.Where() + " could not be read (" + g.Cause + "): " + g.Message
+}
+
+// PartialInventory is an inventory made of parts (AWS accounts and
+// regions) some of which may not answer: it lists the connections of the
+// parts that did and names the others, instead of failing.
+type PartialInventory interface {
+	Inventory
+	ConnectionsPartial(ctx context.Context) ([]Connection, []Gap, error)
+}
+
+// RegionalInventory is an inventory spread over regions (AWS) that can
+// list one region's connections, reading a region it was not configured
+// with when a question names it.
+type RegionalInventory interface {
+	RegionConnections(ctx context.Context, region string) ([]Connection, []Gap, error)
 }
 
 // LogQuery asks for the records of some streams of one connection.

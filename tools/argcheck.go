@@ -46,6 +46,7 @@ type propSpec struct {
 	enum            []string
 	min, max        *float64
 	minLen, maxLen  int // -1: no limit
+	pattern         *regexp.Regexp
 	itemType        string
 	itemEnum        []string
 }
@@ -73,6 +74,9 @@ func newArgSpec(tool mcp.Tool) argSpec {
 			}
 			if n := number(m["maxLength"]); n != nil {
 				p.maxLen = int(*n)
+			}
+			if pat, ok := m["pattern"].(string); ok {
+				p.pattern, _ = regexp.Compile(pat)
 			}
 			if items, ok := m["items"].(map[string]any); ok {
 				p.itemType, _ = items["type"].(string)
@@ -269,6 +273,9 @@ func (p propSpec) check(v any) []string {
 			}
 		} else if p.maxLen >= 0 && n > p.maxLen {
 			out = append(out, fmt.Sprintf("argument %q may be at most %d characters long, got %d: pass less text", p.name, p.maxLen, n))
+		}
+		if p.pattern != nil && s != "" && !p.pattern.MatchString(s) {
+			out = append(out, fmt.Sprintf("argument %q: %q does not have the expected form; %s", p.name, cut(s, 60), p.desc))
 		}
 		return out
 	case "integer", "number":
@@ -531,7 +538,8 @@ var argSynonyms = map[string][]string{
 	"nexttoken": {"cursor"}, "nextcursor": {"cursor"}, "pagetoken": {"cursor"}, "page": {"cursor"},
 	"kind": {"stream"}, "type": {"stream"}, "logtype": {"stream"},
 	"log": {"message", "stream"}, "msg": {"message"}, "record": {"message"}, "line": {"message"}, "text": {"message"}, "details": {"message"},
-	"category": {"categories"},
+	"category":  {"categories"},
+	"awsregion": {"region"}, "regionname": {"region"}, "regionid": {"region"},
 }
 
 // closestName suggests the declared argument a misnamed one most likely

@@ -131,7 +131,7 @@ func TestArgCheckNamesEveryProblem(t *testing.T) {
 		`unknown argument "time" (did you mean "at"?)`,
 		`unknown argument "tz" (did you mean "timezone"?)`,
 		`argument "at" is required`,
-		"diagnose_tunnel_drop takes at (required), gateway, timezone, tunnel, vpn_connection_id, window_minutes",
+		"diagnose_tunnel_drop takes at (required), gateway, region, timezone, tunnel, vpn_connection_id, window_minutes",
 	} {
 		if !strings.Contains(text, w) {
 			t.Errorf("answer lacks %q:\n%s", w, text)
@@ -154,12 +154,21 @@ func TestArgCheckNamesEveryProblem(t *testing.T) {
 		}
 	}
 
+	_, res = call[map[string]any](t, c, "get_tunnel_options", map[string]any{"vpn_connection_id": hqVPN, "aws_region": "Frankfurt"})
+	if text := resultText(res); !res.IsError || !strings.Contains(text, `unknown argument "aws_region"`) || !strings.Contains(text, `(did you mean "region"?)`) {
+		t.Errorf("region misnamed: got %s", text)
+	}
+	_, res = call[map[string]any](t, c, "get_tunnel_options", map[string]any{"vpn_connection_id": hqVPN, "region": "Frankfurt"})
+	if text := resultText(res); !res.IsError || !strings.Contains(text, `argument "region": "Frankfurt" does not have the expected form; Optional AWS region of the connection, e.g. "eu-west-1"`) {
+		t.Errorf("bad region: got %s", text)
+	}
+
 	_, res = call[map[string]any](t, c, "classify_vpn_message", map[string]any{"message": ""})
 	if text := resultText(res); !res.IsError || !strings.Contains(text, `argument "message" must not be empty: One log record`) {
 		t.Errorf("empty message: got %s", text)
 	}
-	_, res = call[map[string]any](t, c, "list_vpn_connections", map[string]any{"region": "eu-west-1"})
-	if text := resultText(res); !res.IsError || text != `unknown argument "region": list_vpn_connections takes vpn_connection_id` {
+	_, res = call[map[string]any](t, c, "list_vpn_connections", map[string]any{"colour": "blue"})
+	if text := resultText(res); !res.IsError || text != `unknown argument "colour": list_vpn_connections takes region, vpn_connection_id` {
 		t.Errorf("unknown argument with nothing close: got %s", text)
 	}
 }
@@ -171,7 +180,7 @@ func TestArgCheckArgumentsMustBeAnObject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if text := resultText(res); !res.IsError || !strings.Contains(text, "must be a JSON object of named arguments (vpn_connection_id), got a list") {
+	if text := resultText(res); !res.IsError || !strings.Contains(text, "must be a JSON object of named arguments (region, vpn_connection_id), got a list") {
 		t.Errorf("got %v %s", res.IsError, text)
 	}
 }
@@ -211,27 +220,27 @@ func TestArgCheckLenientAsTheHandlers(t *testing.T) {
 func TestArgCheckValidCallsOfEveryTool(t *testing.T) {
 	deps := demoDeps(t)
 	c := mcpClient(t, deps)
-	fetch := map[string]any{"vpn_connection_id": hqVPN, "tunnel": "2", "stream": "both", "start": "2026-06-12 20:00", "end": "2026-06-12 21:00", "timezone": "UTC",
+	fetch := map[string]any{"vpn_connection_id": hqVPN, "region": "eu-central-1", "tunnel": "2", "stream": "both", "start": "2026-06-12 20:00", "end": "2026-06-12 21:00", "timezone": "UTC",
 		"categories": []any{"ike.psk_mismatch", "bgp.hold_timer_expired"}, "anomalies_only": true, "limit": 3}
 	first, res := call[view.Logs](t, c, "fetch_vpn_logs", fetch)
 	if res.IsError || first.Page.NextCursor == "" {
 		t.Fatalf("fetch_vpn_logs first page: %s", resultText(res))
 	}
 	fetch["cursor"] = first.Page.NextCursor
-	timeline := map[string]any{"vpn_connection_id": hqVPN, "tunnel": "1", "start": "2026-06-12 00:00", "end": "2026-06-12 22:00", "timezone": "UTC", "collapse": true, "anomalies_only": false}
+	timeline := map[string]any{"vpn_connection_id": hqVPN, "region": "eu-central-1", "tunnel": "1", "start": "2026-06-12 00:00", "end": "2026-06-12 22:00", "timezone": "UTC", "collapse": true, "anomalies_only": false}
 	tl, res := call[view.Timeline](t, c, "get_vpn_timeline", timeline)
 	if res.IsError || tl.Page.NextCursor == "" {
 		t.Fatalf("get_vpn_timeline first page: %s", resultText(res))
 	}
 	timeline["cursor"] = tl.Page.NextCursor
 	valid := map[string]map[string]any{
-		"list_vpn_connections": {"vpn_connection_id": hqVPN},
-		"get_tunnel_options":   {"vpn_connection_id": hqVPN, "tunnel": "203.0.113.20"},
-		"diagnose_tunnel_drop": {"vpn_connection_id": hqVPN, "tunnel": "2", "at": "22:29", "timezone": "Europe/Berlin", "window_minutes": 60, "gateway": "Juniper SRX"},
+		"list_vpn_connections": {"vpn_connection_id": hqVPN, "region": "eu-central-1"},
+		"get_tunnel_options":   {"vpn_connection_id": hqVPN, "region": "eu-central-1", "tunnel": "203.0.113.20"},
+		"diagnose_tunnel_drop": {"vpn_connection_id": hqVPN, "region": "eu-central-1", "tunnel": "2", "at": "22:29", "timezone": "Europe/Berlin", "window_minutes": 60, "gateway": "Juniper SRX"},
 		"get_vpn_timeline":     timeline,
 		"fetch_vpn_logs":       fetch,
 		"classify_vpn_message": {"message": "AWS-side peer sent a Hold Timer Expired notification to neighbor 169.254.10.1"},
-		"summarize_vpn_health": {"vpn_connection_id": hqVPN, "start": "2026-06-12 00:00", "end": "2026-06-13 00:00", "timezone": "UTC"},
+		"summarize_vpn_health": {"vpn_connection_id": hqVPN, "region": "eu-central-1", "start": "2026-06-12 00:00", "end": "2026-06-13 00:00", "timezone": "UTC"},
 	}
 	for _, st := range tools.All(deps) {
 		name := st.Tool.Name

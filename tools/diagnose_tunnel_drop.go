@@ -17,6 +17,7 @@ func DiagnoseTunnelDrop(svc *investigate.Service) Def[view.Diagnosis] {
 			append(readOnly("Diagnose a VPN tunnel drop"),
 				mcp.WithDescription("Answer \"why did tunnel X of vpn-… drop at T?\": finds the incident on that tunnel at (or shortly before) that time, reads all four streams of the connection (IKE and BGP of both tunnels) and returns the root cause — the first failure on the deepest layer involved, with its exact log records as evidence — plus what keeps the tunnel down, lower-ranked alternatives, impact (downtime, withdrawn routes, failover to the other tunnel), recommended actions (with commands for the customer gateway platform when you name it), and next steps. Call this first for any drop/flap question; use get_vpn_timeline to show the whole story."),
 				mcp.WithString("vpn_connection_id", mcp.Description(descVPN)),
+				mcp.WithString("region", mcp.Description(descRegion), mcp.Pattern(regionPattern)),
 				mcp.WithString("tunnel", mcp.Description(descTunnel+" When omitted, the incident nearest the time on either tunnel is diagnosed.")),
 				mcp.WithString("at", mcp.Required(), mcp.Description(`When the drop happened (or when it was noticed): RFC 3339, "YYYY-MM-DD HH:MM[:SS]", or "HH:MM[:SS]" meaning that time on the most recent day that has logs.`)),
 				mcp.WithString("timezone", mcp.Description(descTimezone)),

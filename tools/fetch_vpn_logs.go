@@ -25,6 +25,7 @@ func FetchVPNLogs(svc *investigate.Service) Def[view.Logs] {
 			append(readOnly("Fetch VPN log records"),
 				mcp.WithDescription(fmt.Sprintf("The log records of one VPN connection exactly as logged, each with its time, tunnel number and category, filtered by tunnel, stream, window, categories or anomalies only. Pages of at most %d records (fewer when records are long): page.next_cursor continues. Prefer diagnose_tunnel_drop or get_vpn_timeline for questions; use this for the exact records.", max)),
 				mcp.WithString("vpn_connection_id", mcp.Description(descVPN)),
+				mcp.WithString("region", mcp.Description(descRegion), mcp.Pattern(regionPattern)),
 				mcp.WithString("tunnel", mcp.Description(descTunnel)),
 				mcp.WithString("stream", mcp.Enum("ike", "bgp", "both"), mcp.Description("Which log: ike (tunnel activity), bgp, or both (default).")),
 				mcp.WithString("start", mcp.Description(descStart)),

@@ -12,8 +12,9 @@ func GetTunnelOptions(svc *investigate.Service) Def[investigate.TunnelOptionsRes
 	return Def[investigate.TunnelOptionsResult]{
 		Tool: mcp.NewTool("get_tunnel_options",
 			append(readOnly("Get VPN tunnel options"),
-				mcp.WithDescription("Full tunnel options of one VPN connection: IKE versions, phase 1/2 encryption, integrity and DH groups, lifetimes, DPD timeout and action, startup action, rekey margin and fuzz, replay window and log options, with notes on risky settings. Use it after a diagnosis points at proposal mismatches, DPD timeouts or rekey trouble."),
+				mcp.WithDescription("Full tunnel options of one VPN connection: IKE versions, phase 1/2 encryption, integrity and DH groups, lifetimes, DPD timeout and action, startup action, rekey margin and fuzz, replay window, and how each tunnel's IKE and BGP logs are delivered (its log options, or a CloudWatch Logs delivery to a log group, S3 or Firehose), with notes on risky settings. Use it after a diagnosis points at proposal mismatches, DPD timeouts or rekey trouble."),
 				mcp.WithString("vpn_connection_id", mcp.Description(descVPN)),
+				mcp.WithString("region", mcp.Description(descRegion), mcp.Pattern(regionPattern)),
 				mcp.WithString("tunnel", mcp.Description(descTunnel)),
 				mcp.WithOutputSchema[investigate.TunnelOptionsResult](),
 			)...),

@@ -15,6 +15,7 @@ func GetVPNTimeline(svc *investigate.Service) Def[view.Timeline] {
 			append(readOnly("Get a VPN connection's merged timeline"),
 				mcp.WithDescription("The four log streams of a VPN connection (IKE and BGP of both tunnels) merged into one ordered timeline for a window, each record classified, repeated routine records collapsed into one entry with a count, and incidents marked with their ids and root causes. Long timelines come in pages (page.next_cursor). Use it to show the story of an incident after diagnose_tunnel_drop, or to look around a time. Returns a resource link (vpn://timeline/...) to the same timeline."),
 				mcp.WithString("vpn_connection_id", mcp.Description(descVPN)),
+				mcp.WithString("region", mcp.Description(descRegion), mcp.Pattern(regionPattern)),
 				mcp.WithString("start", mcp.Description(descStart)),
 				mcp.WithString("end", mcp.Description(descEnd)),
 				mcp.WithString("tunnel", mcp.Description(descTunnel)),

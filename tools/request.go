@@ -151,7 +151,7 @@ func (r *Request) connection(ctx context.Context, svc *investigate.Service) *sou
 	if r.refused["vpn_connection_id"] {
 		return nil
 	}
-	conn, err := svc.Connection(ctx, r.str("vpn_connection_id"))
+	conn, err := svc.ConnectionIn(ctx, r.str("vpn_connection_id"), r.str("region"))
 	r.fail(err)
 	return conn
 }

@@ -13,14 +13,18 @@ import (
 // can be read.
 type Connections struct {
 	Summary     string       `json:"summary"`
-	Connections []Connection `json:"connections"`
-	Next        []string     `json:"next,omitempty"`
-	Notes       []string     `json:"notes,omitempty"`
+	Connections []Connection `json:"connections" jsonschema:"grouped by account and region when there are several"`
+	// Places and Missing: an AWS estate of several accounts and regions.
+	Places  []investigate.PlaceCount  `json:"places,omitempty" jsonschema:"connections per AWS account and region, in the order the connections are listed"`
+	Missing []investigate.MissingPart `json:"missing,omitempty" jsonschema:"AWS accounts and regions that could not be read, and why: their connections are not in this list"`
+	Next    []string                  `json:"next,omitempty"`
+	Notes   []string                  `json:"notes,omitempty"`
 }
 
 // Connection is one VPN connection and its tunnels.
 type Connection struct {
-	ID              string         `json:"vpn_connection_id"`
+	ID string `json:"vpn_connection_id"`
+	investigate.Place
 	Name            string         `json:"name,omitempty"`
 	State           string         `json:"state"`
 	Routing         string         `json:"routing" jsonschema:"bgp or static"`
@@ -43,10 +47,10 @@ type TunnelStatus struct {
 
 // ConnectionsOf shapes the connection list for the assistant.
 func ConnectionsOf(r investigate.ListVPNConnectionsResult) Connections {
-	out := Connections{Connections: []Connection{}, Notes: r.Hints}
+	out := Connections{Connections: []Connection{}, Places: r.Places, Missing: r.Missing, Notes: r.Hints}
 	var down, dark []string
 	for _, c := range r.Connections {
-		v := Connection{ID: c.ID, Name: c.Name, State: c.State, Routing: c.Routing, Gateway: c.Gateway, CustomerGateway: c.CustomerGateway, Tunnels: []TunnelStatus{}}
+		v := Connection{ID: c.ID, Place: c.Place, Name: c.Name, State: c.State, Routing: c.Routing, Gateway: c.Gateway, CustomerGateway: c.CustomerGateway, Tunnels: []TunnelStatus{}}
 		for _, t := range c.Tunnels {
 			ts := TunnelStatus{Number: t.Number, OutsideIP: t.OutsideIP, InsideCIDR: t.InsideCIDR, LastStatusChange: t.LastStatusChange, Logs: logsOf(t)}
 			ts.Status = t.Status
@@ -74,7 +78,22 @@ func ConnectionsOf(r investigate.ListVPNConnectionsResult) Connections {
 		out.Connections = append(out.Connections, v)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s.", plural(len(out.Connections), "VPN connection", "VPN connections"))
+	fmt.Fprintf(&b, "%s", plural(len(out.Connections), "VPN connection", "VPN connections"))
+	if len(r.Places) > 0 {
+		accounts, regions := map[string]bool{}, map[string]bool{}
+		for _, p := range r.Places {
+			accounts[p.AccountID], regions[p.Region] = true, true
+		}
+		fmt.Fprintf(&b, " in %s and %s", plural(len(accounts), "account", "accounts"), plural(len(regions), "region", "regions"))
+	}
+	b.WriteString(".")
+	if len(r.Missing) > 0 {
+		var where []string
+		for _, m := range r.Missing {
+			where = append(where, placeText(m.Place)+" ("+m.Cause+")")
+		}
+		fmt.Fprintf(&b, " INCOMPLETE: not read: %s.", strings.Join(where, ", "))
+	}
 	if len(down) > 0 {
 		fmt.Fprintf(&b, " Down now (EC2 telemetry): %s.", strings.Join(down, ", "))
 	}
@@ -119,7 +138,12 @@ func logsOf(t investigate.TunnelView) string {
 func (c Connections) Text() string {
 	var b strings.Builder
 	b.WriteString(c.Summary + "\n")
-	for _, v := range c.Connections {
+	var place investigate.Place
+	for i, v := range c.Connections {
+		if (i == 0 || v.Place != place) && placeText(v.Place) != "" && (len(c.Places) > 0 || i == 0) {
+			fmt.Fprintf(&b, "%s:\n", placeText(v.Place))
+		}
+		place = v.Place
 		fmt.Fprintf(&b, "- %s", v.ID)
 		if v.Name != "" {
 			fmt.Fprintf(&b, " (%s)", v.Name)

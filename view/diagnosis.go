@@ -24,8 +24,9 @@ type Diagnosis struct {
 	Next             []string      `json:"next" jsonschema:"calls or questions that take the investigation further"`
 	Notes            []string      `json:"notes,omitempty" jsonschema:"what limited this answer (logs missing, unreadable records, a read that stopped)"`
 	VPNConnectionID  string        `json:"vpn_connection_id"`
-	AskedAt          string        `json:"asked_at" jsonschema:"the time asked about, RFC 3339 UTC"`
-	Timezone         string        `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times (the timezone argument)"`
+	investigate.Place
+	AskedAt  string `json:"asked_at" jsonschema:"the time asked about, RFC 3339 UTC"`
+	Timezone string `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times (the timezone argument)"`
 }
 
 // Cause is a diagnosed cause and the records that show it.
@@ -114,7 +115,7 @@ const AllGateways = "all"
 // customer gateway platform whose commands to include ("" for none).
 func DiagnosisOf(r investigate.DiagnoseResult, gateway string) Diagnosis {
 	z := zoneOf(r.Timezone)
-	d := Diagnosis{VPNConnectionID: r.VPNConnectionID, AskedAt: r.AskedAt.UTC, SharedCause: r.SharedCause,
+	d := Diagnosis{VPNConnectionID: r.VPNConnectionID, Place: r.Place, AskedAt: r.AskedAt.UTC, SharedCause: r.SharedCause,
 		Notes: r.Notes, Timezone: r.Timezone, Actions: []Advice{}, Next: []string{}}
 	d.RootCause = causeOf(r.RootCause, z, true)
 	if s := r.StaysDownBecause; s != nil && s.Category != r.RootCause.Category {
@@ -302,6 +303,7 @@ func (d Diagnosis) Text() string {
 	z := zoneOf(d.Timezone)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", d.Summary)
+	b.WriteString(placeLine(d.VPNConnectionID, d.Place))
 	writeCause(&b, "Root cause", d.RootCause, z)
 	if s := d.StaysDownBecause; s != nil {
 		writeCause(&b, "Stays down because", *s, z)

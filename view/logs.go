@@ -15,10 +15,11 @@ type Logs struct {
 	Page            Page     `json:"page"`
 	Notes           []string `json:"notes,omitempty" jsonschema:"what limited this answer: unreadable records, logging disabled, an empty window"`
 	VPNConnectionID string   `json:"vpn_connection_id"`
-	Start           string   `json:"start" jsonschema:"window start, RFC 3339 UTC"`
-	End             string   `json:"end" jsonschema:"window end, RFC 3339 UTC"`
-	Path            string   `json:"path" jsonschema:"how the records were read"`
-	Timezone        string   `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times"`
+	investigate.Place
+	Start    string `json:"start" jsonschema:"window start, RFC 3339 UTC"`
+	End      string `json:"end" jsonschema:"window end, RFC 3339 UTC"`
+	Path     string `json:"path" jsonschema:"how the records were read"`
+	Timezone string `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times"`
 }
 
 // Record is one log record as logged.
@@ -43,7 +44,7 @@ const (
 // limit), the rest behind a cursor.
 func LogsOf(r investigate.FetchLogsResult, limitGiven bool) Logs {
 	z := zoneOf(r.Timezone)
-	l := Logs{VPNConnectionID: r.VPNConnectionID, Start: r.Start.UTC, End: r.End.UTC, Path: r.Path, Timezone: r.Timezone, Records: []Record{}}
+	l := Logs{VPNConnectionID: r.VPNConnectionID, Place: r.Place, Start: r.Start.UTC, End: r.End.UTC, Path: r.Path, Timezone: r.Timezone, Records: []Record{}}
 	budget := logsBudgetDefault
 	if limitGiven {
 		budget = logsBudgetMax
@@ -101,6 +102,7 @@ func recordLine(r Record) string {
 func (l Logs) Text() string {
 	var b strings.Builder
 	b.WriteString(l.Summary + "\n")
+	b.WriteString(placeLine(l.VPNConnectionID, l.Place))
 	for _, r := range l.Records {
 		b.WriteString(recordLine(r) + "\n")
 	}

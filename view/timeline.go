@@ -20,11 +20,12 @@ type Timeline struct {
 	Next            []string           `json:"next,omitempty"`
 	Notes           []string           `json:"notes,omitempty" jsonschema:"what limited this answer, such as records that could not be read"`
 	VPNConnectionID string             `json:"vpn_connection_id"`
-	Start           string             `json:"start" jsonschema:"window start, RFC 3339 UTC"`
-	End             string             `json:"end" jsonschema:"window end, RFC 3339 UTC"`
-	View            string             `json:"view" jsonschema:"which records are entries: default (trouble and state changes), anomalies or all"`
-	ResourceURI     string             `json:"resource_uri" jsonschema:"vpn://timeline/... address of this timeline"`
-	Timezone        string             `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times"`
+	investigate.Place
+	Start       string `json:"start" jsonschema:"window start, RFC 3339 UTC"`
+	End         string `json:"end" jsonschema:"window end, RFC 3339 UTC"`
+	View        string `json:"view" jsonschema:"which records are entries: default (trouble and state changes), anomalies or all"`
+	ResourceURI string `json:"resource_uri" jsonschema:"vpn://timeline/... address of this timeline"`
+	Timezone    string `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times"`
 }
 
 // TimelineIncident is an incident of the window, as it really went (the
@@ -75,7 +76,7 @@ const logRunes = 160
 // page budget from the first of res.Entries, the rest behind a cursor.
 func TimelineOf(r investigate.TimelineResult) Timeline {
 	z := zoneOf(r.Timezone)
-	t := Timeline{VPNConnectionID: r.VPNConnectionID, Start: r.Start.UTC, End: r.End.UTC, View: r.View, ResourceURI: r.ResourceURI,
+	t := Timeline{VPNConnectionID: r.VPNConnectionID, Place: r.Place, Start: r.Start.UTC, End: r.End.UTC, View: r.View, ResourceURI: r.ResourceURI,
 		Notes: r.Notes, Incidents: []TimelineIncident{}, Entries: []Entry{}}
 	if z.loc != nil {
 		t.Timezone = z.loc.String()
@@ -256,6 +257,7 @@ func (t Timeline) Text() string {
 	z := zoneOf(t.Timezone)
 	var b strings.Builder
 	b.WriteString(t.Summary + "\n")
+	b.WriteString(placeLine(t.VPNConnectionID, t.Place))
 	for _, n := range t.Notes {
 		fmt.Fprintf(&b, "Note: %s\n", n)
 	}

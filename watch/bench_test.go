@@ -173,7 +173,7 @@ func fleetCalls(tb testing.TB, mode string, n int) map[string]int {
 	default:
 		creds := credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")
 		src, err := awssource.New(context.Background(), awssource.Config{Region: fake.Region(), Endpoint: fake.URL, Credentials: creds, Now: clock.Now,
-			Logger: quietLogger(), MaxAttempts: 2, RateLimits: map[string]float64{"FilterLogEvents": 10000, "DescribeLogStreams": 10000, "DescribeVpnConnections": 10000}})
+			Logger: quietLogger(), MaxAttempts: 2, RateLimits: map[string]float64{"FilterLogEvents": 10000, "DescribeLogStreams": 10000, "DescribeVpnConnections": 10000, "DescribeDeliverySources": 10000}})
 		if err != nil {
 			tb.Fatal(err)
 		}

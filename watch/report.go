@@ -44,6 +44,7 @@ type Report struct {
 	VPNConnectionID string `json:"vpn_connection_id"`
 	ConnectionName  string `json:"connection_name,omitempty"`
 	Region          string `json:"region,omitempty"`
+	AccountID       string `json:"account_id,omitempty" jsonschema:"AWS account that owns the connection"`
 	Tunnel          string `json:"tunnel" jsonschema:"tunnel outside IP"`
 	TunnelNumber    int    `json:"tunnel_number,omitempty"`
 
@@ -121,6 +122,13 @@ func buildReport(event string, in *correlate.Incident, dg *investigate.DiagnoseR
 		RootCause: dg.RootCause, StaysDownBecause: dg.StaysDownBecause, Impact: dg.Impact,
 		OtherTunnels: dg.OtherTunnels, SharedCause: dg.SharedCause, Actions: dg.RecommendedActions,
 		GatewayHints: dg.GatewayHints, Incident: dg.Incident, Notes: dg.Notes,
+	}
+	if conn != nil {
+		// The connection's own account and region (an estate of several).
+		if conn.Region != "" {
+			r.Region = conn.Region
+		}
+		r.AccountID = conn.AccountID
 	}
 	if r.OtherTunnels == nil {
 		r.OtherTunnels = []investigate.OtherTunnelView{}
@@ -217,7 +225,12 @@ func (r *Report) Text() string {
 	if r.ConnectionName != "" {
 		fmt.Fprintf(&b, " (%s)", r.ConnectionName)
 	}
-	if r.Region != "" {
+	if r.AccountID != "" {
+		fmt.Fprintf(&b, " in account %s", r.AccountID)
+		if r.Region != "" {
+			fmt.Fprintf(&b, ", region %s", r.Region)
+		}
+	} else if r.Region != "" {
 		fmt.Fprintf(&b, " in %s", r.Region)
 	}
 	fmt.Fprintf(&b, "\nTunnel: %d, outside IP %s\n", r.TunnelNumber, r.Tunnel)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 )
 
@@ -155,6 +156,8 @@ func (s *Server) serveEC2(ctx context.Context, w http.ResponseWriter, form url.V
 		}
 		body, _ := xml.Marshal(resp)
 		writeSpoiled(w, "text/xml;charset=UTF-8", append([]byte(xml.Header), body...), sp)
+	case "DescribeRegions":
+		writeXML(w, describeRegions(map[string]string{s.opt.Region: OptInNotRequired}, form), sp)
 	default:
 		writeEC2Error(w, errorf(400, "InvalidAction", "The action %s is not valid for this web service.", op))
 	}
@@ -220,4 +223,63 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Opt-in statuses of a region, as DescribeRegions reports them.
+const (
+	OptInNotRequired = "opt-in-not-required"
+	OptedIn          = "opted-in"
+	NotOptedIn       = "not-opted-in"
+)
+
+type regionInfo struct {
+	RegionName     string `xml:"regionName"`
+	RegionEndpoint string `xml:"regionEndpoint"`
+	OptInStatus    string `xml:"optInStatus"`
+}
+
+type describeRegionsResponse struct {
+	XMLName   xml.Name     `xml:"DescribeRegionsResponse"`
+	Xmlns     string       `xml:"xmlns,attr"`
+	RequestID string       `xml:"requestId"`
+	Regions   []regionInfo `xml:"regionInfo>item"`
+}
+
+// describeRegions answers DescribeRegions over regions (name to opt-in
+// status): the enabled ones, or with AllRegions=true every one; RegionName.N
+// and the opt-in-status filter narrow it, as in EC2.
+func describeRegions(regions map[string]string, form url.Values) *describeRegionsResponse {
+	all := strings.EqualFold(form.Get("AllRegions"), "true")
+	var names, statuses []string
+	for k, v := range form {
+		switch {
+		case strings.HasPrefix(k, "RegionName."):
+			names = append(names, v...)
+		case strings.HasPrefix(k, "Filter.") && strings.HasSuffix(k, ".Name") && len(v) > 0 && v[0] == "opt-in-status":
+			n := strings.TrimSuffix(k, ".Name")
+			for vk, vv := range form {
+				if strings.HasPrefix(vk, n+".Value.") {
+					statuses = append(statuses, vv...)
+				}
+			}
+		}
+	}
+	resp := &describeRegionsResponse{Xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/", RequestID: "fake-request", Regions: []regionInfo{}}
+	for _, name := range sortedKeys(regions) {
+		st := regions[name]
+		if !all && st == NotOptedIn || len(names) > 0 && !contains(names, name) || len(statuses) > 0 && !contains(statuses, st) {
+			continue
+		}
+		resp.Regions = append(resp.Regions, regionInfo{RegionName: name, RegionEndpoint: "ec2." + name + ".amazonaws.com", OptInStatus: st})
+	}
+	return resp
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -47,6 +47,9 @@ type Options struct {
 	MaxQueryRows int
 	// Region is used in ARNs and signing checks (default eu-central-1).
 	Region string
+	// Account is the account id in ARNs and GetCallerIdentity (default
+	// 111122223333).
+	Account string
 	// AccessKeyID, when set, is the only key the fake accepts: a request
 	// must be signed (SigV4) with it for Region, or it gets 403 as AWS
 	// answers an unknown key (UnrecognizedClientException; EC2:
@@ -121,6 +124,9 @@ type Call struct {
 	// Authorization header (Credential=KEY/DATE/REGION/SERVICE/aws4_request);
 	// empty when it was not signed.
 	AccessKeyID, SigningRegion string
+	// Account is the account the request was served for (an Estate's
+	// member, or the fake's own Options.Account).
+	Account string
 }
 
 // Server is the fake. Create it with New and close it with Close.
@@ -134,6 +140,7 @@ type Server struct {
 	buckets  map[string]*bucket
 	groups   map[string]*logGroup
 	conns    []VpnConnection
+	deliv    deliveryData
 	queries  map[string]*query
 	querySeq int
 	// running counts the Insights queries still computing in the
@@ -143,24 +150,41 @@ type Server struct {
 
 // New starts a fake with no data; load data with LoadDir or Add*.
 func New(opt Options) *Server {
-	if opt.Region == "" {
-		opt.Region = "eu-central-1"
-	}
-	s := &Server{opt: opt, buckets: map[string]*bucket{}, groups: map[string]*logGroup{}, queries: map[string]*query{}}
+	s := newServer(opt)
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
+
+// newServer is a fake without a listener of its own (an Estate's member,
+// served through the estate's).
+func newServer(opt Options) *Server {
+	if opt.Region == "" {
+		opt.Region = "eu-central-1"
+	}
+	if opt.Account == "" {
+		opt.Account = DefaultAccount
+	}
+	return &Server{opt: opt, buckets: map[string]*bucket{}, groups: map[string]*logGroup{}, queries: map[string]*query{}}
+}
+
+// DefaultAccount is the account id of a fake without Options.Account.
+const DefaultAccount = "111122223333"
 
 // Close stops the server and waits for the Insights queries it started
 // to finish computing (a query outlives its StartQuery request, as in AWS,
 // but not the fake).
 func (s *Server) Close() {
-	s.Server.Close()
+	if s.Server != nil {
+		s.Server.Close()
+	}
 	s.running.Wait()
 }
 
 // Region is the region the fake pretends to be.
 func (s *Server) Region() string { return s.opt.Region }
+
+// Account is the account id the fake pretends to be.
+func (s *Server) Account() string { return s.opt.Account }
 
 // SetOptions replaces latency, paging, throttling and query settings.
 func (s *Server) SetOptions(f func(*Options)) {
@@ -189,11 +213,14 @@ func (s *Server) AddFault(f Fault) *Fault {
 // Deny makes every call of op fail with AWS's access-denied error for it.
 func (s *Server) Deny(op string) {
 	code, status := "AccessDeniedException", 400
-	if op == "DescribeVpnConnections" {
+	switch {
+	case isEC2(op):
 		code, status = "UnauthorizedOperation", 403
+	case isSTS(op):
+		code, status = "AccessDenied", 403
 	}
 	s.AddFault(Fault{Op: op, Code: code, Status: status,
-		Message: fmt.Sprintf("User: arn:aws:iam::111122223333:user/test is not authorized to perform: %s on resource: *", iamAction(op))})
+		Message: fmt.Sprintf("User: arn:aws:iam::%s:user/test is not authorized to perform: %s on resource: *", s.opt.Account, iamAction(op))})
 }
 
 // Fired reports how often the fault fired.
@@ -211,11 +238,18 @@ func (s *Server) ClearFaults() {
 }
 
 func iamAction(op string) string {
-	if op == "DescribeVpnConnections" {
+	switch op {
+	case "DescribeVpnConnections", "DescribeRegions":
 		return "ec2:" + op
+	case "AssumeRole", "GetCallerIdentity":
+		return "sts:" + op
 	}
 	return "logs:" + op
 }
+
+// isEC2 reports an operation of the EC2 query protocol (XML errors, EC2's
+// error codes).
+func isEC2(op string) bool { return op == "DescribeVpnConnections" || op == "DescribeRegions" }
 
 // Calls returns every recorded request.
 func (s *Server) Calls() []Call {
@@ -278,24 +312,39 @@ func errorf(status int, code, format string, a ...any) *apiError {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, ok := readPost(w, r)
+	if !ok {
+		return
+	}
+	ctx := context.WithValue(r.Context(), signerKey{}, parseSigner(r.Header.Get("Authorization")))
+	s.handle(ctx, w, r.Header, body)
+}
+
+// readPost reads a request's body; it answers the request itself (false)
+// when it is not a POST or cannot be read.
+func readPost(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if r.Method != http.MethodPost {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
-		return
+		return nil, false
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+		return nil, false
 	}
-	ctx := context.WithValue(r.Context(), signerKey{}, parseSigner(r.Header.Get("Authorization")))
-	r = r.WithContext(ctx)
-	if target := r.Header.Get("X-Amz-Target"); target != "" {
+	return body, true
+}
+
+// handle answers one request: CloudWatch Logs (awsJson1_1, dispatched on
+// X-Amz-Target), STS and EC2 (query protocol, dispatched on Action).
+func (s *Server) handle(ctx context.Context, w http.ResponseWriter, h http.Header, body []byte) {
+	if target := h.Get("X-Amz-Target"); target != "" {
 		op, ok := strings.CutPrefix(target, "Logs_20140328.")
 		if !ok {
 			writeJSONError(w, errorf(400, "UnknownOperationException", "unknown target %s", target))
 			return
 		}
-		s.serveLogs(r.Context(), w, op, body)
+		s.serveLogs(ctx, w, op, body)
 		return
 	}
 	form, err := url.ParseQuery(string(body))
@@ -303,13 +352,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	s.serveEC2(r.Context(), w, form)
+	if isSTS(form.Get("Action")) {
+		s.serveSTS(ctx, w, form)
+		return
+	}
+	s.serveEC2(ctx, w, form)
 }
 
 // admit applies latency, throttling and faults to one request and records
 // it. A non-nil error is the answer to send instead of the operation's; sp
 // says how to spoil the operation's answer (FaultSlow has already waited).
 func (s *Server) admit(ctx context.Context, op string, call Call) (fail *apiError, sp spoil) {
+	return s.admitAs(ctx, op, call, nil)
+}
+
+// admitAs is admit for a request whose answer is already decided to be
+// refusal (credentials refused, a role denied), when nothing else fails it
+// first: it is recorded and returned like an injected error.
+func (s *Server) admitAs(ctx context.Context, op string, call Call, refusal *apiError) (fail *apiError, sp spoil) {
 	s.mu.Lock()
 	lat := s.opt.Latency
 	if l, ok := s.opt.OpLatency[op]; ok {
@@ -339,9 +399,13 @@ func (s *Server) admit(ctx context.Context, op string, call Call) (fail *apiErro
 	call.Op, call.At, call.Status = op, time.Now(), 200
 	sig, _ := ctx.Value(signerKey{}).(signer)
 	call.AccessKeyID, call.SigningRegion = sig.accessKeyID, sig.region
+	call.Account = s.opt.Account
+	if a, ok := ctx.Value(accountKey{}).(string); ok {
+		call.Account = a // an estate-wide call, for the caller's account
+	}
 	paged := call.Paged
 	if want := s.opt.AccessKeyID; want != "" {
-		ec2 := op == "DescribeVpnConnections"
+		ec2 := isEC2(op)
 		switch {
 		case sig.accessKeyID != want && ec2:
 			fail = errorf(401, "AuthFailure", "AWS was not able to validate the provided access credentials")
@@ -360,7 +424,7 @@ func (s *Server) admit(ctx context.Context, op string, call Call) (fail *apiErro
 			s.buckets[op] = b
 		}
 		if !b.take(call.At) {
-			if op == "DescribeVpnConnections" {
+			if isEC2(op) {
 				fail = errorf(503, "RequestLimitExceeded", "Request limit exceeded.")
 			} else {
 				fail = errorf(400, "ThrottlingException", "Rate exceeded")
@@ -385,6 +449,9 @@ func (s *Server) admit(ctx context.Context, op string, call Call) (fail *apiErro
 			fail = errorf(f.Status, f.Code, "%s", f.Message)
 			break
 		}
+	}
+	if fail == nil && refusal != nil {
+		fail, sp = refusal, spoil{}
 	}
 	if fail != nil {
 		call.Status, call.Code = fail.status, fail.code

@@ -18,20 +18,29 @@ const FleetGroup = "/aws/vendedlogs/vpn/fleet"
 // new connection ids. The records keep the template's resource_id: queries
 // tell streams apart by stream name, as vpnlens does.
 func (s *Server) AddFleet(template string, n, days int) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	return s.AddFleetFrom(s, template, 0, n, days)
+}
+
+// AddFleetFrom is AddFleet with the template read from src (another fake,
+// or s itself) and the connections numbered from first on, so that the
+// members of an Estate get fleets with ids (and tunnel IPs) of their own.
+func (s *Server) AddFleetFrom(src *Server, template string, first, n, days int) ([]string, error) {
 	type tmpl struct {
 		id vpnlog.StreamID
 		st *logStream
 	}
 	var ts []tmpl
-	for _, g := range s.groups {
+	src.mu.Lock()
+	for _, g := range src.groups {
 		for name, st := range g.streams {
 			if id, ok := vpnlog.ParseStreamName(name); ok && id.VPNConnectionID == template && id.TunnelIP != "" && len(st.events) > 0 {
 				ts = append(ts, tmpl{id, st})
 			}
 		}
 	}
+	src.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if len(ts) == 0 {
 		return nil, fmt.Errorf("fakeaws: no streams of %s to replay", template)
 	}
@@ -44,7 +53,7 @@ func (s *Server) AddFleet(template string, n, days int) ([]string, error) {
 	}
 	g := s.group(FleetGroup)
 	var ids []string
-	for i := range n {
+	for i := first; i < first+n; i++ {
 		vpn := fmt.Sprintf("vpn-f1ee7%012x", i)
 		ids = append(ids, vpn)
 		ips := map[string]string{}
@@ -56,7 +65,7 @@ func (s *Server) AddFleet(template string, n, days int) ([]string, error) {
 			if !ok {
 				ip = fmt.Sprintf("198.18.%d.%d", i/100, (i%100)*2+len(ips)+1)
 				ips[t.id.TunnelIP] = ip
-				arn := fmt.Sprintf("arn:aws:logs:%s:111122223333:log-group:%s:*", s.opt.Region, FleetGroup)
+				arn := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:*", s.opt.Region, s.opt.Account, FleetGroup)
 				c.Options.TunnelOptions = append(c.Options.TunnelOptions, TunnelOption{OutsideIpAddress: ip,
 					IkeVersions: []StringValue{{Value: "ikev2"}},
 					LogOptions: &LogOptions{CloudWatchLogOptions: &CloudWatchLogOptions{LogEnabled: true, LogGroupArn: arn, LogOutputFormat: "json",

@@ -61,6 +61,12 @@ func (s *Server) serveLogs(ctx context.Context, w http.ResponseWriter, op string
 		out, e = s.getQueryResults(&req)
 	case "StopQuery":
 		out, e = s.stopQuery(&req)
+	case "DescribeDeliverySources":
+		out, e = s.describeDeliverySources(&req)
+	case "DescribeDeliveries":
+		out, e = s.describeDeliveries(&req)
+	case "DescribeDeliveryDestinations":
+		out, e = s.describeDeliveryDestinations(&req)
 	default:
 		e = errorf(400, "UnknownOperationException", "fakeaws does not implement %s", op)
 	}
@@ -160,7 +166,7 @@ func (s *Server) describeLogStreams(req *logsRequest) (any, *apiError) {
 	for i := off; i < len(names) && i < off+size; i++ {
 		st := g.streams[names[i]]
 		o := logStreamOut{LogStreamName: st.name, CreationTime: st.created,
-			Arn: fmt.Sprintf("arn:aws:logs:%s:111122223333:log-group:%s:log-stream:%s", s.opt.Region, g.name, st.name)}
+			Arn: fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", s.opt.Region, s.opt.Account, g.name, st.name)}
 		if first, last, ok := st.bounds(); ok {
 			ing := last + 1000
 			o.FirstEventTimestamp, o.LastEventTimestamp, o.LastIngestionTime = &first, &last, &ing

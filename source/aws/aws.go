@@ -31,6 +31,9 @@ import (
 type Config struct {
 	Region  string // --region; else AWS_REGION / the profile's region
 	Profile string // --profile; else AWS_PROFILE / default
+	// AccountID is the account the credentials are for, carried by every
+	// connection (an Estate sets it; "" when not known).
+	AccountID string
 	// LogGroup overrides the log groups named in the tunnels' log options
 	// (--log-group), for set-ups that deliver VPN logs elsewhere. With it,
 	// streams are looked for there even on tunnels whose options say
@@ -109,6 +112,11 @@ var DefaultRateLimits = map[string]float64{
 	"GetQueryResults":        8,
 	"StopQuery":              5,
 	"DescribeVpnConnections": 10,
+	// Log deliveries are listed with the inventory: a few calls each
+	// InventoryTTL.
+	"DescribeDeliverySources":      5,
+	"DescribeDeliveries":           5,
+	"DescribeDeliveryDestinations": 5,
 }
 
 // Source reads VPN connections from EC2 and their logs from CloudWatch
@@ -126,6 +134,10 @@ type Source struct {
 	invMu sync.Mutex
 	inv   []source.Connection
 	invAt time.Time
+	// deliv are the connections' log deliveries, listed with the
+	// inventory; delivErr why they could not be.
+	deliv    map[string][]delivery
+	delivErr error
 
 	streamMu sync.Mutex
 	streams  map[string]*listing // key: group + "\x00" + vpn id
@@ -140,6 +152,42 @@ type Source struct {
 // credentials chain, endpoints) but makes no call yet: credentials are
 // checked by the first question, whose error then says what to do.
 func New(ctx context.Context, cfg Config) (*Source, error) {
+	cfg = cfg.withDefaults()
+	awsCfg, err := LoadConfig(ctx, cfg.configOptions())
+	if err != nil {
+		return nil, &source.Error{Op: "load AWS configuration", Cause: "Config", Err: err,
+			Msg: fmt.Sprintf("cannot load the AWS configuration (profile %q): %v; check --profile / AWS_PROFILE and ~/.aws/config", cfg.Profile, err)}
+	}
+	if awsCfg.Region == "" {
+		return nil, &source.Error{Op: "load AWS configuration", Cause: "NoRegion",
+			Msg: "no AWS region: pass --region (the region of your VPN connections, e.g. --region eu-central-1) or set AWS_REGION"}
+	}
+	s := &Source{cfg: cfg, region: awsCfg.Region, logger: cfg.Logger, limits: map[string]*Limiter{}, calls: &callCounter{n: map[string]int{}},
+		streams: map[string]*listing{}, kinds: map[string]kindGuess{}, cache: newCache(cfg.MaxCachedEvents)}
+	for op, r := range DefaultRateLimits {
+		s.limits[op] = NewLimiter(r)
+	}
+	for op, r := range cfg.RateLimits {
+		s.limits[op] = NewLimiter(r)
+	}
+	mw := s.middleware()
+	s.logs = cloudwatchlogs.NewFromConfig(awsCfg, func(o *cloudwatchlogs.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = sdkaws.String(cfg.Endpoint)
+		}
+		o.APIOptions = append(o.APIOptions, mw)
+	})
+	s.ec2 = ec2.NewFromConfig(awsCfg, func(o *ec2.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = sdkaws.String(cfg.Endpoint)
+		}
+		o.APIOptions = append(o.APIOptions, mw)
+	})
+	return s, nil
+}
+
+// withDefaults fills in the settings left zero.
+func (cfg Config) withDefaults() Config {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 6
 	}
@@ -191,7 +239,13 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	awsCfg, err := LoadConfig(ctx, ConfigOptions{Region: cfg.Region, Profile: cfg.Profile, Credentials: cfg.Credentials,
+	return cfg
+}
+
+// configOptions are the SDK configuration options of cfg (defaults
+// applied): its region, profile, credentials, transport and retries.
+func (cfg *Config) configOptions() ConfigOptions {
+	return ConfigOptions{Region: cfg.Region, Profile: cfg.Profile, Credentials: cfg.Credentials,
 		HTTPClient: cfg.HTTPClient, AttemptTimeout: cfg.AttemptTimeout,
 		Retryer: func() sdkaws.Retryer {
 			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
@@ -206,41 +260,14 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 					so.Retryables = append(so.Retryables, retry.IsErrorRetryableFunc(retryUnreadable))
 				})
 			})
-		}})
-	if err != nil {
-		return nil, &source.Error{Op: "load AWS configuration", Cause: "Config", Err: err,
-			Msg: fmt.Sprintf("cannot load the AWS configuration (profile %q): %v; check --profile / AWS_PROFILE and ~/.aws/config", cfg.Profile, err)}
-	}
-	if awsCfg.Region == "" {
-		return nil, &source.Error{Op: "load AWS configuration", Cause: "NoRegion",
-			Msg: "no AWS region: pass --region (the region of your VPN connections, e.g. --region eu-central-1) or set AWS_REGION"}
-	}
-	s := &Source{cfg: cfg, region: awsCfg.Region, logger: cfg.Logger, limits: map[string]*Limiter{}, calls: &callCounter{n: map[string]int{}},
-		streams: map[string]*listing{}, kinds: map[string]kindGuess{}, cache: newCache(cfg.MaxCachedEvents)}
-	for op, r := range DefaultRateLimits {
-		s.limits[op] = NewLimiter(r)
-	}
-	for op, r := range cfg.RateLimits {
-		s.limits[op] = NewLimiter(r)
-	}
-	mw := s.middleware()
-	s.logs = cloudwatchlogs.NewFromConfig(awsCfg, func(o *cloudwatchlogs.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = sdkaws.String(cfg.Endpoint)
-		}
-		o.APIOptions = append(o.APIOptions, mw)
-	})
-	s.ec2 = ec2.NewFromConfig(awsCfg, func(o *ec2.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = sdkaws.String(cfg.Endpoint)
-		}
-		o.APIOptions = append(o.APIOptions, mw)
-	})
-	return s, nil
+		}}
 }
 
 // Region is the region the source reads.
 func (s *Source) Region() string { return s.region }
+
+// AccountID is the account the source reads ("" when not known).
+func (s *Source) AccountID() string { return s.cfg.AccountID }
 
 // LogGroup is the --log-group override ("" when the tunnels' own log
 // options name the groups).

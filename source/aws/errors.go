@@ -19,8 +19,11 @@ const PolicyFile = "docs/iam-policy.json"
 
 // iamAction names the IAM permission an operation needs.
 func iamAction(op string) string {
-	if op == "DescribeVpnConnections" {
+	switch op {
+	case "DescribeVpnConnections", "DescribeRegions":
 		return "ec2:" + op
+	case "AssumeRole", "GetCallerIdentity":
+		return "sts:" + op
 	}
 	return "logs:" + op
 }
@@ -79,7 +82,7 @@ func (s *Source) mapError(cc callContext, err error) error {
 		switch {
 		case code == "AccessDeniedException" || code == "AccessDenied" || code == "UnauthorizedOperation" ||
 			strings.HasPrefix(code, "UnauthorizedOperation") || code == "AccessDeniedForDependencyException":
-			return mk("AccessDenied", fmt.Sprintf("AWS denied %s: the credentials in use lack the IAM permission %s. Add it to their policy (statement VpnlensReadOnly of %s in the vpnlens repository is the least-privilege policy: 7 read-only actions) and ask again. AWS said: %s",
+			return mk("AccessDenied", fmt.Sprintf("AWS denied %s: the credentials in use lack the IAM permission %s. Add it to their policy (statement VpnlensReadOnly of %s in the vpnlens repository is the least-privilege policy, read-only actions only) and ask again. AWS said: %s",
 				cc.op, iamAction(cc.op), PolicyFile, msg))
 		case code == "InvalidVpnConnectionID.NotFound":
 			return mk("RegionMismatch", fmt.Sprintf("VPN connection %s does not exist in region %s: is the VPN in another region? pass --region (or set AWS_REGION) to the region the connection was created in. AWS said: %s", cc.vpn, s.region, msg))

@@ -18,11 +18,38 @@ func (s *Source) Connections(ctx context.Context) ([]source.Connection, error) {
 	s.invMu.Lock()
 	defer s.invMu.Unlock()
 	if s.inv == nil || s.now().Sub(s.invAt) > s.cfg.InventoryTTL {
+		// The log deliveries are listed beside the connections, not
+		// after them: the first question waits for one round trip.
+		type listed struct {
+			byVPN map[string][]delivery
+			err   error
+		}
+		dctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		dch := make(chan listed, 1)
+		go func() {
+			byVPN, err := s.deliveries(dctx)
+			dch <- listed{byVPN, err}
+		}()
 		out, err := s.ec2.DescribeVpnConnections(ctx, &ec2.DescribeVpnConnectionsInput{})
 		if err != nil {
+			cancel()
+			<-dch
 			return nil, s.mapError(callContext{op: "DescribeVpnConnections"}, err)
 		}
-		s.inv = s.convert(out.VpnConnections)
+		inv := s.convert(out.VpnConnections)
+		d := <-dch
+		s.deliv, s.delivErr = d.byVPN, d.err
+		if s.delivErr != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			// The tunnels' own log options still answer; the answers
+			// that would say "logging off" say this too.
+			s.logger.Warn("could not list the VPN connections' log deliveries", "region", s.region, "err", s.delivErr)
+		}
+		applyDeliveries(inv, s.deliv)
+		s.inv = inv
 		s.invAt = s.now()
 	}
 	if len(s.inv) == 0 {
@@ -55,6 +82,9 @@ func (s *Source) Connection(ctx context.Context, id string) (*source.Connection,
 		return nil, s.mapError(callContext{op: "DescribeVpnConnections", vpn: id}, err)
 	}
 	found := s.convert(out.VpnConnections)
+	s.invMu.Lock()
+	applyDeliveries(found, s.deliv)
+	s.invMu.Unlock()
 	if len(found) == 0 {
 		return nil, &source.Error{Op: "DescribeVpnConnections", Cause: "RegionMismatch",
 			Msg: fmt.Sprintf("VPN connection %s is not in region %s: is the VPN in another region? pass --region", id, s.region)}
@@ -74,7 +104,7 @@ func (s *Source) convert(in []ec2types.VpnConnection) []source.Connection {
 		c := source.Connection{
 			ID: str(v.VpnConnectionId), State: string(v.State), Type: string(v.Type), Category: str(v.Category),
 			CustomerGatewayID: str(v.CustomerGatewayId), VPNGatewayID: str(v.VpnGatewayId), TransitGatewayID: str(v.TransitGatewayId),
-			Region: s.region,
+			Region: s.region, AccountID: s.cfg.AccountID,
 		}
 		for _, t := range v.Tags {
 			if c.Tags == nil {

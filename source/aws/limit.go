@@ -75,15 +75,19 @@ func (c *callCounter) snapshot() map[string]int {
 }
 
 // middleware rate-limits and counts every attempt of every operation.
-func (s *Source) middleware() func(*middleware.Stack) error {
+func (s *Source) middleware() func(*middleware.Stack) error { return pacing(s.limits, s.calls) }
+
+// pacing is a client middleware that waits for the operation's limiter
+// (none: no wait) and counts every attempt in calls.
+func pacing(limits map[string]*Limiter, calls *callCounter) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("vpnlensRateLimit",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				op := awsmiddleware.GetOperationName(ctx)
-				if err := s.limits[op].Wait(ctx); err != nil {
+				if err := limits[op].Wait(ctx); err != nil {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}
-				s.calls.add(op)
+				calls.add(op)
 				return next.HandleFinalize(ctx, in)
 			}), "Retry", middleware.After)
 	}

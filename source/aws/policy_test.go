@@ -54,8 +54,9 @@ func policyActions(t *testing.T) []string {
 // operation.
 func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 	allowed := policyActions(t)
-	want := []string{"ec2:DescribeVpnConnections", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents",
-		"logs:GetQueryResults", "logs:StartQuery", "logs:StopQuery"}
+	want := []string{"ec2:DescribeRegions", "ec2:DescribeVpnConnections", "logs:DescribeDeliveries", "logs:DescribeDeliveryDestinations",
+		"logs:DescribeDeliverySources", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents",
+		"logs:GetQueryResults", "logs:StartQuery", "logs:StopQuery", "sts:AssumeRole", "sts:GetCallerIdentity"}
 	if strings.Join(allowed, ",") != strings.Join(want, ",") {
 		t.Errorf("policy actions %v, want exactly %v", allowed, want)
 	}
@@ -63,6 +64,8 @@ func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 	// A stream whose name does not tell IKE from BGP (content sniffing).
 	f.AddStream("/aws/vendedlogs/vpn/hq-bgp", "vpn-0a1b2c3d4e5f60718_203.0.113.10", []int64{day.Add(time.Hour).UnixMilli()},
 		[]string{`{"event_timestamp":1781226000000,"timestamp":"2026-06-12 01:00:00.000Z","resource_id":"vpn-0a1b2c3d4e5f60718_203.0.113.10","type":"BGPStatus","status":"UP","message":{"details":"x"}}`})
+	// A log delivery of a connection (listed with the inventory).
+	f.AddVPNDelivery(dr, awssource.LogTypeEvent, "S3", "arn:aws:s3:::vpn-logs/dr", "json")
 	ctx := context.Background()
 	src := newSource(t, f, func(c *awssource.Config) { c.MaxQueryRows = 30 * demoScale })
 	must := func(err error) {
@@ -91,6 +94,11 @@ func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 		t.Fatal("a query that never finishes returned")
 	}
 	got := f.Operations()
+	for _, op := range estateOperations(t) {
+		if !contains(got, op) {
+			got = append(got, op)
+		}
+	}
 	for _, op := range got {
 		if !contains(allowed, op) {
 			t.Errorf("vpnlens called %s, which %s does not grant", op, awssource.PolicyFile)
@@ -101,6 +109,39 @@ func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 			t.Errorf("the test never exercised %s", op)
 		}
 	}
+}
+
+// estateOperations runs the estate's paths against a fake estate and
+// returns the operations they called: accounts through their own key and
+// through roles (one refused), every enabled region (DescribeRegions),
+// listing, reading by id, counting across members, the live feed.
+func estateOperations(t *testing.T) []string {
+	t.Helper()
+	ctx := context.Background()
+	fx := newEstateFixture(t)
+	e := newEstate(t, fx, func(c *awssource.EstateConfig) {
+		c.Regions, c.AllRegions = nil, true
+		c.Accounts = append(c.Accounts, awssource.AccountConfig{RoleARN: fx.labARN, ExternalID: "wrong", Credentials: c.Accounts[0].Credentials})
+	})
+	conns, gaps, err := e.ConnectionsPartial(ctx)
+	if err != nil || len(conns) != 20 || len(gaps) != 1 {
+		t.Fatalf("estate: %d connections, gaps %v, %v", len(conns), gaps, err)
+	}
+	if _, err := e.Logs(ctx, dayQuery(fx.ids[5])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.AnomalyCounts(ctx, nil, day, day.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	feed, err := e.Feed(ctx, e, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wants := []source.Want{{Conn: &conns[0], SinceMs: day.UnixMilli()}, {Conn: &conns[19], SinceMs: day.UnixMilli(), Full: true}}
+	if _, err := feed.Poll(ctx, day.Add(24*time.Hour), wants, map[string]*source.StreamCursor{}); err != nil {
+		t.Fatal(err)
+	}
+	return fx.fake.Operations()
 }
 
 func contains(list []string, s string) bool {

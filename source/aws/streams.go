@@ -76,13 +76,42 @@ func (s *Source) plan(conn *source.Connection, tunnelIPs []string, kinds []vpnlo
 			case s.cfg.LogGroup != "":
 				wants = append(wants, want{tunnel: t, kind: k, group: GroupName(s.cfg.LogGroup), groupWhy: "from --log-group"})
 			case enabled && arn != "":
-				wants = append(wants, want{tunnel: t, kind: k, group: GroupName(arn), groupWhy: fmt.Sprintf("from tunnel %d's %s log options", t.Number, k)})
+				why := fmt.Sprintf("from tunnel %d's %s log options", t.Number, k)
+				if path := t.Logging.IKEPath; k == vpnlog.StreamBGP {
+					why = pathWhy(t.Logging.BGPPath, why)
+				} else {
+					why = pathWhy(path, why)
+				}
+				wants = append(wants, want{tunnel: t, kind: k, group: GroupName(arn), groupWhy: why})
+			case t.Logging.Elsewhere[k.String()] != "":
+				// Delivered, but not to a log group: say where.
+				disabled = append(disabled, fmt.Sprintf("%s; its %s logs reach no log group on tunnel %d (%s)", t.Logging.Elsewhere[k.String()], k, t.Number, t.OutsideIP))
 			default:
-				disabled = append(disabled, fmt.Sprintf("%s logging is disabled on tunnel %d (%s)", k, t.Number, t.OutsideIP))
+				disabled = append(disabled, fmt.Sprintf("%s logging is disabled on tunnel %d%s (%s)", k, t.Number, s.deliveriesUnknown(), t.OutsideIP))
 			}
 		}
 	}
 	return wants, disabled
+}
+
+// pathWhy is where a wanted group came from: a log delivery when the
+// tunnel's options do not name it.
+func pathWhy(path, options string) string {
+	if strings.HasPrefix(path, "log delivery ") {
+		return "from " + path
+	}
+	return options
+}
+
+// deliveriesUnknown qualifies "logging is disabled" when the log
+// deliveries could not be listed.
+func (s *Source) deliveriesUnknown() string {
+	s.invMu.Lock()
+	defer s.invMu.Unlock()
+	if s.delivErr == nil {
+		return ""
+	}
+	return fmt.Sprintf(" in its options, and its log deliveries could not be checked: %v", s.delivErr)
 }
 
 // EnableLoggingAdvice tells how to turn a tunnel's logs on. Changing tunnel
