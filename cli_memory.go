@@ -7,7 +7,7 @@ import (
 
 // oneShotHeap is the heap a one-shot command (diagnose, timeline) may grow
 // to before the garbage collector runs at all.
-const oneShotHeap = 256 << 20
+const oneShotHeap = 160 << 20
 
 // oneShotGC trades memory for time in a command that answers one question
 // and exits: a question's records are nearly all live until the answer is
