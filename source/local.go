@@ -277,13 +277,22 @@ func (l *Local) pendingBytes(fsys fs.FS, name func(string) string, jobs []*index
 				continue
 			}
 		}
-		if info.Size() >= sampleMinSize && !strings.EqualFold(path.Ext(j.p), ".gz") {
+		gz := strings.EqualFold(path.Ext(j.p), ".gz")
+		if info.Size() >= sampleMinSize && !gz {
 			continue // most likely indexed from its ends
+		}
+		if gz {
+			n += info.Size() * gzipInflation // what reading it costs is what it inflates to
+			continue
 		}
 		n += info.Size()
 	}
 	return n
 }
+
+// gzipInflation is about how many times its size a gzipped log file
+// inflates to (VPN logs, repetitive JSON lines, compress 10 to 20 times).
+const gzipInflation = 10
 
 // build indexes the files the walk found and sums up what it read.
 func (l *Local) build(fsys fs.FS, opt LocalOptions, name func(string) string, jobs []*indexJob, walkRep *vpnlog.Report) {

@@ -96,13 +96,14 @@ func (c *indexCache) lookup(p string, size, mtime int64, version string) *indexe
 	return f
 }
 
-// save writes the index when the folder is large enough to be worth it.
+// save writes the index when the folder's records are large enough to be
+// worth it.
 // Files whose reading failed are left out: they are read again next time.
 func (c *indexCache) save(files []*indexedFile) {
 	var total int64
 	keep := make([]*indexedFile, 0, len(files))
 	for _, f := range files {
-		total += f.Size
+		total += max(f.Size, f.Report.Bytes) // a gzip file's records, inflated, are what reading it again costs
 		if f.Report.SkippedCount == 0 {
 			keep = append(keep, f)
 		}
