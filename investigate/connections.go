@@ -40,7 +40,7 @@ type ConnectionView struct {
 	Place
 	Name            string       `json:"name,omitempty"`
 	State           string       `json:"state"`
-	Gateway         string       `json:"gateway,omitempty" jsonschema:"virtual private gateway or transit gateway id"`
+	Gateway         string       `json:"gateway,omitempty" jsonschema:"what the connection is attached to on the AWS side: a virtual private gateway id, a transit gateway id, or a Cloud WAN core network with its attachment"`
 	CustomerGateway string       `json:"customer_gateway_id,omitempty"`
 	Routing         string       `json:"routing" jsonschema:"bgp or static"`
 	Tunnels         []TunnelView `json:"tunnels"`

@@ -18,14 +18,16 @@ type cliValue[T any] struct {
 }
 
 type cliVpnConnection struct {
-	VpnConnectionId   string
-	State             string
-	Type              string
-	Category          string
-	CustomerGatewayId string
-	VpnGatewayId      string
-	TransitGatewayId  string
-	Options           *struct {
+	VpnConnectionId          string
+	State                    string
+	Type                     string
+	Category                 string
+	CustomerGatewayId        string
+	VpnGatewayId             string
+	TransitGatewayId         string
+	CoreNetworkArn           string
+	CoreNetworkAttachmentArn string
+	Options                  *struct {
 		StaticRoutesOnly      bool
 		LocalIpv4NetworkCidr  string
 		RemoteIpv4NetworkCidr string
@@ -104,6 +106,7 @@ func ParseDescribeVpnConnections(r io.Reader) ([]Connection, error) {
 		c := Connection{
 			ID: v.VpnConnectionId, State: v.State, Type: v.Type, Category: v.Category,
 			CustomerGatewayID: v.CustomerGatewayId, VPNGatewayID: v.VpnGatewayId, TransitGatewayID: v.TransitGatewayId,
+			CoreNetworkARN: v.CoreNetworkArn, CoreNetworkAttachmentARN: v.CoreNetworkAttachmentArn,
 		}
 		if c.ID == "" {
 			return nil, fmt.Errorf("a connection in describe-vpn-connections output has no VpnConnectionId")

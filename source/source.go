@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vpnlens/vpnlens/catalog"
@@ -22,22 +23,25 @@ import (
 
 // Connection is one Site-to-Site VPN connection as EC2 describes it.
 type Connection struct {
-	ID                string            `json:"vpn_connection_id"`
-	Name              string            `json:"name,omitempty"` // the Name tag
-	State             string            `json:"state"`
-	Type              string            `json:"type,omitempty"`
-	Category          string            `json:"category,omitempty"`
-	CustomerGatewayID string            `json:"customer_gateway_id,omitempty"`
-	VPNGatewayID      string            `json:"vpn_gateway_id,omitempty"`
-	TransitGatewayID  string            `json:"transit_gateway_id,omitempty"`
-	StaticRoutesOnly  bool              `json:"static_routes_only"`
-	LocalIPv4CIDR     string            `json:"local_ipv4_network_cidr,omitempty"`
-	RemoteIPv4CIDR    string            `json:"remote_ipv4_network_cidr,omitempty"`
-	OutsideIPType     string            `json:"outside_ip_address_type,omitempty"`
-	Region            string            `json:"region,omitempty"`
-	AccountID         string            `json:"account_id,omitempty"` // the AWS account that owns it
-	Tags              map[string]string `json:"tags,omitempty"`
-	Tunnels           []Tunnel          `json:"tunnels"`
+	ID                string `json:"vpn_connection_id"`
+	Name              string `json:"name,omitempty"` // the Name tag
+	State             string `json:"state"`
+	Type              string `json:"type,omitempty"`
+	Category          string `json:"category,omitempty"`
+	CustomerGatewayID string `json:"customer_gateway_id,omitempty"`
+	VPNGatewayID      string `json:"vpn_gateway_id,omitempty"`
+	TransitGatewayID  string `json:"transit_gateway_id,omitempty"`
+	// A Cloud WAN attachment (instead of a VGW or TGW).
+	CoreNetworkARN           string            `json:"core_network_arn,omitempty"`
+	CoreNetworkAttachmentARN string            `json:"core_network_attachment_arn,omitempty"`
+	StaticRoutesOnly         bool              `json:"static_routes_only"`
+	LocalIPv4CIDR            string            `json:"local_ipv4_network_cidr,omitempty"`
+	RemoteIPv4CIDR           string            `json:"remote_ipv4_network_cidr,omitempty"`
+	OutsideIPType            string            `json:"outside_ip_address_type,omitempty"`
+	Region                   string            `json:"region,omitempty"`
+	AccountID                string            `json:"account_id,omitempty"` // the AWS account that owns it
+	Tags                     map[string]string `json:"tags,omitempty"`
+	Tunnels                  []Tunnel          `json:"tunnels"`
 }
 
 // Routing says "static" or "dynamic (BGP)".
@@ -48,12 +52,30 @@ func (c *Connection) Routing() string {
 	return "bgp"
 }
 
-// Gateway names the AWS-side gateway (VGW or TGW).
+// Gateway names what the connection is attached to on the AWS side: a
+// virtual private gateway, a transit gateway, or a Cloud WAN core network
+// (with the attachment).
 func (c *Connection) Gateway() string {
-	if c.TransitGatewayID != "" {
+	switch {
+	case c.CoreNetworkARN != "" || c.CoreNetworkAttachmentARN != "":
+		g := "Cloud WAN " + arnResource(c.CoreNetworkARN)
+		if c.CoreNetworkAttachmentARN != "" {
+			g += " (attachment " + arnResource(c.CoreNetworkAttachmentARN) + ")"
+		}
+		return strings.TrimSpace(g)
+	case c.TransitGatewayID != "":
 		return c.TransitGatewayID
 	}
 	return c.VPNGatewayID
+}
+
+// arnResource is the last part of an ARN's resource ("core-network-0abc"
+// of "arn:aws:networkmanager::111122223333:core-network/core-network-0abc").
+func arnResource(arn string) string {
+	if i := strings.LastIndexAny(arn, "/:"); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
 }
 
 // Tunnel is one of a connection's two tunnels. Number follows the order of

@@ -16,17 +16,20 @@ import (
 // names (encoding/json ignores case); the XML tags are the ec2 query
 // protocol's element names.
 type VpnConnection struct {
-	VpnConnectionId   string           `xml:"vpnConnectionId"`
-	State             string           `xml:"state"`
-	CustomerGatewayId string           `xml:"customerGatewayId,omitempty"`
-	VpnGatewayId      string           `xml:"vpnGatewayId,omitempty"`
-	TransitGatewayId  string           `xml:"transitGatewayId,omitempty"`
-	Type              string           `xml:"type,omitempty"`
-	Category          string           `xml:"category,omitempty"`
-	Options           *VpnOptions      `xml:"options,omitempty"`
-	Routes            []VpnStaticRoute `xml:"routes>item,omitempty"`
-	Tags              []Tag            `xml:"tagSet>item,omitempty"`
-	VgwTelemetry      []VgwTelemetry   `xml:"vgwTelemetry>item,omitempty"`
+	VpnConnectionId   string `xml:"vpnConnectionId"`
+	State             string `xml:"state"`
+	CustomerGatewayId string `xml:"customerGatewayId,omitempty"`
+	VpnGatewayId      string `xml:"vpnGatewayId,omitempty"`
+	TransitGatewayId  string `xml:"transitGatewayId,omitempty"`
+	// A Cloud WAN attachment: the core network and the attachment.
+	CoreNetworkArn           string           `xml:"coreNetworkArn,omitempty"`
+	CoreNetworkAttachmentArn string           `xml:"coreNetworkAttachmentArn,omitempty"`
+	Type                     string           `xml:"type,omitempty"`
+	Category                 string           `xml:"category,omitempty"`
+	Options                  *VpnOptions      `xml:"options,omitempty"`
+	Routes                   []VpnStaticRoute `xml:"routes>item,omitempty"`
+	Tags                     []Tag            `xml:"tagSet>item,omitempty"`
+	VgwTelemetry             []VgwTelemetry   `xml:"vgwTelemetry>item,omitempty"`
 }
 
 type VpnStaticRoute struct {

@@ -104,6 +104,7 @@ func (s *Source) convert(in []ec2types.VpnConnection) []source.Connection {
 		c := source.Connection{
 			ID: str(v.VpnConnectionId), State: string(v.State), Type: string(v.Type), Category: str(v.Category),
 			CustomerGatewayID: str(v.CustomerGatewayId), VPNGatewayID: str(v.VpnGatewayId), TransitGatewayID: str(v.TransitGatewayId),
+			CoreNetworkARN: str(v.CoreNetworkArn), CoreNetworkAttachmentARN: str(v.CoreNetworkAttachmentArn),
 			Region: s.region, AccountID: s.cfg.AccountID,
 		}
 		for _, t := range v.Tags {
