@@ -256,19 +256,7 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 				if !ok || ts >= cut || ts < keepLo || ts >= keepHi {
 					continue
 				}
-				name, _ := field(row, "@logStream")
-				grp, _ := field(row, "@log")
-				if i := strings.IndexByte(grp, ':'); i >= 0 {
-					grp = grp[i+1:]
-				}
-				si := byName[grp+"\x00"+name]
-				if si == nil {
-					for _, g := range batch { // @log absent: the name alone
-						if si = byName[g+"\x00"+name]; si != nil {
-							break
-						}
-					}
-				}
+				si := rowStream(row, batch, byName)
 				if si == nil {
 					continue
 				}
@@ -374,6 +362,26 @@ func splitSeconds(startS, endS int64, n int, minS int64) []span {
 }
 
 func firstOr(v string, _ bool) string { return v }
+
+// rowStream is the stream a Logs Insights row came from: by its log group
+// (@log, "account:group") and stream name, or by the name alone in one of
+// batch's groups when @log is absent. nil when none of byName's.
+func rowStream(row []cwtypes.ResultField, batch []string, byName map[string]*streamInfo) *streamInfo {
+	name, _ := field(row, "@logStream")
+	grp, _ := field(row, "@log")
+	if i := strings.IndexByte(grp, ':'); i >= 0 {
+		grp = grp[i+1:]
+	}
+	if si := byName[grp+"\x00"+name]; si != nil {
+		return si
+	}
+	for _, g := range batch {
+		if si := byName[g+"\x00"+name]; si != nil {
+			return si
+		}
+	}
+	return nil
+}
 
 // Count and Counts are the source package's anomaly-count types (shared
 // with the tools, which must not import this package).

@@ -121,19 +121,7 @@ func (s *Source) insightsLiveness(ctx context.Context, streams []streamInfo, lo,
 				Msg: fmt.Sprintf("counting the liveness exchange of %s per hour gave %d rows, the most a query returns: narrow the window and ask again", strings.Join(names, ", "), len(rows))}
 		}
 		for _, row := range rows {
-			name, _ := field(row, "@logStream")
-			grp, _ := field(row, "@log")
-			if i := strings.IndexByte(grp, ':'); i >= 0 {
-				grp = grp[i+1:]
-			}
-			si := byName[grp+"\x00"+name]
-			if si == nil {
-				for _, g := range batch { // @log absent: the name alone
-					if si = byName[g+"\x00"+name]; si != nil {
-						break
-					}
-				}
-			}
+			si := rowStream(row, batch, byName)
 			hour, ok1 := insightsTime(firstOr(field(row, "hour")))
 			first, ok2 := insightsTime(firstOr(field(row, "first")))
 			last, ok3 := insightsTime(firstOr(field(row, "last")))
