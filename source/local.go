@@ -46,6 +46,11 @@ type Local struct {
 	mu          sync.RWMutex
 	conns       []Connection
 	inventoryOK bool // connections came from vpn-connections.json
+	// metrics are the tunnel metrics of tunnel-metrics.json, if present;
+	// metricsErr says why that file could not be read (questions that
+	// need it get the error, the logs are read all the same).
+	metrics    *MetricsFile
+	metricsErr error
 	files       []*indexedFile
 	streams     map[vpnlog.StreamID]*Extent
 	report      vpnlog.Report
@@ -214,6 +219,10 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		base := path.Base(p)
 		if base == InventoryFileName {
 			return l.readInventory(fsys, p, name(p), &walkRep)
+		}
+		if base == MetricsFileName {
+			l.readMetrics(fsys, p, name(p))
+			return nil
 		}
 		if strings.EqualFold(path.Ext(base), ".md") {
 			return nil // notes that travel with exported logs

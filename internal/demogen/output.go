@@ -42,6 +42,11 @@ func build(density tunnelsim.Density) ([]file, error) {
 		return nil, err
 	}
 	files = append(files, file{"vpn-connections.json", vpn})
+	metrics, err := renderMetrics(ds.conns)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, file{"tunnel-metrics.json", metrics})
 	exp, err := renderExpected(ds.incidents)
 	if err != nil {
 		return nil, err
@@ -121,7 +126,10 @@ func renderREADME(ds *dataset, files []file) []byte {
 	w("In `vpn-connections.json` the VgwTelemetry of hq-datacenter is listed in the opposite order of its\n")
 	w("TunnelOptions: pair telemetry with tunnels by outside IP, never by position. Telemetry shows the state\n")
 	w("at the end of the day. dr-site's tunnel 2 has been DOWN since 2026-05-29 and, with logging disabled,\n")
-	w("nothing here can say why.\n\n")
+	w("no log can say why. `tunnel-metrics.json` holds what CloudWatch metrics recorded for its tunnels\n")
+	w("(AWS/VPN TunnelState, TunnelDataIn, TunnelDataOut per hour, 2026-05-22 to the end of the day, in the shape of\n")
+	w("GetMetricData output): tunnel 2 down from 2026-05-29 08:14:51 with its traffic moved to tunnel 1, and both\n")
+	w("tunnels down from 2026-06-03 01:52:10 to 02:17:44 while tunnel 1 was out too.\n\n")
 
 	w("## Files\n\n")
 	w("The stream files are stored gzipped (`.log.gz`; the readers accept gzip); bytes are as inflated.\n\n")

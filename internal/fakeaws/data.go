@@ -125,6 +125,16 @@ func (s *Server) LoadDir(dir string) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
+		if name == "tunnel-metrics.json" {
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return err
+			}
+			if err := s.LoadMetricsJSON(b); err != nil {
+				return err
+			}
+			continue
+		}
 		if e.IsDir() || name == "vpn-connections.json" || name == "expected.json" || strings.EqualFold(path.Ext(name), ".md") || strings.HasPrefix(name, ".") {
 			continue
 		}

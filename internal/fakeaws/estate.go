@@ -220,9 +220,15 @@ func (e *Estate) serve(w http.ResponseWriter, r *http.Request) {
 	sig := parseSigner(r.Header.Get("Authorization"))
 	ctx := context.WithValue(r.Context(), signerKey{}, sig)
 	op, form, logs := operation(r.Header, body)
+	cborOp, cbor := cborOperation(r)
+	if cbor {
+		op, logs = cborOp, true // refused like CloudWatch Logs (a JSON-family service)
+	}
 	refuse := func(account string, e2 *apiError) {
 		fail, _ := e.control.admitAs(context.WithValue(ctx, accountKey{}, account), op, Call{}, e2)
 		switch {
+		case cbor:
+			writeCBORError(w, fail)
 		case logs:
 			writeJSONError(w, fail)
 		case isSTS(op):
@@ -263,7 +269,7 @@ func (e *Estate) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	member.handle(ctx, w, r.Header, body)
+	member.handle(ctx, w, r, body)
 }
 
 var roleSessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)

@@ -140,6 +140,7 @@ type Server struct {
 	buckets  map[string]*bucket
 	groups   map[string]*logGroup
 	conns    []VpnConnection
+	metrics  []MetricSeries
 	deliv    deliveryData
 	queries  map[string]*query
 	querySeq int
@@ -243,6 +244,8 @@ func iamAction(op string) string {
 		return "ec2:" + op
 	case "AssumeRole", "GetCallerIdentity":
 		return "sts:" + op
+	case "GetMetricData":
+		return "cloudwatch:" + op
 	}
 	return "logs:" + op
 }
@@ -317,7 +320,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := context.WithValue(r.Context(), signerKey{}, parseSigner(r.Header.Get("Authorization")))
-	s.handle(ctx, w, r.Header, body)
+	s.handle(ctx, w, r, body)
 }
 
 // readPost reads a request's body; it answers the request itself (false)
@@ -335,9 +338,15 @@ func readPost(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	return body, true
 }
 
-// handle answers one request: CloudWatch Logs (awsJson1_1, dispatched on
+// handle answers one request: CloudWatch metrics (Smithy RPC v2 CBOR,
+// dispatched on the path), CloudWatch Logs (awsJson1_1, dispatched on
 // X-Amz-Target), STS and EC2 (query protocol, dispatched on Action).
-func (s *Server) handle(ctx context.Context, w http.ResponseWriter, h http.Header, body []byte) {
+func (s *Server) handle(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte) {
+	h := r.Header
+	if op, ok := cborOperation(r); ok {
+		s.serveMetrics(ctx, w, op, body)
+		return
+	}
 	if target := h.Get("X-Amz-Target"); target != "" {
 		op, ok := strings.CutPrefix(target, "Logs_20140328.")
 		if !ok {

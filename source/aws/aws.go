@@ -18,6 +18,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
@@ -112,6 +113,7 @@ var DefaultRateLimits = map[string]float64{
 	"GetQueryResults":        8,
 	"StopQuery":              5,
 	"DescribeVpnConnections": 10,
+	"GetMetricData":          5,
 	// Log deliveries are listed with the inventory: a few calls each
 	// InventoryTTL.
 	"DescribeDeliverySources":      5,
@@ -126,6 +128,7 @@ type Source struct {
 	cfg    Config
 	region string
 	logs   *cloudwatchlogs.Client
+	cw     *cloudwatch.Client // tunnel metrics
 	ec2    *ec2.Client
 	logger *slog.Logger
 	limits map[string]*Limiter
@@ -172,6 +175,12 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 	}
 	mw := s.middleware()
 	s.logs = cloudwatchlogs.NewFromConfig(awsCfg, func(o *cloudwatchlogs.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = sdkaws.String(cfg.Endpoint)
+		}
+		o.APIOptions = append(o.APIOptions, mw)
+	})
+	s.cw = cloudwatch.NewFromConfig(awsCfg, func(o *cloudwatch.Options) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = sdkaws.String(cfg.Endpoint)
 		}
@@ -312,4 +321,5 @@ func retryUnreadable(err error) sdkaws.Ternary {
 var (
 	_ source.Inventory = (*Source)(nil)
 	_ source.LogSource = (*Source)(nil)
+	_ source.TunnelMetrics = (*Source)(nil)
 )

@@ -24,6 +24,8 @@ func iamAction(op string) string {
 		return "ec2:" + op
 	case "AssumeRole", "GetCallerIdentity":
 		return "sts:" + op
+	case "GetMetricData":
+		return "cloudwatch:" + op
 	}
 	return "logs:" + op
 }

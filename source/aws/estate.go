@@ -897,3 +897,13 @@ var (
 	_ source.LogSource         = (*Estate)(nil)
 	_ source.AnomalyCounter    = (*Estate)(nil)
 )
+
+// TunnelMetrics implements source.TunnelMetrics through the member that
+// holds the connection.
+func (e *Estate) TunnelMetrics(ctx context.Context, q source.MetricsQuery) (*source.MetricsResult, error) {
+	src, err := e.sourceOf(ctx, q.VPNConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	return src.TunnelMetrics(ctx, q)
+}

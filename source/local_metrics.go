@@ -1,0 +1,61 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+)
+
+// maxMetricsBytes bounds tunnel-metrics.json (a year of 5-minute points
+// for a few tunnels is well under it).
+const maxMetricsBytes = 64 << 20
+
+// readMetrics reads tunnel-metrics.json; a file that cannot be read or
+// parsed is kept as the error questions about metrics get.
+func (l *Local) readMetrics(fsys fs.FS, p, shown string) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		l.metricsErr = &Error{Op: "read tunnel metrics", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: cannot open: %s", shown, bareError(err)), Err: err}
+		return
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxMetricsBytes+1))
+	if err == nil && len(b) > maxMetricsBytes {
+		err = fmt.Errorf("larger than %d MiB", maxMetricsBytes>>20)
+	}
+	if err != nil {
+		l.metricsErr = &Error{Op: "read tunnel metrics", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: %v", shown, err), Err: err}
+		return
+	}
+	m, err := ParseMetricsFile(shown, b)
+	if err != nil {
+		l.metricsErr = &Error{Op: "read tunnel metrics", Cause: "BadMetrics", Msg: err.Error() + "; write it in the shape of `aws cloudwatch get-metric-data` output, each result with MetricName, Dimensions and Period", Err: err}
+		return
+	}
+	l.metrics = m
+}
+
+// TunnelMetrics implements TunnelMetrics from the folder's
+// tunnel-metrics.json; without one, it answers with no series and a note
+// saying how to add it.
+func (l *Local) TunnelMetrics(ctx context.Context, q MetricsQuery) (*MetricsResult, error) {
+	if err := l.wait(ctx); err != nil {
+		return nil, err
+	}
+	l.mu.RLock()
+	m, merr := l.metrics, l.metricsErr
+	l.mu.RUnlock()
+	if merr != nil {
+		return nil, merr
+	}
+	res := &MetricsResult{Path: MetricsFileName}
+	if m == nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("no %s in %s: export the tunnels' AWS/VPN TunnelState, TunnelDataIn and TunnelDataOut metrics (aws cloudwatch get-metric-data) into it to see state history without logs", MetricsFileName, l.name))
+		return res, nil
+	}
+	res.Series = m.Query(q)
+	return res, nil
+}
+
+var _ TunnelMetrics = (*Local)(nil)
