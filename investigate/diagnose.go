@@ -31,6 +31,9 @@ type DiagnoseResult struct {
 	NextSteps          []string              `json:"next_steps"`
 	Notes              []string              `json:"notes,omitempty"`
 	Timezone           string                `json:"timezone,omitempty" jsonschema:"IANA time zone of the *_local times (the timezone argument)"`
+	// FromMetrics is the answer for a tunnel without logs, from its
+	// CloudWatch metrics (the other fields then say little).
+	FromMetrics *MetricsAnswer `json:"from_metrics,omitempty"`
 }
 
 // CauseView is a root cause with its evidence.
@@ -230,6 +233,9 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 		return res, err
 	}
 	if tun != nil && !tun.Logging.IKEEnabled && !tun.Logging.BGPEnabled {
+		if mres, ok, err := svc.diagnoseFromMetrics(ctx, conn, tun, at, q.Lookback, loc); err != nil || ok {
+			return mres, err
+		}
 		return res, userErrorf("logging is disabled on tunnel %d (%s) of %s, so there is nothing to diagnose; %s", tun.Number, tun.OutsideIP, conn.ID, enableLoggingHint(conn.ID, tun.OutsideIP))
 	}
 	lookback := q.Lookback

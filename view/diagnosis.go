@@ -27,6 +27,8 @@ type Diagnosis struct {
 	investigate.Place
 	AskedAt  string `json:"asked_at" jsonschema:"the time asked about, RFC 3339 UTC"`
 	Timezone string `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times (the timezone argument)"`
+	// FromMetrics answers for a tunnel that logs nothing.
+	FromMetrics *investigate.MetricsAnswer `json:"from_metrics,omitempty" jsonschema:"for a tunnel without logs: its state from CloudWatch metrics (AWS/VPN TunnelState, TunnelDataIn/Out), when it went down and came back at the metric's resolution; root_cause and incident are then empty, as no log says why"`
 }
 
 // Cause is a diagnosed cause and the records that show it.
@@ -141,10 +143,21 @@ func DiagnosisOf(r investigate.DiagnoseResult, gateway string) Diagnosis {
 	}
 	d.Actions = adviceOf(r, gateway)
 	d.Next = append(d.Next, r.NextSteps...)
+	d.FromMetrics = r.FromMetrics
 	if gateway == "" && len(r.GatewayHints) > 0 {
 		d.Next = append(d.Next, fmt.Sprintf("For the gateway's commands, ask its platform and call again with gateway: %s.", strings.Join(GatewayVendors, ", ")))
 	}
 	d.Summary = diagnosisSummary(&d, r, z)
+	if r.FromMetrics != nil {
+		// No log, so no cause: the service's summary says what the
+		// metrics show, and the actions are about the missing logs.
+		d.Summary = r.Summary
+		for i := range d.Actions {
+			if d.Actions[i].Cause == "" {
+				d.Actions[i].Cause, d.Actions[i].Role = "a tunnel without logs", "no log records"
+			}
+		}
+	}
 	return d
 }
 
@@ -304,6 +317,11 @@ func (d Diagnosis) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", d.Summary)
 	b.WriteString(placeLine(d.VPNConnectionID, d.Place))
+	if m := d.FromMetrics; m != nil {
+		writeMetrics(&b, m)
+		writeAdvice(&b, d)
+		return b.String()
+	}
 	writeCause(&b, "Root cause", d.RootCause, z)
 	if s := d.StaysDownBecause; s != nil {
 		writeCause(&b, "Stays down because", *s, z)
@@ -330,21 +348,7 @@ func (d Diagnosis) Text() string {
 	if d.SharedCause != "" {
 		fmt.Fprintf(&b, "Shared cause: %s\n", d.SharedCause)
 	}
-	for _, a := range d.Actions {
-		fmt.Fprintf(&b, "For %s (%s):\n", a.Cause, a.Role)
-		for _, s := range a.Steps {
-			fmt.Fprintf(&b, "  Action: %s\n", s)
-		}
-		for _, c := range a.GatewayCommands {
-			fmt.Fprintf(&b, "  Gateway: %s\n", c)
-		}
-	}
-	for _, n := range d.Next {
-		fmt.Fprintf(&b, "Next: %s\n", n)
-	}
-	for _, n := range d.Notes {
-		fmt.Fprintf(&b, "Note: %s\n", n)
-	}
+	writeAdvice(&b, d)
 	return b.String()
 }
 
@@ -381,5 +385,44 @@ func writeCause(b *strings.Builder, label string, c Cause, z zone) {
 	b.WriteString("  Evidence (quoted log data):\n")
 	for _, e := range c.Evidence {
 		fmt.Fprintf(b, "  %s %s %s\n", z.both(e.At), e.Category, QuoteLog(e.Raw))
+	}
+}
+
+// writeAdvice renders the actions, next steps and notes of a diagnosis.
+func writeAdvice(b *strings.Builder, d Diagnosis) {
+	for _, a := range d.Actions {
+		fmt.Fprintf(b, "For %s (%s):\n", a.Cause, a.Role)
+		for _, s := range a.Steps {
+			fmt.Fprintf(b, "  Action: %s\n", s)
+		}
+		for _, c := range a.GatewayCommands {
+			fmt.Fprintf(b, "  Gateway: %s\n", c)
+		}
+	}
+	for _, n := range d.Next {
+		fmt.Fprintf(b, "Next: %s\n", n)
+	}
+	for _, n := range d.Notes {
+		fmt.Fprintf(b, "Note: %s\n", n)
+	}
+}
+
+// maxMetricSpans is how many of the latest up/down spans a text answer
+// from metrics lists (the structured form has them all).
+const maxMetricSpans = 6
+
+// writeMetrics renders a diagnosis from metrics: the resolution and the
+// latest spans of up and down.
+func writeMetrics(b *strings.Builder, m *investigate.MetricsAnswer) {
+	fmt.Fprintf(b, "From metrics (%s): %s\n", m.Source, m.Resolution)
+	states := m.States
+	if len(states) > maxMetricSpans {
+		fmt.Fprintf(b, "States (last %d of %d):\n", maxMetricSpans, len(states))
+		states = states[len(states)-maxMetricSpans:]
+	} else {
+		b.WriteString("States:\n")
+	}
+	for _, s := range states {
+		fmt.Fprintf(b, "  %s from %s to %s\n", s.State, s.From.UTC, s.To.UTC)
 	}
 }

@@ -2,6 +2,7 @@ package aws_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -92,4 +93,42 @@ func TestTunnelMetricsAccessDenied(t *testing.T) {
 	if err == nil || !errors.As(err, &se) || se.Cause != "AccessDenied" || !strings.Contains(err.Error(), "cloudwatch:GetMetricData") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// diagnose_tunnel_drop on dr-site's tunnel 2 (no logs) through the real
+// SDK clients and the fake answers as the local source does, from the
+// metrics, with one GetMetricData call on top of the inventory.
+func TestDiagnoseFromMetricsThroughAWS(t *testing.T) {
+	f := newFake(t, fakeaws.Options{})
+	src := newSource(t, f, nil)
+	loc := local(t)
+	args := map[string]any{"vpn_connection_id": dr, "tunnel": "2", "at": "2026-06-12 12:00"}
+	got, msg := callJSON(t, mcpClient(t, src, src), "diagnose_tunnel_drop", args)
+	if msg != "" {
+		t.Fatal(msg)
+	}
+	want, msg := callJSON(t, mcpClient(t, loc, loc), "diagnose_tunnel_drop", args)
+	if msg != "" {
+		t.Fatal(msg)
+	}
+	gm, _ := got["from_metrics"].(map[string]any)
+	wm, _ := want["from_metrics"].(map[string]any)
+	if gm == nil || wm == nil {
+		t.Fatalf("from_metrics: aws %v, local %v", gm, wm)
+	}
+	if gm["source"] != "CloudWatch GetMetricData" {
+		t.Errorf("source = %v", gm["source"])
+	}
+	delete(gm, "source")
+	delete(wm, "source")
+	gb, _ := json.Marshal(dropPlace(gm))
+	wb, _ := json.Marshal(dropPlace(wm))
+	if string(gb) != string(wb) {
+		t.Errorf("from_metrics differ:\naws   %s\nlocal %s", gb, wb)
+	}
+	counts := f.Counts()
+	if counts["GetMetricData"] != 1 {
+		t.Errorf("calls = %v, want one GetMetricData", counts)
+	}
+	t.Logf("API calls for diagnose_tunnel_drop on a tunnel without logs: %v", counts)
 }
