@@ -49,8 +49,8 @@ type Local struct {
 	// metrics are the tunnel metrics of tunnel-metrics.json, if present;
 	// metricsErr says why that file could not be read (questions that
 	// need it get the error, the logs are read all the same).
-	metrics    *MetricsFile
-	metricsErr error
+	metrics     *MetricsFile
+	metricsErr  error
 	files       []*indexedFile
 	streams     map[vpnlog.StreamID]*Extent
 	report      vpnlog.Report

@@ -319,7 +319,7 @@ func retryUnreadable(err error) sdkaws.Ternary {
 }
 
 var (
-	_ source.Inventory = (*Source)(nil)
-	_ source.LogSource = (*Source)(nil)
+	_ source.Inventory     = (*Source)(nil)
+	_ source.LogSource     = (*Source)(nil)
 	_ source.TunnelMetrics = (*Source)(nil)
 )
