@@ -93,6 +93,9 @@ type TunnelHealth struct {
 	StatusNowSince       *TimeView        `json:"status_now_since,omitempty" jsonschema:"when that status began (VgwTelemetry LastStatusChange)"`
 	AcceptedRoutesNow    *int             `json:"accepted_routes_now,omitempty" jsonschema:"routes AWS accepts from the customer gateway on this tunnel, from EC2 VgwTelemetry when the inventory was read"`
 	Note                 string           `json:"note,omitempty" jsonschema:"what the figures cannot show, e.g. a tunnel without logs whose telemetry says it is DOWN"`
+	// FromMetrics is the health of a tunnel without logs from its
+	// CloudWatch metrics.
+	FromMetrics *TunnelMetricsHealth `json:"from_metrics,omitempty" jsonschema:"for a tunnel without logs: uptime, outages and traffic from its CloudWatch metrics (AWS/VPN TunnelState, TunnelDataIn/Out), at their resolution"`
 }
 
 // Text renders the health summary.
@@ -112,6 +115,17 @@ func (r HealthResult) Text() string {
 		for _, t := range c.Tunnels {
 			fmt.Fprintf(&b, "  tunnel %d %s: ", t.Number, t.OutsideIP)
 			switch {
+			case !t.LoggingEnabled && t.FromMetrics != nil:
+				m := t.FromMetrics
+				fmt.Fprintf(&b, "logging disabled; from CloudWatch metrics (per %s): up %.2f%%", SpanText(time.Duration(m.PeriodSeconds)*time.Second), m.UptimePercent)
+				var outs []string
+				for _, o := range m.Outages {
+					outs = append(outs, fmt.Sprintf("%s → %s", o.From.withLocal(), o.To.withLocal()))
+				}
+				if len(outs) > 0 {
+					fmt.Fprintf(&b, ", down %s (%s)", SpanText(time.Duration(m.DownSeconds)*time.Second), strings.Join(outs, "; "))
+				}
+				fmt.Fprintf(&b, ", traffic %s in, %s out", bytesText(m.DataInBytes), bytesText(m.DataOutBytes))
 			case !t.LoggingEnabled:
 				b.WriteString("logging disabled, no log data")
 			case t.Estimated:
@@ -265,7 +279,11 @@ func (svc *Service) Health(ctx context.Context, q HealthQuestion) (HealthResult,
 		if err != nil {
 			return res, err
 		}
-		ch := connectionHealth(c, an, w, exts)
+		met, hint := svc.healthMetrics(ctx, c, w)
+		if hint != "" {
+			res.Hints = append(res.Hints, hint)
+		}
+		ch := connectionHealth(c, an, w, exts, met)
 		res.Connections = append(res.Connections, ch)
 		res.Hints = append(res.Hints, an.res.Notes...)
 		if h := coverageHint(&ch, w); h != "" {
@@ -521,7 +539,8 @@ func coverageHint(ch *ConnectionHealth, w Window) string {
 // connectionHealth summarises a connection over the window from an
 // analysis of it; exts are the extents of its streams, which tell where
 // each tunnel's logs begin and end.
-func connectionHealth(c *source.Connection, an *analysis, w Window, exts []source.Extent) ConnectionHealth {
+// met holds the metrics of the tunnels without logs (nil: none read).
+func connectionHealth(c *source.Connection, an *analysis, w Window, exts []source.Extent, met *source.MetricsResult) ConnectionHealth {
 	ch := ConnectionHealth{VPNConnectionID: c.ID, Place: PlaceOf(c), Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []HealthIncident{}}
 	downs := make([]tunnelDown, 0, len(c.Tunnels))
 	for ti := range c.Tunnels {
@@ -631,6 +650,13 @@ func connectionHealth(c *source.Connection, an *analysis, w Window, exts []sourc
 			td.known, td.why = false, fmt.Sprintf("tunnel %d logged nothing in the window", t.Number)
 		default:
 			td = telemetryDown(t, w)
+			if met == nil {
+				break
+			}
+			if mh, spans, ok := metricsHealth(met, t.OutsideIP, w); ok {
+				th.FromMetrics = mh
+				td = tunnelDown{number: t.Number, known: true, spans: spans}
+			}
 		}
 		downs = append(downs, td)
 		ch.Tunnels = append(ch.Tunnels, th)

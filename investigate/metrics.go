@@ -281,3 +281,83 @@ func (svc *Service) diagnoseFromMetrics(ctx context.Context, conn *source.Connec
 	res.NextSteps = append(res.NextSteps, fmt.Sprintf("call summarize_vpn_health for %s to see both tunnels' state from the metrics over a window", conn.ID))
 	return res, true, nil
 }
+
+// TunnelMetricsHealth is a tunnel's health over a window from its
+// CloudWatch metrics, for a tunnel that logs nothing.
+type TunnelMetricsHealth struct {
+	Source        string          `json:"source" jsonschema:"where the metrics were read"`
+	PeriodSeconds int             `json:"period_seconds" jsonschema:"resolution of the metric points: outage times are estimates within one period"`
+	UptimePercent float64         `json:"uptime_percent" jsonschema:"average TunnelState over the periods with data in the window, as a percentage"`
+	DownSeconds   int64           `json:"down_seconds" jsonschema:"time down in the window, from the per-period averages"`
+	Outages       []StateSpanView `json:"outages" jsonschema:"down spans in the window (the first starts at the window start when the tunnel was down before it)"`
+	DataInBytes   float64         `json:"data_in_bytes" jsonschema:"TunnelDataIn summed over the window"`
+	DataOutBytes  float64         `json:"data_out_bytes" jsonschema:"TunnelDataOut summed over the window"`
+}
+
+// metricsHealth is tunnel ip's health from the metrics read for the
+// window, and its down spans for the both-tunnels-down check (ok false
+// when there is no TunnelState data for it).
+func metricsHealth(res *source.MetricsResult, ip string, w Window) (*TunnelMetricsHealth, []span, bool) {
+	st := res.Find(ip, source.MetricTunnelState)
+	if st == nil || len(st.Points) == 0 {
+		return nil, nil, false
+	}
+	h := &TunnelMetricsHealth{Source: res.Path, PeriodSeconds: int(st.Period.Seconds()), Outages: []StateSpanView{}}
+	var up float64
+	for _, p := range st.Points {
+		up += p.Value
+		h.DownSeconds += int64((1 - p.Value) * st.Period.Seconds())
+	}
+	h.UptimePercent = float64(int(up/float64(len(st.Points))*10000+0.5)) / 100
+	var downs []span
+	spans := source.StateSpans(st)
+	for i := range spans {
+		s := &spans[i]
+		if s.Up || s.Missing {
+			continue
+		}
+		from, to := spanStart(s), spanEnd(spans, i)
+		if from.Before(w.Start) {
+			from = w.Start
+		}
+		if to.After(w.End) {
+			to = w.End
+		}
+		h.Outages = append(h.Outages, StateSpanView{State: "down", From: timeView(from, w.Loc), To: timeView(to, w.Loc)})
+		downs = append(downs, span{from.UnixMilli(), to.UnixMilli()})
+	}
+	if s := res.Find(ip, source.MetricDataIn); s != nil {
+		h.DataInBytes = s.Sum(w.Start, w.End)
+	}
+	if s := res.Find(ip, source.MetricDataOut); s != nil {
+		h.DataOutBytes = s.Sum(w.Start, w.End)
+	}
+	return h, downs, true
+}
+
+// healthMetrics reads the metrics of c's tunnels that log nothing over
+// the window (nil when every tunnel logs, or there is no metrics source);
+// a failure is a hint, and the summary goes on without them.
+func (svc *Service) healthMetrics(ctx context.Context, c *source.Connection, w Window) (*source.MetricsResult, string) {
+	m := svc.tunnelMetrics()
+	if m == nil {
+		return nil, ""
+	}
+	var ips []string
+	for _, t := range c.Tunnels {
+		if !t.Logging.IKEEnabled && !t.Logging.BGPEnabled {
+			ips = append(ips, t.OutsideIP)
+		}
+	}
+	if len(ips) == 0 {
+		return nil, ""
+	}
+	res, err := m.TunnelMetrics(ctx, source.MetricsQuery{VPNConnectionID: c.ID, TunnelIPs: ips, Start: w.Start, End: w.End})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ""
+		}
+		return nil, fmt.Sprintf("%s: the tunnel metrics of its tunnels without logs could not be read: %v", c.ID, err)
+	}
+	return res, ""
+}

@@ -351,3 +351,41 @@ func TestHealthTextShowsLocalTimes(t *testing.T) {
 func toolRequest(name string, args map[string]any) mcp.CallToolRequest {
 	return mcp.CallToolRequest{Params: mcp.CallToolParams{Name: name, Arguments: args}}
 }
+
+// Scenario dr-site-metrics (demo README): the health summary states the
+// tunnels without logs from their metrics: tunnel 2 down all the demo day
+// (0% up, the outage from the window start), tunnel 1 up and carrying the
+// traffic; and over 2026-06-03 both down at once for the 26 minutes
+// tunnel 1 was out.
+func TestHealthFromMetricsDRSite(t *testing.T) {
+	c := mcpClient(t, demoDeps(t))
+	got, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoDR, "start": "2026-06-12T00:00:00Z", "end": "2026-06-13T00:00:00Z"})
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	dr := healthConn(t, got, demoDR)
+	t1, t2 := dr.Tunnels[0].FromMetrics, dr.Tunnels[1].FromMetrics
+	if t1 == nil || t2 == nil {
+		t.Fatalf("no metrics health: %+v", dr.Tunnels)
+	}
+	if t2.UptimePercent != 0 || t2.PeriodSeconds != 3600 || len(t2.Outages) != 1 || t2.Outages[0].From.UTC != "2026-06-12T00:00:00Z" || t2.DataInBytes != 0 {
+		t.Errorf("tunnel 2 = %+v", t2)
+	}
+	if t1.UptimePercent != 100 || len(t1.Outages) != 0 || t1.DataInBytes < 1e9 {
+		t.Errorf("tunnel 1 = %+v", t1)
+	}
+	if dr.Tunnels[1].UptimePercent != nil {
+		t.Error("the log-based uptime stays absent without logs")
+	}
+	if !strings.Contains(resultText(res), "tunnel 2 203.0.113.60: logging disabled; from CloudWatch metrics (per 1h): up 0.00%") {
+		t.Errorf("text:\n%s", resultText(res))
+	}
+	got, res = call[investigate.HealthResult](t, c, "summarize_vpn_health", map[string]any{"vpn_connection_id": demoDR, "start": "2026-06-03T00:00:00Z", "end": "2026-06-04T00:00:00Z"})
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	dr = healthConn(t, got, demoDR)
+	if dr.BothTunnelsDownSeconds != 26*60 || len(dr.BothTunnelsDown) != 1 || dr.BothTunnelsDown[0].Start.UTC != "2026-06-03T01:52:00Z" {
+		t.Errorf("both down %ds %+v, note %q", dr.BothTunnelsDownSeconds, dr.BothTunnelsDown, dr.BothTunnelsDownNote)
+	}
+}
