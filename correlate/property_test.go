@@ -73,7 +73,7 @@ func propLoadTree(t testing.TB, dir string) fstest.MapFS {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
-		if rel == "expected.json" || rel == "vpn-connections.json" || strings.HasSuffix(rel, ".md") {
+		if rel == "expected.json" || vpnlog.IsSideFile(rel) || strings.HasSuffix(rel, ".md") {
 			return nil
 		}
 		data, err := os.ReadFile(p)

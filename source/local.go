@@ -49,8 +49,13 @@ type Local struct {
 	// metrics are the tunnel metrics of tunnel-metrics.json, if present;
 	// metricsErr says why that file could not be read (questions that
 	// need it get the error, the logs are read all the same).
-	metrics     *MetricsFile
-	metricsErr  error
+	metrics    *MetricsFile
+	metricsErr error
+	// changes are the events of cloudtrail-events.json, if present;
+	// changesErr says why that file could not be read.
+	changes     []Change
+	changesOK   bool
+	changesErr  error
 	files       []*indexedFile
 	streams     map[vpnlog.StreamID]*Extent
 	report      vpnlog.Report
@@ -222,6 +227,10 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		}
 		if base == MetricsFileName {
 			l.readMetrics(fsys, p, name(p))
+			return nil
+		}
+		if base == ChangesFileName {
+			l.readChanges(fsys, p, name(p))
 			return nil
 		}
 		if strings.EqualFold(path.Ext(base), ".md") {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // The tunnel metrics AWS publishes for every VPN tunnel in CloudWatch
@@ -25,7 +27,7 @@ var TunnelMetricNames = []string{MetricTunnelState, MetricDataIn, MetricDataOut}
 // MetricsFileName is the optional file of a logs folder holding tunnel
 // metrics, in the shape of CloudWatch GetMetricData output, each result
 // naming its metric, tunnel and period (MetricsFile).
-const MetricsFileName = "tunnel-metrics.json"
+const MetricsFileName = vpnlog.TunnelMetricsFile
 
 // MetricsQuery asks for the metrics of some tunnels of one connection.
 type MetricsQuery struct {

@@ -1027,6 +1027,21 @@ func ReadFile(path string, rep *Report, fn func(*Event) error) error {
 // output in a logs folder; it describes tunnels and holds no records.
 const VPNConnectionsFile = "vpn-connections.json"
 
+// TunnelMetricsFile and CloudTrailEventsFile are the optional tunnel
+// metrics (GetMetricData output) and CloudTrail events (LookupEvents
+// output) of a logs folder: facts beside the logs, no records.
+const (
+	TunnelMetricsFile    = "tunnel-metrics.json"
+	CloudTrailEventsFile = "cloudtrail-events.json"
+)
+
+// IsSideFile reports a file of a logs folder that holds no records: the
+// inventory, tunnel metrics or CloudTrail events.
+func IsSideFile(name string) bool {
+	base := path.Base(name)
+	return strings.EqualFold(base, VPNConnectionsFile) || strings.EqualFold(base, TunnelMetricsFile) || strings.EqualFold(base, CloudTrailEventsFile)
+}
+
 // ReadDir reads every log file under dir (see ReadFS); names in events
 // and reports are dir joined with the path inside it. A dir that is a file
 // is read as one.
@@ -1052,7 +1067,7 @@ func ReadFS(fsys fs.FS, name func(string) string, opt ReadOptions, rep *Report, 
 		name = func(p string) string { return p }
 	}
 	return WalkFS(fsys, name, rep, func(p string) error {
-		if strings.EqualFold(path.Base(p), VPNConnectionsFile) {
+		if IsSideFile(p) {
 			return nil
 		}
 		o := opt

@@ -125,6 +125,16 @@ func (s *Server) LoadDir(dir string) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
+		if name == "cloudtrail-events.json" {
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return err
+			}
+			if err := s.LoadTrailJSON(b); err != nil {
+				return err
+			}
+			continue
+		}
 		if name == "tunnel-metrics.json" {
 			b, err := fs.ReadFile(fsys, name)
 			if err != nil {
@@ -135,7 +145,7 @@ func (s *Server) LoadDir(dir string) error {
 			}
 			continue
 		}
-		if e.IsDir() || name == "vpn-connections.json" || name == "expected.json" || strings.EqualFold(path.Ext(name), ".md") || strings.HasPrefix(name, ".") {
+		if e.IsDir() || vpnlog.IsSideFile(name) || name == "expected.json" || strings.EqualFold(path.Ext(name), ".md") || strings.HasPrefix(name, ".") {
 			continue
 		}
 		id, ok := vpnlog.ParseStreamName(name)

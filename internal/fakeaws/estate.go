@@ -206,6 +206,9 @@ func (e *Estate) members() []*Server {
 // operation names a request's operation and protocol.
 func operation(h http.Header, body []byte) (op string, form url.Values, logs bool) {
 	if target := h.Get("X-Amz-Target"); target != "" {
+		if op, ok := trailOperation(target); ok {
+			return op, nil, true
+		}
 		return strings.TrimPrefix(target, "Logs_20140328."), nil, true
 	}
 	form, _ = url.ParseQuery(string(body))

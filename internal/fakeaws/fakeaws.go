@@ -141,6 +141,7 @@ type Server struct {
 	groups   map[string]*logGroup
 	conns    []VpnConnection
 	metrics  []MetricSeries
+	trail    []TrailEvent
 	deliv    deliveryData
 	queries  map[string]*query
 	querySeq int
@@ -246,6 +247,8 @@ func iamAction(op string) string {
 		return "sts:" + op
 	case "GetMetricData":
 		return "cloudwatch:" + op
+	case "LookupEvents":
+		return "cloudtrail:" + op
 	}
 	return "logs:" + op
 }
@@ -345,6 +348,10 @@ func (s *Server) handle(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	h := r.Header
 	if op, ok := cborOperation(r); ok {
 		s.serveMetrics(ctx, w, op, body)
+		return
+	}
+	if op, ok := trailOperation(h.Get("X-Amz-Target")); ok {
+		s.serveTrail(ctx, w, op, body)
 		return
 	}
 	if target := h.Get("X-Amz-Target"); target != "" {

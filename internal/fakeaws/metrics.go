@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/aws/smithy-go/encoding/cbor"
 )
 
 // CloudWatch metrics (GetMetricData) as the SDK sends it since CloudWatch
@@ -81,11 +79,11 @@ type metricQuery struct {
 }
 
 func (s *Server) serveMetrics(ctx context.Context, w http.ResponseWriter, op string, body []byte) {
-	v, derr := cbor.Decode(body)
-	req, _ := v.(cbor.Map)
+	v, derr := cborDecode(body)
+	req, _ := v.(map[string]any)
 	start, _ := cborTime(req["StartTime"])
 	end, _ := cborTime(req["EndTime"])
-	token, _ := req["NextToken"].(cbor.String)
+	token, _ := req["NextToken"].(string)
 	e, sp := s.admit(ctx, op, Call{Start: start.Unix(), End: end.Unix(), Paged: token != ""})
 	if e != nil {
 		writeCBORError(w, e)
@@ -109,7 +107,7 @@ func (s *Server) serveMetrics(ctx context.Context, w http.ResponseWriter, op str
 	}
 	offset := 0
 	if token != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(string(token), "dp:"))
+		n, err := strconv.Atoi(strings.TrimPrefix(token, "dp:"))
 		if err != nil || n < 0 {
 			writeCBORError(w, errorf(400, "InvalidNextToken", "The service couldn't process the NextToken %q", token))
 			return
@@ -120,11 +118,11 @@ func (s *Server) serveMetrics(ctx context.Context, w http.ResponseWriter, op str
 	if s.opt.PageSize > 0 {
 		pageCap = s.opt.PageSize
 	}
-	descending := req["ScanBy"] == cbor.String("TimestampDescending")
+	descending := req["ScanBy"] == "TimestampDescending"
 	s.mu.Lock()
 	stored := s.metrics
 	s.mu.Unlock()
-	var results cbor.List
+	results := []any{}
 	seen, served := 0, 0
 	for _, q := range queries {
 		times, values := metricStat(stored, q, start, end)
@@ -132,7 +130,7 @@ func (s *Server) serveMetrics(ctx context.Context, w http.ResponseWriter, op str
 			slices.Reverse(times)
 			slices.Reverse(values)
 		}
-		ts, vs := cbor.List{}, cbor.List{}
+		ts, vs := []any{}, []any{}
 		status := "Complete"
 		for i := range times {
 			seen++
@@ -144,50 +142,50 @@ func (s *Server) serveMetrics(ctx context.Context, w http.ResponseWriter, op str
 				break
 			}
 			served++
-			ts = append(ts, cbor.Tag{ID: 1, Value: cbor.Float64(float64(times[i].Unix()))})
-			vs = append(vs, cbor.Float64(values[i]))
+			ts = append(ts, cborTag{ID: 1, Value: float64(times[i].Unix())})
+			vs = append(vs, values[i])
 		}
 		label := q.label
 		if label == "" {
 			label = q.name
 		}
-		results = append(results, cbor.Map{"Id": cbor.String(q.id), "Label": cbor.String(label),
-			"Timestamps": ts, "Values": vs, "StatusCode": cbor.String(status)})
+		results = append(results, map[string]any{"Id": q.id, "Label": label,
+			"Timestamps": ts, "Values": vs, "StatusCode": status})
 	}
-	out := cbor.Map{"MetricDataResults": results, "Messages": cbor.List{}}
+	out := map[string]any{"MetricDataResults": results, "Messages": []any{}}
 	if served == pageCap && seen > offset+served {
-		out["NextToken"] = cbor.String("dp:" + strconv.Itoa(offset+served))
+		out["NextToken"] = "dp:" + strconv.Itoa(offset+served)
 	}
 	w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
-	writeSpoiled(w, "application/cbor", cbor.Encode(out), sp)
+	writeSpoiled(w, "application/cbor", cborEncode(out), sp)
 }
 
 // decodeMetricQueries checks the request as CloudWatch does and returns
 // its MetricStat queries.
-func decodeMetricQueries(req cbor.Map, start, end time.Time) ([]metricQuery, *apiError) {
+func decodeMetricQueries(req map[string]any, start, end time.Time) ([]metricQuery, *apiError) {
 	if start.IsZero() || end.IsZero() {
 		return nil, errorf(400, "MissingParameter", "The parameters StartTime and EndTime are required.")
 	}
 	if !end.After(start) {
 		return nil, errorf(400, "InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.")
 	}
-	list, _ := req["MetricDataQueries"].(cbor.List)
+	list, _ := req["MetricDataQueries"].([]any)
 	if len(list) == 0 || len(list) > 500 {
 		return nil, errorf(400, "InvalidParameterValue", "MetricDataQueries must hold 1 to 500 queries, not %d", len(list))
 	}
 	var out []metricQuery
 	for i, item := range list {
-		m, _ := item.(cbor.Map)
-		id, _ := m["Id"].(cbor.String)
-		if !metricQueryID.MatchString(string(id)) {
+		m, _ := item.(map[string]any)
+		id, _ := m["Id"].(string)
+		if !metricQueryID.MatchString(id) {
 			return nil, errorf(400, "InvalidParameterValue", "MetricDataQueries[%d].Id %q must start with a lowercase letter and hold only letters, digits and underscores", i, id)
 		}
-		ms, _ := m["MetricStat"].(cbor.Map)
-		metric, _ := ms["Metric"].(cbor.Map)
+		ms, _ := m["MetricStat"].(map[string]any)
+		metric, _ := ms["Metric"].(map[string]any)
 		if metric == nil {
 			return nil, errorf(400, "InvalidParameterValue", "MetricDataQueries[%d]: fakeaws answers MetricStat queries only", i)
 		}
-		q := metricQuery{id: string(id), dims: map[string]string{}}
+		q := metricQuery{id: id, dims: map[string]string{}}
 		q.label = cborString(m["Label"])
 		q.namespace, q.name, q.stat = cborString(metric["Namespace"]), cborString(metric["MetricName"]), cborString(ms["Stat"])
 		p, _ := cborInt(ms["Period"])
@@ -198,9 +196,9 @@ func decodeMetricQueries(req cbor.Map, start, end time.Time) ([]metricQuery, *ap
 		if !slices.Contains([]string{"Average", "Sum", "Minimum", "Maximum", "SampleCount"}, q.stat) {
 			return nil, errorf(400, "InvalidParameterValue", "MetricDataQueries[%d].MetricStat.Stat %q is not a statistic", i, q.stat)
 		}
-		dl, _ := metric["Dimensions"].(cbor.List)
+		dl, _ := metric["Dimensions"].([]any)
 		for _, d := range dl {
-			dm, _ := d.(cbor.Map)
+			dm, _ := d.(map[string]any)
 			q.dims[cborString(dm["Name"])] = cborString(dm["Value"])
 		}
 		out = append(out, q)
@@ -280,44 +278,29 @@ func mapsEqual(a, b map[string]string) bool {
 }
 
 // cborTime reads a timestamp (tag 1: epoch seconds, integer or float).
-func cborTime(v cbor.Value) (time.Time, bool) {
-	var t cbor.Tag
-	switch x := v.(type) {
-	case cbor.Tag:
-		t = x
-	case *cbor.Tag: // what cbor.Decode returns
-		t = *x
-	default:
-		return time.Time{}, false
-	}
-	if t.ID != 1 {
+func cborTime(v any) (time.Time, bool) {
+	t, ok := v.(cborTag)
+	if !ok || t.ID != 1 {
 		return time.Time{}, false
 	}
 	switch x := t.Value.(type) {
-	case cbor.Uint:
-		return time.Unix(int64(x), 0).UTC(), true
-	case cbor.Float64:
-		sec, frac := math.Modf(float64(x))
+	case int64:
+		return time.Unix(x, 0).UTC(), true
+	case float64:
+		sec, frac := math.Modf(x)
 		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true
-	case cbor.Float32:
-		return time.Unix(int64(x), 0).UTC(), true
 	}
 	return time.Time{}, false
 }
 
-func cborString(v cbor.Value) string {
-	s, _ := v.(cbor.String)
-	return string(s)
+func cborString(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
-func cborInt(v cbor.Value) (int64, bool) {
-	switch x := v.(type) {
-	case cbor.Uint:
-		return int64(x), true
-	case cbor.NegInt:
-		return -int64(x), true
-	}
-	return 0, false
+func cborInt(v any) (int64, bool) {
+	n, ok := v.(int64)
+	return n, ok
 }
 
 // queryErrorCodes are CloudWatch's query-protocol codes for the JSON-style
@@ -343,5 +326,5 @@ func writeCBORError(w http.ResponseWriter, e *apiError) {
 	w.Header().Set("X-Amzn-RequestId", "fake-request")
 	w.Header().Set("X-Amzn-Query-Error", code+";"+fault)
 	w.WriteHeader(e.status)
-	w.Write(cbor.Encode(cbor.Map{"__type": cbor.String("com.amazonaws.cloudwatch#" + e.code), "message": cbor.String(e.message)}))
+	w.Write(cborEncode(map[string]any{"__type": "com.amazonaws.cloudwatch#" + e.code, "message": e.message}))
 }

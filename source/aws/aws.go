@@ -18,6 +18,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -114,6 +115,8 @@ var DefaultRateLimits = map[string]float64{
 	"StopQuery":              5,
 	"DescribeVpnConnections": 10,
 	"GetMetricData":          5,
+	// LookupEvents: AWS allows 2 per second per account and region.
+	"LookupEvents": 1.5,
 	// Log deliveries are listed with the inventory: a few calls each
 	// InventoryTTL.
 	"DescribeDeliverySources":      5,
@@ -129,6 +132,7 @@ type Source struct {
 	region string
 	logs   *cloudwatchlogs.Client
 	cw     *cloudwatch.Client // tunnel metrics
+	trail  *cloudtrail.Client // changes to the connections
 	ec2    *ec2.Client
 	logger *slog.Logger
 	limits map[string]*Limiter
@@ -181,6 +185,12 @@ func New(ctx context.Context, cfg Config) (*Source, error) {
 		o.APIOptions = append(o.APIOptions, mw)
 	})
 	s.cw = cloudwatch.NewFromConfig(awsCfg, func(o *cloudwatch.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = sdkaws.String(cfg.Endpoint)
+		}
+		o.APIOptions = append(o.APIOptions, mw)
+	})
+	s.trail = cloudtrail.NewFromConfig(awsCfg, func(o *cloudtrail.Options) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = sdkaws.String(cfg.Endpoint)
 		}
@@ -322,4 +332,5 @@ var (
 	_ source.Inventory     = (*Source)(nil)
 	_ source.LogSource     = (*Source)(nil)
 	_ source.TunnelMetrics = (*Source)(nil)
+	_ source.ChangeHistory = (*Source)(nil)
 )

@@ -26,6 +26,8 @@ func iamAction(op string) string {
 		return "sts:" + op
 	case "GetMetricData":
 		return "cloudwatch:" + op
+	case "LookupEvents":
+		return "cloudtrail:" + op
 	}
 	return "logs:" + op
 }

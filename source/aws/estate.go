@@ -907,3 +907,13 @@ func (e *Estate) TunnelMetrics(ctx context.Context, q source.MetricsQuery) (*sou
 	}
 	return src.TunnelMetrics(ctx, q)
 }
+
+// Changes implements source.ChangeHistory through the member that holds
+// the connection.
+func (e *Estate) Changes(ctx context.Context, q source.ChangeQuery) (*source.ChangesResult, error) {
+	src, err := e.sourceOf(ctx, q.VPNConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	return src.Changes(ctx, q)
+}

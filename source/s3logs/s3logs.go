@@ -257,7 +257,7 @@ func describeLayout(b *bucketFS) string {
 			tasks[strings.Join(parts[:len(parts)-2], "/")] = true
 		case strings.HasPrefix(rel, "AWSLogs/") || strings.Contains(rel, "/AWSLogs/"):
 			vended++
-		case path.Base(rel) == source.ExportWriteTestName || path.Base(rel) == source.InventoryFileName || path.Base(rel) == source.MetricsFileName:
+		case path.Base(rel) == source.ExportWriteTestName || path.Base(rel) == source.InventoryFileName || path.Base(rel) == source.MetricsFileName || path.Base(rel) == source.ChangesFileName:
 		default:
 			other++
 		}

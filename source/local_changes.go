@@ -1,0 +1,56 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+)
+
+// readChanges reads cloudtrail-events.json; a file that cannot be read or
+// parsed is kept as the error questions about changes get.
+func (l *Local) readChanges(fsys fs.FS, p, shown string) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		l.changesErr = &Error{Op: "read CloudTrail events", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: cannot open: %s", shown, bareError(err)), Err: err}
+		return
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxMetricsBytes+1))
+	if err == nil && len(b) > maxMetricsBytes {
+		err = fmt.Errorf("larger than %d MiB", maxMetricsBytes>>20)
+	}
+	if err != nil {
+		l.changesErr = &Error{Op: "read CloudTrail events", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: %v", shown, err), Err: err}
+		return
+	}
+	cs, err := ParseChangesFile(shown, b)
+	if err != nil {
+		l.changesErr = &Error{Op: "read CloudTrail events", Cause: "BadChanges", Msg: err.Error() + "; write it as `aws cloudtrail lookup-events` prints it (Events with EventId, EventName, EventTime, Resources, CloudTrailEvent)", Err: err}
+		return
+	}
+	l.changes, l.changesOK = cs, true
+}
+
+// Changes implements ChangeHistory from the folder's cloudtrail-events.json;
+// without one it answers with no changes and a note saying so.
+func (l *Local) Changes(ctx context.Context, q ChangeQuery) (*ChangesResult, error) {
+	if err := l.wait(ctx); err != nil {
+		return nil, err
+	}
+	l.mu.RLock()
+	cs, ok, cerr := l.changes, l.changesOK, l.changesErr
+	l.mu.RUnlock()
+	if cerr != nil {
+		return nil, cerr
+	}
+	res := &ChangesResult{Path: ChangesFileName}
+	if !ok {
+		res.Notes = append(res.Notes, fmt.Sprintf("no %s in %s: changes to the connection (CloudTrail) are not known", ChangesFileName, l.name))
+		return res, nil
+	}
+	res.Changes = FilterChanges(cs, q)
+	return res, nil
+}
+
+var _ ChangeHistory = (*Local)(nil)
