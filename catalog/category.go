@@ -45,6 +45,11 @@ const (
 	RouteDeniedOther     Category = "route.denied.other"
 	Unknown              Category = "unknown"
 
+	// AWSTunnelOptionsChanged is a change made through the EC2 API (a
+	// CloudTrail event, not a log record) that renegotiates a tunnel:
+	// its options, certificate or the tunnel itself replaced.
+	AWSTunnelOptionsChanged Category = "aws.tunnel_options_changed"
+
 	// Extensions beyond the contract (same layer.name form, as it allows).
 
 	// BGPCeaseOther is a Cease with a subcode the contract has no id for:
@@ -67,8 +72,9 @@ var AllCategories = []Category{
 	BGPEndOfRIB, BGPUpdateReceived,
 	RouteAdvertised, RouteUpdated, RouteWithdrawn, RouteDeniedASLoop, RouteDeniedNextHop, RouteDeniedOther,
 	Unknown,
+	AWSTunnelOptionsChanged,
 	BGPCeaseOther,
 }
 
 // ContractCategories is how many leading AllCategories come from the contract.
-const ContractCategories = 37
+const ContractCategories = 38

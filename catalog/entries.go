@@ -28,7 +28,32 @@ const (
 
 // catalogEntries is the catalogue, in contract order (categories.tsv), then
 // the extensions.
-var catalogEntries = slices.Concat(ikeEntries, bgpEntries, routeEntries, anyEntries, extensionEntries)
+var catalogEntries = slices.Concat(ikeEntries, bgpEntries, routeEntries, anyEntries, awsEntries, extensionEntries)
+
+// awsEntries are causes AWS records outside the logs: CloudTrail events.
+var awsEntries = []Entry{
+	{
+		Category:   AWSTunnelOptionsChanged,
+		Layer:      "aws",
+		Title:      "Tunnel changed through the EC2 API",
+		Meaning:    "Someone (a user, a role, automation) changed the VPN connection or this tunnel through the EC2 API shortly before the drop: modifying a tunnel's options (even only its logging options), its certificate, the connection's gateway or options, or replacing the tunnel renegotiates it, so the tunnel goes down and comes back, usually within minutes. The logs show it as a teardown from the AWS side with no reason; the CloudTrail event says who changed what. CloudTrail delivers events typically within 5 minutes (at worst about 15), so a change in the last minutes may not be listed yet.",
+		ActingSide: "aws",
+		Severity:   SevWarning,
+		Anomaly:    false,
+		Causes: []string{
+			"ModifyVpnTunnelOptions (tunnel options, including log options), ModifyVpnTunnelCertificate or ReplaceVpnTunnel on this tunnel.",
+			"ModifyVpnConnection (gateway change) or ModifyVpnConnectionOptions on the connection, which renegotiates both tunnels.",
+		},
+		Checks: []string{
+			"Read the change (who, when, which options) and confirm it was intended; if it changed IKE or IPsec parameters, make the customer gateway's configuration match.",
+			"Change one tunnel at a time and wait for it to come back up before changing the other, so the connection keeps one tunnel up.",
+		},
+		References: []string{
+			"AWS Site-to-Site VPN User Guide: Modify Site-to-Site VPN tunnel options (the tunnel is renegotiated)",
+			"AWS CloudTrail User Guide: viewing events with LookupEvents (delivery within about 5 minutes on average, up to 15)",
+		},
+	},
+}
 
 // anyEntries are the contract's entries of layer "any".
 var anyEntries = []Entry{

@@ -290,6 +290,11 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 		an, in = wider, same
 	}
 	res = explain(an, in, conn, at, loc)
+	downMs := in.StartMs
+	if in.Down {
+		downMs = in.DownMs
+	}
+	svc.rankChanges(ctx, &res, conn, time.UnixMilli(downMs).UTC(), in.TunnelIP, loc)
 	if n := lateNote(at, an.newest(last), loc); n != "" {
 		res.Notes = append(res.Notes, n)
 	}

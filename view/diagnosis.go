@@ -148,6 +148,11 @@ func DiagnosisOf(r investigate.DiagnoseResult, gateway string) Diagnosis {
 		d.Next = append(d.Next, fmt.Sprintf("For the gateway's commands, ask its platform and call again with gateway: %s.", strings.Join(GatewayVendors, ", ")))
 	}
 	d.Summary = diagnosisSummary(&d, r, z)
+	if r.RootCause.Category == string(catalog.AWSTunnelOptionsChanged) {
+		// The cause is a change, not a record: the service's summary
+		// says who changed what before the drop.
+		d.Summary = r.Summary
+	}
 	if r.FromMetrics != nil {
 		// No log, so no cause: the service's summary says what the
 		// metrics show, and the actions are about the missing logs.
@@ -239,6 +244,10 @@ func adviceOf(r investigate.DiagnoseResult, gateway string) []Advice {
 	groups := []group{{r.RootCause.Category, "root cause"}}
 	if s := r.StaysDownBecause; s != nil && s.Category != r.RootCause.Category {
 		groups = append(groups, group{s.Category, "keeps it down"})
+	}
+	if r.RootCause.Category == string(catalog.AWSTunnelOptionsChanged) && len(r.Alternatives) > 0 {
+		// the log's own cause, ranked below the change that set it off
+		groups = append(groups, group{r.Alternatives[0].Category, "what the logs show"})
 	}
 	out := []Advice{}
 	used := make([]bool, len(r.RecommendedActions))

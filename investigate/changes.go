@@ -1,0 +1,130 @@
+package investigate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vpnlens/vpnlens/catalog"
+	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/source"
+)
+
+// changeLead is how long before a drop a change on the tunnel is taken as
+// its cause: a tunnel-options change renegotiates the tunnel within
+// seconds to a few minutes.
+const changeLead = 10 * time.Minute
+
+// roleLogsShow is the advice role of the log's cause once a change is
+// ranked above it.
+const roleLogsShow = "what the logs show"
+
+// changeConfidence is the confidence of a change ranked as the cause: the
+// change and the drop on the same tunnel minutes apart rarely coincide.
+const changeConfidence = 0.9
+
+// changeHistory is the service's source of changes: the log source when
+// it can read them (CloudTrail, or a folder's cloudtrail-events.json).
+func (svc *Service) changeHistory() source.ChangeHistory {
+	if h, ok := svc.Logs.(source.ChangeHistory); ok {
+		return h
+	}
+	return nil
+}
+
+// connectionResources are the ids whose changes concern a connection.
+func connectionResources(c *source.Connection) []string {
+	ids := []string{c.ID}
+	for _, id := range []string{c.CustomerGatewayID, c.VPNGatewayID, c.TransitGatewayID} {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// renegotiates reports a change that renegotiates tunnel ip: one naming
+// that tunnel, or one of the whole connection.
+func renegotiates(c *source.Change, ip string) bool {
+	if c.Error != "" {
+		return false
+	}
+	switch c.EventName {
+	case "ModifyVpnTunnelOptions", "ModifyVpnTunnelCertificate", "ReplaceVpnTunnel":
+		return c.TunnelIP == "" || c.TunnelIP == ip
+	case "ModifyVpnConnection", "ModifyVpnConnectionOptions":
+		return true
+	}
+	return false
+}
+
+// changeEvidence is a change quoted as evidence: the event and its
+// request parameters (secrets removed).
+func changeEvidence(c *source.Change, loc *time.Location) EvidenceView {
+	params, _ := json.Marshal(c.Params)
+	tv := timeView(c.At, loc)
+	return EvidenceView{At: tv.UTC, AtLocal: tv.Local, Category: string(catalog.AWSTunnelOptionsChanged), Stream: "CloudTrail " + c.EventID,
+		Raw: fmt.Sprintf("%s %s requestParameters=%s", c.Describe(), c.SourceIP, params)}
+}
+
+// rankChanges reads the changes of the connection around the incident and,
+// when one renegotiated the dropped tunnel shortly before it went down,
+// makes it the root cause: the log's root cause becomes an alternative and
+// its records stay as evidence. Other changes in the window are noted.
+func (svc *Service) rankChanges(ctx context.Context, res *DiagnoseResult, conn *source.Connection, downAt time.Time, ip string, loc *time.Location) {
+	h := svc.changeHistory()
+	if h == nil || downAt.IsZero() {
+		return
+	}
+	start, end := downAt.Add(-changeLead), downAt.Add(time.Minute)
+	cr, err := h.Changes(ctx, source.ChangeQuery{VPNConnectionID: conn.ID, ResourceIDs: connectionResources(conn), Start: start, End: end})
+	if err != nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("changes to the connection (CloudTrail) could not be read: %v", err))
+		return
+	}
+	res.Notes = append(res.Notes, cr.Notes...)
+	if svc.now().Sub(downAt) < source.CloudTrailDelay {
+		res.Notes = append(res.Notes, fmt.Sprintf("the drop was less than %s ago: CloudTrail delivers events typically within 5 minutes and at worst about 15, so a change made just before it may not be listed yet; ask again later", SpanText(source.CloudTrailDelay)))
+	}
+	var cause *source.Change
+	for i := range cr.Changes {
+		c := &cr.Changes[i]
+		if renegotiates(c, ip) && !c.At.After(downAt.Add(time.Minute)) {
+			cause = c // the latest one before the drop
+		}
+	}
+	for i := range cr.Changes {
+		if c := &cr.Changes[i]; c != cause {
+			res.Notes = append(res.Notes, fmt.Sprintf("change in the %s before the drop: %s at %s", SpanText(changeLead), c.Describe(), correlate.FormatUTC(c.At)))
+		}
+	}
+	if cause == nil {
+		return
+	}
+	entry, _ := catalog.Lookup(catalog.AWSTunnelOptionsChanged)
+	prev := res.RootCause
+	rc := CauseView{Category: string(catalog.AWSTunnelOptionsChanged), Tunnel: prev.Tunnel, TunnelNumber: prev.TunnelNumber,
+		At: timeView(cause.At, loc).UTC, AtLocal: timeView(cause.At, loc).Local, Confidence: changeConfidence, ActingSide: entry.ActingSide, Meaning: entry.Meaning,
+		Count: 1, Explanation: fmt.Sprintf("%s at %s, %s before the tunnel went down at %s: the change renegotiated the tunnel; the log records below show the drop it caused (%s)",
+			cause.Describe(), correlate.FormatUTC(cause.At), SpanText(downAt.Sub(cause.At).Round(time.Second)), correlate.FormatUTC(downAt), prev.Category)}
+	rc.Evidence = append([]EvidenceView{changeEvidence(cause, loc)}, prev.Evidence...)
+	res.RootCause = rc
+	if prev.Category != "" {
+		res.Alternatives = slices.Insert(res.Alternatives, 0, AlternativeView{Category: prev.Category, At: prev.At, Count: prev.Count,
+			Why: "what the logs show of the drop; the change made just before it explains why it happened"})
+	}
+	// The log's cause keeps its advice, under its new role.
+	for i, a := range res.RecommendedActions {
+		if rest, ok := strings.CutPrefix(a, adviceLabel(prev.Category, "root cause")); ok {
+			res.RecommendedActions[i] = adviceLabel(prev.Category, roleLogsShow) + rest
+		}
+	}
+	for _, a := range entry.Checks {
+		res.RecommendedActions = append(res.RecommendedActions, adviceLabel(string(catalog.AWSTunnelOptionsChanged), "root cause")+a)
+	}
+	res.Summary = fmt.Sprintf("Tunnel %s went down at %s %s after %s (CloudTrail) — the change renegotiated the tunnel. ", prev.Tunnel, correlate.FormatUTC(downAt),
+		SpanText(downAt.Sub(cause.At).Round(time.Second)), cause.Describe()) + res.Summary
+}
