@@ -106,3 +106,36 @@ func TestChangesAccessDenied(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// diagnose_tunnel_drop through the real SDK clients: a tunnel-options
+// change two minutes before hq's tunnel 1 went down at 03:10:07 is the
+// root cause, read with one LookupEvents per resource of the connection
+// (connection, customer gateway, VGW).
+func TestDiagnoseChangeThroughAWS(t *testing.T) {
+	f := newFake(t, fakeaws.Options{})
+	rec := `{"eventName":"ModifyVpnTunnelOptions","sourceIPAddress":"198.51.100.7","requestParameters":{"vpnConnectionId":"` + hq + `","vpnTunnelOutsideIpAddress":"203.0.113.10","tunnelOptions":{"PreSharedKey":"s3cr3t","DPDTimeoutSeconds":40}}}`
+	ev := fakeaws.TrailEvent{EventID: "e-1", EventName: "ModifyVpnTunnelOptions", EventTime: time.Date(2026, 6, 12, 3, 8, 7, 0, time.UTC), Username: "alice", ReadOnly: "false", CloudTrailEvent: rec}
+	ev.Resources = append(ev.Resources, struct {
+		ResourceType string `json:"ResourceType,omitempty"`
+		ResourceName string `json:"ResourceName"`
+	}{"AWS::EC2::VPNConnection", hq})
+	f.AddTrailEvents(ev)
+	src := newSource(t, f, nil)
+	got, msg := callJSON(t, mcpClient(t, src, src), "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hq, "tunnel": "1", "at": "2026-06-12 03:13"})
+	if msg != "" {
+		t.Fatal(msg)
+	}
+	rc, _ := got["root_cause"].(map[string]any)
+	if rc["category"] != "aws.tunnel_options_changed" {
+		t.Fatalf("root cause = %v", rc)
+	}
+	b, _ := json.Marshal(got)
+	if strings.Contains(string(b), "s3cr3t") {
+		t.Error("the pre-shared key leaked")
+	}
+	counts := f.Counts()
+	if counts["LookupEvents"] != 3 {
+		t.Errorf("LookupEvents calls = %d, want 3 (connection, customer gateway, VGW)", counts["LookupEvents"])
+	}
+	t.Logf("API calls for diagnose_tunnel_drop hq tunnel 1 03:13: %v", counts)
+}
