@@ -11,6 +11,7 @@ import (
 	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // changeLead is how long before a drop a change on the tunnel is taken as
@@ -127,4 +128,44 @@ func (svc *Service) rankChanges(ctx context.Context, res *DiagnoseResult, conn *
 	}
 	res.Summary = fmt.Sprintf("Tunnel %s went down at %s %s after %s (CloudTrail) — the change renegotiated the tunnel. ", prev.Tunnel, correlate.FormatUTC(downAt),
 		SpanText(downAt.Sub(cause.At).Round(time.Second)), cause.Describe()) + res.Summary
+}
+
+// timelineChanges reads the changes of the connection in [start, end) for
+// a timeline: those that renegotiate a tunnel (of tunnelIP, or any when
+// empty) as events of their own, the others as notes.
+func (svc *Service) timelineChanges(ctx context.Context, conn *source.Connection, tunnelIP string, start, end time.Time) (evs []vpnlog.Event, notes []string) {
+	h := svc.changeHistory()
+	if h == nil {
+		return nil, nil
+	}
+	cr, err := h.Changes(ctx, source.ChangeQuery{VPNConnectionID: conn.ID, ResourceIDs: connectionResources(conn), Start: start, End: end})
+	if err != nil {
+		return nil, []string{fmt.Sprintf("changes to the connection (CloudTrail) could not be read: %v", err)}
+	}
+	for i := range cr.Changes {
+		c := &cr.Changes[i]
+		ips := []string{c.TunnelIP}
+		if c.TunnelIP == "" {
+			ips = ips[:0]
+			for _, t := range conn.Tunnels {
+				ips = append(ips, t.OutsideIP)
+			}
+		}
+		renegotiating := false
+		for _, ip := range ips {
+			if (tunnelIP == "" || ip == tunnelIP) && renegotiates(c, ip) {
+				renegotiating = true
+				ev := changeEvidence(c, nil)
+				evs = append(evs, vpnlog.Event{TimeMs: c.At.UnixMilli(), VPNConnectionID: conn.ID, TunnelIP: ip,
+					Category: catalog.AWSTunnelOptionsChanged, Severity: catalog.SevWarning, Details: c.Describe(), Raw: ev.Raw})
+			}
+		}
+		if !renegotiating {
+			notes = append(notes, fmt.Sprintf("change at %s (CloudTrail): %s", correlate.FormatUTC(c.At), c.Describe()))
+		}
+	}
+	if svc.now().Sub(end) < source.CloudTrailDelay {
+		notes = append(notes, fmt.Sprintf("the window ends less than %s ago: CloudTrail delivers events typically within 5 minutes and at worst about 15, so the latest changes may not be listed yet", SpanText(source.CloudTrailDelay)))
+	}
+	return evs, notes
 }

@@ -3,6 +3,7 @@ package investigate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -213,6 +214,16 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 		evs, routine = splitRoutine(evs, an.incidents)
 		res.Unlisted = countRoutine(routine, an.liveness, tunnelIP, conn)
 	}
+	if view != ViewAnomalies {
+		// Changes through the EC2 API that renegotiated a tunnel are
+		// entries of their own, in time order with the records.
+		changes, notes := svc.timelineChanges(ctx, conn, tunnelIP, w.Start, w.End)
+		res.Notes = append(res.Notes, notes...)
+		if len(changes) > 0 {
+			evs = append(slices.Clip(evs), changes...)
+			sort.SliceStable(evs, func(i, j int) bool { return evs[i].TimeMs < evs[j].TimeMs })
+		}
+	}
 	res.Listed = len(evs)
 	// Mark entries with the incident they belong to.
 	incOf := func(e *vpnlog.Event) string {
@@ -242,6 +253,9 @@ func (svc *Service) Timeline(ctx context.Context, q TimelineQuestion) (TimelineR
 		}
 		e := &entries[i]
 		te := TimelineEntry{EventView: eventView(&e.Event, conn, w.Loc), Count: e.Count, IncidentID: incOf(&e.Event)}
+		if e.Event.Category == catalog.AWSTunnelOptionsChanged {
+			te.Stream = "CloudTrail"
+		}
 		if e.Count > 1 {
 			te.LastAt = correlate.FormatMs(e.LastMs)
 		}

@@ -93,6 +93,35 @@ func TestDiagnoseChangeBeforeDrop(t *testing.T) {
 			t.Errorf("answer lacks %q:\n%s", want, txt)
 		}
 	}
+	// The timeline lists both changes as entries of their own, in time
+	// order with the records; asked for tunnel 1, only its own.
+	tl, res := call[view.Timeline](t, mcpClient(t, svc), "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "start": "2026-06-12T02:55:00Z", "end": "2026-06-12T03:20:00Z"})
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	var changes []view.Entry
+	for i, e := range tl.Entries {
+		if i > 0 && e.At < tl.Entries[i-1].At {
+			t.Errorf("entry %d out of order", i)
+		}
+		if e.Category == "aws.tunnel_options_changed" {
+			changes = append(changes, e)
+		}
+	}
+	if len(changes) != 2 || changes[0].Tunnel != 2 || changes[1].Tunnel != 1 || !strings.HasPrefix(changes[1].Log, "ModifyVpnTunnelOptions on tunnel 203.0.113.10 by alice") ||
+		changes[1].At != down.Add(-2*time.Minute).Format(time.RFC3339) || strings.Contains(changes[1].Log, "s3cr3t") {
+		t.Errorf("change entries = %+v", changes)
+	}
+	tl, _ = call[view.Timeline](t, mcpClient(t, svc), "get_vpn_timeline", map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "1", "start": "2026-06-12T02:55:00Z", "end": "2026-06-12T03:20:00Z"})
+	n := 0
+	for _, e := range tl.Entries {
+		if e.Category == "aws.tunnel_options_changed" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("tunnel 1's timeline has %d change entries, want 1", n)
+	}
 	// The change on the other tunnel alone is not a cause.
 	svc = demoWithChanges(t, []map[string]any{trailEvent("e-2", "ModifyVpnTunnelOptions", down.Add(-5*time.Minute), "vpn-0a1b2c3d4e5f60718", other)})
 	d, _ = call[view.Diagnosis](t, mcpClient(t, svc), "diagnose_tunnel_drop", args)
