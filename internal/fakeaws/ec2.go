@@ -161,6 +161,13 @@ func (s *Server) serveEC2(ctx context.Context, w http.ResponseWriter, form url.V
 		writeSpoiled(w, "text/xml;charset=UTF-8", append([]byte(xml.Header), body...), sp)
 	case "DescribeRegions":
 		writeXML(w, describeRegions(map[string]string{s.opt.Region: OptInNotRequired}, form), sp)
+	case "GetVpnTunnelReplacementStatus":
+		resp, e := s.getVpnTunnelReplacementStatus(form)
+		if e != nil {
+			writeEC2Error(w, e)
+			return
+		}
+		writeXML(w, resp, sp)
 	default:
 		writeEC2Error(w, errorf(400, "InvalidAction", "The action %s is not valid for this web service.", op))
 	}

@@ -142,6 +142,7 @@ type Server struct {
 	conns    []VpnConnection
 	metrics  []MetricSeries
 	trail    []TrailEvent
+	maint    map[string]TunnelMaintenance // by vpn id + "/" + tunnel IP
 	deliv    deliveryData
 	queries  map[string]*query
 	querySeq int
@@ -241,7 +242,7 @@ func (s *Server) ClearFaults() {
 
 func iamAction(op string) string {
 	switch op {
-	case "DescribeVpnConnections", "DescribeRegions":
+	case "DescribeVpnConnections", "DescribeRegions", "GetVpnTunnelReplacementStatus":
 		return "ec2:" + op
 	case "AssumeRole", "GetCallerIdentity":
 		return "sts:" + op
@@ -255,7 +256,9 @@ func iamAction(op string) string {
 
 // isEC2 reports an operation of the EC2 query protocol (XML errors, EC2's
 // error codes).
-func isEC2(op string) bool { return op == "DescribeVpnConnections" || op == "DescribeRegions" }
+func isEC2(op string) bool {
+	return op == "DescribeVpnConnections" || op == "DescribeRegions" || op == "GetVpnTunnelReplacementStatus"
+}
 
 // Calls returns every recorded request.
 func (s *Server) Calls() []Call {

@@ -107,14 +107,15 @@ type Config struct {
 // at 5, the smallest regional quota (eu-central-1 and others), the rest
 // under theirs (StartQuery and GetQueryResults: 10 per account and region).
 var DefaultRateLimits = map[string]float64{
-	"FilterLogEvents":        5,
-	"GetLogEvents":           5,
-	"DescribeLogStreams":     10,
-	"StartQuery":             8,
-	"GetQueryResults":        8,
-	"StopQuery":              5,
-	"DescribeVpnConnections": 10,
-	"GetMetricData":          5,
+	"FilterLogEvents":               5,
+	"GetLogEvents":                  5,
+	"DescribeLogStreams":            10,
+	"StartQuery":                    8,
+	"GetQueryResults":               8,
+	"StopQuery":                     5,
+	"DescribeVpnConnections":        10,
+	"GetMetricData":                 5,
+	"GetVpnTunnelReplacementStatus": 5,
 	// LookupEvents: AWS allows 2 per second per account and region.
 	"LookupEvents": 1.5,
 	// Log deliveries are listed with the inventory: a few calls each

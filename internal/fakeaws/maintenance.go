@@ -1,0 +1,77 @@
+package fakeaws
+
+import (
+	"encoding/xml"
+	"net/url"
+	"time"
+)
+
+// TunnelMaintenance is the maintenance state of one tunnel, as EC2's
+// GetVpnTunnelReplacementStatus reports it (zero times: absent).
+type TunnelMaintenance struct {
+	LastApplied      time.Time
+	Pending          string
+	AutoAppliedAfter time.Time
+}
+
+// SetMaintenance sets a tunnel's maintenance state.
+func (s *Server) SetMaintenance(vpnID, tunnelIP string, m TunnelMaintenance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.maint == nil {
+		s.maint = map[string]TunnelMaintenance{}
+	}
+	s.maint[vpnID+"/"+tunnelIP] = m
+}
+
+type maintenanceDetailsXML struct {
+	PendingMaintenance          string `xml:"pendingMaintenance,omitempty"`
+	MaintenanceAutoAppliedAfter string `xml:"maintenanceAutoAppliedAfter,omitempty"`
+	LastMaintenanceApplied      string `xml:"lastMaintenanceApplied,omitempty"`
+}
+
+type getVpnTunnelReplacementStatusResponse struct {
+	XMLName                   xml.Name              `xml:"GetVpnTunnelReplacementStatusResponse"`
+	Xmlns                     string                `xml:"xmlns,attr"`
+	RequestID                 string                `xml:"requestId"`
+	VpnConnectionID           string                `xml:"vpnConnectionId"`
+	TransitGatewayID          string                `xml:"transitGatewayId,omitempty"`
+	CustomerGatewayID         string                `xml:"customerGatewayId,omitempty"`
+	VpnGatewayID              string                `xml:"vpnGatewayId,omitempty"`
+	VpnTunnelOutsideIPAddress string                `xml:"vpnTunnelOutsideIpAddress"`
+	MaintenanceDetails        maintenanceDetailsXML `xml:"maintenanceDetails"`
+}
+
+// getVpnTunnelReplacementStatus answers for a known connection and tunnel
+// (else InvalidVpnConnectionID.NotFound / InvalidParameterValue, as EC2).
+func (s *Server) getVpnTunnelReplacementStatus(form url.Values) (*getVpnTunnelReplacementStatusResponse, *apiError) {
+	id, ip := form.Get("VpnConnectionId"), form.Get("VpnTunnelOutsideIpAddress")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		if c.VpnConnectionId != id {
+			continue
+		}
+		known := false
+		if c.Options != nil {
+			for _, t := range c.Options.TunnelOptions {
+				known = known || t.OutsideIpAddress == ip
+			}
+		}
+		if !known {
+			return nil, errorf(400, "InvalidParameterValue", "The tunnel outside IP address %s does not belong to %s", ip, id)
+		}
+		r := &getVpnTunnelReplacementStatusResponse{Xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/", RequestID: "fake-request",
+			VpnConnectionID: id, CustomerGatewayID: c.CustomerGatewayId, VpnGatewayID: c.VpnGatewayId, TransitGatewayID: c.TransitGatewayId, VpnTunnelOutsideIPAddress: ip}
+		m := s.maint[id+"/"+ip]
+		r.MaintenanceDetails.PendingMaintenance = m.Pending
+		if !m.LastApplied.IsZero() {
+			r.MaintenanceDetails.LastMaintenanceApplied = m.LastApplied.UTC().Format("2006-01-02T15:04:05.000Z")
+		}
+		if !m.AutoAppliedAfter.IsZero() {
+			r.MaintenanceDetails.MaintenanceAutoAppliedAfter = m.AutoAppliedAfter.UTC().Format("2006-01-02T15:04:05.000Z")
+		}
+		return r, nil
+	}
+	return nil, errorf(400, "InvalidVpnConnectionID.NotFound", "The vpnConnection ID '%s' does not exist", id)
+}
