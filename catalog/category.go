@@ -49,6 +49,9 @@ const (
 	// CloudTrail event, not a log record) that renegotiates a tunnel:
 	// its options, certificate or the tunnel itself replaced.
 	AWSTunnelOptionsChanged Category = "aws.tunnel_options_changed"
+	// AWSTunnelReplaced is AWS's endpoint maintenance of a tunnel
+	// (GetVpnTunnelReplacementStatus), applied when the tunnel dropped.
+	AWSTunnelReplaced Category = "aws.tunnel_replaced"
 
 	// Extensions beyond the contract (same layer.name form, as it allows).
 
@@ -72,9 +75,9 @@ var AllCategories = []Category{
 	BGPEndOfRIB, BGPUpdateReceived,
 	RouteAdvertised, RouteUpdated, RouteWithdrawn, RouteDeniedASLoop, RouteDeniedNextHop, RouteDeniedOther,
 	Unknown,
-	AWSTunnelOptionsChanged,
+	AWSTunnelOptionsChanged, AWSTunnelReplaced,
 	BGPCeaseOther,
 }
 
 // ContractCategories is how many leading AllCategories come from the contract.
-const ContractCategories = 38
+const ContractCategories = 39

@@ -53,6 +53,25 @@ var awsEntries = []Entry{
 			"AWS CloudTrail User Guide: viewing events with LookupEvents (delivery within about 5 minutes on average, up to 15)",
 		},
 	},
+	{
+		Category:   AWSTunnelReplaced,
+		Layer:      "aws",
+		Title:      "Tunnel endpoint replaced for maintenance",
+		Meaning:    "AWS replaced this tunnel's endpoint for maintenance when the tunnel dropped (GetVpnTunnelReplacementStatus: last maintenance applied). AWS replaces one tunnel at a time; the tunnel goes down and comes back once the customer gateway negotiates with the new endpoint. A connection whose other tunnel was up kept its traffic.",
+		ActingSide: "aws",
+		Severity:   SevWarning,
+		Anomaly:    false,
+		Causes: []string{
+			"Pending tunnel maintenance applied by AWS after its auto-apply date, or applied by the account owner.",
+		},
+		Checks: []string{
+			"Check that the other tunnel was up and carried the traffic during the replacement; keep both tunnels configured and up on the customer gateway.",
+			"Look for pending maintenance on the other tunnel (get_tunnel_options) and plan for it: it is applied the same way.",
+		},
+		References: []string{
+			"AWS Site-to-Site VPN User Guide: Tunnel endpoint replacement (maintenance), GetVpnTunnelReplacementStatus",
+		},
+	},
 }
 
 // anyEntries are the contract's entries of layer "any".

@@ -295,6 +295,7 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 		downMs = in.DownMs
 	}
 	svc.rankChanges(ctx, &res, conn, time.UnixMilli(downMs).UTC(), in.TunnelIP, loc)
+	svc.rankMaintenance(ctx, &res, conn, time.UnixMilli(downMs).UTC(), in.TunnelIP, loc)
 	if n := lateNote(at, an.newest(last), loc); n != "" {
 		res.Notes = append(res.Notes, n)
 	}

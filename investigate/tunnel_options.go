@@ -21,6 +21,9 @@ type TunnelOptionsView struct {
 	Options   source.TunnelOptions `json:"options"`
 	Logging   source.LogSettings   `json:"logging"`
 	Notes     []string             `json:"notes,omitempty" jsonschema:"risky or noteworthy settings"`
+	// Maintenance is AWS's endpoint maintenance of the tunnel (AWS
+	// source only).
+	Maintenance *MaintenanceView `json:"maintenance,omitempty" jsonschema:"AWS endpoint maintenance of this tunnel: last applied, pending, applied automatically after"`
 }
 
 // logPath says how a tunnel's logs of one kind are delivered: the path
@@ -101,6 +104,9 @@ func (r TunnelOptionsResult) Text() string {
 			t.Number, t.OutsideIP, strings.Join(o.IKEVersions, ","), strings.Join(o.Phase1Encryption, ","), strings.Join(o.Phase1Integrity, ","),
 			o.Phase1DHGroups, o.Phase1LifetimeSec, strings.Join(o.Phase2Encryption, ","), strings.Join(o.Phase2Integrity, ","), o.Phase2DHGroups,
 			o.Phase2LifetimeSec, o.DPDTimeoutSec, orDash(o.DPDTimeoutAction), orDash(o.StartupAction), o.RekeyMarginSec, o.RekeyFuzzPercent, o.ReplayWindowSize)
+		if m := t.Maintenance; m != nil && m.LastApplied != nil {
+			fmt.Fprintf(&b, "  maintenance last applied %s\n", m.LastApplied.UTC)
+		}
 		for _, n := range t.Notes {
 			fmt.Fprintf(&b, "  note: %s\n", n)
 		}

@@ -24,7 +24,9 @@ func GetTunnelOptions(svc *investigate.Service) Def[investigate.TunnelOptionsRes
 			if !r.ok() {
 				return investigate.TunnelOptionsResult{}, r.err()
 			}
-			return investigate.TunnelOptions(conn, tun), nil
+			res := investigate.TunnelOptions(conn, tun)
+			svc.AddMaintenance(ctx, &res)
+			return res, nil
 		},
 	}
 }

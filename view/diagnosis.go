@@ -148,7 +148,7 @@ func DiagnosisOf(r investigate.DiagnoseResult, gateway string) Diagnosis {
 		d.Next = append(d.Next, fmt.Sprintf("For the gateway's commands, ask its platform and call again with gateway: %s.", strings.Join(GatewayVendors, ", ")))
 	}
 	d.Summary = diagnosisSummary(&d, r, z)
-	if r.RootCause.Category == string(catalog.AWSTunnelOptionsChanged) {
+	if r.RootCause.Category == string(catalog.AWSTunnelOptionsChanged) || r.RootCause.Category == string(catalog.AWSTunnelReplaced) {
 		// The cause is a change, not a record: the service's summary
 		// says who changed what before the drop.
 		d.Summary = r.Summary
@@ -245,7 +245,7 @@ func adviceOf(r investigate.DiagnoseResult, gateway string) []Advice {
 	if s := r.StaysDownBecause; s != nil && s.Category != r.RootCause.Category {
 		groups = append(groups, group{s.Category, "keeps it down"})
 	}
-	if r.RootCause.Category == string(catalog.AWSTunnelOptionsChanged) && len(r.Alternatives) > 0 {
+	if (r.RootCause.Category == string(catalog.AWSTunnelOptionsChanged) || r.RootCause.Category == string(catalog.AWSTunnelReplaced)) && len(r.Alternatives) > 0 {
 		// the log's own cause, ranked below the change that set it off
 		groups = append(groups, group{r.Alternatives[0].Category, "what the logs show"})
 	}

@@ -296,7 +296,7 @@ var expectedSeverity = map[catalog.Category]catalog.Severity{
 	catalog.BGPCeaseConfigChange: catalog.SevCritical, catalog.BGPCeaseCollision: catalog.SevWarning, catalog.BGPEndOfRIB: catalog.SevInfo, catalog.BGPUpdateReceived: catalog.SevInfo,
 	catalog.RouteAdvertised: catalog.SevInfo, catalog.RouteUpdated: catalog.SevInfo, catalog.RouteWithdrawn: catalog.SevNotice,
 	catalog.RouteDeniedASLoop: catalog.SevError, catalog.RouteDeniedNextHop: catalog.SevError, catalog.RouteDeniedOther: catalog.SevError, catalog.Unknown: catalog.SevInfo,
-	catalog.BGPCeaseOther: catalog.SevCritical, catalog.AWSTunnelOptionsChanged: catalog.SevWarning,
+	catalog.BGPCeaseOther: catalog.SevCritical, catalog.AWSTunnelOptionsChanged: catalog.SevWarning, catalog.AWSTunnelReplaced: catalog.SevWarning,
 }
 
 func TestCatalogDefaultsMatchIssue(t *testing.T) {

@@ -2,6 +2,7 @@ package aws_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -40,5 +41,42 @@ func TestMaintenanceThroughEC2(t *testing.T) {
 	var se *source.Error
 	if !errors.As(err, &se) || se.Cause != "AccessDenied" || !strings.Contains(err.Error(), "ec2:GetVpnTunnelReplacementStatus") {
 		t.Errorf("denied: %v", err)
+	}
+}
+
+// Maintenance applied to hq's tunnel 1 when it went down at 03:10:07 is
+// the root cause of that drop (aws.tunnel_replaced), with the log's cause
+// ranked below; get_tunnel_options shows the pending maintenance of
+// tunnel 2 with the advice to keep the other tunnel up.
+func TestMaintenanceAttributedThroughAWS(t *testing.T) {
+	f := newFake(t, fakeaws.Options{})
+	f.SetMaintenance(hq, "203.0.113.10", fakeaws.TunnelMaintenance{LastApplied: time.Date(2026, 6, 12, 3, 9, 30, 0, time.UTC)})
+	f.SetMaintenance(hq, "203.0.113.20", fakeaws.TunnelMaintenance{Pending: "Tunnel endpoint replacement", AutoAppliedAfter: time.Date(2026, 6, 20, 0, 0, 0, 0, time.UTC)})
+	src := newSource(t, f, nil)
+	c := mcpClient(t, src, src)
+	got, msg := callJSON(t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hq, "tunnel": "1", "at": "2026-06-12 03:13"})
+	if msg != "" {
+		t.Fatal(msg)
+	}
+	rc, _ := got["root_cause"].(map[string]any)
+	lower, _ := got["ranked_lower"].([]any)
+	if rc["category"] != "aws.tunnel_replaced" || len(lower) == 0 || lower[0].(map[string]any)["category"] != "ike.dpd_timeout" {
+		t.Fatalf("root cause %v, ranked lower %v", rc, lower)
+	}
+	t.Logf("API calls for diagnose_tunnel_drop hq tunnel 1 03:13 with maintenance and changes: %v", f.Counts())
+	// A drop far from the maintenance time is not attributed to it.
+	got, _ = callJSON(t, c, "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hq, "tunnel": "1", "at": "2026-06-12 16:33"})
+	if rc, _ := got["root_cause"].(map[string]any); rc["category"] != "bgp.hold_timer_expired" {
+		t.Errorf("16:33 root cause %v", rc)
+	}
+	opts, msg := callJSON(t, c, "get_tunnel_options", map[string]any{"vpn_connection_id": hq})
+	if msg != "" {
+		t.Fatal(msg)
+	}
+	b, _ := json.Marshal(opts)
+	for _, want := range []string{`"last_applied":{"utc":"2026-06-12T03:09:30Z"}`, `"pending":"Tunnel endpoint replacement"`, "keep the other tunnel up"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("get_tunnel_options lacks %s: %s", want, b)
+		}
 	}
 }
