@@ -256,9 +256,9 @@ func (svc *Service) diagnoseFromMetrics(ctx context.Context, conn *source.Connec
 	per := SpanText(time.Duration(ans.PeriodSeconds) * time.Second)
 	switch {
 	case ans.DownFrom == nil:
-		what += fmt.Sprintf("its CloudWatch metrics (TunnelState per %s, %s) show no outage near %s: it was %s then.", per, ans.Source, timeView(at, loc).withLocal(), ans.StateAtAsked)
+		what += fmt.Sprintf("its CloudWatch metrics (TunnelState per %s) show no outage near %s: it was %s then.", per, timeView(at, loc).withLocal(), ans.StateAtAsked)
 	default:
-		what += fmt.Sprintf("its CloudWatch metrics (TunnelState per %s, %s) show it down from about %s (within %s to %s)", per, ans.Source,
+		what += fmt.Sprintf("its CloudWatch metrics (TunnelState per %s) show it down from about %s (within %s to %s)", per,
 			ans.DownFrom.withLocal(), ans.DownWithin[0].withLocal(), ans.DownWithin[1].withLocal())
 		if ans.UpAt != nil {
 			what += fmt.Sprintf(", back up at about %s, down %s.", ans.UpAt.withLocal(), SpanText(time.Duration(ans.DownSeconds)*time.Second))

@@ -154,6 +154,19 @@ type Source struct {
 	kinds  map[string]kindGuess // stream kinds told by content, by group+name
 
 	cache *cache
+
+	// answers of CloudTrail and maintenance lookups, so that a follow-up
+	// question on the same incident costs no call (changesCache holds
+	// settled windows only; both expire after InventoryTTL).
+	sideMu       sync.Mutex
+	changesCache map[string]cachedSide
+	maintCache   map[string]cachedSide
+}
+
+// cachedSide is one cached CloudTrail or maintenance answer.
+type cachedSide struct {
+	at  time.Time
+	val any
 }
 
 // New builds the source. It loads the SDK configuration (region, profile,
@@ -305,6 +318,9 @@ func (s *Source) Calls() map[string]int { return s.calls.snapshot() }
 
 // Forget drops the cache, the inventory and the stream listings.
 func (s *Source) Forget() {
+	s.sideMu.Lock()
+	s.changesCache, s.maintCache = nil, nil
+	s.sideMu.Unlock()
 	s.invMu.Lock()
 	s.inv = nil
 	s.invMu.Unlock()

@@ -12,6 +12,11 @@ import (
 // Maintenance implements source.TunnelMaintenance: EC2
 // GetVpnTunnelReplacementStatus for one tunnel.
 func (s *Source) Maintenance(ctx context.Context, vpnConnectionID, tunnelIP string) (*source.Maintenance, error) {
+	key := vpnConnectionID + "/" + tunnelIP
+	if v, ok := s.sideGet(&s.maintCache, key); ok {
+		m := *v.(*source.Maintenance)
+		return &m, nil
+	}
 	out, err := s.ec2.GetVpnTunnelReplacementStatus(ctx, &ec2.GetVpnTunnelReplacementStatusInput{
 		VpnConnectionId: sdkaws.String(vpnConnectionID), VpnTunnelOutsideIpAddress: sdkaws.String(tunnelIP)})
 	if err != nil {
@@ -27,6 +32,7 @@ func (s *Source) Maintenance(ctx context.Context, vpnConnectionID, tunnelIP stri
 		}
 		m.Pending = sdkaws.ToString(d.PendingMaintenance)
 	}
+	s.sidePut(&s.maintCache, key, m)
 	return m, nil
 }
 

@@ -36,7 +36,13 @@ func TestMaintenanceThroughEC2(t *testing.T) {
 	if _, err := src.Maintenance(ctx, "vpn-0nope0000000000000", "203.0.113.10"); err == nil {
 		t.Error("an unknown connection answered")
 	}
+	// A second question within InventoryTTL is answered from the cache.
+	n := f.Counts()["GetVpnTunnelReplacementStatus"]
+	if _, err := src.Maintenance(ctx, hq, "203.0.113.10"); err != nil || f.Counts()["GetVpnTunnelReplacementStatus"] != n {
+		t.Errorf("the repeated question made a call (%v)", err)
+	}
 	f.Deny("GetVpnTunnelReplacementStatus")
+	src.Forget()
 	_, err = src.Maintenance(ctx, hq, "203.0.113.10")
 	var se *source.Error
 	if !errors.As(err, &se) || se.Cause != "AccessDenied" || !strings.Contains(err.Error(), "ec2:GetVpnTunnelReplacementStatus") {

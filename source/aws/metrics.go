@@ -114,9 +114,24 @@ func (s *Source) TunnelMetrics(ctx context.Context, q source.MetricsQuery) (*sou
 		for _, m := range source.TunnelMetricNames {
 			if sr := series[key{ip, m}]; sr != nil {
 				slices.SortFunc(sr.Points, func(a, b source.MetricPoint) int { return a.Time.Compare(b.Time) })
+				sr.Period = returnedPeriod(sr.Points, period)
 				res.Series = append(res.Series, *sr)
 			}
 		}
 	}
 	return res, nil
+}
+
+// returnedPeriod is the resolution CloudWatch answered with: the period
+// asked, or the spacing of the points when it is coarser (data older than
+// the finer resolution's retention comes back per hour).
+func returnedPeriod(pts []source.MetricPoint, asked time.Duration) time.Duration {
+	if len(pts) < 2 {
+		return asked
+	}
+	gap := pts[1].Time.Sub(pts[0].Time)
+	for i := 2; i < len(pts); i++ {
+		gap = min(gap, pts[i].Time.Sub(pts[i-1].Time))
+	}
+	return max(gap, asked)
 }
