@@ -3,25 +3,15 @@ package source
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 )
 
 // readChanges reads cloudtrail-events.json; a file that cannot be read or
 // parsed is kept as the error questions about changes get.
 func (l *Local) readChanges(fsys fs.FS, p, shown string) {
-	f, err := fsys.Open(p)
-	if err != nil {
-		l.changesErr = &Error{Op: "read CloudTrail events", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: cannot open: %s", shown, bareError(err)), Err: err}
-		return
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxMetricsBytes+1))
-	if err == nil && len(b) > maxMetricsBytes {
-		err = fmt.Errorf("larger than %d MiB", maxMetricsBytes>>20)
-	}
-	if err != nil {
-		l.changesErr = &Error{Op: "read CloudTrail events", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: %v", shown, err), Err: err}
+	b, rerr := readSideFile(fsys, p, shown, "read CloudTrail events")
+	if rerr != nil {
+		l.changesErr = rerr
 		return
 	}
 	cs, err := ParseChangesFile(shown, b)

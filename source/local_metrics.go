@@ -7,25 +7,35 @@ import (
 	"io/fs"
 )
 
-// maxMetricsBytes bounds tunnel-metrics.json (a year of 5-minute points
-// for a few tunnels is well under it).
-const maxMetricsBytes = 64 << 20
+// maxSideFileBytes bounds a side file of a logs folder
+// (tunnel-metrics.json, cloudtrail-events.json): a year of 5-minute points
+// for a few tunnels is well under it.
+const maxSideFileBytes = 64 << 20
+
+// readSideFile reads a side file of a logs folder whole, up to
+// maxSideFileBytes; op names the reading in the error.
+func readSideFile(fsys fs.FS, p, shown, op string) ([]byte, *Error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, &Error{Op: op, Cause: "ReadFailed", Msg: fmt.Sprintf("%s: cannot open: %s", shown, bareError(err)), Err: err}
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSideFileBytes+1))
+	if err == nil && len(b) > maxSideFileBytes {
+		err = fmt.Errorf("larger than %d MiB", maxSideFileBytes>>20)
+	}
+	if err != nil {
+		return nil, &Error{Op: op, Cause: "ReadFailed", Msg: fmt.Sprintf("%s: %v", shown, err), Err: err}
+	}
+	return b, nil
+}
 
 // readMetrics reads tunnel-metrics.json; a file that cannot be read or
 // parsed is kept as the error questions about metrics get.
 func (l *Local) readMetrics(fsys fs.FS, p, shown string) {
-	f, err := fsys.Open(p)
-	if err != nil {
-		l.metricsErr = &Error{Op: "read tunnel metrics", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: cannot open: %s", shown, bareError(err)), Err: err}
-		return
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxMetricsBytes+1))
-	if err == nil && len(b) > maxMetricsBytes {
-		err = fmt.Errorf("larger than %d MiB", maxMetricsBytes>>20)
-	}
-	if err != nil {
-		l.metricsErr = &Error{Op: "read tunnel metrics", Cause: "ReadFailed", Msg: fmt.Sprintf("%s: %v", shown, err), Err: err}
+	b, rerr := readSideFile(fsys, p, shown, "read tunnel metrics")
+	if rerr != nil {
+		l.metricsErr = rerr
 		return
 	}
 	m, err := ParseMetricsFile(shown, b)
