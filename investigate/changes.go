@@ -112,20 +112,7 @@ func (svc *Service) rankChanges(ctx context.Context, res *DiagnoseResult, conn *
 		Count: 1, Explanation: fmt.Sprintf("%s at %s, %s before the tunnel went down at %s: the change renegotiated the tunnel; the log records below show the drop it caused (%s)",
 			cause.Describe(), correlate.FormatUTC(cause.At), SpanText(downAt.Sub(cause.At).Round(time.Second)), correlate.FormatUTC(downAt), prev.Category)}
 	rc.Evidence = append([]EvidenceView{changeEvidence(cause, loc)}, prev.Evidence...)
-	res.RootCause = rc
-	if prev.Category != "" {
-		res.Alternatives = slices.Insert(res.Alternatives, 0, AlternativeView{Category: prev.Category, At: prev.At, Count: prev.Count,
-			Why: "what the logs show of the drop; the change made just before it explains why it happened"})
-	}
-	// The log's cause keeps its advice, under its new role.
-	for i, a := range res.RecommendedActions {
-		if rest, ok := strings.CutPrefix(a, adviceLabel(prev.Category, "root cause")); ok {
-			res.RecommendedActions[i] = adviceLabel(prev.Category, roleLogsShow) + rest
-		}
-	}
-	for _, a := range entry.Checks {
-		res.RecommendedActions = append(res.RecommendedActions, adviceLabel(string(catalog.AWSTunnelOptionsChanged), "root cause")+a)
-	}
+	res.putCauseFirst(rc, entry.Checks, "what the logs show of the drop; the change made just before it explains why it happened")
 	res.Summary = fmt.Sprintf("Tunnel %s went down at %s %s after %s (CloudTrail) — the change renegotiated the tunnel. ", prev.Tunnel, correlate.FormatUTC(downAt),
 		SpanText(downAt.Sub(cause.At).Round(time.Second)), cause.Describe()) + res.Summary
 }
@@ -168,4 +155,24 @@ func (svc *Service) timelineChanges(ctx context.Context, conn *source.Connection
 		notes = append(notes, fmt.Sprintf("the window ends less than %s ago: CloudTrail delivers events typically within 5 minutes and at worst about 15, so the latest changes may not be listed yet", SpanText(source.CloudTrailDelay)))
 	}
 	return evs, notes
+}
+
+// putCauseFirst makes rc, an AWS-side event the logs cannot show (a change,
+// a maintenance replacement), the root cause: the log's own cause becomes
+// the first alternative, "what the logs show" of the drop (why says so),
+// and keeps its advice under that role; checks are rc's advice.
+func (res *DiagnoseResult) putCauseFirst(rc CauseView, checks []string, why string) {
+	prev := res.RootCause
+	res.RootCause = rc
+	if prev.Category != "" {
+		res.Alternatives = slices.Insert(res.Alternatives, 0, AlternativeView{Category: prev.Category, At: prev.At, Count: prev.Count, Why: why})
+	}
+	for i, a := range res.RecommendedActions {
+		if rest, ok := strings.CutPrefix(a, adviceLabel(prev.Category, "root cause")); ok {
+			res.RecommendedActions[i] = adviceLabel(prev.Category, roleLogsShow) + rest
+		}
+	}
+	for _, a := range checks {
+		res.RecommendedActions = append(res.RecommendedActions, adviceLabel(rc.Category, "root cause")+a)
+	}
 }

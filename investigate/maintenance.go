@@ -3,8 +3,6 @@ package investigate
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/vpnlens/vpnlens/catalog"
@@ -94,22 +92,11 @@ func (svc *Service) rankMaintenance(ctx context.Context, res *DiagnoseResult, co
 	entry, _ := catalog.Lookup(catalog.AWSTunnelReplaced)
 	prev := res.RootCause
 	at := timeView(m.LastApplied, loc)
-	res.RootCause = CauseView{Category: string(catalog.AWSTunnelReplaced), Tunnel: prev.Tunnel, TunnelNumber: prev.TunnelNumber, At: at.UTC, AtLocal: at.Local,
+	res.putCauseFirst(CauseView{Category: string(catalog.AWSTunnelReplaced), Tunnel: prev.Tunnel, TunnelNumber: prev.TunnelNumber, At: at.UTC, AtLocal: at.Local,
 		Confidence: changeConfidence, ActingSide: entry.ActingSide, Meaning: entry.Meaning, Count: 1,
 		Explanation: fmt.Sprintf("AWS applied maintenance to this tunnel (endpoint replaced) at %s; the tunnel went down at %s: the log records below show the drop it caused (%s)", at.UTC, correlate.FormatUTC(downAt), prev.Category),
 		Evidence: append([]EvidenceView{{At: at.UTC, AtLocal: at.Local, Category: string(catalog.AWSTunnelReplaced), Stream: "EC2 GetVpnTunnelReplacementStatus",
-			Raw: "lastMaintenanceApplied=" + at.UTC}}, prev.Evidence...)}
-	if prev.Category != "" {
-		res.Alternatives = slices.Insert(res.Alternatives, 0, AlternativeView{Category: prev.Category, At: prev.At, Count: prev.Count,
-			Why: "what the logs show of the drop; AWS's maintenance at that time explains why it happened"})
-	}
-	for i, a := range res.RecommendedActions {
-		if rest, ok := strings.CutPrefix(a, adviceLabel(prev.Category, "root cause")); ok {
-			res.RecommendedActions[i] = adviceLabel(prev.Category, roleLogsShow) + rest
-		}
-	}
-	for _, a := range entry.Checks {
-		res.RecommendedActions = append(res.RecommendedActions, adviceLabel(string(catalog.AWSTunnelReplaced), "root cause")+a)
-	}
+			Raw: "lastMaintenanceApplied=" + at.UTC}}, prev.Evidence...)},
+		entry.Checks, "what the logs show of the drop; AWS's maintenance at that time explains why it happened")
 	res.Summary = fmt.Sprintf("Tunnel %s went down at %s when AWS replaced its endpoint for maintenance (applied %s). ", prev.Tunnel, correlate.FormatUTC(downAt), at.UTC) + res.Summary
 }
