@@ -59,6 +59,7 @@ func (q *questionFlags) open(cmd *cobra.Command) (*investigate.Service, error) {
 	}
 	slog.SetDefault(logger)
 	q.sf.demoUnlessNamed(cmd.ErrOrStderr())
+	q.sf.oneShot = true
 	deps, err := q.sf.open(logger)
 	if err != nil {
 		return nil, fail(err)

@@ -32,6 +32,10 @@ type sourceFlags struct {
 	roleARNs   []string
 	externalID string
 	logGroup   string
+	// oneShot: the command answers one question and exits (diagnose,
+	// timeline), so a large logs folder is indexed only as far as the
+	// question needs (source.LocalOptions.OnDemand).
+	oneShot bool
 }
 
 // demoHelp describes the embedded demo data (a test keeps it true).
@@ -98,7 +102,8 @@ func (sf *sourceFlags) open(logger *slog.Logger) (*investigate.Service, error) {
 	case sf.logsS3 != "":
 		// Exported logs in S3, read-only; --region and --profile choose
 		// the credentials and the region to start from.
-		src, err := s3logs.Open(context.Background(), s3logs.Config{URL: sf.logsS3, Region: sf.region, Profile: sf.firstProfile(), Logger: logger})
+		src, err := s3logs.Open(context.Background(), s3logs.Config{URL: sf.logsS3, Region: sf.region, Profile: sf.firstProfile(), Logger: logger,
+			Local: source.LocalOptions{OnDemand: sf.oneShot}})
 		var se *source.Error
 		if errors.As(err, &se) && (se.Cause == "BadURL" || se.Cause == "Config") {
 			return nil, badArgs(err)
@@ -119,7 +124,7 @@ func (sf *sourceFlags) open(logger *slog.Logger) (*investigate.Service, error) {
 		}
 	case sf.logsDir != "":
 		var err error
-		local, err = source.OpenDir(sf.logsDir, logger)
+		local, err = source.OpenDirWith(sf.logsDir, logger, source.LocalOptions{OnDemand: sf.oneShot})
 		if err != nil {
 			return nil, err
 		}

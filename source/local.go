@@ -68,6 +68,12 @@ type Local struct {
 	// question may read those it needs before the rest (local_early.go).
 	jobs  []*indexJob
 	queue *indexQueue
+	// startBuild starts indexing the whole folder (OnDemand: only when a
+	// question needs all of it); it runs once.
+	startBuild func()
+	// folderBytes is what reading the whole folder costs (gzip files as
+	// inflated): whether an index of part of it is worth keeping.
+	folderBytes int64
 }
 
 // wait waits for the index (built in the background for large folders).
@@ -77,6 +83,7 @@ func (l *Local) wait(ctx context.Context) error {
 		return nil
 	default:
 	}
+	l.startBuild()
 	ReportProgress(ctx, 0, 0, "indexing "+l.name)
 	select {
 	case <-l.ready:
@@ -114,6 +121,12 @@ type LocalOptions struct {
 	// PathLabel says how the records were read, in each answer's path: ""
 	// is "local files (NAME)".
 	PathLabel string
+	// OnDemand indexes a large folder only as far as questions need: the
+	// files named for the connection asked about, the whole folder only
+	// when a question needs all of it. For a command that answers one
+	// question and exits: indexing the rest in the background only costs
+	// it CPU, and is lost at exit (what was indexed is kept in the cache).
+	OnDemand bool
 }
 
 // parallel is how many files are read at once.
@@ -252,16 +265,27 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 	}
 	l.ready = make(chan struct{})
 	l.jobs, l.queue = jobs, &indexQueue{jobs: jobs}
-	if pending := l.pendingBytes(fsys, name, jobs); pending >= backgroundIndexBytes {
+	var pending int64
+	pending, l.folderBytes = l.pendingBytes(fsys, name, jobs)
+	if pending >= backgroundIndexBytes {
 		// MCP clients get their initialize answer at once; questions wait
 		// for the files they read (local_early.go), or the whole index.
-		l.logger.Info("indexing the logs folder in the background; questions wait for the files they read", "source", l.name, "files", len(jobs), "bytes_to_read", pending)
-		go func() {
-			defer close(l.ready)
-			l.build(fsys, opt, name, jobs, &walkRep)
-		}()
+		var once sync.Once
+		l.startBuild = func() {
+			once.Do(func() {
+				l.logger.Info("indexing the logs folder in the background; questions wait for the files they read", "source", l.name, "files", len(jobs), "bytes_to_read", pending)
+				go func() {
+					defer close(l.ready)
+					l.build(fsys, opt, name, jobs, &walkRep)
+				}()
+			})
+		}
+		if !opt.OnDemand {
+			l.startBuild()
+		}
 		return nil
 	}
+	l.startBuild = func() {}
 	l.build(fsys, opt, name, jobs, &walkRep)
 	close(l.ready)
 	return nil
@@ -282,20 +306,25 @@ type indexJob struct {
 // ends) for it to be built in the background. A variable for tests.
 var backgroundIndexBytes int64 = 64 << 20
 
-// pendingBytes is the size of the files the index must read whole.
-func (l *Local) pendingBytes(fsys fs.FS, name func(string) string, jobs []*indexJob) int64 {
-	var n int64
+// pendingBytes is the size of the files the index must read whole, and
+// of the whole folder (gzip files as inflated).
+func (l *Local) pendingBytes(fsys fs.FS, name func(string) string, jobs []*indexJob) (n, all int64) {
 	for _, j := range jobs {
 		info, err := fs.Stat(fsys, j.p)
 		if err != nil {
 			continue
+		}
+		gz := strings.EqualFold(path.Ext(j.p), ".gz")
+		if gz {
+			all += info.Size() * gzipInflation
+		} else {
+			all += info.Size()
 		}
 		if l.cache != nil {
 			if c := l.cache.lookup(j.p, info.Size(), info.ModTime().UnixNano(), versionOf(info)); c != nil && c.Name == name(j.p) {
 				continue
 			}
 		}
-		gz := strings.EqualFold(path.Ext(j.p), ".gz")
 		if info.Size() >= sampleMinSize && !gz {
 			continue // most likely indexed from its ends
 		}
@@ -305,7 +334,7 @@ func (l *Local) pendingBytes(fsys fs.FS, name func(string) string, jobs []*index
 		}
 		n += info.Size()
 	}
-	return n
+	return n, all
 }
 
 // gzipInflation is about how many times its size a gzipped log file
@@ -326,6 +355,9 @@ func (l *Local) build(fsys fs.FS, opt LocalOptions, name func(string) string, jo
 		}()
 	}
 	wg.Wait()
+	for _, j := range jobs {
+		<-j.done // a question may have indexed it (local_early.go)
+	}
 
 	rep := vpnlog.Report{ByCategory: map[catalog.Category]int64{}}
 	var walkSkips int64
@@ -495,6 +527,7 @@ func (l *Local) Connections(ctx context.Context) ([]Connection, error) {
 // Report returns what loading read: records, malformed and unknown counts
 // (of the files read whole at open; see LoadReport).
 func (l *Local) Report() vpnlog.Report {
+	l.startBuild()
 	<-l.ready
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -504,6 +537,7 @@ func (l *Local) Report() vpnlog.Report {
 // LoadReport implements LoadReporter: what loading read, where the
 // malformed records are, and how many records name no connection.
 func (l *Local) LoadReport() LoadReport {
+	l.startBuild()
 	<-l.ready
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -594,7 +628,10 @@ func (l *Local) logs(ctx context.Context, q LogQuery, files []*indexedFile, rep 
 	if n := res.Report.MalformedCount; n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d malformed record(s) in %s could not be read; %s lists where they are", n, l.name, LoadReportURI))
 	}
-	if early {
+	switch {
+	case early && l.opt.OnDemand:
+		res.Notes = append(res.Notes, fmt.Sprintf("answered from the %d file(s) named for %s; the rest of %s, named for other connections, was not read", len(files), q.VPNConnectionID, l.name))
+	case early:
 		res.Notes = append(res.Notes, fmt.Sprintf("answered from the %d file(s) named for %s while the rest of %s is still being indexed", len(files), q.VPNConnectionID, l.name))
 	}
 	if n := rep.SkippedCount; n > 0 {

@@ -25,9 +25,8 @@ func (l *Local) readChanges(fsys fs.FS, p, shown string) {
 // Changes implements ChangeHistory from the folder's cloudtrail-events.json;
 // without one it answers with no changes and a note saying so.
 func (l *Local) Changes(ctx context.Context, q ChangeQuery) (*ChangesResult, error) {
-	if err := l.wait(ctx); err != nil {
-		return nil, err
-	}
+	// The side files are read by the walk, before the folder is indexed:
+	// no need to wait for the index.
 	l.mu.RLock()
 	cs, ok, cerr := l.changes, l.changesOK, l.changesErr
 	l.mu.RUnlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vpnlens/vpnlens/catalog"
@@ -51,6 +52,22 @@ func (q *indexQueue) take() *indexJob {
 	return nil
 }
 
+// takeUrgent hands out the next job a question waits for, nil when none
+// is left.
+func (q *indexQueue) takeUrgent() *indexJob {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.urgent) > 0 {
+		j := q.urgent[0]
+		q.urgent = q.urgent[1:]
+		if !j.taken {
+			j.taken = true
+			return j
+		}
+	}
+	return nil
+}
+
 // hurry puts js before every other job not handed out yet.
 func (q *indexQueue) hurry(js []*indexJob) {
 	q.mu.Lock()
@@ -79,6 +96,9 @@ func (l *Local) earlyFiles(ctx context.Context, vpn string) (files []*indexedFil
 	}
 	l.queue.hurry(need)
 	ReportProgress(ctx, 0, 0, "indexing the files of "+vpn+" in "+l.name+" first")
+	if l.opt.OnDemand {
+		l.indexNow(need)
+	}
 	for _, j := range need {
 		select {
 		case <-j.done:
@@ -92,6 +112,40 @@ func (l *Local) earlyFiles(ctx context.Context, vpn string) (files []*indexedFil
 		files = append(files, j.indexed)
 	}
 	return files, true, nil
+}
+
+// indexNow indexes the jobs of need no worker has taken, in parallel, and
+// keeps what it indexed in the cache: on demand, nothing else indexes
+// them, and the process may exit once the question is answered.
+func (l *Local) indexNow(need []*indexJob) {
+	var wg sync.WaitGroup
+	var fresh atomic.Bool
+	for range min(l.opt.parallel(), len(need)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := l.queue.takeUrgent(); j != nil; j = l.queue.takeUrgent() {
+				j.indexed = l.indexFile(l.fsys, j.p, l.shown(j.p), l.opt)
+				if l.cache != nil && l.cache.old[j.p] != j.indexed {
+					fresh.Store(true)
+				}
+				close(j.done)
+			}
+		}()
+	}
+	wg.Wait()
+	if !fresh.Load() || l.cache == nil {
+		return
+	}
+	var done []*indexedFile
+	for _, j := range l.jobs {
+		select {
+		case <-j.done:
+			done = append(done, j.indexed)
+		default:
+		}
+	}
+	l.cache.savePart(done, l.folderBytes)
 }
 
 // earlyConnections is the inventory while the folder is indexed: from

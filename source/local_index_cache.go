@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
+	"sync"
 )
 
 // indexCache keeps a logs folder's index between runs, in
@@ -23,6 +25,7 @@ type indexCache struct {
 	old      map[string]*indexedFile
 	logger   *slog.Logger
 	minBytes int64 // files' size from which the index is saved (< 0: always)
+	mu       sync.Mutex
 }
 
 // indexCacheMinBytes is the folder size from which the index is saved:
@@ -101,16 +104,49 @@ func (c *indexCache) lookup(p string, size, mtime int64, version string) *indexe
 // Files whose reading failed are left out: they are read again next time.
 func (c *indexCache) save(files []*indexedFile) {
 	var total int64
-	keep := make([]*indexedFile, 0, len(files))
 	for _, f := range files {
 		total += max(f.Size, f.Report.Bytes) // a gzip file's records, inflated, are what reading it again costs
-		if f.Report.SkippedCount == 0 {
-			keep = append(keep, f)
-		}
 	}
 	if c.minBytes >= 0 && total < c.minBytes {
 		return
 	}
+	c.write(files)
+}
+
+// savePart writes the index of part of a folder (what an on-demand
+// question indexed) with the entries of the other files kept from the
+// cache as it was read: each is checked against its file when used.
+// folderBytes is the whole folder's size, as save measures it.
+func (c *indexCache) savePart(files []*indexedFile, folderBytes int64) {
+	if c.minBytes >= 0 && folderBytes < c.minBytes {
+		return
+	}
+	have := make(map[string]bool, len(files))
+	all := make([]*indexedFile, 0, len(files)+len(c.old))
+	for _, f := range files {
+		have[f.Path] = true
+		all = append(all, f)
+	}
+	for p, f := range c.old {
+		if !have[p] {
+			all = append(all, f)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Path < all[j].Path })
+	c.write(all)
+}
+
+// write replaces the cache file with files' index, leaving out files
+// whose reading failed (they are read again next time).
+func (c *indexCache) write(files []*indexedFile) {
+	keep := make([]*indexedFile, 0, len(files))
+	for _, f := range files {
+		if f.Report.SkippedCount == 0 {
+			keep = append(keep, f)
+		}
+	}
+	c.mu.Lock() // an on-demand question and the whole index may both write
+	defer c.mu.Unlock()
 	abs := filepath.Dir(c.path)
 	b, err := json.Marshal(indexCacheFile{Version: indexCacheVersion, Key: c.key, Dir: c.dir, Files: keep})
 	if err != nil {

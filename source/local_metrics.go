@@ -50,9 +50,8 @@ func (l *Local) readMetrics(fsys fs.FS, p, shown string) {
 // tunnel-metrics.json; without one, it answers with no series and a note
 // saying how to add it.
 func (l *Local) TunnelMetrics(ctx context.Context, q MetricsQuery) (*MetricsResult, error) {
-	if err := l.wait(ctx); err != nil {
-		return nil, err
-	}
+	// The side files are read by the walk, before the folder is indexed:
+	// no need to wait for the index.
 	l.mu.RLock()
 	m, merr := l.metrics, l.metricsErr
 	l.mu.RUnlock()
