@@ -46,7 +46,8 @@ fi
 
 # Every run reads from the page cache, not the disk.
 cat "$dir"/* >/dev/null
-vpn=$(cd "$dir" && ls -- vpn-*_* | head -1 | cut -d_ -f1)
+first=("$dir"/vpn-*_*) # a glob, not ls | head: head closing the pipe early fails the script under pipefail
+vpn=$(basename "${first[0]}" | cut -d_ -f1)
 conn_files=("$dir/$vpn"_*)
 
 # field FILE NAME: a value from /usr/bin/time -v output.

@@ -329,17 +329,43 @@ func (s *Source) insightsRecords(ctx context.Context, streams []streamInfo, lo, 
 				return nil, int(calls.Load()), err // the earliest part's failure, as one read would give
 			}
 		}
-		for _, pm := range parts {
-			for _, f := range all {
+		for _, f := range all {
+			var got []*fetched
+			for _, pm := range parts {
 				if p := pm[f]; p != nil {
-					f.events = append(f.events, p.events...)
-					f.times = append(f.times, p.times...)
-					f.bad = append(f.bad, p.bad...)
+					got = append(got, p)
 				}
 			}
+			f.join(got)
 		}
 	}
 	return all, int(calls.Load()), nil
+}
+
+// join appends parts' records to f's, in the parts' order. Records are
+// large and a week's are many: a lone part's are taken as they are, and
+// several parts' are copied once into a list of their total size, each
+// part let go once copied.
+func (f *fetched) join(parts []*fetched) {
+	if len(parts) == 1 && len(f.events) == 0 && len(f.times) == 0 {
+		p := parts[0]
+		f.events, f.times, f.bad = p.events, p.times, append(f.bad, p.bad...)
+		return
+	}
+	n := len(f.events)
+	for _, p := range parts {
+		n += len(p.events)
+	}
+	if n > cap(f.events) {
+		f.events = append(make([]vpnlog.Event, 0, n), f.events...)
+		f.times = append(make([]int64, 0, n), f.times...)
+	}
+	for _, p := range parts {
+		f.events = append(f.events, p.events...)
+		f.times = append(f.times, p.times...)
+		f.bad = append(f.bad, p.bad...)
+		p.events, p.times = nil, nil
+	}
 }
 
 // insightsChunkMin is the shortest part a long Logs Insights read is cut
