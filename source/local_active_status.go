@@ -28,9 +28,8 @@ func (l *Local) readActiveStatus(fsys fs.FS, p, shown string) {
 // list, the status is not known (nil, no note: the options answer stands
 // without it).
 func (l *Local) ActiveStatus(ctx context.Context, vpnConnectionID, tunnelIP string) (*ActiveStatus, error) {
-	if err := l.wait(ctx); err != nil {
-		return nil, err
-	}
+	// The side files are read by the walk, before the folder is indexed:
+	// no need to wait for the index.
 	l.mu.RLock()
 	m, aerr := l.active, l.activeErr
 	l.mu.RUnlock()
