@@ -86,6 +86,28 @@ type TunnelPolicy struct {
 	// Certificates: the tunnel authenticates with certificates rather than
 	// a pre-shared key.
 	Certificates bool
+	// LastNegotiated is what AWS last negotiated with the customer
+	// gateway (nil: not known); proposal-mismatch advice sets it beside
+	// the options.
+	LastNegotiated *Negotiated
+}
+
+// Negotiated is what AWS reports as negotiated on a tunnel (EC2
+// GetActiveVpnTunnelStatus): on this tunnel, or on the connection's other
+// tunnel, which usually shares the customer gateway's configuration.
+// Empty and zero fields were not reported.
+type Negotiated struct {
+	// Where names the tunnel it was negotiated on: "this tunnel", or the
+	// other one ("tunnel 1 (203.0.113.10)").
+	Where            string
+	OtherTunnel      bool
+	IKEVersion       string // ikev1, ikev2
+	Phase1Encryption string
+	Phase1Integrity  string
+	Phase1DHGroup    int
+	Phase2Encryption string
+	Phase2Integrity  string
+	Phase2DHGroup    int
 }
 
 // AWS's defaults for tunnel options that are not set (AWS Site-to-Site VPN

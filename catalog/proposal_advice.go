@@ -132,6 +132,67 @@ func containsInt(list []int, v int) bool {
 	return false
 }
 
+// negotiatedSuite is phase n of what AWS last negotiated, when that names
+// the encryption and the DH group, with picked's lifetime (the tunnel's).
+func (t *TunnelPolicy) negotiatedSuite(n int, picked suite) (suite, bool) {
+	ng := t.LastNegotiated
+	if ng == nil {
+		return suite{}, false
+	}
+	s := suite{enc: ng.Phase1Encryption, integ: ng.Phase1Integrity, dh: ng.Phase1DHGroup, life: picked.life}
+	if n == 2 {
+		s = suite{enc: ng.Phase2Encryption, integ: ng.Phase2Integrity, dh: ng.Phase2DHGroup, life: picked.life}
+	}
+	if s.enc == "" || s.dh == 0 {
+		return suite{}, false
+	}
+	return s, true
+}
+
+// allows reports whether the phase's options accept s (an integrity AWS
+// did not name is not held against it).
+func (o phaseOptions) allows(s suite) bool {
+	has := func(list []string, v string) bool {
+		for _, x := range list {
+			if strings.EqualFold(x, v) {
+				return true
+			}
+		}
+		return false
+	}
+	return has(o.enc, s.enc) && (s.integ == "" || has(o.integ, s.integ)) && containsInt(o.dh, s.dh)
+}
+
+// negotiatedCheck states what AWS last negotiated in phase n beside what
+// the tunnel accepts, and whether the gateway commands can use it: a
+// combination that matched this gateway before and that the tunnel's
+// options still accept is the one to offer.
+func negotiatedCheck(t *TunnelPolicy, n int, s suite, o phaseOptions) (string, bool) {
+	ng := t.LastNegotiated
+	what := s.enc
+	if s.integ != "" && (n == 1 || !s.gcm()) {
+		what += "/" + s.integ
+	}
+	group := "DH"
+	if n == 2 {
+		group = "PFS DH"
+	}
+	what = fmt.Sprintf("%s/%s %d", what, group, s.dh)
+	if v := strings.ToLower(ng.IKEVersion); n == 1 && (v == "ikev1" || v == "ikev2") {
+		what = "IKEv" + v[len(v)-1:] + " " + what
+	}
+	line := fmt.Sprintf("AWS last negotiated %s in phase %d on %s (GetActiveVpnTunnelStatus)", what, n, ng.Where)
+	switch {
+	case ng.OtherTunnel && !o.allows(s):
+		return line + ", the connection's other tunnel, which usually shares this gateway's configuration; this tunnel's options do not accept it, so a gateway offering only that finds no match here.", false
+	case ng.OtherTunnel:
+		return line + ", the connection's other tunnel, which usually shares this gateway's configuration; this tunnel's options accept it too, so the gateway commands below use it.", true
+	case !o.allows(s):
+		return line + "; the tunnel's options no longer accept it (they changed since), so a gateway still offering only that finds no match.", false
+	}
+	return line + "; the tunnel's options accept it, so the gateway commands below use it.", true
+}
+
 // proposalAdvice is the advice for a proposal mismatch on a tunnel whose
 // options are known: which phase failed, what AWS accepts for it, and
 // per-platform configuration with those values.
@@ -157,7 +218,18 @@ func proposalAdvice(t *TunnelPolicy, f adviceFacts) Advice {
 	var used []string
 	for _, n := range phases {
 		adv.Checks = append(adv.Checks, accepts(t, n))
-		s := pickSuite(t.phase(n))
+		o := t.phase(n)
+		s := pickSuite(o)
+		if ns, ok := t.negotiatedSuite(n, s); ok {
+			line, usable := negotiatedCheck(t, n, ns, o)
+			adv.Checks = append(adv.Checks, line)
+			if usable {
+				if ns.integ == "" {
+					ns.integ = s.integ // GCM: AWS names no integrity; the commands need a PRF
+				}
+				s = ns
+			}
+		}
 		suites[n] = s
 		if s.gcm() && n == 2 {
 			used = append(used, fmt.Sprintf("phase %d %s, DH group %d", n, s.enc, s.dh))

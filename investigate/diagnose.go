@@ -144,9 +144,10 @@ func adviceLabel(category, role string) string {
 
 // addAdvice appends the advice for one cause, fitted to the tunnel's
 // options and the cause's own record (who sent a notification, which IKE
-// phase failed), each action labelled with the cause and each hint marked
-// for it; advice already given for the other cause is not repeated.
-func (r *DiagnoseResult) addAdvice(c *correlate.Cause, role string, conn *source.Connection) {
+// phase failed, and for a proposal mismatch what AWS last negotiated, when
+// neg knows), each action labelled with the cause and each hint marked for
+// it; advice already given for the other cause is not repeated.
+func (r *DiagnoseResult) addAdvice(c *correlate.Cause, role string, conn *source.Connection, neg negotiatedLookup) {
 	ctx := correlate.AdviceContext{OutsideIP: c.TunnelIP}
 	for i := range c.Evidence {
 		if c.Evidence[i].Category == c.Category {
@@ -162,6 +163,9 @@ func (r *DiagnoseResult) addAdvice(c *correlate.Cause, role string, conn *source
 	for i := range conn.Tunnels {
 		if t := &conn.Tunnels[i]; t.OutsideIP == c.TunnelIP {
 			ctx.InsideCIDR, ctx.Tunnel = t.InsideCIDR, tunnelPolicy(&t.Options)
+			if c.Category == catalog.IKEProposalMismatch && neg != nil {
+				ctx.Tunnel.LastNegotiated = neg(c.TunnelIP)
+			}
 		}
 	}
 	adv, ok := correlate.Advise(c.Category, ctx)
@@ -289,7 +293,9 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 		}
 		an, in = wider, same
 	}
-	res = explain(an, in, conn, at, loc)
+	var negNotes []string
+	res = explain(an, in, conn, at, loc, svc.lastNegotiated(ctx, conn, &negNotes))
+	res.Notes = append(res.Notes, negNotes...)
 	downMs := in.StartMs
 	if in.Down {
 		downMs = in.DownMs
@@ -308,8 +314,9 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 
 // explain is the answer about one incident of an analysis: its root cause
 // and what keeps the tunnel down, alternatives, impact and failover,
-// advice and next steps. at is the time the question asked about.
-func explain(an *analysis, in *correlate.Incident, conn *source.Connection, at time.Time, loc *time.Location) DiagnoseResult {
+// advice and next steps. at is the time the question asked about; neg
+// (may be nil) tells proposal-mismatch advice what AWS last negotiated.
+func explain(an *analysis, in *correlate.Incident, conn *source.Connection, at time.Time, loc *time.Location, neg negotiatedLookup) DiagnoseResult {
 	dg := an.diagnose(in)
 	res := DiagnoseResult{
 		VPNConnectionID: conn.ID, Place: PlaceOf(conn), AskedAt: timeView(at, loc), Summary: dg.Summary,
@@ -349,9 +356,9 @@ func explain(an *analysis, in *correlate.Incident, conn *source.Connection, at t
 			}
 		}
 	}
-	res.addAdvice(&dg.RootCause, roleRoot, conn)
+	res.addAdvice(&dg.RootCause, roleRoot, conn, neg)
 	if s := dg.StaysDownBecause; s != nil && s.Category != dg.RootCause.Category {
-		res.addAdvice(s, roleStaysDown, conn)
+		res.addAdvice(s, roleStaysDown, conn, neg)
 	}
 	res.NextSteps = nextSteps(conn, in, &dg, loc)
 	return res

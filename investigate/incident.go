@@ -55,7 +55,7 @@ func ExplainHeld(conn *source.Connection, evs []vpnlog.Event, in *correlate.Inci
 		loc = time.UTC
 	}
 	an := heldAnalysis(conn, evs)
-	return explain(an, in, conn, time.UnixMilli(in.StartMs), loc)
+	return explain(an, in, conn, time.UnixMilli(in.StartMs), loc, nil)
 }
 
 // heldAnalysis is an analysis of records already in memory.

@@ -24,6 +24,9 @@ type TunnelOptionsView struct {
 	// Maintenance is AWS's endpoint maintenance of the tunnel (AWS
 	// source only).
 	Maintenance *MaintenanceView `json:"maintenance,omitempty" jsonschema:"AWS endpoint maintenance of this tunnel: last applied, pending, applied automatically after"`
+	// NegotiatedNow is what AWS reports as negotiated on the tunnel (AWS,
+	// or a logs folder's tunnel-active-status.json).
+	NegotiatedNow *NegotiatedView `json:"negotiated_now,omitempty" jsonschema:"what AWS reports the tunnel negotiated with the customer gateway now (GetActiveVpnTunnelStatus), beside the options it allows"`
 }
 
 // logPath says how a tunnel's logs of one kind are delivered: the path
@@ -104,6 +107,9 @@ func (r TunnelOptionsResult) Text() string {
 			t.Number, t.OutsideIP, strings.Join(o.IKEVersions, ","), strings.Join(o.Phase1Encryption, ","), strings.Join(o.Phase1Integrity, ","),
 			o.Phase1DHGroups, o.Phase1LifetimeSec, strings.Join(o.Phase2Encryption, ","), strings.Join(o.Phase2Integrity, ","), o.Phase2DHGroups,
 			o.Phase2LifetimeSec, o.DPDTimeoutSec, orDash(o.DPDTimeoutAction), orDash(o.StartupAction), o.RekeyMarginSec, o.RekeyFuzzPercent, o.ReplayWindowSize)
+		if n := t.NegotiatedNow; n != nil {
+			fmt.Fprintf(&b, "  negotiated now: %s\n", n.text())
+		}
 		if m := t.Maintenance; m != nil && m.LastApplied != nil {
 			fmt.Fprintf(&b, "  maintenance last applied %s\n", m.LastApplied.UTC)
 		}

@@ -53,9 +53,14 @@ type Local struct {
 	metricsErr error
 	// changes are the events of cloudtrail-events.json, if present;
 	// changesErr says why that file could not be read.
-	changes     []Change
-	changesOK   bool
-	changesErr  error
+	changes    []Change
+	changesOK  bool
+	changesErr error
+	// active are the statuses of tunnel-active-status.json, if present,
+	// by connection id + "/" + tunnel IP; activeErr says why that file
+	// could not be read.
+	active      map[string]*ActiveStatus
+	activeErr   error
 	files       []*indexedFile
 	streams     map[vpnlog.StreamID]*Extent
 	report      vpnlog.Report
@@ -244,6 +249,10 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		}
 		if base == ChangesFileName {
 			l.readChanges(fsys, p, name(p))
+			return nil
+		}
+		if base == ActiveStatusFileName {
+			l.readActiveStatus(fsys, p, name(p))
 			return nil
 		}
 		if strings.EqualFold(path.Ext(base), ".md") {

@@ -231,3 +231,31 @@ func TestSummarizeVPNHealth(t *testing.T) {
 		t.Errorf("fleet summary: %d connections", len(all.Connections))
 	}
 }
+
+// get_tunnel_options states what each tunnel negotiated now (the demo's
+// tunnel-active-status.json) in both channels, once: branch-office's
+// IKEv1 tunnel 2 its IKEv1 suite; dr-site's tunnel 2, down, that nothing
+// is negotiated.
+func TestGetTunnelOptionsNegotiatedNow(t *testing.T) {
+	c := mcpClient(t, demoDeps(t))
+	got, res := call[investigate.TunnelOptionsResult](t, c, "get_tunnel_options", map[string]any{"vpn_connection_id": "vpn-0f9e8d7c6b5a40312", "tunnel": "2"})
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	want := investigate.NegotiatedView{IKEVersion: "ikev1", Phase1: "AES256/SHA2-256/DH20", Phase2: "AES256/SHA2-256/DH20", Provisioning: "available"}
+	if n := got.Tunnels[0].NegotiatedNow; n == nil || *n != want {
+		t.Errorf("negotiated_now = %+v, want %+v", n, want)
+	}
+	text := resultText(res)
+	if line := "negotiated now: IKE ikev1; P1 AES256/SHA2-256/DH20; P2 AES256/SHA2-256/DH20; provisioning available"; strings.Count(text, line) != 1 {
+		t.Errorf("text does not say once %q:\n%s", line, text)
+	}
+	dr, res := call[investigate.TunnelOptionsResult](t, c, "get_tunnel_options", map[string]any{"vpn_connection_id": "vpn-0c0ffee00d15a5e77", "tunnel": "2"})
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if n := dr.Tunnels[0].NegotiatedNow; n == nil || n.Phase1 != "" || n.Provisioning != "available" ||
+		!strings.Contains(strings.Join(dr.Tunnels[0].Notes, "\n"), "AWS reports nothing negotiated on this tunnel now") {
+		t.Errorf("dr-site tunnel 2: negotiated %+v, notes %v", n, dr.Tunnels[0].Notes)
+	}
+}

@@ -1027,19 +1027,23 @@ func ReadFile(path string, rep *Report, fn func(*Event) error) error {
 // output in a logs folder; it describes tunnels and holds no records.
 const VPNConnectionsFile = "vpn-connections.json"
 
-// TunnelMetricsFile and CloudTrailEventsFile are the optional tunnel
-// metrics (GetMetricData output) and CloudTrail events (LookupEvents
-// output) of a logs folder: facts beside the logs, no records.
+// TunnelMetricsFile, CloudTrailEventsFile and TunnelActiveStatusFile are
+// the optional tunnel metrics (GetMetricData output), CloudTrail events
+// (LookupEvents output) and what each tunnel negotiated
+// (GetActiveVpnTunnelStatus answers) of a logs folder: facts beside the
+// logs, no records.
 const (
-	TunnelMetricsFile    = "tunnel-metrics.json"
-	CloudTrailEventsFile = "cloudtrail-events.json"
+	TunnelMetricsFile      = "tunnel-metrics.json"
+	CloudTrailEventsFile   = "cloudtrail-events.json"
+	TunnelActiveStatusFile = "tunnel-active-status.json"
 )
 
 // IsSideFile reports a file of a logs folder that holds no records: the
-// inventory, tunnel metrics or CloudTrail events.
+// inventory, tunnel metrics, CloudTrail events or negotiated parameters.
 func IsSideFile(name string) bool {
 	base := path.Base(name)
-	return strings.EqualFold(base, VPNConnectionsFile) || strings.EqualFold(base, TunnelMetricsFile) || strings.EqualFold(base, CloudTrailEventsFile)
+	return strings.EqualFold(base, VPNConnectionsFile) || strings.EqualFold(base, TunnelMetricsFile) || strings.EqualFold(base, CloudTrailEventsFile) ||
+		strings.EqualFold(base, TunnelActiveStatusFile)
 }
 
 // ReadDir reads every log file under dir (see ReadFS); names in events

@@ -47,6 +47,11 @@ func build(density tunnelsim.Density) ([]file, error) {
 		return nil, err
 	}
 	files = append(files, file{"tunnel-metrics.json", metrics})
+	active, err := renderActiveStatus(vpn)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, file{"tunnel-active-status.json", active})
 	exp, err := renderExpected(ds.incidents)
 	if err != nil {
 		return nil, err
@@ -129,7 +134,9 @@ func renderREADME(ds *dataset, files []file) []byte {
 	w("no log can say why. `tunnel-metrics.json` holds what CloudWatch metrics recorded for its tunnels\n")
 	w("(AWS/VPN TunnelState, TunnelDataIn, TunnelDataOut per hour, 2026-05-22 to the end of the day, in the shape of\n")
 	w("GetMetricData output): tunnel 2 down from 2026-05-29 08:14:51 with its traffic moved to tunnel 1, and both\n")
-	w("tunnels down from 2026-06-03 01:52:10 to 02:17:44 while tunnel 1 was out too.\n\n")
+	w("tunnels down from 2026-06-03 01:52:10 to 02:17:44 while tunnel 1 was out too. `tunnel-active-status.json` holds\n")
+	w("what AWS reports each tunnel negotiated at the end of the day (GetActiveVpnTunnelStatus): the allowed algorithms\n")
+	w("for the tunnels that are up, nothing for dr-site's tunnel 2.\n\n")
 
 	w("## Files\n\n")
 	w("The stream files are stored gzipped (`.log.gz`; the readers accept gzip); bytes are as inflated.\n\n")

@@ -135,6 +135,16 @@ func (s *Server) LoadDir(dir string) error {
 			}
 			continue
 		}
+		if name == vpnlog.TunnelActiveStatusFile {
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return err
+			}
+			if err := s.LoadActiveStatusJSON(b); err != nil {
+				return err
+			}
+			continue
+		}
 		if name == "tunnel-metrics.json" {
 			b, err := fs.ReadFile(fsys, name)
 			if err != nil {

@@ -168,6 +168,13 @@ func (s *Server) serveEC2(ctx context.Context, w http.ResponseWriter, form url.V
 			return
 		}
 		writeXML(w, resp, sp)
+	case "GetActiveVpnTunnelStatus":
+		resp, e := s.getActiveVpnTunnelStatus(form)
+		if e != nil {
+			writeEC2Error(w, e)
+			return
+		}
+		writeXML(w, resp, sp)
 	default:
 		writeEC2Error(w, errorf(400, "InvalidAction", "The action %s is not valid for this web service.", op))
 	}

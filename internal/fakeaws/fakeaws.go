@@ -142,7 +142,8 @@ type Server struct {
 	conns    []VpnConnection
 	metrics  []MetricSeries
 	trail    []TrailEvent
-	maint    map[string]TunnelMaintenance // by vpn id + "/" + tunnel IP
+	maint    map[string]TunnelMaintenance  // by vpn id + "/" + tunnel IP
+	active   map[string]TunnelActiveStatus // by vpn id + "/" + tunnel IP
 	deliv    deliveryData
 	queries  map[string]*query
 	querySeq int
@@ -242,7 +243,7 @@ func (s *Server) ClearFaults() {
 
 func iamAction(op string) string {
 	switch op {
-	case "DescribeVpnConnections", "DescribeRegions", "GetVpnTunnelReplacementStatus":
+	case "DescribeVpnConnections", "DescribeRegions", "GetVpnTunnelReplacementStatus", "GetActiveVpnTunnelStatus":
 		return "ec2:" + op
 	case "AssumeRole", "GetCallerIdentity":
 		return "sts:" + op
@@ -257,7 +258,7 @@ func iamAction(op string) string {
 // isEC2 reports an operation of the EC2 query protocol (XML errors, EC2's
 // error codes).
 func isEC2(op string) bool {
-	return op == "DescribeVpnConnections" || op == "DescribeRegions" || op == "GetVpnTunnelReplacementStatus"
+	return op == "DescribeVpnConnections" || op == "DescribeRegions" || op == "GetVpnTunnelReplacementStatus" || op == "GetActiveVpnTunnelStatus"
 }
 
 // Calls returns every recorded request.

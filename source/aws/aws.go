@@ -116,6 +116,7 @@ var DefaultRateLimits = map[string]float64{
 	"DescribeVpnConnections":        10,
 	"GetMetricData":                 5,
 	"GetVpnTunnelReplacementStatus": 5,
+	"GetActiveVpnTunnelStatus":      5,
 	// LookupEvents: AWS allows 2 per second per account and region.
 	"LookupEvents": 1.5,
 	// Log deliveries are listed with the inventory: a few calls each
@@ -155,15 +156,18 @@ type Source struct {
 
 	cache *cache
 
-	// answers of CloudTrail and maintenance lookups, so that a follow-up
-	// question on the same incident costs no call (changesCache holds
-	// settled windows only; both expire after InventoryTTL).
+	// answers of CloudTrail, maintenance and negotiated-status lookups,
+	// so that a follow-up question on the same incident costs no call
+	// (changesCache holds settled windows only; all expire after
+	// InventoryTTL).
 	sideMu       sync.Mutex
 	changesCache map[string]cachedSide
 	maintCache   map[string]cachedSide
+	activeCache  map[string]cachedSide
 }
 
-// cachedSide is one cached CloudTrail or maintenance answer.
+// cachedSide is one cached CloudTrail, maintenance or negotiated-status
+// answer.
 type cachedSide struct {
 	at  time.Time
 	val any
@@ -319,7 +323,7 @@ func (s *Source) Calls() map[string]int { return s.calls.snapshot() }
 // Forget drops the cache, the inventory and the stream listings.
 func (s *Source) Forget() {
 	s.sideMu.Lock()
-	s.changesCache, s.maintCache = nil, nil
+	s.changesCache, s.maintCache, s.activeCache = nil, nil, nil
 	s.sideMu.Unlock()
 	s.invMu.Lock()
 	s.inv = nil

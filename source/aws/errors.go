@@ -20,7 +20,7 @@ const PolicyFile = "docs/iam-policy.json"
 // iamAction names the IAM permission an operation needs.
 func iamAction(op string) string {
 	switch op {
-	case "DescribeVpnConnections", "DescribeRegions", "GetVpnTunnelReplacementStatus":
+	case "DescribeVpnConnections", "DescribeRegions", "GetVpnTunnelReplacementStatus", "GetActiveVpnTunnelStatus":
 		return "ec2:" + op
 	case "AssumeRole", "GetCallerIdentity":
 		return "sts:" + op

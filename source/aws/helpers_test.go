@@ -56,7 +56,7 @@ func newSource(t testing.TB, f *fakeaws.Server, mod func(*awssource.Config)) *aw
 		Now: func() time.Time { return now }, Logger: quiet,
 		RateLimits: map[string]float64{"FilterLogEvents": 1000, "GetLogEvents": 1000, "DescribeLogStreams": 1000, "StartQuery": 1000,
 			"GetQueryResults": 1000, "StopQuery": 1000, "DescribeVpnConnections": 1000,
-			"DescribeDeliverySources": 1000, "DescribeDeliveries": 1000, "DescribeDeliveryDestinations": 1000, "GetMetricData": 1000, "LookupEvents": 1000, "GetVpnTunnelReplacementStatus": 1000},
+			"DescribeDeliverySources": 1000, "DescribeDeliveries": 1000, "DescribeDeliveryDestinations": 1000, "GetMetricData": 1000, "LookupEvents": 1000, "GetVpnTunnelReplacementStatus": 1000, "GetActiveVpnTunnelStatus": 1000},
 	}
 	if mod != nil {
 		mod(&cfg)

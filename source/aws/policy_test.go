@@ -54,7 +54,7 @@ func policyActions(t *testing.T) []string {
 // operation.
 func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 	allowed := policyActions(t)
-	want := []string{"cloudtrail:LookupEvents", "cloudwatch:GetMetricData", "ec2:DescribeRegions", "ec2:DescribeVpnConnections", "ec2:GetVpnTunnelReplacementStatus", "logs:DescribeDeliveries", "logs:DescribeDeliveryDestinations",
+	want := []string{"cloudtrail:LookupEvents", "cloudwatch:GetMetricData", "ec2:DescribeRegions", "ec2:DescribeVpnConnections", "ec2:GetActiveVpnTunnelStatus", "ec2:GetVpnTunnelReplacementStatus", "logs:DescribeDeliveries", "logs:DescribeDeliveryDestinations",
 		"logs:DescribeDeliverySources", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents",
 		"logs:GetQueryResults", "logs:StartQuery", "logs:StopQuery", "sts:AssumeRole", "sts:GetCallerIdentity"}
 	if strings.Join(allowed, ",") != strings.Join(want, ",") {
@@ -87,6 +87,8 @@ func TestOnlyPolicyActionsAreCalled(t *testing.T) {
 	_, err = src.TunnelMetrics(ctx, source.MetricsQuery{VPNConnectionID: dr, Start: day.Add(-7 * 24 * time.Hour), End: day.Add(24 * time.Hour)})
 	must(err)
 	_, err = src.Maintenance(ctx, hq, "203.0.113.10")
+	must(err)
+	_, err = src.ActiveStatus(ctx, hq, "203.0.113.10")
 	must(err)
 	_, err = src.Changes(ctx, source.ChangeQuery{VPNConnectionID: hq, ResourceIDs: []string{hq}, Start: day, End: day.Add(24 * time.Hour)})
 	must(err)

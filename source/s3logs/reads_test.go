@@ -130,11 +130,12 @@ func TestIndexCacheAvoidsRefetching(t *testing.T) {
 	}
 	f.ResetCalls()
 	second := open(t, cfg)
-	// The side files (inventory, tunnel metrics) are read at every open;
-	// the logs come from the index cache.
+	// The side files (inventory, tunnel metrics, negotiated parameters)
+	// are read at every open; the logs come from the index cache.
 	metrics := strings.Replace(inventory, "vpn-connections.json", "tunnel-metrics.json", 1)
-	if n, got := gets(); n != 2 || !contains(got, inventory) || !contains(got, metrics) {
-		t.Errorf("second open: GETs %v, want only %s and %s", got, inventory, metrics)
+	active := strings.Replace(inventory, "vpn-connections.json", "tunnel-active-status.json", 1)
+	if n, got := gets(); n != 3 || !contains(got, inventory) || !contains(got, metrics) || !contains(got, active) {
+		t.Errorf("second open: GETs %v, want only %s, %s and %s", got, inventory, metrics, active)
 	}
 	if got := second.LoadReport().Report; got.Records != want.Records || got.Files != want.Files {
 		t.Errorf("second open: %d records in %d files, first %d in %d", got.Records, got.Files, want.Records, want.Files)
@@ -149,8 +150,8 @@ func TestIndexCacheAvoidsRefetching(t *testing.T) {
 	f.Put("vpn-logs", k, []byte(fmt.Sprintf(line, "Up")), stamp)
 	f.ResetCalls()
 	open(t, cfg)
-	if n, got := gets(); n != 3 || !contains(got, k) || !contains(got, inventory) || !contains(got, metrics) {
-		t.Errorf("after rewriting %s: GETs %v, want it, %s and %s", k, got, inventory, metrics)
+	if n, got := gets(); n != 4 || !contains(got, k) || !contains(got, inventory) || !contains(got, metrics) || !contains(got, active) {
+		t.Errorf("after rewriting %s: GETs %v, want it, %s, %s and %s", k, got, inventory, metrics, active)
 	}
 }
 
