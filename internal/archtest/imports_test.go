@@ -109,6 +109,7 @@ var layers = map[string]rule{
 	"internal/corpusgen":           {may: []string{"internal/corpusgen/corpus"}, role: "corpusgen is a generator command"},
 	"internal/corpusgen/corpus":    {role: "corpus depends on nothing in the module, so any test may use it"},
 	"internal/corpusgen/readbench": {may: []string{"vpnlog"}, role: "readbench measures vpnlog's readers"},
+	"internal/estatebench":         {role: "estatebench is a command measuring the vpnlens binary on a large logs folder"},
 	"internal/demogen":             {may: []string{"internal/demogen/tunnelsim"}, role: "demogen is a generator command"},
 	"internal/demogen/tunnelsim":   {role: "tunnelsim is self-contained generator building blocks"},
 	"internal/scenarios":           {may: []string{"catalog", "internal/demogen/tunnelsim"}, role: "scenarios is a generator command"},
