@@ -76,6 +76,10 @@ type Local struct {
 	// startBuild starts indexing the whole folder (OnDemand: only when a
 	// question needs all of it); it runs once.
 	startBuild func()
+	// lineMarks are the line marks questions learned, by file path
+	// (local_lines.go).
+	lineMu    sync.Mutex
+	lineMarks map[string][]lineMark
 	// folderBytes is what reading the whole folder costs (gzip files as
 	// inflated): whether an index of part of it is worth keeping.
 	folderBytes int64
@@ -414,7 +418,7 @@ func (l *Local) build(fsys fs.FS, opt LocalOptions, name func(string) string, jo
 	}
 	l.report = rep
 	if l.cache != nil {
-		l.cache.save(l.files)
+		l.cache.save(l.withLineMarks(l.files))
 	}
 	if !l.inventoryOK {
 		ids := make([]vpnlog.StreamID, 0, len(l.streams))

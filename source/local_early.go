@@ -134,18 +134,9 @@ func (l *Local) indexNow(need []*indexJob) {
 		}()
 	}
 	wg.Wait()
-	if !fresh.Load() || l.cache == nil {
-		return
+	if fresh.Load() {
+		l.saveIndex()
 	}
-	var done []*indexedFile
-	for _, j := range l.jobs {
-		select {
-		case <-j.done:
-			done = append(done, j.indexed)
-		default:
-		}
-	}
-	l.cache.savePart(done, l.folderBytes)
 }
 
 // earlyConnections is the inventory while the folder is indexed: from

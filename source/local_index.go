@@ -36,11 +36,14 @@ type indexedFile struct {
 	// thousand, where a record starts and its time: a question whose
 	// window starts later reads from the last mark before it, passing
 	// over the lines before without decoding them.
-	Marks    []mark          `json:"marks,omitempty"`
-	Streams  []fileStream    `json:"streams,omitempty"`
-	Unplaced int64           `json:"unplaced,omitempty"`
-	Report   vpnlog.Report   `json:"report"`
-	Hint     vpnlog.StreamID `json:"hint"`
+	Marks []mark `json:"marks,omitempty"`
+	// LineMarks are how many lines start before offsets of a sampled
+	// file, learned by questions (local_lines.go); read-only once loaded.
+	LineMarks []lineMark      `json:"line_marks,omitempty"`
+	Streams   []fileStream    `json:"streams,omitempty"`
+	Unplaced  int64           `json:"unplaced,omitempty"`
+	Report    vpnlog.Report   `json:"report"`
+	Hint      vpnlog.StreamID `json:"hint"`
 }
 
 // mark is a line where a record starts, and the record's time.
@@ -523,7 +526,7 @@ func (l *Local) readSampled(f *indexedFile, lo, hi int64, rep *vpnlog.Report, ke
 	if _, remote := ra.(RemoteReaderAt); !remote || off == 0 {
 		opt.StartLine = 1
 		if off > 0 {
-			opt.StartLine += countLines(ra, off)
+			opt.StartLine += l.linesBefore(ra, f, off)
 		}
 		read(rep, keep)
 		return
@@ -537,7 +540,7 @@ func (l *Local) readSampled(f *indexedFile, lo, hi int64, rep *vpnlog.Report, ke
 	read(&part, func(ev *vpnlog.Event) { evs = append(evs, *ev) })
 	shift := -1 // lines are not numbered: no line of this read is shown
 	if len(part.Malformed) > 0 {
-		shift = countLines(ra, off)
+		shift = l.linesBefore(ra, f, off)
 		for i := range part.Malformed {
 			part.Malformed[i].Line += shift
 		}
@@ -598,20 +601,4 @@ func (l *Local) recordAt(ra io.ReaderAt, buf []byte, f *indexedFile, at int64) (
 		i += j + 1
 	}
 	return 0, 0, false
-}
-
-// countLines counts the newlines in the first n bytes.
-func countLines(ra io.ReaderAt, n int64) int {
-	buf := make([]byte, 1<<20)
-	lines := 0
-	for off := int64(0); off < n; {
-		k := min(int64(len(buf)), n-off)
-		got, err := ra.ReadAt(buf[:k], off)
-		lines += bytes.Count(buf[:got], []byte{'\n'})
-		off += int64(got)
-		if err != nil && got == 0 {
-			break
-		}
-	}
-	return lines
 }
