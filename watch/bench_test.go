@@ -216,3 +216,65 @@ func fleetCalls(tb testing.TB, mode string, n int) map[string]int {
 	}
 	return perHour
 }
+
+// BenchmarkAPICallsFleetWithDrop is the cost of watching the 50 healthy
+// connections of BenchmarkAPICallsHealthyFleet (a record every 10 minutes
+// per stream) plus the three demo connections (at real density: the
+// liveness exchange every ~10 s) for the hour from 20:15 on the demo day,
+// in which hq's tunnel 2 drops (20:25, down until 21:40): AWS requests in
+// that hour by operation, after an hour of watching (the start-up reads
+// excluded).
+func BenchmarkAPICallsFleetWithDrop(b *testing.B) {
+	var perHour map[string]int
+	for i := 0; i < b.N; i++ {
+		perHour = dropFleetCalls(b)
+	}
+	total := 0
+	for op, n := range perHour {
+		total += n
+		b.ReportMetric(float64(n), op+"/h")
+	}
+	b.ReportMetric(float64(total), "calls/h")
+}
+
+func dropFleetCalls(tb testing.TB) map[string]int {
+	start := time.Date(2026, 6, 12, 19, 15, 0, 0, time.UTC)
+	rp := newAWSReplay(tb)
+	healthyFleet(tb, rp.fake, 50, start, 3)
+	clock := NewFakeClock(start)
+	rp.until(clock.Now())
+	out := &syncBuffer{}
+	e, err := New(Config{Feed: awsFeed(tb, rp.fake, clock), Clock: clock, Logger: quietLogger(), Sinks: []Sink{NewStdoutSink(out)}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx := context.Background()
+	var before map[string]int
+	for h := 0; h < 2; h++ {
+		if h == 1 {
+			before = rp.fake.Counts()
+		}
+		for p := 0; p < int(time.Hour/DefaultInterval); p++ {
+			rp.until(clock.Now())
+			if err := e.Step(ctx); err != nil {
+				tb.Fatal(err)
+			}
+			clock.Advance(DefaultInterval)
+		}
+	}
+	e.DeliverDue(ctx)
+	opened := false
+	for _, r := range reports(tb, out.String()) {
+		opened = opened || r.Event == EventOpened && r.Tunnel == "203.0.113.20"
+	}
+	if !opened {
+		tb.Fatal("the drop of hq's tunnel 2 was not reported")
+	}
+	perHour := map[string]int{}
+	for op, n := range rp.fake.Counts() {
+		if d := n - before[op]; d > 0 {
+			perHour[op] = d
+		}
+	}
+	return perHour
+}
