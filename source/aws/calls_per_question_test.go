@@ -26,7 +26,7 @@ func TestAPICallsPerQuestion(t *testing.T) {
 	questions := []callsQuestion{
 		{"diagnose_tunnel_drop", map[string]any{"vpn_connection_id": hq, "tunnel": "2", "at": "2026-06-12 20:25"},
 			map[string]int{"DescribeVpnConnections": 1, "DescribeDeliverySources": 1, "DescribeLogStreams": 2, "FilterLogEvents": 4,
-				"LookupEvents": 3, "GetVpnTunnelReplacementStatus": 1}},
+				"LookupEvents": 3, "GetVpnTunnelReplacementStatus": 1, "GetMetricData": 1}},
 		{"summarize_vpn_health", map[string]any{"vpn_connection_id": hq, "start": "2026-06-12T00:00:00Z", "end": "2026-06-13T00:00:00Z"},
 			map[string]int{"DescribeVpnConnections": 1, "DescribeDeliverySources": 1, "DescribeLogStreams": 2, "FilterLogEvents": 6}},
 		{"get_tunnel_options", map[string]any{"vpn_connection_id": hq},
@@ -38,10 +38,19 @@ func TestAPICallsPerQuestion(t *testing.T) {
 	for _, q := range questions {
 		f := newFake(t, fakeaws.Options{})
 		src := newSource(t, f, nil)
-		if _, msg := callJSON(t, mcpClient(t, src, src), q.tool, q.args); msg != "" {
+		c := mcpClient(t, src, src)
+		if _, msg := callJSON(t, c, q.tool, q.args); msg != "" {
 			t.Fatalf("%s: %s", q.tool, msg)
 		}
 		counts := f.Counts()
+		// The same question again (a follow-up on the same incident)
+		// reads no metrics, changes or maintenance again: they are cached.
+		callJSON(t, c, q.tool, q.args)
+		for _, op := range []string{"GetMetricData", "LookupEvents", "GetVpnTunnelReplacementStatus"} {
+			if n := f.Counts()[op] - counts[op]; n != 0 {
+				t.Errorf("%s asked again: %d more %s calls, want none", q.tool, n, op)
+			}
+		}
 		total := 0
 		var parts []string
 		for _, op := range slices.Sorted(maps.Keys(counts)) {
