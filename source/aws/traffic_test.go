@@ -179,6 +179,10 @@ func TestDiagnoseTrafficBesideLoggedDrop(t *testing.T) {
 						t.Errorf("%s: text lacks %q:\n%s", c.name, want, txt)
 					}
 				}
+				if c.name == "aws" {
+					b, _ := json.Marshal(tr)
+					t.Logf("the traffic part: %d characters of structured content", len(b))
+				}
 				answers = append(answers, tr)
 			}
 			// the same facts from either source but where they were read
