@@ -30,7 +30,7 @@ func TestAPICallsPerQuestion(t *testing.T) {
 		{"summarize_vpn_health", map[string]any{"vpn_connection_id": hq, "start": "2026-06-12T00:00:00Z", "end": "2026-06-13T00:00:00Z"},
 			map[string]int{"DescribeVpnConnections": 1, "DescribeDeliverySources": 1, "DescribeLogStreams": 2, "FilterLogEvents": 6}},
 		{"get_tunnel_options", map[string]any{"vpn_connection_id": hq},
-			map[string]int{"DescribeVpnConnections": 1, "DescribeDeliverySources": 1, "GetVpnTunnelReplacementStatus": 2}},
+			map[string]int{"DescribeVpnConnections": 1, "DescribeDeliverySources": 1, "GetVpnTunnelReplacementStatus": 2, "GetActiveVpnTunnelStatus": 2}},
 		{"get_vpn_timeline", map[string]any{"vpn_connection_id": hq, "start": "2026-06-12T20:15:00Z", "end": "2026-06-12T21:50:00Z"},
 			map[string]int{"DescribeVpnConnections": 1, "DescribeDeliverySources": 1, "DescribeLogStreams": 2, "FilterLogEvents": 8, "LookupEvents": 3}},
 	}
@@ -44,9 +44,10 @@ func TestAPICallsPerQuestion(t *testing.T) {
 		}
 		counts := f.Counts()
 		// The same question again (a follow-up on the same incident)
-		// reads no metrics, changes or maintenance again: they are cached.
+		// reads no metrics, changes, maintenance or negotiated status
+		// again: they are cached.
 		callJSON(t, c, q.tool, q.args)
-		for _, op := range []string{"GetMetricData", "LookupEvents", "GetVpnTunnelReplacementStatus"} {
+		for _, op := range []string{"GetMetricData", "LookupEvents", "GetVpnTunnelReplacementStatus", "GetActiveVpnTunnelStatus"} {
 			if n := f.Counts()[op] - counts[op]; n != 0 {
 				t.Errorf("%s asked again: %d more %s calls, want none", q.tool, n, op)
 			}
