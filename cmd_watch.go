@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vpnlens/vpnlens/correlate"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
 	"github.com/vpnlens/vpnlens/watch"
@@ -141,6 +142,7 @@ func runWatch(ctx context.Context, stdout, stderr io.Writer, wf *watchFlags) err
 	}
 
 	var feed source.Feed
+	var causes investigate.AWSCauses
 	if wf.sf.logsDir != "" {
 		lf, err := source.NewLocalFeed(wf.sf.logsDir, logger)
 		if err != nil {
@@ -160,6 +162,9 @@ func runWatch(ctx context.Context, stdout, stderr io.Writer, wf *watchFlags) err
 			return badArgs(err)
 		}
 		feed = af
+		// A reported drop names a change made to the connection just
+		// before it (CloudTrail) or AWS's maintenance of the tunnel.
+		causes = investigate.AWSCauses{Changes: est, Maintenance: est}
 	}
 
 	sinks, err := wf.sinks(ctx, stdout, logger)
@@ -181,7 +186,7 @@ func runWatch(ctx context.Context, stdout, stderr io.Writer, wf *watchFlags) err
 		settle = -1 // the engine's zero means its default
 	}
 	e, err := watch.New(watch.Config{Feed: feed, VPNs: vpns, Interval: wf.interval, Settle: settle, Lookback: wf.lookback,
-		StatePath: statePath, Sinks: sinks, Logger: logger, Location: loc})
+		StatePath: statePath, Sinks: sinks, Logger: logger, Location: loc, AWSCauses: causes})
 	if err != nil {
 		return fail(err)
 	}

@@ -14,10 +14,10 @@ import (
 	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
-// changeLead is how long before a drop a change on the tunnel is taken as
+// ChangeLead is how long before a drop a change on the tunnel is taken as
 // its cause: a tunnel-options change renegotiates the tunnel within
 // seconds to a few minutes.
-const changeLead = 10 * time.Minute
+const ChangeLead = 10 * time.Minute
 
 // roleLogsShow is the advice role of the log's cause once a change is
 // ranked above it.
@@ -71,35 +71,43 @@ func changeEvidence(c *source.Change, loc *time.Location) EvidenceView {
 		Raw: fmt.Sprintf("%s %s requestParameters=%s", c.Describe(), c.SourceIP, params)}
 }
 
-// rankChanges reads the changes of the connection around the incident and,
-// when one renegotiated the dropped tunnel shortly before it went down,
-// makes it the root cause: the log's root cause becomes an alternative and
-// its records stay as evidence. Other changes in the window are noted.
-func (svc *Service) rankChanges(ctx context.Context, res *DiagnoseResult, conn *source.Connection, downAt time.Time, ip string, loc *time.Location) {
-	h := svc.changeHistory()
-	if h == nil || downAt.IsZero() {
-		return
-	}
-	start, end := downAt.Add(-changeLead), downAt.Add(time.Minute)
-	cr, err := h.Changes(ctx, source.ChangeQuery{VPNConnectionID: conn.ID, ResourceIDs: connectionResources(conn), Start: start, End: end})
-	if err != nil {
-		res.Notes = append(res.Notes, fmt.Sprintf("changes to the connection (CloudTrail) could not be read: %v", err))
-		return
-	}
-	res.Notes = append(res.Notes, cr.Notes...)
-	if svc.now().Sub(downAt) < source.CloudTrailDelay {
-		res.Notes = append(res.Notes, fmt.Sprintf("the drop was less than %s ago: CloudTrail delivers events typically within 5 minutes and at worst about 15, so a change made just before it may not be listed yet; ask again later", SpanText(source.CloudTrailDelay)))
+// changeCause is the change of cr that renegotiated tunnel ip shortly
+// before it went down at downAt (the latest one), or nil.
+func changeCause(cr *source.ChangesResult, ip string, downAt time.Time) *source.Change {
+	if cr == nil {
+		return nil
 	}
 	var cause *source.Change
 	for i := range cr.Changes {
 		c := &cr.Changes[i]
-		if renegotiates(c, ip) && !c.At.After(downAt.Add(time.Minute)) {
+		if renegotiates(c, ip) && !c.At.Before(downAt.Add(-ChangeLead)) && !c.At.After(downAt.Add(time.Minute)) {
 			cause = c // the latest one before the drop
 		}
 	}
+	return cause
+}
+
+// rankChange makes the change of f that renegotiated the dropped tunnel
+// shortly before it went down the root cause: the log's root cause becomes
+// an alternative and its records stay as evidence. Other changes in that
+// span are noted, and so is a read that failed.
+func (res *DiagnoseResult) rankChange(f *AWSFacts, downAt time.Time, ip string, loc *time.Location) {
+	if f.ChangesErr != nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("changes to the connection (CloudTrail) could not be read: %v", f.ChangesErr))
+		return
+	}
+	cr := f.Changes
+	if cr == nil {
+		return
+	}
+	res.Notes = append(res.Notes, cr.Notes...)
+	if f.ReadAt.Sub(downAt) < source.CloudTrailDelay {
+		res.Notes = append(res.Notes, fmt.Sprintf("the drop was less than %s ago: CloudTrail delivers events typically within 5 minutes and at worst about 15, so a change made just before it may not be listed yet; ask again later", SpanText(source.CloudTrailDelay)))
+	}
+	cause := changeCause(cr, ip, downAt)
 	for i := range cr.Changes {
-		if c := &cr.Changes[i]; c != cause {
-			res.Notes = append(res.Notes, fmt.Sprintf("change in the %s before the drop: %s at %s", SpanText(changeLead), c.Describe(), correlate.FormatUTC(c.At)))
+		if c := &cr.Changes[i]; c != cause && !c.At.Before(downAt.Add(-ChangeLead)) && !c.At.After(downAt.Add(time.Minute)) {
+			res.Notes = append(res.Notes, fmt.Sprintf("change in the %s before the drop: %s at %s", SpanText(ChangeLead), c.Describe(), correlate.FormatUTC(c.At)))
 		}
 	}
 	if cause == nil {
@@ -165,8 +173,9 @@ func (res *DiagnoseResult) putCauseFirst(rc CauseView, checks []string, why stri
 	prev := res.RootCause
 	res.RootCause = rc
 	if prev.Category != "" {
-		res.Alternatives = slices.Insert(res.Alternatives, 0, AlternativeView{Category: prev.Category, At: prev.At, Count: prev.Count, Why: why})
+		res.Alternatives = slices.Insert(slices.Clone(res.Alternatives), 0, AlternativeView{Category: prev.Category, At: prev.At, Count: prev.Count, Why: why})
 	}
+	res.RecommendedActions = slices.Clone(res.RecommendedActions)
 	for i, a := range res.RecommendedActions {
 		if rest, ok := strings.CutPrefix(a, adviceLabel(prev.Category, "root cause")); ok {
 			res.RecommendedActions[i] = adviceLabel(prev.Category, roleLogsShow) + rest

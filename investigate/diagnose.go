@@ -24,6 +24,7 @@ type DiagnoseResult struct {
 	Incident           IncidentView          `json:"incident"`
 	Alternatives       []AlternativeView     `json:"alternatives"`
 	Impact             ImpactView            `json:"impact"`
+	Traffic            *TrafficView          `json:"traffic,omitempty" jsonschema:"where the traffic went during the outage, from the tunnels' TunnelDataIn/Out metrics (absent without metrics)"`
 	OtherTunnels       []OtherTunnelView     `json:"other_tunnels"`
 	SharedCause        string                `json:"shared_cause,omitempty"`
 	RecommendedActions []string              `json:"recommended_actions" jsonschema:"what to check or change, each starting with the cause it addresses: \"For <category> (root cause): …\" or \"For <category> (keeps it down): …\""`
@@ -296,12 +297,10 @@ func (svc *Service) Diagnose(ctx context.Context, q DiagnoseQuestion) (DiagnoseR
 	var negNotes []string
 	res = explain(an, in, conn, at, loc, svc.lastNegotiated(ctx, conn, &negNotes))
 	res.Notes = append(res.Notes, negNotes...)
-	downMs := in.StartMs
-	if in.Down {
-		downMs = in.DownMs
-	}
-	svc.rankChanges(ctx, &res, conn, time.UnixMilli(downMs).UTC(), in.TunnelIP, loc)
-	svc.rankMaintenance(ctx, &res, conn, time.UnixMilli(downMs).UTC(), in.TunnelIP, loc)
+	down := DropTime(in)
+	facts := svc.AWSCauses().Read(ctx, DiagnosisQuery(conn, in.TunnelIP, down), svc.now())
+	res.RankAWSCauses(&facts, down, in.TunnelIP, loc)
+	svc.addTraffic(ctx, &res, conn, in, an.newest(last))
 	if n := lateNote(at, an.newest(last), loc); n != "" {
 		res.Notes = append(res.Notes, n)
 	}

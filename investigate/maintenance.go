@@ -73,20 +73,19 @@ const (
 	maintenanceLag  = 5 * time.Minute
 )
 
-// rankMaintenance makes AWS's maintenance the root cause when it was
+// rankMaintenance makes AWS's maintenance of f the root cause when it was
 // applied to the dropped tunnel at the time it went down (a change ranked
 // before it stays: it is what the account did).
-func (svc *Service) rankMaintenance(ctx context.Context, res *DiagnoseResult, conn *source.Connection, downAt time.Time, ip string, loc *time.Location) {
-	src := svc.tunnelMaintenance()
-	if src == nil || downAt.IsZero() || res.RootCause.Category == string(catalog.AWSTunnelOptionsChanged) {
+func (res *DiagnoseResult) rankMaintenance(f *AWSFacts, downAt time.Time, loc *time.Location) {
+	if res.RootCause.Category == string(catalog.AWSTunnelOptionsChanged) {
 		return
 	}
-	m, err := src.Maintenance(ctx, conn.ID, ip)
-	if err != nil {
-		res.Notes = append(res.Notes, fmt.Sprintf("tunnel maintenance status could not be read: %v", err))
+	if f.MaintenanceErr != nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("tunnel maintenance status could not be read: %v", f.MaintenanceErr))
 		return
 	}
-	if m.LastApplied.IsZero() || m.LastApplied.Before(downAt.Add(-maintenanceLead)) || m.LastApplied.After(downAt.Add(maintenanceLag)) {
+	m := f.Maintenance
+	if m == nil || m.LastApplied.IsZero() || m.LastApplied.Before(downAt.Add(-maintenanceLead)) || m.LastApplied.After(downAt.Add(maintenanceLag)) {
 		return
 	}
 	entry, _ := catalog.Lookup(catalog.AWSTunnelReplaced)

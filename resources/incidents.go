@@ -133,7 +133,7 @@ func (r *incidents) engineLocked() (*watch.Engine, error) {
 	e, err := watch.New(watch.Config{
 		Feed:     feed,
 		Interval: incidentsInterval, Settle: incidentsSettle, Lookback: incidentsLookback, Logger: r.log,
-		OnReport: r.onReport,
+		OnReport: r.onReport, AWSCauses: r.svc.AWSCauses(),
 	})
 	if err != nil {
 		return nil, err

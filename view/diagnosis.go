@@ -13,17 +13,18 @@ import (
 // kept the tunnel down, the incident, its impact, what to do and what to
 // call next.
 type Diagnosis struct {
-	Summary          string        `json:"summary" jsonschema:"the answer in a few sentences: what dropped, when, why, how long, and whether failover worked"`
-	RootCause        Cause         `json:"root_cause" jsonschema:"the record class that explains the incident: the first failure on the deepest layer involved"`
-	StaysDownBecause *Cause        `json:"stays_down_because,omitempty" jsonschema:"the repeated failure that kept the tunnel from coming back, when it differs from the root cause"`
-	Incident         IncidentBrief `json:"incident"`
-	Impact           Impact        `json:"impact"`
-	RankedLower      []Candidate   `json:"ranked_lower,omitempty" jsonschema:"other causes considered and why they rank lower"`
-	SharedCause      string        `json:"shared_cause,omitempty" jsonschema:"set when both tunnels failed together: what they share"`
-	Actions          []Advice      `json:"actions" jsonschema:"what to check or change, grouped by the cause it addresses"`
-	Next             []string      `json:"next" jsonschema:"calls or questions that take the investigation further"`
-	Notes            []string      `json:"notes,omitempty" jsonschema:"what limited this answer (logs missing, unreadable records, a read that stopped)"`
-	VPNConnectionID  string        `json:"vpn_connection_id"`
+	Summary          string                   `json:"summary" jsonschema:"the answer in a few sentences: what dropped, when, why, how long, and whether failover worked"`
+	RootCause        Cause                    `json:"root_cause" jsonschema:"the record class that explains the incident: the first failure on the deepest layer involved"`
+	StaysDownBecause *Cause                   `json:"stays_down_because,omitempty" jsonschema:"the repeated failure that kept the tunnel from coming back, when it differs from the root cause"`
+	Incident         IncidentBrief            `json:"incident"`
+	Impact           Impact                   `json:"impact"`
+	Traffic          *investigate.TrafficView `json:"traffic,omitempty" jsonschema:"where the traffic went during the outage, from the tunnels' CloudWatch TunnelDataIn/Out metrics at their resolution (absent without metrics)"`
+	RankedLower      []Candidate              `json:"ranked_lower,omitempty" jsonschema:"other causes considered and why they rank lower"`
+	SharedCause      string                   `json:"shared_cause,omitempty" jsonschema:"set when both tunnels failed together: what they share"`
+	Actions          []Advice                 `json:"actions" jsonschema:"what to check or change, grouped by the cause it addresses"`
+	Next             []string                 `json:"next" jsonschema:"calls or questions that take the investigation further"`
+	Notes            []string                 `json:"notes,omitempty" jsonschema:"what limited this answer (logs missing, unreadable records, a read that stopped)"`
+	VPNConnectionID  string                   `json:"vpn_connection_id"`
 	investigate.Place
 	AskedAt  string `json:"asked_at" jsonschema:"the time asked about, RFC 3339 UTC"`
 	Timezone string `json:"timezone,omitempty" jsonschema:"IANA zone of the *_local times (the timezone argument)"`
@@ -144,6 +145,7 @@ func DiagnosisOf(r investigate.DiagnoseResult, gateway string) Diagnosis {
 	d.Actions = adviceOf(r, gateway)
 	d.Next = append(d.Next, r.NextSteps...)
 	d.FromMetrics = r.FromMetrics
+	d.Traffic = r.Traffic
 	if gateway == "" && len(r.GatewayHints) > 0 {
 		d.Next = append(d.Next, fmt.Sprintf("For the gateway's commands, ask its platform and call again with gateway: %s.", strings.Join(GatewayVendors, ", ")))
 	}
@@ -354,6 +356,9 @@ func (d Diagnosis) Text() string {
 	if len(parts) > 0 {
 		fmt.Fprintf(&b, "Impact: %s\n", strings.Join(parts, "; "))
 	}
+	if t := d.Traffic; t != nil {
+		writeTraffic(&b, t)
+	}
 	if d.SharedCause != "" {
 		fmt.Fprintf(&b, "Shared cause: %s\n", d.SharedCause)
 	}
@@ -433,5 +438,19 @@ func writeMetrics(b *strings.Builder, m *investigate.MetricsAnswer) {
 	}
 	for _, s := range states {
 		fmt.Fprintf(b, "  %s from %s to %s\n", s.State, s.From.UTC, s.To.UTC)
+	}
+}
+
+// writeTraffic renders where the traffic went: the verdict, then each
+// tunnel's bytes before and during the outage.
+func writeTraffic(b *strings.Builder, t *investigate.TrafficView) {
+	fmt.Fprintf(b, "Traffic: %s\n  %s: before %s to %s, during %s to %s\n", t.Verdict, t.Resolution, t.BeforeFrom, t.BeforeTo, t.DuringFrom, t.DuringTo)
+	for _, tt := range t.Tunnels {
+		role := ""
+		if tt.Dropped {
+			role = ", dropped"
+		}
+		fmt.Fprintf(b, "  tunnel %d (%s%s): before %s in, %s out; during %s in, %s out\n", tt.TunnelNumber, tt.Tunnel, role,
+			investigate.BytesText(tt.BeforeInBytes), investigate.BytesText(tt.BeforeOutBytes), investigate.BytesText(tt.DuringInBytes), investigate.BytesText(tt.DuringOutBytes))
 	}
 }

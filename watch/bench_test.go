@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/vpnlens/vpnlens/internal/fakeaws"
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
 )
@@ -167,9 +168,11 @@ func fleetCalls(tb testing.TB, mode string, n int) map[string]int {
 	healthyFleet(tb, fake, n, start, 3)
 	clock := NewFakeClock(start)
 	var feed source.Feed
+	var causes investigate.AWSCauses // as vpnlens watch and serve read them on AWS
 	switch mode {
 	case "watch-feed":
-		feed = awsFeed(tb, fake, clock)
+		f, src := awsFeedSource(tb, fake, clock)
+		feed, causes = f, investigate.AWSCauses{Changes: src, Maintenance: src}
 	default:
 		creds := credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")
 		src, err := awssource.New(context.Background(), awssource.Config{Region: fake.Region(), Endpoint: fake.URL, Credentials: creds, Now: clock.Now,
@@ -177,7 +180,7 @@ func fleetCalls(tb testing.TB, mode string, n int) map[string]int {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		feed = &source.SourceFeed{Name: "aws", Inventory: src, Logs: src}
+		feed, causes = &source.SourceFeed{Name: "aws", Inventory: src, Logs: src}, investigate.AWSCauses{Changes: src, Maintenance: src}
 		if mode == "serve-feed" {
 			// What serve's vpn://incidents watches through: FeedFor on
 			// the source, sharing its client.
@@ -187,7 +190,7 @@ func fleetCalls(tb testing.TB, mode string, n int) map[string]int {
 		}
 	}
 	out := &syncBuffer{}
-	e, err := New(Config{Feed: feed, Clock: clock, Logger: quietLogger(), Sinks: []Sink{NewStdoutSink(out)}})
+	e, err := New(Config{Feed: feed, Clock: clock, Logger: quietLogger(), Sinks: []Sink{NewStdoutSink(out)}, AWSCauses: causes})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -210,6 +213,82 @@ func fleetCalls(tb testing.TB, mode string, n int) map[string]int {
 	after := fake.Counts()
 	perHour := map[string]int{}
 	for op, n := range after {
+		if d := n - before[op]; d > 0 {
+			perHour[op] = d
+		}
+	}
+	return perHour
+}
+
+// BenchmarkAPICallsFleetWithDrop is the cost of watching the 50 healthy
+// connections of BenchmarkAPICallsHealthyFleet (a record every 10 minutes
+// per stream) plus the three demo connections (at real density: the
+// liveness exchange every ~10 s) for the hour from 20:15 on the demo day,
+// in which hq's tunnel 2 drops (20:25, down until 21:40): AWS requests in
+// that hour by operation, after an hour of watching (the start-up reads
+// excluded); logs-only without the AWS-side causes (CloudTrail changes,
+// maintenance), aws-causes with them, as vpnlens watch runs on AWS.
+func BenchmarkAPICallsFleetWithDrop(b *testing.B) {
+	for _, causes := range []bool{false, true} {
+		name := "logs-only"
+		if causes {
+			name = "aws-causes"
+		}
+		b.Run(name, func(b *testing.B) {
+			var perHour map[string]int
+			for i := 0; i < b.N; i++ {
+				perHour = dropFleetCalls(b, causes)
+			}
+			total := 0
+			for op, n := range perHour {
+				total += n
+				b.ReportMetric(float64(n), op+"/h")
+			}
+			b.ReportMetric(float64(total), "calls/h")
+		})
+	}
+}
+
+func dropFleetCalls(tb testing.TB, causes bool) map[string]int {
+	start := time.Date(2026, 6, 12, 19, 15, 0, 0, time.UTC)
+	rp := newAWSReplay(tb)
+	healthyFleet(tb, rp.fake, 50, start, 3)
+	clock := NewFakeClock(start)
+	rp.until(clock.Now())
+	out := &syncBuffer{}
+	feed, src := awsFeedSource(tb, rp.fake, clock)
+	cfg := Config{Feed: feed, Clock: clock, Logger: quietLogger(), Sinks: []Sink{NewStdoutSink(out)}}
+	if causes {
+		cfg.AWSCauses = investigate.AWSCauses{Changes: src, Maintenance: src}
+	}
+	e, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx := context.Background()
+	var before map[string]int
+	for h := 0; h < 2; h++ {
+		if h == 1 {
+			before = rp.fake.Counts()
+		}
+		for p := 0; p < int(time.Hour/DefaultInterval); p++ {
+			rp.until(clock.Now())
+			if err := e.Step(ctx); err != nil {
+				tb.Fatal(err)
+			}
+			clock.Advance(DefaultInterval)
+		}
+	}
+	e.DeliverDue(ctx)
+	opened := false
+	for _, r := range reports(tb, out.String()) {
+		opened = opened || r.Event == EventOpened && r.Tunnel == "203.0.113.20"
+	}
+	if !opened {
+		tb.Fatal("the drop of hq's tunnel 2 was not reported")
+	}
+	perHour := map[string]int{}
+	for op, n := range rp.fake.Counts() {
 		if d := n - before[op]; d > 0 {
 			perHour[op] = d
 		}

@@ -76,6 +76,10 @@ type Config struct {
 	// delivery (serve mode turns it into MCP notifications). It must not
 	// block.
 	OnReport func(*Report)
+	// AWSCauses is where the AWS-side causes of a drop are read (CloudTrail
+	// changes of the connection, the tunnel's maintenance): a reported
+	// incident names one the way diagnose_tunnel_drop does. Zero: none.
+	AWSCauses investigate.AWSCauses
 }
 
 // Engine follows the feed, keeps state and queues reports.
@@ -92,6 +96,9 @@ type Engine struct {
 	stats     Stats
 	lastError string
 	said      map[string]bool
+	// aws holds what was read of the AWS side for each incident reported
+	// (see awsCheck); in memory only: a restarted watch reads it again.
+	aws map[*IncidentState]*awsCheck
 	// stepMu serialises Step: the serve-mode resource may ask for one
 	// while the loop runs another.
 	stepMu sync.Mutex
@@ -159,7 +166,8 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Location = time.UTC
 	}
 	cfg.Delivery = cfg.Delivery.withDefaults()
-	e := &Engine{cfg: cfg, log: cfg.Logger, bufs: map[string]*connBuf{}, stats: Stats{Calls: map[string]int{}}, said: map[string]bool{}}
+	e := &Engine{cfg: cfg, log: cfg.Logger, bufs: map[string]*connBuf{}, stats: Stats{Calls: map[string]int{}}, said: map[string]bool{},
+		aws: map[*IncidentState]*awsCheck{}}
 	src := cfg.Feed.Describe()
 	if cfg.StatePath != "" {
 		st, fresh, err := LoadState(cfg.StatePath, src)
@@ -285,6 +293,7 @@ func (e *Engine) Step(ctx context.Context) error {
 		ev := &batch.Events[i]
 		byConn[ev.VPNConnectionID] = append(byConn[ev.VPNConnectionID], *ev)
 	}
+	e.recheckAWS(ctx, now)
 	var first []string // connections read for the first time
 	for i := range conns {
 		if e.st.Connections[conns[i].ID] == nil {
@@ -687,6 +696,7 @@ func (e *Engine) analyze(ctx context.Context, c *source.Connection, b *connBuf, 
 		}
 		dg := e.diagnose(held, in, evs)
 		openFailover(dg, in, c, evs)
+		e.attribute(ctx, st, c, in, dg, now)
 		done := finished(in, b.frontier)
 		var event string
 		switch {
@@ -703,26 +713,31 @@ func (e *Engine) analyze(ctx context.Context, c *source.Connection, b *connBuf, 
 		default:
 			continue
 		}
-		r := buildReport(event, in, dg, c, st, e.cfg.Region, e.cfg.Location, now, done)
-		if st.RootCause != "" && st.RootCause != dg.RootCause.Category {
-			r.PreviousRootCause = &PreviousCause{Category: st.RootCause, Confidence: st.Confidence}
-			r.Title = title(r, in, done)
-		}
-		r.PreviousIDs = append([]string(nil), st.PreviousIDs...)
-		st.Sequence++
-		r.Sequence = st.Sequence
-		st.Status = StatusReported
-		if st.ReportedAt.IsZero() {
-			st.ReportedAt = now.UTC()
-		}
-		st.RootCause, st.Confidence = dg.RootCause.Category, dg.RootCause.Confidence
-		st.Down, st.Recovered = in.Down, in.Down && in.Recovered
-		st.Resolved = !in.Down && done
-		st.Finished = done
-		st.Severity, st.Title = r.Severity, r.Title
-		e.queue(r, now)
+		e.report(event, in, dg, c, st, now, done)
 	}
 	return nil
+}
+
+// report queues a report of an incident and records what it said.
+func (e *Engine) report(event string, in *correlate.Incident, dg *investigate.DiagnoseResult, c *source.Connection, st *IncidentState, now time.Time, done bool) {
+	r := buildReport(event, in, dg, c, st, e.cfg.Region, e.cfg.Location, now, done)
+	if st.RootCause != "" && st.RootCause != dg.RootCause.Category {
+		r.PreviousRootCause = &PreviousCause{Category: st.RootCause, Confidence: st.Confidence}
+		r.Title = title(r, in, done)
+	}
+	r.PreviousIDs = append([]string(nil), st.PreviousIDs...)
+	st.Sequence++
+	r.Sequence = st.Sequence
+	st.Status = StatusReported
+	if st.ReportedAt.IsZero() {
+		st.ReportedAt = now.UTC()
+	}
+	st.RootCause, st.Confidence = dg.RootCause.Category, dg.RootCause.Confidence
+	st.Down, st.Recovered = in.Down, in.Down && in.Recovered
+	st.Resolved = !in.Down && done
+	st.Finished = done
+	st.Severity, st.Title = r.Severity, r.Title
+	e.queue(r, now)
 }
 
 // match finds what the state knows about an incident: the same id, or one
@@ -799,6 +814,11 @@ func (e *Engine) pruneLocked() {
 		}
 		if s.EndMs < b.frontier-e.cfg.Recent.Milliseconds() && s.EndMs < cs.DoneBeforeMs {
 			delete(e.st.Incidents, id)
+		}
+	}
+	for st, chk := range e.aws {
+		if e.st.Incidents[st.ID] != st || st.Finished && !chk.due() {
+			delete(e.aws, st)
 		}
 	}
 }

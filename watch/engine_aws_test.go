@@ -94,6 +94,14 @@ func (r *awsReplay) until(now time.Time) {
 // awsFeed builds the AWS source (inventory) and the watch feed on the fake.
 func awsFeed(t testing.TB, fake *fakeaws.Server, clock Clock) *awssource.Feed {
 	t.Helper()
+	f, _ := awsFeedSource(t, fake, clock)
+	return f
+}
+
+// awsFeedSource is awsFeed and the AWS source it reads the inventory from
+// (which also reads CloudTrail and the maintenance status).
+func awsFeedSource(t testing.TB, fake *fakeaws.Server, clock Clock) (*awssource.Feed, *awssource.Source) {
+	t.Helper()
 	ctx := context.Background()
 	creds := credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")
 	fast := map[string]float64{}
@@ -109,7 +117,7 @@ func awsFeed(t testing.TB, fake *fakeaws.Server, clock Clock) *awssource.Feed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f
+	return f, src
 }
 
 // TestWatchAWSDemoDay: the demo day appended to the fake CloudWatch Logs

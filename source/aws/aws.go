@@ -156,18 +156,19 @@ type Source struct {
 
 	cache *cache
 
-	// answers of CloudTrail, maintenance and negotiated-status lookups,
-	// so that a follow-up question on the same incident costs no call
-	// (changesCache holds settled windows only; all expire after
+	// answers of CloudTrail, maintenance, negotiated-status and metrics
+	// lookups, so that a follow-up question on the same incident costs no
+	// call (changesCache holds settled windows only; all expire after
 	// InventoryTTL).
 	sideMu       sync.Mutex
 	changesCache map[string]cachedSide
 	maintCache   map[string]cachedSide
 	activeCache  map[string]cachedSide
+	metricsCache map[string]cachedSide
 }
 
-// cachedSide is one cached CloudTrail, maintenance or negotiated-status
-// answer.
+// cachedSide is one cached CloudTrail, maintenance, negotiated-status or
+// metrics answer.
 type cachedSide struct {
 	at  time.Time
 	val any
@@ -323,7 +324,7 @@ func (s *Source) Calls() map[string]int { return s.calls.snapshot() }
 // Forget drops the cache, the inventory and the stream listings.
 func (s *Source) Forget() {
 	s.sideMu.Lock()
-	s.changesCache, s.maintCache, s.activeCache = nil, nil, nil
+	s.changesCache, s.maintCache, s.activeCache, s.metricsCache = nil, nil, nil, nil
 	s.sideMu.Unlock()
 	s.invMu.Lock()
 	s.inv = nil

@@ -38,7 +38,32 @@ func metricsPeriod(q source.MetricsQuery, now time.Time) time.Duration {
 // TunnelMetrics implements source.TunnelMetrics: TunnelState (Average),
 // TunnelDataIn and TunnelDataOut (Sum) of the connection's tunnels from
 // CloudWatch (namespace AWS/VPN), all in one GetMetricData query per page.
+// An answer is kept for InventoryTTL: the same question again (a
+// follow-up on the same incident) costs no call.
 func (s *Source) TunnelMetrics(ctx context.Context, q source.MetricsQuery) (*source.MetricsResult, error) {
+	key := fmt.Sprintf("%s/%v/%d/%d/%d", q.VPNConnectionID, q.TunnelIPs, q.Start.UnixMilli(), q.End.UnixMilli(), q.Period)
+	if v, ok := s.sideGet(&s.metricsCache, key); ok {
+		return cloneMetrics(v.(*source.MetricsResult)), nil
+	}
+	res, err := s.readMetrics(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.sidePut(&s.metricsCache, key, cloneMetrics(res))
+	return res, nil
+}
+
+// cloneMetrics copies a result so that no caller can change the cached
+// one (the points are never written, and are shared).
+func cloneMetrics(r *source.MetricsResult) *source.MetricsResult {
+	c := *r
+	c.Series = slices.Clone(r.Series)
+	c.Notes = slices.Clone(r.Notes)
+	return &c
+}
+
+// readMetrics is TunnelMetrics without the cache.
+func (s *Source) readMetrics(ctx context.Context, q source.MetricsQuery) (*source.MetricsResult, error) {
 	ips := q.TunnelIPs
 	if len(ips) == 0 {
 		c, err := s.Connection(ctx, q.VPNConnectionID)
