@@ -80,6 +80,7 @@ type Local struct {
 	// (local_lines.go).
 	lineMu    sync.Mutex
 	lineMarks map[string][]lineMark
+	saveMu    sync.Mutex // local_lines.go saveIndex
 	// folderBytes is what reading the whole folder costs (gzip files as
 	// inflated): whether an index of part of it is worth keeping.
 	folderBytes int64
@@ -418,7 +419,9 @@ func (l *Local) build(fsys fs.FS, opt LocalOptions, name func(string) string, jo
 	}
 	l.report = rep
 	if l.cache != nil {
+		l.saveMu.Lock()
 		l.cache.save(l.withLineMarks(l.files))
+		l.saveMu.Unlock()
 	}
 	if !l.inventoryOK {
 		ids := make([]vpnlog.StreamID, 0, len(l.streams))

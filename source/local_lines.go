@@ -112,6 +112,10 @@ func (l *Local) saveIndex() {
 	if l.cache == nil {
 		return
 	}
+	// One save at a time, each taking what is known when it starts: two
+	// questions' saves must not write an older picture over a newer one.
+	l.saveMu.Lock()
+	defer l.saveMu.Unlock()
 	select {
 	case <-l.ready:
 		l.mu.RLock()
