@@ -30,36 +30,28 @@ type indexQueue struct {
 }
 
 // take hands out the next job to index, nil when none is left.
-func (q *indexQueue) take() *indexJob {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for len(q.urgent) > 0 {
-		j := q.urgent[0]
-		q.urgent = q.urgent[1:]
-		if !j.taken {
-			j.taken = true
-			return j
-		}
-	}
-	for q.next < len(q.jobs) {
-		j := q.jobs[q.next]
-		q.next++
-		if !j.taken {
-			j.taken = true
-			return j
-		}
-	}
-	return nil
-}
+func (q *indexQueue) take() *indexJob { return q.hand(true) }
 
 // takeUrgent hands out the next job a question waits for, nil when none
 // is left.
-func (q *indexQueue) takeUrgent() *indexJob {
+func (q *indexQueue) takeUrgent() *indexJob { return q.hand(false) }
+
+// hand hands out the next job a question waits for, then (all) the next
+// in folder order.
+func (q *indexQueue) hand(all bool) *indexJob {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for len(q.urgent) > 0 {
 		j := q.urgent[0]
 		q.urgent = q.urgent[1:]
+		if !j.taken {
+			j.taken = true
+			return j
+		}
+	}
+	for all && q.next < len(q.jobs) {
+		j := q.jobs[q.next]
+		q.next++
 		if !j.taken {
 			j.taken = true
 			return j
