@@ -341,8 +341,8 @@ func (f *LocalFeed) scan(b *Batch) (cur map[string]scanned, walkSkipped map[stri
 	var rep vpnlog.Report
 	err = vpnlog.WalkFS(f.fsys, filepath.FromSlash, &rep, func(p string) error {
 		base := path.Base(p)
-		if base == InventoryFileName || base == MetricsFileName || base == ChangesFileName || strings.EqualFold(path.Ext(base), ".md") {
-			return nil // not logs: the inventory, tunnel metrics, notes
+		if vpnlog.IsSideFile(base) || strings.EqualFold(path.Ext(base), ".md") {
+			return nil // not logs: the inventory, metrics, changes, maintenance, notes
 		}
 		info, err := fs.Stat(f.fsys, p) // follows a symlink to a file
 		switch {

@@ -59,8 +59,12 @@ type Local struct {
 	// active are the statuses of tunnel-active-status.json, if present,
 	// by connection id + "/" + tunnel IP; activeErr says why that file
 	// could not be read.
-	active      map[string]*ActiveStatus
-	activeErr   error
+	active    map[string]*ActiveStatus
+	activeErr error
+	// maint is each tunnel's status of tunnel-maintenance.json, if
+	// present; maintErr says why that file could not be read.
+	maint       map[string]Maintenance
+	maintErr    error
 	files       []*indexedFile
 	streams     map[vpnlog.StreamID]*Extent
 	report      vpnlog.Report
@@ -258,6 +262,10 @@ func (l *Local) load(fsys fs.FS, opt LocalOptions) error {
 		}
 		if base == ActiveStatusFileName {
 			l.readActiveStatus(fsys, p, name(p))
+			return nil
+		}
+		if base == MaintenanceFileName {
+			l.readMaintenance(fsys, p, name(p))
 			return nil
 		}
 		if strings.EqualFold(path.Ext(base), ".md") {

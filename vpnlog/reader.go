@@ -1027,23 +1027,30 @@ func ReadFile(path string, rep *Report, fn func(*Event) error) error {
 // output in a logs folder; it describes tunnels and holds no records.
 const VPNConnectionsFile = "vpn-connections.json"
 
-// TunnelMetricsFile, CloudTrailEventsFile and TunnelActiveStatusFile are
-// the optional tunnel metrics (GetMetricData output), CloudTrail events
-// (LookupEvents output) and what each tunnel negotiated
-// (GetActiveVpnTunnelStatus answers) of a logs folder: facts beside the
-// logs, no records.
+// TunnelMetricsFile, CloudTrailEventsFile, TunnelActiveStatusFile and
+// TunnelMaintenanceFile are the optional tunnel metrics (GetMetricData
+// output), CloudTrail events (LookupEvents output), what each tunnel
+// negotiated (GetActiveVpnTunnelStatus answers) and tunnel maintenance
+// status (GetVpnTunnelReplacementStatus outputs) of a logs folder: facts
+// beside the logs, no records.
 const (
 	TunnelMetricsFile      = "tunnel-metrics.json"
 	CloudTrailEventsFile   = "cloudtrail-events.json"
 	TunnelActiveStatusFile = "tunnel-active-status.json"
+	TunnelMaintenanceFile  = "tunnel-maintenance.json"
 )
 
 // IsSideFile reports a file of a logs folder that holds no records: the
-// inventory, tunnel metrics, CloudTrail events or negotiated parameters.
+// inventory, tunnel metrics, CloudTrail events, negotiated parameters or
+// maintenance status.
 func IsSideFile(name string) bool {
 	base := path.Base(name)
-	return strings.EqualFold(base, VPNConnectionsFile) || strings.EqualFold(base, TunnelMetricsFile) || strings.EqualFold(base, CloudTrailEventsFile) ||
-		strings.EqualFold(base, TunnelActiveStatusFile)
+	for _, f := range []string{VPNConnectionsFile, TunnelMetricsFile, CloudTrailEventsFile, TunnelActiveStatusFile, TunnelMaintenanceFile} {
+		if strings.EqualFold(base, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadDir reads every log file under dir (see ReadFS); names in events

@@ -107,8 +107,11 @@ func GroupName(arnOrName string) string {
 const DefaultGroup = "vpn-logs"
 
 // LoadDir loads a --logs-dir directory: vpn-connections.json becomes the
-// EC2 inventory, every other file (notes .md and expected.json excepted)
-// one stream named after the file (as AWS names them, "<vpn-id>_<ip>-IKE.log";
+// EC2 inventory, cloudtrail-events.json CloudTrail's events,
+// tunnel-metrics.json the CloudWatch metrics, tunnel-active-status.json
+// and tunnel-maintenance.json what GetActiveVpnTunnelStatus and
+// GetVpnTunnelReplacementStatus answer, every other file (notes .md and
+// expected.json excepted) one stream named after the file (as AWS names them, "<vpn-id>_<ip>-IKE.log";
 // a gzipped file's ".gz" is not part of the name), each line one event
 // dated by the record's own time. A stream goes to the log group its tunnel's
 // log options name for its kind, else to DefaultGroup.
@@ -135,12 +138,16 @@ func (s *Server) LoadDir(dir string) error {
 			}
 			continue
 		}
-		if name == vpnlog.TunnelActiveStatusFile {
+		if name == vpnlog.TunnelActiveStatusFile || name == vpnlog.TunnelMaintenanceFile {
 			b, err := fs.ReadFile(fsys, name)
 			if err != nil {
 				return err
 			}
-			if err := s.LoadActiveStatusJSON(b); err != nil {
+			load := s.LoadActiveStatusJSON
+			if name == vpnlog.TunnelMaintenanceFile {
+				load = s.LoadMaintenanceJSON
+			}
+			if err := load(b); err != nil {
 				return err
 			}
 			continue

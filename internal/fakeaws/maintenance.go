@@ -1,7 +1,9 @@
 package fakeaws
 
 import (
+	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/url"
 	"time"
 )
@@ -74,4 +76,36 @@ func (s *Server) getVpnTunnelReplacementStatus(form url.Values) (*getVpnTunnelRe
 		return r, nil
 	}
 	return nil, errorf(400, "InvalidVpnConnectionID.NotFound", "The vpnConnection ID '%s' does not exist", id)
+}
+
+// LoadMaintenanceJSON reads a tunnel-maintenance.json: a JSON array of
+// GetVpnTunnelReplacementStatus outputs as the CLI prints them (times in
+// ISO 8601), one per tunnel.
+func (s *Server) LoadMaintenanceJSON(b []byte) error {
+	var outs []struct {
+		VpnConnectionID           string `json:"VpnConnectionId"`
+		VpnTunnelOutsideIPAddress string `json:"VpnTunnelOutsideIpAddress"`
+		MaintenanceDetails        struct {
+			PendingMaintenance          string
+			MaintenanceAutoAppliedAfter *time.Time
+			LastMaintenanceApplied      *time.Time
+		}
+	}
+	if err := json.Unmarshal(b, &outs); err != nil {
+		return fmt.Errorf("fakeaws: tunnel-maintenance.json: %w", err)
+	}
+	for i, o := range outs {
+		if o.VpnConnectionID == "" || o.VpnTunnelOutsideIPAddress == "" {
+			return fmt.Errorf("fakeaws: tunnel-maintenance.json: [%d] names no connection and tunnel", i)
+		}
+		m := TunnelMaintenance{Pending: o.MaintenanceDetails.PendingMaintenance}
+		if t := o.MaintenanceDetails.LastMaintenanceApplied; t != nil {
+			m.LastApplied = t.UTC()
+		}
+		if t := o.MaintenanceDetails.MaintenanceAutoAppliedAfter; t != nil {
+			m.AutoAppliedAfter = t.UTC()
+		}
+		s.SetMaintenance(o.VpnConnectionID, o.VpnTunnelOutsideIPAddress, m)
+	}
+	return nil
 }

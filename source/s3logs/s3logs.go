@@ -41,6 +41,7 @@ import (
 
 	"github.com/vpnlens/vpnlens/source"
 	awssource "github.com/vpnlens/vpnlens/source/aws"
+	"github.com/vpnlens/vpnlens/vpnlog"
 )
 
 // Config says where the logs are and how to reach them.
@@ -257,7 +258,7 @@ func describeLayout(b *bucketFS) string {
 			tasks[strings.Join(parts[:len(parts)-2], "/")] = true
 		case strings.HasPrefix(rel, "AWSLogs/") || strings.Contains(rel, "/AWSLogs/"):
 			vended++
-		case path.Base(rel) == source.ExportWriteTestName || path.Base(rel) == source.InventoryFileName || path.Base(rel) == source.MetricsFileName || path.Base(rel) == source.ChangesFileName:
+		case path.Base(rel) == source.ExportWriteTestName || vpnlog.IsSideFile(rel):
 		default:
 			other++
 		}
