@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/vpnlens/vpnlens/catalog"
 	"github.com/vpnlens/vpnlens/correlate"
 	"github.com/vpnlens/vpnlens/source"
 )
@@ -93,4 +94,19 @@ func (res *DiagnoseResult) RankAWSCauses(f *AWSFacts, downAt time.Time, ip strin
 	res.Notes = append([]string(nil), res.Notes...)
 	res.rankChange(f, downAt, ip, loc)
 	res.rankMaintenance(f, downAt, loc)
+}
+
+// Cause is the AWS-side cause the facts show of a drop of tunnel ip in
+// [downAt, downLast] ("" when none), ranked as RankAWSCauses ranks it: a
+// change that renegotiated the tunnel, else maintenance applied to it.
+// A drop whose time is known has downLast equal to downAt; a health
+// summary from hourly counts knows only the hours.
+func (f *AWSFacts) Cause(ip string, downAt, downLast time.Time) catalog.Category {
+	switch {
+	case f.ChangesErr == nil && changeCauseIn(f.Changes, ip, downAt, downLast) != nil:
+		return catalog.AWSTunnelOptionsChanged
+	case f.MaintenanceErr == nil && maintenanceCause(f.Maintenance, downAt, downLast):
+		return catalog.AWSTunnelReplaced
+	}
+	return ""
 }

@@ -74,13 +74,21 @@ func changeEvidence(c *source.Change, loc *time.Location) EvidenceView {
 // changeCause is the change of cr that renegotiated tunnel ip shortly
 // before it went down at downAt (the latest one), or nil.
 func changeCause(cr *source.ChangesResult, ip string, downAt time.Time) *source.Change {
+	return changeCauseIn(cr, ip, downAt, downAt)
+}
+
+// changeCauseIn is changeCause for a drop known only to have happened in
+// [downAt, downLast] (hourly anomaly counts): a change from ChangeLead
+// before its start to a minute after its end (CloudTrail times the API
+// call, the logs the teardown).
+func changeCauseIn(cr *source.ChangesResult, ip string, downAt, downLast time.Time) *source.Change {
 	if cr == nil {
 		return nil
 	}
 	var cause *source.Change
 	for i := range cr.Changes {
 		c := &cr.Changes[i]
-		if renegotiates(c, ip) && !c.At.Before(downAt.Add(-ChangeLead)) && !c.At.After(downAt.Add(time.Minute)) {
+		if renegotiates(c, ip) && !c.At.Before(downAt.Add(-ChangeLead)) && !c.At.After(downLast.Add(time.Minute)) {
 			cause = c // the latest one before the drop
 		}
 	}
@@ -121,8 +129,8 @@ func (res *DiagnoseResult) rankChange(f *AWSFacts, downAt time.Time, ip string, 
 			cause.Describe(), correlate.FormatUTC(cause.At), SpanText(downAt.Sub(cause.At).Round(time.Second)), correlate.FormatUTC(downAt), prev.Category)}
 	rc.Evidence = append([]EvidenceView{changeEvidence(cause, loc)}, prev.Evidence...)
 	res.putCauseFirst(rc, entry.Checks, "what the logs show of the drop; the change made just before it explains why it happened")
-	res.Summary = fmt.Sprintf("Tunnel %s went down at %s %s after %s (CloudTrail) — the change renegotiated the tunnel. ", prev.Tunnel, correlate.FormatUTC(downAt),
-		SpanText(downAt.Sub(cause.At).Round(time.Second)), cause.Describe()) + res.Summary
+	res.Summary = fmt.Sprintf("Tunnel %s went down at %s %s after %s (CloudTrail, %s at %s) — the change renegotiated the tunnel. ", prev.Tunnel, correlate.FormatUTC(downAt),
+		SpanText(downAt.Sub(cause.At).Round(time.Second)), cause.Describe(), catalog.AWSTunnelOptionsChanged, correlate.FormatUTC(cause.At)) + res.Summary
 }
 
 // timelineChanges reads the changes of the connection in [start, end) for

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -96,6 +97,8 @@ type TunnelHealth struct {
 	// FromMetrics is the health of a tunnel without logs from its
 	// CloudWatch metrics.
 	FromMetrics *TunnelMetricsHealth `json:"from_metrics,omitempty" jsonschema:"for a tunnel without logs: uptime, outages and traffic from its CloudWatch metrics (AWS/VPN TunnelState, TunnelDataIn/Out), at their resolution"`
+	// PendingMaintenance is what AWS plans for the tunnel's endpoint.
+	PendingMaintenance string `json:"pending_maintenance,omitempty" jsonschema:"maintenance AWS has planned for this tunnel and not applied yet (EC2 GetVpnTunnelReplacementStatus), when AWS applies it by itself, and what to do before then"`
 }
 
 // Text renders the health summary.
@@ -187,6 +190,9 @@ func (r HealthResult) Text() string {
 			}
 			if t.Note != "" {
 				fmt.Fprintf(&b, "    note: %s\n", t.Note)
+			}
+			if t.PendingMaintenance != "" {
+				fmt.Fprintf(&b, "    maintenance: %s\n", t.PendingMaintenance)
 			}
 		}
 	}
@@ -283,8 +289,30 @@ func (svc *Service) Health(ctx context.Context, q HealthQuestion) (HealthResult,
 		if hint != "" {
 			res.Hints = append(res.Hints, hint)
 		}
-		ch := connectionHealth(c, an, w, exts, met)
+		// A drop AWS caused (a change through the EC2 API, maintenance)
+		// counts under that cause, as diagnose_tunnel_drop ranks it.
+		var first, last time.Time
+		for i := range an.incidents {
+			at := DropTime(&an.incidents[i])
+			if first.IsZero() || at.Before(first) {
+				first = at
+			}
+			if at.After(last) {
+				last = at
+			}
+		}
+		facts := svc.healthAWSOf(ctx, c, first, last)
+		causes := map[string]catalog.Category{}
+		for i := range an.incidents {
+			in := &an.incidents[i]
+			at := DropTime(in)
+			if cause := facts.causeOf(ctx, in.TunnelIP, at, at); cause != "" {
+				causes[in.ID] = cause
+			}
+		}
+		ch := connectionHealth(c, an, w, exts, met, facts.maint, causes)
 		res.Connections = append(res.Connections, ch)
+		res.Hints = appendNew(res.Hints, facts.notes...)
 		res.Hints = append(res.Hints, an.res.Notes...)
 		if h := coverageHint(&ch, w); h != "" {
 			res.Hints = append(res.Hints, h)
@@ -347,14 +375,21 @@ func (svc *Service) healthByCounts(ctx context.Context, counter source.AnomalyCo
 		c := &conns[i]
 		ch := ConnectionHealth{VPNConnectionID: c.ID, Place: PlaceOf(c), Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []HealthIncident{},
 			BothTunnelsDownNote: "not worked out from hourly counts: call summarize_vpn_health for this connection over at most 7 days"}
+		// Changes are looked up only if a run of trouble hours took a
+		// tunnel down, once for the whole window.
+		facts := svc.healthAWSOf(ctx, c, w.Start, w.End)
 		for _, t := range c.Tunnels {
 			th := TunnelHealth{Number: t.Number, OutsideIP: t.OutsideIP, LoggingEnabled: t.Logging.IKEEnabled || t.Logging.BGPEnabled,
-				ByRootCause: map[string]int{}, AnomaliesByCategory: map[string]int64{}, Estimated: true}
-			estimateFromCounts(&th, rows[key{c.ID, t.OutsideIP}])
+				ByRootCause: map[string]int{}, AnomaliesByCategory: map[string]int64{}, Estimated: true,
+				PendingMaintenance: pendingMaintenanceNote(facts.maint[t.OutsideIP])}
+			estimateFromCounts(&th, rows[key{c.ID, t.OutsideIP}], func(from, to time.Time) catalog.Category {
+				return facts.causeOf(ctx, t.OutsideIP, from, to)
+			})
 			telemetryHealth(&th, c, &t, w)
 			ch.Tunnels = append(ch.Tunnels, th)
 		}
 		res.Connections = append(res.Connections, ch)
+		res.Hints = appendNew(res.Hints, facts.notes...)
 	}
 	res.Path = fmt.Sprintf("hourly anomaly counts via %s (%d API calls); no raw records read", counts.Path, counts.Calls)
 	res.Hints = append(res.Hints, counts.Notes...)
@@ -400,8 +435,9 @@ func telemetryHealth(th *TunnelHealth, c *source.Connection, t *source.Tunnel, w
 // estimateFromCounts fills a tunnel's health from its hourly anomaly counts:
 // consecutive trouble hours make one incident, whose likely cause is the
 // deepest-layer failure class in it; an incident with a teardown class
-// (session or tunnel going down) counts as a flap.
-func estimateFromCounts(th *TunnelHealth, rows []source.AnomalyCount) {
+// (session or tunnel going down) counts as a flap, and as awsCause's
+// cause when AWS caused a drop in its hours (awsCause: "" when not).
+func estimateFromCounts(th *TunnelHealth, rows []source.AnomalyCount, awsCause func(from, to time.Time) catalog.Category) {
 	byHour := map[time.Time][]source.AnomalyCount{}
 	for _, r := range rows {
 		th.AnomaliesByCategory[string(r.Category)] += r.Count
@@ -418,6 +454,7 @@ func estimateFromCounts(th *TunnelHealth, rows []source.AnomalyCount) {
 		if len(run) == 0 {
 			return
 		}
+		from, to := run[0].Hour, run[len(run)-1].Hour.Add(time.Hour)
 		th.Incidents++
 		best, teardown := catalog.Category(""), false
 		for _, r := range run {
@@ -430,6 +467,9 @@ func estimateFromCounts(th *TunnelHealth, rows []source.AnomalyCount) {
 		}
 		if teardown {
 			th.Flaps++
+			if c := awsCause(from, to); c != "" {
+				best = c
+			}
 		}
 		th.ByRootCause[string(best)]++
 	}
@@ -540,12 +580,22 @@ func coverageHint(ch *ConnectionHealth, w Window) string {
 // analysis of it; exts are the extents of its streams, which tell where
 // each tunnel's logs begin and end.
 // met holds the metrics of the tunnels without logs (nil: none read).
-func connectionHealth(c *source.Connection, an *analysis, w Window, exts []source.Extent, met *source.MetricsResult) ConnectionHealth {
+// maint is each tunnel's maintenance status (by outside IP) and causes the
+// AWS-side causes of incidents (by id), which count instead of the logs'.
+func connectionHealth(c *source.Connection, an *analysis, w Window, exts []source.Extent, met *source.MetricsResult,
+	maint map[string]*source.Maintenance, causes map[string]catalog.Category) ConnectionHealth {
+	rootOf := func(in *correlate.Incident) string {
+		if cause, ok := causes[in.ID]; ok {
+			return string(cause)
+		}
+		return string(an.diagnose(in).RootCause.Category)
+	}
 	ch := ConnectionHealth{VPNConnectionID: c.ID, Place: PlaceOf(c), Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []HealthIncident{}}
 	downs := make([]tunnelDown, 0, len(c.Tunnels))
 	for ti := range c.Tunnels {
 		t := &c.Tunnels[ti]
-		th := TunnelHealth{Number: t.Number, OutsideIP: t.OutsideIP, LoggingEnabled: t.Logging.IKEEnabled || t.Logging.BGPEnabled, ByRootCause: map[string]int{}}
+		th := TunnelHealth{Number: t.Number, OutsideIP: t.OutsideIP, LoggingEnabled: t.Logging.IKEEnabled || t.Logging.BGPEnabled, ByRootCause: map[string]int{},
+			PendingMaintenance: pendingMaintenanceNote(maint[t.OutsideIP])}
 		uptime := 100.0
 		// Uptime and rates are over the time the tunnel's logs cover, not
 		// over time nothing was logged for (a week's window over a day of
@@ -604,8 +654,7 @@ func connectionHealth(c *source.Connection, an *analysis, w Window, exts []sourc
 				continue
 			}
 			th.Incidents++
-			dg := an.diagnose(in)
-			th.ByRootCause[string(dg.RootCause.Category)]++
+			th.ByRootCause[rootOf(in)]++
 			if !in.Down {
 				continue
 			}
@@ -665,7 +714,7 @@ func connectionHealth(c *source.Connection, an *analysis, w Window, exts []sourc
 	for i := range an.incidents {
 		v := incidentView(&an.incidents[i], c, w.Loc)
 		ch.Incidents = append(ch.Incidents, HealthIncident{ID: v.ID, TunnelNumber: v.TunnelNumber,
-			RootCause: string(an.diagnose(&an.incidents[i]).RootCause.Category), Start: v.Start, End: v.End, DurationSeconds: v.DurationSeconds,
+			RootCause: rootOf(&an.incidents[i]), Start: v.Start, End: v.End, DurationSeconds: v.DurationSeconds,
 			Down: v.Down, DownAt: v.DownAt, Recovered: v.Recovered, RecoveredAt: v.RecoveredAt, TimeToRecoverSeconds: v.TimeToRecoverSeconds, Open: v.Open})
 	}
 	return ch
@@ -752,4 +801,15 @@ func bothDown(ch *ConnectionHealth, downs []tunnelDown, w Window) {
 		ch.BothTunnelsDownSeconds += (s.to - s.from) / 1000
 		ch.BothTunnelsDown = append(ch.BothTunnelsDown, DownInterval{Start: msView(s.from, w.Loc), End: msView(s.to, w.Loc), Seconds: (s.to - s.from) / 1000})
 	}
+}
+
+// appendNew appends the notes not in hints yet: several connections of one
+// folder give the same note.
+func appendNew(hints []string, notes ...string) []string {
+	for _, n := range notes {
+		if !slices.Contains(hints, n) {
+			hints = append(hints, n)
+		}
+	}
+	return hints
 }

@@ -54,12 +54,7 @@ func (svc *Service) AddMaintenance(ctx context.Context, res *TunnelOptionsResult
 			continue
 		}
 		t.Maintenance = v
-		if m.Pending != "" {
-			n := fmt.Sprintf("AWS maintenance pending on this tunnel (%s)", m.Pending)
-			if v.AutoAppliedAfter != nil {
-				n += ", applied automatically after " + v.AutoAppliedAfter.UTC
-			}
-			n += ": the tunnel goes down while its endpoint is replaced; keep the other tunnel up and carrying traffic then (AWS replaces one tunnel at a time)"
+		if n := pendingMaintenanceNote(m); n != "" {
 			t.Notes = append(t.Notes, n)
 		}
 	}
@@ -73,6 +68,25 @@ const (
 	maintenanceLag  = 5 * time.Minute
 )
 
+// maintenanceCause reports maintenance m applied to a tunnel around its
+// drop in [downAt, downLast] (a drop known only to the hour spans one).
+func maintenanceCause(m *source.Maintenance, downAt, downLast time.Time) bool {
+	return m != nil && !m.LastApplied.IsZero() && !m.LastApplied.Before(downAt.Add(-maintenanceLead)) && !m.LastApplied.After(downLast.Add(maintenanceLag))
+}
+
+// pendingMaintenanceNote says what AWS plans for a tunnel and what to do
+// about it; "" when nothing is pending.
+func pendingMaintenanceNote(m *source.Maintenance) string {
+	if m == nil || m.Pending == "" {
+		return ""
+	}
+	n := fmt.Sprintf("AWS maintenance pending on this tunnel (%s)", m.Pending)
+	if !m.AutoAppliedAfter.IsZero() {
+		n += ", applied automatically after " + correlate.FormatUTC(m.AutoAppliedAfter)
+	}
+	return n + ": the tunnel goes down while its endpoint is replaced; keep the other tunnel up and carrying traffic then (AWS replaces one tunnel at a time)"
+}
+
 // rankMaintenance makes AWS's maintenance of f the root cause when it was
 // applied to the dropped tunnel at the time it went down (a change ranked
 // before it stays: it is what the account did).
@@ -85,7 +99,7 @@ func (res *DiagnoseResult) rankMaintenance(f *AWSFacts, downAt time.Time, loc *t
 		return
 	}
 	m := f.Maintenance
-	if m == nil || m.LastApplied.IsZero() || m.LastApplied.Before(downAt.Add(-maintenanceLead)) || m.LastApplied.After(downAt.Add(maintenanceLag)) {
+	if !maintenanceCause(m, downAt, downAt) {
 		return
 	}
 	entry, _ := catalog.Lookup(catalog.AWSTunnelReplaced)
@@ -97,5 +111,5 @@ func (res *DiagnoseResult) rankMaintenance(f *AWSFacts, downAt time.Time, loc *t
 		Evidence: append([]EvidenceView{{At: at.UTC, AtLocal: at.Local, Category: string(catalog.AWSTunnelReplaced), Stream: "EC2 GetVpnTunnelReplacementStatus",
 			Raw: "lastMaintenanceApplied=" + at.UTC}}, prev.Evidence...)},
 		entry.Checks, "what the logs show of the drop; AWS's maintenance at that time explains why it happened")
-	res.Summary = fmt.Sprintf("Tunnel %s went down at %s when AWS replaced its endpoint for maintenance (applied %s). ", prev.Tunnel, correlate.FormatUTC(downAt), at.UTC) + res.Summary
+	res.Summary = fmt.Sprintf("Tunnel %s went down at %s when AWS replaced its endpoint for maintenance (%s, applied %s). ", prev.Tunnel, correlate.FormatUTC(downAt), catalog.AWSTunnelReplaced, at.UTC) + res.Summary
 }
