@@ -110,9 +110,16 @@ func propDataSets(t testing.TB) []propDataSet {
 		QuestionAt      string `json:"question_at"`
 		RootCause       string `json:"root_cause"`
 		RootCauseAt     string `json:"root_cause_at"`
+		// A drop AWS caused: correlation reads the logs only, which
+		// give this cause.
+		LogsRootCause   string `json:"logs_root_cause"`
+		LogsRootCauseAt string `json:"logs_root_cause_at"`
 	}
 	propReadJSON(t, "../testdata/demo/expected.json", &demoExp)
 	for _, e := range demoExp {
+		if e.LogsRootCause != "" {
+			e.RootCause, e.RootCauseAt = e.LogsRootCause, e.LogsRootCauseAt
+		}
 		demo.questions = append(demo.questions, propQuestion{name: "demo/" + e.ID, vpn: e.VPNConnectionID, tunnelIP: e.TunnelIP, at: e.QuestionAt,
 			want: propAnswer{catalog.Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.TunnelIP}})
 	}
@@ -135,8 +142,13 @@ func propDataSets(t testing.TB) []propDataSet {
 			RootCause       string `json:"root_cause"`
 			RootCauseAt     string `json:"root_cause_at"`
 			RootCauseTunnel string `json:"root_cause_tunnel"`
+			LogsRootCause   string `json:"logs_root_cause"`
+			LogsRootCauseAt string `json:"logs_root_cause_at"`
 		}
 		propReadJSON(t, filepath.Join(dir, "expected.json"), &e)
+		if e.LogsRootCause != "" {
+			e.RootCause, e.RootCauseAt = e.LogsRootCause, e.LogsRootCauseAt
+		}
 		q := propQuestion{name: ent.Name(), vpn: e.VPNConnectionID, at: e.At, timezone: e.Timezone,
 			want: propAnswer{catalog.Category(e.RootCause), propTime(t, e.RootCauseAt).UnixMilli(), e.RootCauseTunnel}}
 		if e.Tunnel != "" {

@@ -50,7 +50,7 @@ func TestIncidentCompletionsAskTheWatchFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := c.CompleteResourceArgument(context.Background(), IncidentTemplate, arg, mcp.CompleteContext{})
-	if len(got.Values) != 10 || !slices.Contains(got.Values, "vpn-0a1b2c3d4e5f60718_203.0.113.10_20260612T031007Z") {
+	if len(got.Values) != 12 || !slices.Contains(got.Values, "vpn-0a1b2c3d4e5f60718_203.0.113.10_20260612T031007Z") {
 		t.Errorf("after the watch polled: %q", got.Values)
 	}
 	arg.Value = "vpn-0f9e8d7c6b5a40312_203.0.113.40"

@@ -205,8 +205,8 @@ func TestIncidentsWithoutSubscription(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.Contents[0].(mcp.TextResourceContents).Text), &v); err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Open) != 0 || len(v.Recent) != 10 {
-		t.Fatalf("open %d, recent %d; want 0 and 10", len(v.Open), len(v.Recent))
+	if len(v.Open) != 0 || len(v.Recent) != 12 {
+		t.Fatalf("open %d, recent %d; want 0 and 12", len(v.Open), len(v.Recent))
 	}
 	for _, r := range v.Recent {
 		if !r.BeforeWatching || r.RootCause == "" {

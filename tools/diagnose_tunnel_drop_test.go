@@ -111,7 +111,7 @@ func TestDiagnoseUserErrors(t *testing.T) {
 		{map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "3", "at": "20:25"}, `"1" or "203.0.113.10"`},
 		{map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "at": "teatime"}, "RFC 3339"},
 		{map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "at": "20:25", "timezone": "Mars/Base"}, "IANA"},
-		{map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "2", "at": "2026-06-12T12:00:00Z"}, "no incident"},
+		{map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "tunnel": "2", "at": "2026-06-12T15:00:00Z"}, "no incident"},
 		{map[string]any{"vpn_connection_id": "vpn-0a1b2c3d4e5f60718", "at": "20:25", "window_minutes": 100000}, "between 1 and 1440"},
 	}
 	for _, tc := range cases {

@@ -20,10 +20,10 @@ const (
 	demoHQ     = "vpn-0a1b2c3d4e5f60718"
 	demoBranch = "vpn-0f9e8d7c6b5a40312"
 	demoDR     = "vpn-0c0ffee00d15a5e77"
-	// The newest record of the demo (branch-frankfurt) and of hq alone:
-	// both liveness exchanges, logged every ~10 s up to the end of the day.
-	demoNewest   = "2026-06-12T23:59:57.420Z"
-	demoHQNewest = "2026-06-12T23:59:52.336Z"
+	// The newest record of the demo and of hq alone (the same one, hq's):
+	// liveness exchanges, logged every ~10 s up to the end of the day.
+	demoNewest   = "2026-06-12T23:59:57.637Z"
+	demoHQNewest = "2026-06-12T23:59:57.637Z"
 )
 
 func healthConn(t *testing.T, r investigate.HealthResult, id string) investigate.ConnectionHealth {
@@ -243,7 +243,7 @@ func TestHealthMTTRWhenNothingRecovered(t *testing.T) {
 	if res.IsError {
 		t.Fatal(resultText(res))
 	}
-	if t2 := got.Connections[0].Tunnels[1]; t2.Recoveries != 2 || t2.MeanTimeToRecoverSec == 0 || !strings.Contains(resultText(res), "over 2 recovered") {
+	if t2 := got.Connections[0].Tunnels[1]; t2.Recoveries != 3 || t2.MeanTimeToRecoverSec == 0 || !strings.Contains(resultText(res), "over 3 recovered") {
 		t.Errorf("full day: recoveries %d mttr %d\n%s", t2.Recoveries, t2.MeanTimeToRecoverSec, resultText(res))
 	}
 }

@@ -219,9 +219,26 @@ func TestSummarizeVPNHealth(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 	t2 := got.Connections[0].Tunnels[1]
-	// Tunnel 2: prefix-limit outage 09:50→10:05 and the DELETE/PSK outage 20:25→21:40.
-	if t2.Flaps != 2 || t2.ByRootCause["bgp.prefix_limit_exceeded"] != 1 || t2.ByRootCause["ike.cgw_delete_ike_sa"] != 1 {
+	// Tunnel 2: prefix-limit outage 09:50→10:05, AWS's endpoint replacement
+	// 12:14→12:19 (tunnel-maintenance.json: counted as AWS's, not as the
+	// teardown the logs show) and the DELETE/PSK outage 20:25→21:40.
+	if t2.Flaps != 3 || t2.ByRootCause["bgp.prefix_limit_exceeded"] != 1 || t2.ByRootCause["ike.cgw_delete_ike_sa"] != 1 || t2.ByRootCause["aws.tunnel_replaced"] != 1 || t2.ByRootCause["ike.state"] != 0 {
 		t.Errorf("tunnel 2 = %+v", t2)
+	}
+	replaced := 0
+	for _, in := range got.Connections[0].Incidents {
+		if in.RootCause == "aws.tunnel_replaced" {
+			replaced++
+			if in.TunnelNumber != 2 || in.DownAt == nil || !strings.HasPrefix(in.DownAt.UTC, "2026-06-12T12:14:03") {
+				t.Errorf("the replacement incident = %+v", in)
+			}
+		}
+	}
+	if replaced != 1 {
+		t.Errorf("%d incidents listed as aws.tunnel_replaced, want 1: %+v", replaced, got.Connections[0].Incidents)
+	}
+	if t2.PendingMaintenance != "" || got.Connections[0].Tunnels[0].PendingMaintenance != "" {
+		t.Errorf("hq has no pending maintenance: %q %q", got.Connections[0].Tunnels[0].PendingMaintenance, t2.PendingMaintenance)
 	}
 	if t2.UptimePercent == nil || *t2.UptimePercent >= 95 || *t2.UptimePercent <= 90 || t2.LongestOutageSec < 74*60 || t2.PrefixLimit != 100 || t2.PrefixCount != 104 || t2.Estimated {
 		t.Errorf("tunnel 2 uptime %v longest %ds prefixes %d/%d", t2.UptimePercent, t2.LongestOutageSec, t2.PrefixCount, t2.PrefixLimit)
@@ -229,6 +246,21 @@ func TestSummarizeVPNHealth(t *testing.T) {
 	all, res := call[investigate.HealthResult](t, c, "summarize_vpn_health", nil)
 	if res.IsError || len(all.Connections) != 3 {
 		t.Errorf("fleet summary: %d connections", len(all.Connections))
+	}
+	// branch-frankfurt: the tunnel-options change (cloudtrail-events.json)
+	// counts under its own cause; the replacement pending on tunnel 2 is
+	// said once, on that tunnel, with what to do.
+	branch := healthConn(t, all, demoBranch)
+	b1, b2 := branch.Tunnels[0], branch.Tunnels[1]
+	if b1.ByRootCause["aws.tunnel_options_changed"] != 1 || b1.ByRootCause["ike.state"] != 0 {
+		t.Errorf("branch tunnel 1 causes %v", b1.ByRootCause)
+	}
+	if !strings.Contains(b2.PendingMaintenance, "Tunnel endpoint replacement") || !strings.Contains(b2.PendingMaintenance, "2026-06-19T02:00:00Z") ||
+		!strings.Contains(b2.PendingMaintenance, "keep the other tunnel up") || b1.PendingMaintenance != "" {
+		t.Errorf("pending maintenance: tunnel 1 %q, tunnel 2 %q", b1.PendingMaintenance, b2.PendingMaintenance)
+	}
+	if txt := resultText(res); strings.Count(txt, "Tunnel endpoint replacement") != 1 || strings.Contains(txt, "Rotated.K3y") {
+		t.Errorf("the text says the pending maintenance %d times (want once), or shows the key:\n%s", strings.Count(txt, "Tunnel endpoint replacement"), txt)
 	}
 }
 

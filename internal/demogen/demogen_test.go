@@ -175,6 +175,7 @@ var bgpDetails = []struct {
 	{regexp.MustCompile(`^AWS-side peer sent a Hold Timer Expired notification to neighbor ` + ip + `$`), "DOWN"},
 	{regexp.MustCompile(`^AWS-side peer (sent a notification|received notification) 6/1 \(Cease/Maximum Number of Prefixes Reached\) (to|from) neighbor ` + ip + `$`), "DOWN"},
 	{regexp.MustCompile(`^AWS-side peer (sent a notification|received notification) 6/5 \(Cease/Connection Rejected\) (to|from) neighbor ` + ip + `$`), "DOWN"},
+	{regexp.MustCompile(`^AWS-side peer (sent a notification|received notification) 6/2 \(Cease/Administrative Shutdown\) (to|from) neighbor ` + ip + `$`), "DOWN"},
 	{regexp.MustCompile(`^AWS-side peer is reporting a maximum prefix limit warning - received \d+ prefixes from neighbor ` + ip + `, limit is \d+$`), "UP"},
 	{regexp.MustCompile(`^AWS-side peer detected the maximum prefix limit was exceeded - received \d+ prefixes from neighbor ` + ip + `, limit is \d+$`), "DOWN"},
 }
@@ -568,6 +569,8 @@ type expectedIncident struct {
 	RootCauseAt        string `json:"root_cause_at"`
 	StaysDownBecause   string `json:"stays_down_because"`
 	StaysDownBecauseAt string `json:"stays_down_because_at"`
+	LogsRootCause      string `json:"logs_root_cause"`
+	LogsRootCauseAt    string `json:"logs_root_cause_at"`
 	Recovered          bool   `json:"recovered"`
 	RecoveredAt        string `json:"recovered_at"`
 	Summary            string `json:"summary"`
@@ -584,6 +587,8 @@ var causeText = map[string]*regexp.Regexp{
 	"bgp.bad_open_asn":              regexp.MustCompile(`bad OPEN message .* remote AS is`),
 	"bgp.hold_timer_expired":        regexp.MustCompile(`Hold Timer Expired`),
 	"route.denied.as_path_loop":     regexp.MustCompile(`^DENIED due to: as-path contains our own AS$`),
+	"bgp.cease.admin_shutdown":      regexp.MustCompile(`^AWS-side peer sent a notification 6/2 \(Cease/Administrative Shutdown\)`),
+	"ike.state":                     regexp.MustCompile(`^$`), // phases down with no reason
 }
 
 func TestExpectedIncidentsPointAtRecords(t *testing.T) {
@@ -630,7 +635,20 @@ func TestExpectedIncidentsPointAtRecords(t *testing.T) {
 				}
 				return bgp
 			}
-			requireRecordAt(t, streamFor(in.RootCause), in.RootCause, root)
+			// A drop AWS caused has its cause beside the logs (CloudTrail,
+			// maintenance status) and the logs' own cause in them.
+			logsCause, logsAt := in.RootCause, root
+			if strings.HasPrefix(in.RootCause, "aws.") {
+				if in.LogsRootCause == "" {
+					t.Fatalf("%s needs logs_root_cause", in.RootCause)
+				}
+				logsCause, logsAt = in.LogsRootCause, mustTime(t, in.LogsRootCauseAt)
+				requireAWSCause(t, files, in, root)
+				if !logsAt.After(root) || logsAt.Sub(root) > 5*time.Minute {
+					t.Errorf("the logs' cause at %s should follow the AWS cause at %s within minutes", in.LogsRootCauseAt, in.RootCauseAt)
+				}
+			}
+			requireRecordAt(t, streamFor(logsCause), logsCause, logsAt)
 			if in.StaysDownBecause != "" {
 				requireRecordAt(t, streamFor(in.StaysDownBecause), in.StaysDownBecause, mustTime(t, in.StaysDownBecauseAt))
 			}
@@ -654,7 +672,7 @@ func TestExpectedIncidentsPointAtRecords(t *testing.T) {
 				t.Errorf("no BGP recovery record at recovered_at %s", in.RecoveredAt)
 			}
 
-			checkIKEStates(t, in, ike, root, recovered)
+			checkIKEStates(t, in, logsCause, ike, logsAt, recovered)
 		})
 	}
 }
@@ -662,9 +680,9 @@ func TestExpectedIncidentsPointAtRecords(t *testing.T) {
 // checkIKEStates: when IKE caused the drop, phases are established just
 // before it and not both established until shortly before BGP recovers;
 // when BGP or routing did, IKE stays established all along.
-func checkIKEStates(t *testing.T, in expectedIncident, ike []logRecord, root, recovered time.Time) {
+func checkIKEStates(t *testing.T, in expectedIncident, cause string, ike []logRecord, root, recovered time.Time) {
 	t.Helper()
-	if strings.HasPrefix(in.RootCause, "ike.") {
+	if strings.HasPrefix(cause, "ike.") {
 		var before *logRecord
 		var upAgain *logRecord
 		for i := range ike {
@@ -684,6 +702,9 @@ func checkIKEStates(t *testing.T, in expectedIncident, ike []logRecord, root, re
 			t.Errorf("IKE should report both phases established again shortly before BGP recovers at %s", in.RecoveredAt)
 		}
 		return
+	}
+	if strings.HasPrefix(in.RootCause, "aws.") {
+		return // AWS took the tunnel down after BGP: checked by the records above
 	}
 	n := 0
 	for _, r := range ike {
@@ -791,8 +812,8 @@ func TestIKEv2MessageIDsIncrease(t *testing.T) {
 			checked[m[4]]++
 		}
 	}
-	if checked["CREATE_CHILD_SA"] < 100 || checked["INFORMATIONAL"] < 50000 {
-		t.Errorf("checked %v records by exchange, want 100 CREATE_CHILD_SA and 50,000 INFORMATIONAL at least", checked)
+	if checked["CREATE_CHILD_SA"] < 100 || checked["INFORMATIONAL"] < 49000 {
+		t.Errorf("checked %v records by exchange, want 100 CREATE_CHILD_SA and 49,000 INFORMATIONAL at least", checked)
 	}
 }
 
@@ -841,4 +862,51 @@ func firstDifference(got, want []byte) string {
 		}
 	}
 	return fmt.Sprintf("generated %d lines, committed %d", len(g), len(w))
+}
+
+// requireAWSCause finds an AWS-side cause in its side file at root: the
+// CloudTrail event of a change on the incident's tunnel (its pre-shared
+// key in the request, for vpnlens to hide), or the maintenance applied to
+// the tunnel.
+func requireAWSCause(t *testing.T, files map[string][]byte, in expectedIncident, root time.Time) {
+	t.Helper()
+	switch in.RootCause {
+	case "aws.tunnel_options_changed":
+		var trail struct {
+			Events []struct {
+				EventName, EventTime, CloudTrailEvent string
+				Resources                             []struct{ ResourceName string }
+			}
+		}
+		if err := json.Unmarshal(files["cloudtrail-events.json"], &trail); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range trail.Events {
+			if e.EventName == "ModifyVpnTunnelOptions" && e.EventTime == root.Format(time.RFC3339) && len(e.Resources) > 0 && e.Resources[0].ResourceName == in.VPNConnectionID &&
+				strings.Contains(e.CloudTrailEvent, `"vpnTunnelOutsideIpAddress":"`+in.TunnelIP+`"`) && strings.Contains(e.CloudTrailEvent, `"PreSharedKey"`) {
+				return
+			}
+		}
+		t.Errorf("no ModifyVpnTunnelOptions on %s at %s in cloudtrail-events.json", in.TunnelIP, in.RootCauseAt)
+	case "aws.tunnel_replaced":
+		var statuses []struct {
+			VpnConnectionID           string `json:"VpnConnectionId"`
+			VpnTunnelOutsideIPAddress string `json:"VpnTunnelOutsideIpAddress"`
+			MaintenanceDetails        struct{ LastMaintenanceApplied string }
+		}
+		if err := json.Unmarshal(files["tunnel-maintenance.json"], &statuses); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range statuses {
+			if st.VpnConnectionID == in.VPNConnectionID && st.VpnTunnelOutsideIPAddress == in.TunnelIP {
+				if applied, err := time.Parse(time.RFC3339, st.MaintenanceDetails.LastMaintenanceApplied); err != nil || !applied.Equal(root) {
+					t.Errorf("tunnel-maintenance.json: last applied %q, want %s", st.MaintenanceDetails.LastMaintenanceApplied, in.RootCauseAt)
+				}
+				return
+			}
+		}
+		t.Errorf("%s %s is not in tunnel-maintenance.json", in.VPNConnectionID, in.TunnelIP)
+	default:
+		t.Errorf("unknown AWS-side cause %s", in.RootCause)
+	}
 }

@@ -52,6 +52,16 @@ func build(density tunnelsim.Density) ([]file, error) {
 		return nil, err
 	}
 	files = append(files, file{"tunnel-active-status.json", active})
+	trail, err := renderTrail(ds.trail)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, file{"cloudtrail-events.json", trail})
+	maint, err := renderMaintenance(ds.conns, ds.maint)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, file{"tunnel-maintenance.json", maint})
 	exp, err := renderExpected(ds.incidents)
 	if err != nil {
 		return nil, err
@@ -137,6 +147,12 @@ func renderREADME(ds *dataset, files []file) []byte {
 	w("tunnels down from 2026-06-03 01:52:10 to 02:17:44 while tunnel 1 was out too. `tunnel-active-status.json` holds\n")
 	w("what AWS reports each tunnel negotiated at the end of the day (GetActiveVpnTunnelStatus): the allowed algorithms\n")
 	w("for the tunnels that are up, nothing for dr-site's tunnel 2.\n\n")
+	w("Two drops were caused on the AWS side, which the logs show only as a teardown: `cloudtrail-events.json`\n")
+	w("(`aws cloudtrail lookup-events` output) holds the ModifyVpnTunnelOptions call that renegotiated branch\n")
+	w("tunnel 1 (its request carries a pre-shared key, which vpnlens never shows), and `tunnel-maintenance.json`\n")
+	w("(`aws ec2 get-vpn-tunnel-replacement-status` output for every tunnel) the endpoint replacement AWS applied\n")
+	w("to hq tunnel 2, plus a replacement pending on branch tunnel 2. For these two incidents `expected.json` also\n")
+	w("gives `logs_root_cause`, what the logs alone show.\n\n")
 
 	w("## Files\n\n")
 	w("The stream files are stored gzipped (`.log.gz`; the readers accept gzip); bytes are as inflated.\n\n")
@@ -167,6 +183,9 @@ func renderREADME(ds *dataset, files []file) []byte {
 		w("- root cause `%s` at %s", in.RootCause, in.RootCauseAt)
 		if in.StaysDownBecause != "" {
 			w("; stays down because of `%s` (from %s)", in.StaysDownBecause, in.StaysDownBecauseAt)
+		}
+		if in.LogsRootCause != "" {
+			w("; the logs alone show `%s` at %s", in.LogsRootCause, in.LogsRootCauseAt)
 		}
 		w("; recovered at %s; ask at %s\n", in.RecoveredAt, in.QuestionAt)
 		for _, s := range in.story {

@@ -25,6 +25,11 @@ type incident struct {
 	QuestionAt         string `json:"question_at"`
 	RootCause          string `json:"root_cause"`
 	RootCauseAt        string `json:"root_cause_at"`
+	// LogsRootCause is, for a drop AWS caused, the cause the logs alone
+	// give (read without CloudTrail or the maintenance status: the watch,
+	// the correlation engine); LogsRootCauseAt is its first record.
+	LogsRootCause   string `json:"logs_root_cause,omitempty"`
+	LogsRootCauseAt string `json:"logs_root_cause_at,omitempty"`
 	StaysDownBecause   string `json:"stays_down_because,omitempty"`
 	StaysDownBecauseAt string `json:"stays_down_because_at,omitempty"`
 	Recovered          bool   `json:"recovered"`
@@ -42,6 +47,9 @@ type dataset struct {
 	conns     []*connection
 	incidents []incident
 	density   tunnelsim.Density
+	// trail is cloudtrail-events.json, maint tunnel-maintenance.json.
+	trail []trailEvent
+	maint map[*tunnel]tunnelMaintenance
 }
 
 const (
@@ -144,6 +152,16 @@ func scenario(density tunnelsim.Density) *dataset {
 	)
 	ds.incidents = append(ds.incidents, incidentBranchLinkDown(r, b1, b2)...)
 	ds.incidents = append(ds.incidents, incidentHQDeletePSK(r, a2))
+	ra := rand.New(rand.NewPCG(seedAWS, seed2))
+	change, ev := incidentBranchOptionsChange(ra, b1)
+	replaced, applied := incidentHQMaintenance(ra, a2)
+	ds.incidents = append(ds.incidents, change, replaced)
+	ds.trail = []trailEvent{ev}
+	ds.maint = map[*tunnel]tunnelMaintenance{
+		a2: {applied: applied},
+		// Planned for branch tunnel 2 next week: health summaries say so.
+		b2: {pending: "Tunnel endpoint replacement", autoAppliedAfter: time.Date(2026, 6, 19, 2, 0, 0, 0, time.UTC)},
+	}
 	slices.SortStableFunc(ds.incidents, func(x, y incident) int { return x.sortAt.Compare(y.sortAt) })
 
 	transientPrefix(r, hq, prefix{CIDR: "192.168.99.0/24", ASPath: "65010"}, at(7, 12, 40, 118), at(7, 58, 3, 602))
