@@ -30,8 +30,11 @@ type scenarioExpected struct {
 	StaysDownBecause string `json:"stays_down_because"`
 	SharedCause      bool   `json:"shared_cause"`
 	RecoveredAt      string `json:"recovered_at"`
-	Format           string `json:"format"`
-	Why              string `json:"why"`
+	// LogsRootCause is, for a drop AWS caused, what the logs alone show:
+	// it ranks just below the AWS-side cause.
+	LogsRootCause string `json:"logs_root_cause"`
+	Format        string `json:"format"`
+	Why           string `json:"why"`
 }
 
 const scenariosDir = "../testdata/scenarios"
@@ -168,6 +171,9 @@ func TestDiagnoseScenarios(t *testing.T) {
 				case !sameInstant(r, exp.RecoveredAt):
 					wrong = append(wrong, fmt.Sprintf("recovered at %s, want %s", r, exp.RecoveredAt))
 				}
+			}
+			if exp.LogsRootCause != "" && (len(got.RankedLower) == 0 || got.RankedLower[0].Category != exp.LogsRootCause) {
+				wrong = append(wrong, fmt.Sprintf("ranked lower %+v, want %s first (what the logs show)", got.RankedLower, exp.LogsRootCause))
 			}
 			if exp.SharedCause && got.SharedCause == "" {
 				wrong = append(wrong, "no shared_cause although every tunnel went down")

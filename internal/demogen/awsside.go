@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"math/rand/v2"
 	"time"
 
@@ -18,120 +17,13 @@ import (
 // seedAWS seeds the AWS-side incidents' draws.
 const seedAWS = 0x6177_732d_7369_6465
 
-// trailAccount is the account the demo's CloudTrail events come from.
-const trailAccount = "111122223333"
-
-// trailEvent is one event of cloudtrail-events.json, in the shape `aws
-// cloudtrail lookup-events` prints (CloudTrailEvent is the full record as
-// a JSON string).
-type trailEvent struct {
-	EventID         string          `json:"EventId"`
-	EventName       string          `json:"EventName"`
-	ReadOnly        string          `json:"ReadOnly"`
-	Username        string          `json:"Username"`
-	EventTime       string          `json:"EventTime"`
-	EventSource     string          `json:"EventSource"`
-	Resources       []trailResource `json:"Resources"`
-	CloudTrailEvent string          `json:"CloudTrailEvent"`
-}
-
-type trailResource struct {
-	ResourceType string `json:"ResourceType"`
-	ResourceName string `json:"ResourceName"`
-}
-
-// modifyTunnelOptions is the CloudTrail event of a ModifyVpnTunnelOptions
-// call on tn at t by an assumed role's session, with the request as sent:
-// the pre-shared key in it is what vpnlens must never show.
-func modifyTunnelOptions(id string, tn *tunnel, t time.Time, session string, options map[string]any) trailEvent {
-	arn := "arn:aws:sts::" + trailAccount + ":assumed-role/NetworkAdmin/" + session
-	rec := map[string]any{
-		"eventVersion": "1.09", "eventTime": t.UTC().Format(rfc3339Sec), "eventSource": "ec2.amazonaws.com", "eventName": "ModifyVpnTunnelOptions",
-		"awsRegion": "eu-central-1", "sourceIPAddress": "198.51.100.201", "userAgent": "aws-cli/2.17.4 md/command#ec2.modify-vpn-tunnel-options",
-		"userIdentity": map[string]any{"type": "AssumedRole", "arn": arn, "accountId": trailAccount},
-		"requestParameters": map[string]any{"vpnConnectionId": tn.Conn.ID, "vpnTunnelOutsideIpAddress": tn.IP, "tunnelOptions": options},
-		"responseElements": map[string]any{"requestId": "4f0b7c1e-9d2a-4e63-8a51-0c6f2b9e7d14"},
-		"eventID": id, "readOnly": false, "eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": trailAccount,
-	}
-	b, _ := json.Marshal(rec) // maps of strings and numbers always marshal
-	return trailEvent{EventID: id, EventName: "ModifyVpnTunnelOptions", ReadOnly: "false", Username: session,
-		EventTime: t.UTC().Format(rfc3339Sec), EventSource: "ec2.amazonaws.com",
-		Resources: []trailResource{{ResourceType: "AWS::EC2::VPNConnection", ResourceName: tn.Conn.ID}}, CloudTrailEvent: string(b)}
-}
-
-// renderTrail writes cloudtrail-events.json, newest event first as
-// LookupEvents lists them.
-func renderTrail(evs []trailEvent) ([]byte, error) {
-	out := struct {
-		Events []trailEvent `json:"Events"`
-	}{Events: make([]trailEvent, 0, len(evs))}
-	for i := len(evs) - 1; i >= 0; i-- {
-		out.Events = append(out.Events, evs[i])
-	}
-	b, err := json.MarshalIndent(out, "", "    ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
-}
-
-// maintenanceStatus is one tunnel's GetVpnTunnelReplacementStatus output,
-// as the CLI prints it.
-type maintenanceStatus struct {
-	VpnConnectionID           string             `json:"VpnConnectionId"`
-	TransitGatewayID          string             `json:"TransitGatewayId,omitempty"`
-	CustomerGatewayID         string             `json:"CustomerGatewayId"`
-	VpnGatewayID              string             `json:"VpnGatewayId,omitempty"`
-	VpnTunnelOutsideIPAddress string             `json:"VpnTunnelOutsideIpAddress"`
-	MaintenanceDetails        maintenanceDetails `json:"MaintenanceDetails"`
-}
-
-type maintenanceDetails struct {
-	PendingMaintenance          string `json:"PendingMaintenance,omitempty"`
-	MaintenanceAutoAppliedAfter string `json:"MaintenanceAutoAppliedAfter,omitempty"`
-	LastMaintenanceApplied      string `json:"LastMaintenanceApplied,omitempty"`
-}
-
-// tunnelMaintenance is what AWS says of one tunnel's maintenance at the end
-// of the day (zero times: none).
-type tunnelMaintenance struct {
-	applied          time.Time
-	pending          string
-	autoAppliedAfter time.Time
-}
-
-// renderMaintenance writes tunnel-maintenance.json: every tunnel's status,
-// in topology order, times as the CLI prints them.
-func renderMaintenance(conns []*connection, maint map[*tunnel]tunnelMaintenance) ([]byte, error) {
-	var out []maintenanceStatus
-	for _, c := range conns {
-		for _, tn := range c.Tunnels {
-			m := maint[tn]
-			st := maintenanceStatus{VpnConnectionID: c.ID, TransitGatewayID: c.TGWID, CustomerGatewayID: c.CGWID, VpnGatewayID: c.VGWID,
-				VpnTunnelOutsideIPAddress: tn.IP, MaintenanceDetails: maintenanceDetails{PendingMaintenance: m.pending}}
-			if !m.applied.IsZero() {
-				st.MaintenanceDetails.LastMaintenanceApplied = m.applied.UTC().Format("2006-01-02T15:04:05+00:00")
-			}
-			if !m.autoAppliedAfter.IsZero() {
-				st.MaintenanceDetails.MaintenanceAutoAppliedAfter = m.autoAppliedAfter.UTC().Format("2006-01-02T15:04:05+00:00")
-			}
-			out = append(out, st)
-		}
-	}
-	b, err := json.MarshalIndent(out, "", "    ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
-}
-
 // 10. branch tunnel 1, 08:41: the network team rotates the tunnel's
 // pre-shared key through the EC2 API (the customer gateway already has the
 // new key). AWS renegotiates the tunnel: it tears it down 39 s later and
 // brings it up with the new key about five minutes after.
-func incidentBranchOptionsChange(r *rand.Rand, b1 *tunnel) (incident, trailEvent) {
+func incidentBranchOptionsChange(r *rand.Rand, b1 *tunnel) (incident, tunnelsim.TrailEvent) {
 	change := at(8, 41, 52, 0)
-	ev := modifyTunnelOptions("8c3f5e2a-61d4-4b7e-a0f9-2d7c1e6b9a35", b1, change, "maria.keller",
+	ev := tunnelsim.ModifyTunnelOptions("8c3f5e2a-61d4-4b7e-a0f9-2d7c1e6b9a35", b1, change, "maria.keller",
 		map[string]any{"PreSharedKey": "Rotated.K3y_2026-06", "Phase1LifetimeSeconds": 28800})
 	down := at(8, 42, 31, 0)
 	b1.IKEAt(down, true, tunnelsim.StDown, tunnelsim.StDown, "")

@@ -52,12 +52,12 @@ func build(density tunnelsim.Density) ([]file, error) {
 		return nil, err
 	}
 	files = append(files, file{"tunnel-active-status.json", active})
-	trail, err := renderTrail(ds.trail)
+	trail, err := tunnelsim.RenderTrail(ds.trail)
 	if err != nil {
 		return nil, err
 	}
 	files = append(files, file{"cloudtrail-events.json", trail})
-	maint, err := renderMaintenance(ds.conns, ds.maint)
+	maint, err := tunnelsim.RenderMaintenance(ds.conns, ds.maint)
 	if err != nil {
 		return nil, err
 	}

@@ -48,8 +48,8 @@ type dataset struct {
 	incidents []incident
 	density   tunnelsim.Density
 	// trail is cloudtrail-events.json, maint tunnel-maintenance.json.
-	trail []trailEvent
-	maint map[*tunnel]tunnelMaintenance
+	trail []tunnelsim.TrailEvent
+	maint map[*tunnel]tunnelsim.TunnelMaintenance
 }
 
 const (
@@ -156,11 +156,11 @@ func scenario(density tunnelsim.Density) *dataset {
 	change, ev := incidentBranchOptionsChange(ra, b1)
 	replaced, applied := incidentHQMaintenance(ra, a2)
 	ds.incidents = append(ds.incidents, change, replaced)
-	ds.trail = []trailEvent{ev}
-	ds.maint = map[*tunnel]tunnelMaintenance{
-		a2: {applied: applied},
+	ds.trail = []tunnelsim.TrailEvent{ev}
+	ds.maint = map[*tunnel]tunnelsim.TunnelMaintenance{
+		a2: {Applied: applied},
 		// Planned for branch tunnel 2 next week: health summaries say so.
-		b2: {pending: "Tunnel endpoint replacement", autoAppliedAfter: time.Date(2026, 6, 19, 2, 0, 0, 0, time.UTC)},
+		b2: {Pending: "Tunnel endpoint replacement", AutoAppliedAfter: time.Date(2026, 6, 19, 2, 0, 0, 0, time.UTC)},
 	}
 	slices.SortStableFunc(ds.incidents, func(x, y incident) int { return x.sortAt.Compare(y.sortAt) })
 

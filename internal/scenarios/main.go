@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/vpnlens/vpnlens/internal/demogen/tunnelsim"
@@ -130,6 +131,20 @@ func buildOne(sp *spec, index int, density tunnelsim.Density) (scenarioOut, erro
 		}
 		files = append(files, file{"vpn-connections.json", inv})
 	}
+	if len(b.trail) > 0 {
+		trail, err := tunnelsim.RenderTrail(b.trail)
+		if err != nil {
+			return scenarioOut{}, err
+		}
+		files = append(files, file{"cloudtrail-events.json", trail})
+	}
+	if b.maint != nil {
+		maint, err := tunnelsim.RenderMaintenance(b.conns, b.maint)
+		if err != nil {
+			return scenarioOut{}, err
+		}
+		files = append(files, file{"tunnel-maintenance.json", maint})
+	}
 	exp, err := expectedOf(sp, b, &ans)
 	if err != nil {
 		return scenarioOut{}, err
@@ -167,7 +182,15 @@ func expectedOf(sp *spec, b *builder, a *answer) (expected, error) {
 	if !a.recoveredAt.IsZero() {
 		recovered = formatUTC(a.recoveredAt)
 	}
+	logsRootAt := ""
+	if strings.HasPrefix(a.root, "aws.") {
+		if a.logsRoot == "" || a.logsRootAt.IsZero() {
+			return expected{}, fmt.Errorf("a drop AWS caused needs what the logs alone show: %+v", a)
+		}
+		logsRootAt = formatUTC(a.logsRootAt)
+	}
 	return expected{
+		LogsRootCause: a.logsRoot, LogsRootCauseAt: logsRootAt,
 		RecoveredAt:     recovered,
 		VPNConnectionID: b.conns[0].ID, Tunnel: a.tunnelArg, At: at, Timezone: a.tz, WindowMinutes: a.window,
 		RootCause: a.root, RootCauseAt: formatUTC(a.rootAt), RootCauseTunnel: a.rootTunnel.IP,
@@ -185,6 +208,8 @@ func renderREADME(set []scenarioOut, density tunnelsim.Density) []byte {
 	w("`tunnel`, `at`, `timezone`) and the answer an experienced network engineer would give (`root_cause`,\n")
 	w("`root_cause_at` — the first causal record —, `root_cause_tunnel`, `stays_down_because`, `shared_cause`,\n")
 	w("and for long incidents `recovered_at`, the record that brought the tunnel back),\n")
+	w("with, for a drop AWS caused (`aws.*`: a change in `cloudtrail-events.json`, maintenance in\n")
+	w("`tunnel-maintenance.json`), `logs_root_cause`, what the logs alone show,\n")
 	w("with the reasoning in `why`. `tools/scenarios_test.go` asks every question through MCP and requires every\n")
 	w("answer; `correlate/property_test.go` checks that shuffling, noise and renaming never change them.\n\n")
 	w("Generated, do not edit: `go run ./internal/scenarios -out testdata/scenarios` (seeded per scenario,\n")

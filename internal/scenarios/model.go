@@ -39,7 +39,12 @@ type answer struct {
 	// recoveredAt, when set, is the record that brought the tunnel back
 	// (its BGP session Established): the incident must end there.
 	recoveredAt time.Time
-	why         string
+	// logsRoot and logsRootAt are, for a drop AWS caused (root is aws.*),
+	// the cause the logs alone give: what a reader without CloudTrail or
+	// the maintenance status answers, ranked just below the AWS cause.
+	logsRoot   string
+	logsRootAt time.Time
+	why        string
 }
 
 // atForm is how the question writes its time.
@@ -64,6 +69,8 @@ type expected struct {
 	StaysDownBecause string `json:"stays_down_because,omitempty"`
 	SharedCause      bool   `json:"shared_cause,omitempty"`
 	RecoveredAt      string `json:"recovered_at,omitempty"`
+	LogsRootCause    string `json:"logs_root_cause,omitempty"`
+	LogsRootCauseAt  string `json:"logs_root_cause_at,omitempty"`
 	Format           string `json:"format"`
 	IKEVersion       string `json:"ike_version"`
 	Why              string `json:"why"`
@@ -77,6 +84,10 @@ type builder struct {
 	from, to time.Time // the span the logs cover
 	// collide picks the rekeys that collide with the CGW's own, per tunnel.
 	collide map[*tunnelsim.Tunnel]int
+	// trail and maint are the side files a script asks for:
+	// cloudtrail-events.json and tunnel-maintenance.json.
+	trail []tunnelsim.TrailEvent
+	maint map[*tunnelsim.Tunnel]tunnelsim.TunnelMaintenance
 }
 
 // baseDay is the first scenario's day; scenario i happens i days later.
@@ -327,4 +338,19 @@ func formatUTC(t time.Time) string {
 		return t.Format(time.RFC3339)
 	}
 	return t.Format("2006-01-02T15:04:05.000Z07:00")
+}
+
+// change records a ModifyVpnTunnelOptions call on tn at t in the
+// scenario's CloudTrail events (its pre-shared key must never be shown).
+func (b *builder) change(tn *tunnelsim.Tunnel, t time.Time, options map[string]any) {
+	id := fmt.Sprintf("%s-%s-4%s-a%s-%s", b.hex(8), b.hex(4), b.hex(3), b.hex(3), b.hex(12))
+	b.trail = append(b.trail, tunnelsim.ModifyTunnelOptions(id, tn, t, "ops-automation", options))
+}
+
+// maintenance records what GetVpnTunnelReplacementStatus says of tn.
+func (b *builder) maintenance(tn *tunnelsim.Tunnel, m tunnelsim.TunnelMaintenance) {
+	if b.maint == nil {
+		b.maint = map[*tunnelsim.Tunnel]tunnelsim.TunnelMaintenance{}
+	}
+	b.maint[tn] = m
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"os"
@@ -126,19 +127,31 @@ func TestExpectedPointsAtRecords(t *testing.T) {
 	for _, s := range set {
 		a := s.answer
 		tn := a.rootTunnel
+		// A drop AWS caused: its cause is in a side file, the logs hold
+		// their own cause a little later.
+		root, rootAt := a.root, a.rootAt
+		if strings.HasPrefix(a.root, "aws.") {
+			if !awsCauseInSideFile(s, a) {
+				t.Errorf("%s: no %s on %s at %s in the side files", s.spec.name, a.root, tn.IP, formatUTC(a.rootAt))
+			}
+			if d := a.logsRootAt.Sub(a.rootAt); d <= 0 || d > 5*time.Minute {
+				t.Errorf("%s: the logs' cause comes %s after the AWS cause, want within 5 minutes", s.spec.name, d)
+			}
+			root, rootAt = a.logsRoot, a.logsRootAt
+		}
 		found := false
 		for _, r := range tn.IKE {
-			if tn.IKETime(r.T).Equal(a.rootAt) && string(recordCategory(r, true)) == a.root {
+			if tn.IKETime(r.T).Equal(rootAt) && string(recordCategory(r, true)) == root {
 				found = true
 			}
 		}
 		for _, r := range tn.BGP {
-			if r.T.Equal(a.rootAt) && string(recordCategory(r, false)) == a.root {
+			if r.T.Equal(rootAt) && string(recordCategory(r, false)) == root {
 				found = true
 			}
 		}
 		if !found {
-			t.Errorf("%s: no %s record on %s at %s", s.spec.name, a.root, tn.IP, formatUTC(a.rootAt))
+			t.Errorf("%s: no %s record on %s at %s", s.spec.name, root, tn.IP, formatUTC(rootAt))
 		}
 		// People ask a few minutes after the drop, sometimes a few minutes
 		// before it (clocks and memories differ).
@@ -263,4 +276,41 @@ func TestSetCoversTheBrief(t *testing.T) {
 			t.Errorf("no scenario %s", what)
 		}
 	}
+}
+
+// awsCauseInSideFile: the scenario's cloudtrail-events.json holds a
+// ModifyVpnTunnelOptions on the root tunnel at the root time, or its
+// tunnel-maintenance.json maintenance applied to it then.
+func awsCauseInSideFile(s scenarioOut, a answer) bool {
+	for _, f := range s.files {
+		switch {
+		case f.name == "cloudtrail-events.json" && a.root == string(catalog.AWSTunnelOptionsChanged):
+			var out struct {
+				Events []struct{ EventName, EventTime, CloudTrailEvent string }
+			}
+			if json.Unmarshal(f.data, &out) != nil {
+				return false
+			}
+			for _, e := range out.Events {
+				if e.EventName == "ModifyVpnTunnelOptions" && e.EventTime == a.rootAt.UTC().Format(time.RFC3339) && strings.Contains(e.CloudTrailEvent, `"vpnTunnelOutsideIpAddress":"`+a.rootTunnel.IP+`"`) {
+					return true
+				}
+			}
+		case f.name == "tunnel-maintenance.json" && a.root == string(catalog.AWSTunnelReplaced):
+			var out []struct {
+				VpnTunnelOutsideIPAddress string `json:"VpnTunnelOutsideIpAddress"`
+				MaintenanceDetails        struct{ LastMaintenanceApplied string }
+			}
+			if json.Unmarshal(f.data, &out) != nil {
+				return false
+			}
+			for _, st := range out {
+				applied, err := time.Parse(time.RFC3339, st.MaintenanceDetails.LastMaintenanceApplied)
+				if st.VpnTunnelOutsideIPAddress == a.rootTunnel.IP && err == nil && applied.Equal(a.rootAt) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

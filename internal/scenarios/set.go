@@ -795,6 +795,94 @@ var specs = []spec{
 		return answer{tunnelArg: "1", at: minuteAfter(del, 8*mn), root: catDelIKE, rootAt: ikeTime(t1, del), rootTunnel: t1, staysDown: catPSK, recoveredAt: est,
 			why: "The gateway deleted its IKE_SA for a change and came back with a pre-shared key AWS does not have: every retry all night failed on authentication until the key was fixed at 07:42 the next morning; one incident of 10 h 38 min, recovered, not one that is still open 6 hours after the question"}
 	}},
+
+	// ---------- AWS side: causes the logs cannot show ----------
+	{name: "options-change-renegotiates-tunnel", format: fmtJSONLines, ike: v2v2, script: func(b *builder) answer {
+		// Automation changes tunnel 1's options (and its pre-shared key,
+		// already on the gateway); AWS renegotiates the tunnel.
+		t1, t2 := b.t1(), b.t2()
+		change := b.at(10, 21, 14, 0)
+		b.change(t1, change, map[string]any{"PreSharedKey": "N3w-PSK.value", "DPDTimeoutSeconds": 30})
+		down := change.Add(47 * sec)
+		ike(t1, down, v.StDown, v.StDown, "")
+		sessionLost(t1, down.Add(1300*time.Millisecond), "")
+		b.failover(t2, down.Add(3*sec))
+		re := down.Add(4*mn + 52*sec)
+		ike(t1, re, v.StNegotiating, v.StDown, "")
+		up := b.ikeRecover(t1, down, re.Add(900*time.Millisecond), v.StDown, v.StDown)
+		est := b.bgpUp(t1, up.Add(5*sec))
+		quiet(t1, down, est)
+		quiet(t2, down, est)
+		return answer{tunnelArg: "1", at: minuteAfter(down, 3*mn), root: string(catalog.AWSTunnelOptionsChanged), rootAt: change, rootTunnel: t1,
+			logsRoot: catIKEState, logsRootAt: ikeTime(t1, down), recoveredAt: est,
+			why: "ModifyVpnTunnelOptions on tunnel 1 (CloudTrail) 47 s before its phases went down with no reason logged: AWS renegotiated the tunnel to apply the options, BGP fell with it and both came back 5 minutes later; the logs alone show only the bare teardown"}
+	}},
+	{name: "maintenance-replacement-tunnel-1", format: fmtJSONLines, ike: v2v2, script: func(b *builder) answer {
+		// AWS replaces tunnel 1's endpoint: it shuts the BGP session down
+		// (Cease 6/2 sent) and the tunnel goes with it; the new endpoint
+		// negotiates a few minutes later. Tunnel 2 is pending the same.
+		t1, t2 := b.t1(), b.t2()
+		applied := b.at(9, 47, 30, 0)
+		cease := applied.Add(6*sec + 218*time.Millisecond)
+		sessionLost(t1, cease, v.MsgCeaseSent(2, t1.CGWInside))
+		down := cease.Add(1100 * time.Millisecond)
+		ike(t1, down, v.StDown, v.StDown, "")
+		b.failover(t2, cease.Add(3*sec))
+		re := down.Add(5*mn + 20*sec)
+		ike(t1, re, v.StNegotiating, v.StDown, "")
+		up := b.ikeRecover(t1, down, re.Add(1200*time.Millisecond), v.StDown, v.StDown)
+		est := b.bgpUp(t1, up.Add(6*sec))
+		quiet(t1, cease, est)
+		quiet(t2, cease, est)
+		b.maintenance(t1, v.TunnelMaintenance{Applied: applied})
+		b.maintenance(t2, v.TunnelMaintenance{Pending: "Tunnel endpoint replacement", AutoAppliedAfter: b.day.AddDate(0, 0, 7).Add(2 * time.Hour)})
+		return answer{tunnelArg: "1", at: minuteAfter(cease, 4*mn), root: string(catalog.AWSTunnelReplaced), rootAt: applied, rootTunnel: t1,
+			logsRoot: catIKEState, logsRootAt: ikeTime(t1, down), recoveredAt: est,
+			why: "GetVpnTunnelReplacementStatus says AWS applied maintenance to tunnel 1 six seconds before AWS shut its BGP session (Cease 6/2 sent) and the tunnel went down: the endpoint was replaced; tunnel 2 carried the traffic and is next (pending)"}
+	}},
+	{name: "options-change-on-other-tunnel-not-the-cause", format: fmtJSONLines, ike: v2v2, script: func(b *builder) answer {
+		// A change on tunnel 2 two minutes before tunnel 1 loses its peer
+		// (DPD): the change renegotiates tunnel 2 only, never tunnel 1.
+		t1, t2 := b.t1(), b.t2()
+		dpd := b.at(10, 37, 12, 0)
+		b.change(t2, dpd.Add(-2*mn-11*sec), map[string]any{"Phase2LifetimeSeconds": 3600})
+		ike(t1, dpd, v.StDown, v.StDown, v.MsgDPDTimeoutV2)
+		hold := dpd.Add(21 * sec)
+		holdTimer(t1, hold)
+		re := dpd.Add(3*mn + 40*sec)
+		ike(t1, re, v.StNegotiating, v.StDown, "")
+		up := b.ikeRecover(t1, dpd, re.Add(sec), v.StDown, v.StDown)
+		est := b.bgpUp(t1, up.Add(5*sec))
+		quiet(t1, dpd, est)
+		quiet(t2, dpd.Add(-3*mn), est)
+		return answer{tunnelArg: "1", at: minuteAfter(dpd, 3*mn), root: catDPD, rootAt: ikeTime(t1, dpd), rootTunnel: t1,
+			why: "The ModifyVpnTunnelOptions two minutes earlier named tunnel 2's outside IP: it renegotiates that tunnel, not this one (which stayed up through it); tunnel 1's drop is DPD giving up on the gateway, a note mentions the change"}
+	}},
+	{name: "options-change-hours-before-not-the-cause", format: fmtJSONLines, ike: v2v2, script: func(b *builder) answer {
+		// A change on tunnel 1 at 08:1x renegotiated it then (back in
+		// minutes); the drop two hours later is the gateway's own.
+		t1, t2 := b.t1(), b.t2()
+		change := b.at(8, 14, 2, 0)
+		b.change(t1, change, map[string]any{"DPDTimeoutAction": "restart"})
+		down0 := change.Add(31 * sec)
+		ike(t1, down0, v.StDown, v.StDown, "")
+		sessionLost(t1, down0.Add(1100*time.Millisecond), "")
+		up0 := b.ikeRecover(t1, down0, down0.Add(4*mn+15*sec), v.StDown, v.StDown)
+		est0 := b.bgpUp(t1, up0.Add(5*sec))
+		quiet(t1, down0, est0)
+		del := b.at(10, 26, 40, 0)
+		ike(t1, del, v.StDown, v.StDown, v.MsgDeleteIKESA)
+		sessionLost(t1, del.Add(1400*time.Millisecond), "")
+		b.failover(t2, del.Add(4*sec))
+		re := del.Add(2*mn + 10*sec)
+		ike(t1, re, v.StNegotiating, v.StDown, "")
+		up := b.ikeRecover(t1, del, re.Add(sec), v.StDown, v.StDown)
+		est := b.bgpUp(t1, up.Add(5*sec))
+		quiet(t1, del, est)
+		quiet(t2, del, est)
+		return answer{tunnelArg: "1", at: minuteAfter(del, 3*mn), root: catDelIKE, rootAt: ikeTime(t1, del), rootTunnel: t1,
+			why: "The ModifyVpnTunnelOptions on tunnel 1 was two hours earlier and its renegotiation ended within minutes; the drop at 10:26 is the gateway deleting its IKE_SA, not the change"}
+	}},
 }
 
 // vms is a duration of n milliseconds.
