@@ -375,8 +375,8 @@ func (svc *Service) healthByCounts(ctx context.Context, counter source.AnomalyCo
 		c := &conns[i]
 		ch := ConnectionHealth{VPNConnectionID: c.ID, Place: PlaceOf(c), Name: c.Name, Tunnels: []TunnelHealth{}, Incidents: []HealthIncident{},
 			BothTunnelsDownNote: "not worked out from hourly counts: call summarize_vpn_health for this connection over at most 7 days"}
-		// Changes are looked up only if a run of trouble hours took a
-		// tunnel down, once for the whole window.
+		// Changes are looked up only if the connection had trouble, once
+		// for the whole window.
 		facts := svc.healthAWSOf(ctx, c, w.Start, w.End)
 		for _, t := range c.Tunnels {
 			th := TunnelHealth{Number: t.Number, OutsideIP: t.OutsideIP, LoggingEnabled: t.Logging.IKEEnabled || t.Logging.BGPEnabled,
@@ -434,9 +434,9 @@ func telemetryHealth(th *TunnelHealth, c *source.Connection, t *source.Tunnel, w
 
 // estimateFromCounts fills a tunnel's health from its hourly anomaly counts:
 // consecutive trouble hours make one incident, whose likely cause is the
-// deepest-layer failure class in it; an incident with a teardown class
-// (session or tunnel going down) counts as a flap, and as awsCause's
-// cause when AWS caused a drop in its hours (awsCause: "" when not).
+// deepest-layer failure class in it, or awsCause's when AWS caused a drop
+// in its hours ("" when not); an incident with a teardown class (session
+// or tunnel going down) or an AWS-side cause counts as a flap.
 func estimateFromCounts(th *TunnelHealth, rows []source.AnomalyCount, awsCause func(from, to time.Time) catalog.Category) {
 	byHour := map[time.Time][]source.AnomalyCount{}
 	for _, r := range rows {
@@ -465,11 +465,14 @@ func estimateFromCounts(th *TunnelHealth, rows []source.AnomalyCount, awsCause f
 				best = r.Category
 			}
 		}
+		// A change that renegotiated the tunnel, or maintenance applied
+		// to it, in the run's hours took it down even when the counts
+		// hold no teardown class (phases down without a reason).
+		if c := awsCause(from, to); c != "" {
+			best, teardown = c, true
+		}
 		if teardown {
 			th.Flaps++
-			if c := awsCause(from, to); c != "" {
-				best = c
-			}
 		}
 		th.ByRootCause[string(best)]++
 	}

@@ -18,18 +18,18 @@ const prefixLimit = 100
 
 // incident is one labelled event of the day, as written to expected.json.
 type incident struct {
-	ID                 string `json:"id"`
-	VPNConnectionID    string `json:"vpn_connection_id"`
-	Tunnel             int    `json:"tunnel"`
-	TunnelIP           string `json:"tunnel_ip"`
-	QuestionAt         string `json:"question_at"`
-	RootCause          string `json:"root_cause"`
-	RootCauseAt        string `json:"root_cause_at"`
+	ID              string `json:"id"`
+	VPNConnectionID string `json:"vpn_connection_id"`
+	Tunnel          int    `json:"tunnel"`
+	TunnelIP        string `json:"tunnel_ip"`
+	QuestionAt      string `json:"question_at"`
+	RootCause       string `json:"root_cause"`
+	RootCauseAt     string `json:"root_cause_at"`
 	// LogsRootCause is, for a drop AWS caused, the cause the logs alone
 	// give (read without CloudTrail or the maintenance status: the watch,
 	// the correlation engine); LogsRootCauseAt is its first record.
-	LogsRootCause   string `json:"logs_root_cause,omitempty"`
-	LogsRootCauseAt string `json:"logs_root_cause_at,omitempty"`
+	LogsRootCause      string `json:"logs_root_cause,omitempty"`
+	LogsRootCauseAt    string `json:"logs_root_cause_at,omitempty"`
 	StaysDownBecause   string `json:"stays_down_because,omitempty"`
 	StaysDownBecauseAt string `json:"stays_down_because_at,omitempty"`
 	Recovered          bool   `json:"recovered"`

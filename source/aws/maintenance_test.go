@@ -29,9 +29,14 @@ func TestMaintenanceThroughEC2(t *testing.T) {
 	if !m.LastApplied.Equal(applied) || m.Pending != "Tunnel endpoint replacement" || !m.AutoAppliedAfter.Equal(after) {
 		t.Errorf("maintenance = %+v", m)
 	}
+	// The demo's tunnel-maintenance.json, as the fake serves it.
 	m, err = src.Maintenance(ctx, hq, "203.0.113.20")
-	if err != nil || !m.LastApplied.IsZero() || m.Pending != "" {
+	if err != nil || !m.LastApplied.Equal(time.Date(2026, 6, 12, 12, 13, 58, 0, time.UTC)) || m.Pending != "" {
 		t.Errorf("tunnel 2 = %+v, %v", m, err)
+	}
+	m, err = src.Maintenance(ctx, branch, "203.0.113.30")
+	if err != nil || !m.LastApplied.IsZero() || m.Pending != "" {
+		t.Errorf("a tunnel never maintained = %+v, %v", m, err)
 	}
 	if _, err := src.Maintenance(ctx, "vpn-0nope0000000000000", "203.0.113.10"); err == nil {
 		t.Error("an unknown connection answered")
