@@ -28,7 +28,11 @@ func TestAPICallsPerQuestion(t *testing.T) {
 			map[string]int{"DescribeVpnConnections": 1, "DescribeDeliverySources": 1, "DescribeLogStreams": 2, "FilterLogEvents": 4,
 				"LookupEvents": 3, "GetVpnTunnelReplacementStatus": 1, "GetMetricData": 1}},
 		{"summarize_vpn_health", map[string]any{"vpn_connection_id": hq, "start": "2026-06-12T00:00:00Z", "end": "2026-06-13T00:00:00Z"},
-			map[string]int{"DescribeVpnConnections": 1, "DescribeDeliverySources": 1, "DescribeLogStreams": 2, "FilterLogEvents": 6}},
+			// The AWS-side causes of its drops: one change lookup for them
+			// all (connection, customer gateway, VGW), each tunnel's
+			// maintenance status (the pending maintenance is shown too).
+			map[string]int{"DescribeVpnConnections": 1, "DescribeDeliverySources": 1, "DescribeLogStreams": 2, "FilterLogEvents": 6,
+				"LookupEvents": 3, "GetVpnTunnelReplacementStatus": 2}},
 		{"get_tunnel_options", map[string]any{"vpn_connection_id": hq},
 			map[string]int{"DescribeVpnConnections": 1, "DescribeDeliverySources": 1, "GetVpnTunnelReplacementStatus": 2, "GetActiveVpnTunnelStatus": 2}},
 		{"get_vpn_timeline", map[string]any{"vpn_connection_id": hq, "start": "2026-06-12T20:15:00Z", "end": "2026-06-12T21:50:00Z"},
