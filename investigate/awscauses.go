@@ -2,6 +2,7 @@ package investigate
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/vpnlens/vpnlens/catalog"
@@ -88,12 +89,41 @@ func DropTime(in *correlate.Incident) time.Time {
 // the drop) are noted. It never writes into slices res shares with a copy
 // of it, so the same diagnosis can be ranked again with newer facts.
 func (res *DiagnoseResult) RankAWSCauses(f *AWSFacts, downAt time.Time, ip string, loc *time.Location) {
+	res.RankAWSCausesIn(f, downAt, downAt, ip, loc)
+}
+
+// RankAWSCausesIn is RankAWSCauses for a drop known only to have happened
+// in [downAt, downLast]: a tunnel without logs, whose CloudWatch metrics
+// tell its state per period.
+func (res *DiagnoseResult) RankAWSCausesIn(f *AWSFacts, downAt, downLast time.Time, ip string, loc *time.Location) {
 	if downAt.IsZero() {
 		return
 	}
 	res.Notes = append([]string(nil), res.Notes...)
-	res.rankChange(f, downAt, ip, loc)
-	res.rankMaintenance(f, downAt, loc)
+	d := drop{at: downAt, last: downLast}
+	res.rankChange(f, d, ip, loc)
+	res.rankMaintenance(f, d, loc)
+}
+
+// drop is when a tunnel went down: at, or somewhere in [at, last] when
+// only the metric periods tell.
+type drop struct{ at, last time.Time }
+
+// String says when, as the explanations do.
+func (d drop) String() string {
+	if d.last.After(d.at) {
+		return fmt.Sprintf("between %s and %s (the metric's resolution)", correlate.FormatUTC(d.at), correlate.FormatUTC(d.last))
+	}
+	return "at " + correlate.FormatUTC(d.at)
+}
+
+// shown says what shows the drop a cause is put before: the log's own
+// cause and records, or, for a tunnel that logs nothing, its metrics.
+func shown(prev CauseView) string {
+	if prev.Category == "" {
+		return "the tunnel logs nothing; its CloudWatch metrics show the drop"
+	}
+	return fmt.Sprintf("the log records below show the drop it caused (%s)", prev.Category)
 }
 
 // Cause is the AWS-side cause the facts show of a drop of tunnel ip in

@@ -99,7 +99,7 @@ func changeCauseIn(cr *source.ChangesResult, ip string, downAt, downLast time.Ti
 // shortly before it went down the root cause: the log's root cause becomes
 // an alternative and its records stay as evidence. Other changes in that
 // span are noted, and so is a read that failed.
-func (res *DiagnoseResult) rankChange(f *AWSFacts, downAt time.Time, ip string, loc *time.Location) {
+func (res *DiagnoseResult) rankChange(f *AWSFacts, d drop, ip string, loc *time.Location) {
 	if f.ChangesErr != nil {
 		res.Notes = append(res.Notes, fmt.Sprintf("changes to the connection (CloudTrail) could not be read: %v", f.ChangesErr))
 		return
@@ -109,12 +109,12 @@ func (res *DiagnoseResult) rankChange(f *AWSFacts, downAt time.Time, ip string, 
 		return
 	}
 	res.Notes = append(res.Notes, cr.Notes...)
-	if f.ReadAt.Sub(downAt) < source.CloudTrailDelay {
+	if f.ReadAt.Sub(d.last) < source.CloudTrailDelay {
 		res.Notes = append(res.Notes, fmt.Sprintf("the drop was less than %s ago: CloudTrail delivers events typically within 5 minutes and at worst about 15, so a change made just before it may not be listed yet; ask again later", SpanText(source.CloudTrailDelay)))
 	}
-	cause := changeCause(cr, ip, downAt)
+	cause := changeCauseIn(cr, ip, d.at, d.last)
 	for i := range cr.Changes {
-		if c := &cr.Changes[i]; c != cause && !c.At.Before(downAt.Add(-ChangeLead)) && !c.At.After(downAt.Add(time.Minute)) {
+		if c := &cr.Changes[i]; c != cause && !c.At.Before(d.at.Add(-ChangeLead)) && !c.At.After(d.last.Add(time.Minute)) {
 			res.Notes = append(res.Notes, fmt.Sprintf("change in the %s before the drop: %s at %s", SpanText(ChangeLead), c.Describe(), correlate.FormatUTC(c.At)))
 		}
 	}
@@ -123,14 +123,18 @@ func (res *DiagnoseResult) rankChange(f *AWSFacts, downAt time.Time, ip string, 
 	}
 	entry, _ := catalog.Lookup(catalog.AWSTunnelOptionsChanged)
 	prev := res.RootCause
+	before := "" // how long before the drop, when its time is known
+	if !d.last.After(d.at) {
+		before = SpanText(d.at.Sub(cause.At).Round(time.Second)) + " "
+	}
 	rc := CauseView{Category: string(catalog.AWSTunnelOptionsChanged), Tunnel: prev.Tunnel, TunnelNumber: prev.TunnelNumber,
 		At: timeView(cause.At, loc).UTC, AtLocal: timeView(cause.At, loc).Local, Confidence: changeConfidence, ActingSide: entry.ActingSide, Meaning: entry.Meaning,
-		Count: 1, Explanation: fmt.Sprintf("%s at %s, %s before the tunnel went down at %s: the change renegotiated the tunnel; the log records below show the drop it caused (%s)",
-			cause.Describe(), correlate.FormatUTC(cause.At), SpanText(downAt.Sub(cause.At).Round(time.Second)), correlate.FormatUTC(downAt), prev.Category)}
+		Count: 1, Explanation: fmt.Sprintf("%s at %s, %sbefore the tunnel went down %s: the change renegotiated the tunnel; %s",
+			cause.Describe(), correlate.FormatUTC(cause.At), before, d, shown(prev))}
 	rc.Evidence = append([]EvidenceView{changeEvidence(cause, loc)}, prev.Evidence...)
 	res.putCauseFirst(rc, entry.Checks, "what the logs show of the drop; the change made just before it explains why it happened")
-	res.Summary = fmt.Sprintf("Tunnel %s went down at %s %s after %s (CloudTrail, %s at %s) — the change renegotiated the tunnel. ", prev.Tunnel, correlate.FormatUTC(downAt),
-		SpanText(downAt.Sub(cause.At).Round(time.Second)), cause.Describe(), catalog.AWSTunnelOptionsChanged, correlate.FormatUTC(cause.At)) + res.Summary
+	res.Summary = fmt.Sprintf("Tunnel %s went down %s %safter %s (CloudTrail, %s at %s) — the change renegotiated the tunnel. ", prev.Tunnel, d,
+		before, cause.Describe(), catalog.AWSTunnelOptionsChanged, correlate.FormatUTC(cause.At)) + res.Summary
 }
 
 // timelineChanges reads the changes of the connection in [start, end) for

@@ -90,7 +90,7 @@ func pendingMaintenanceNote(m *source.Maintenance) string {
 // rankMaintenance makes AWS's maintenance of f the root cause when it was
 // applied to the dropped tunnel at the time it went down (a change ranked
 // before it stays: it is what the account did).
-func (res *DiagnoseResult) rankMaintenance(f *AWSFacts, downAt time.Time, loc *time.Location) {
+func (res *DiagnoseResult) rankMaintenance(f *AWSFacts, d drop, loc *time.Location) {
 	if res.RootCause.Category == string(catalog.AWSTunnelOptionsChanged) {
 		return
 	}
@@ -99,7 +99,7 @@ func (res *DiagnoseResult) rankMaintenance(f *AWSFacts, downAt time.Time, loc *t
 		return
 	}
 	m := f.Maintenance
-	if !maintenanceCause(m, downAt, downAt) {
+	if !maintenanceCause(m, d.at, d.last) {
 		return
 	}
 	entry, _ := catalog.Lookup(catalog.AWSTunnelReplaced)
@@ -107,9 +107,9 @@ func (res *DiagnoseResult) rankMaintenance(f *AWSFacts, downAt time.Time, loc *t
 	at := timeView(m.LastApplied, loc)
 	res.putCauseFirst(CauseView{Category: string(catalog.AWSTunnelReplaced), Tunnel: prev.Tunnel, TunnelNumber: prev.TunnelNumber, At: at.UTC, AtLocal: at.Local,
 		Confidence: changeConfidence, ActingSide: entry.ActingSide, Meaning: entry.Meaning, Count: 1,
-		Explanation: fmt.Sprintf("AWS applied maintenance to this tunnel (endpoint replaced) at %s; the tunnel went down at %s: the log records below show the drop it caused (%s)", at.UTC, correlate.FormatUTC(downAt), prev.Category),
+		Explanation: fmt.Sprintf("AWS applied maintenance to this tunnel (endpoint replaced) at %s; the tunnel went down %s: %s", at.UTC, d, shown(prev)),
 		Evidence: append([]EvidenceView{{At: at.UTC, AtLocal: at.Local, Category: string(catalog.AWSTunnelReplaced), Stream: "EC2 GetVpnTunnelReplacementStatus",
 			Raw: "lastMaintenanceApplied=" + at.UTC}}, prev.Evidence...)},
 		entry.Checks, "what the logs show of the drop; AWS's maintenance at that time explains why it happened")
-	res.Summary = fmt.Sprintf("Tunnel %s went down at %s when AWS replaced its endpoint for maintenance (%s, applied %s). ", prev.Tunnel, correlate.FormatUTC(downAt), catalog.AWSTunnelReplaced, at.UTC) + res.Summary
+	res.Summary = fmt.Sprintf("Tunnel %s went down %s when AWS replaced its endpoint for maintenance (%s, applied %s). ", prev.Tunnel, d, catalog.AWSTunnelReplaced, at.UTC) + res.Summary
 }

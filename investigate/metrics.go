@@ -30,6 +30,8 @@ type MetricsAnswer struct {
 	DownSeconds   int64           `json:"down_seconds,omitempty" jsonschema:"length of the outage, from down_from to up_at or still_down_at"`
 	States        []StateSpanView `json:"states" jsonschema:"the tunnel's up and down spans in the metrics read, oldest first"`
 	OtherTunnels  []string        `json:"other_tunnels,omitempty" jsonschema:"what the other tunnel did meanwhile: its state and whether the traffic moved to it"`
+	// downIn is the period the outage began in (DownWithin, as times).
+	downIn [2]time.Time
 }
 
 // StateSpanView is a stretch a tunnel stayed up or down.
@@ -122,6 +124,7 @@ func metricsAnswer(res *source.MetricsResult, conn *source.Connection, tun *sour
 	fv := timeView(from, loc)
 	ans.DownFrom = &fv
 	ans.DownWithin = []TimeView{timeView(out.From, loc), timeView(out.From.Add(st.Period), loc)}
+	ans.downIn = [2]time.Time{out.From, out.From.Add(st.Period)}
 	upAt := out.To
 	last := st.Points[len(st.Points)-1].Time.Add(st.Period)
 	for i := range spans {
@@ -279,6 +282,14 @@ func (svc *Service) diagnoseFromMetrics(ctx context.Context, conn *source.Connec
 			"The tunnel is still down: check the customer gateway's side for this tunnel (its configuration for this outside IP, its IKE state and logs); turning logging on for a tunnel that is down costs nothing, as the change renegotiates only that tunnel")
 	}
 	res.NextSteps = append(res.NextSteps, fmt.Sprintf("call summarize_vpn_health for %s to see both tunnels' state from the metrics over a window", conn.ID))
+	if ans.DownFrom != nil {
+		// What the metrics cannot say either: a change made to the tunnel
+		// just before the period it went down in, or AWS's maintenance.
+		lo, hi := ans.downIn[0], ans.downIn[1]
+		facts := svc.AWSCauses().Read(ctx, AWSQuery{Conn: conn, TunnelIP: tun.OutsideIP, DownAt: lo, From: lo.Add(-ChangeLead), To: hi.Add(time.Minute),
+			Resources: connectionResources(conn)}, svc.now())
+		res.RankAWSCausesIn(&facts, lo, hi, tun.OutsideIP, loc)
+	}
 	return res, true, nil
 }
 

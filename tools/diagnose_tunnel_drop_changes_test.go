@@ -18,6 +18,14 @@ import (
 // demoWithChanges is the demo folder plus a cloudtrail-events.json.
 func demoWithChanges(t *testing.T, events []map[string]any) *investigate.Service {
 	t.Helper()
+	b, _ := json.Marshal(map[string]any{"Events": events})
+	return demoWithSideFiles(t, map[string][]byte{source.ChangesFileName: b})
+}
+
+// demoWithSideFiles is the demo folder with side files (name -> content)
+// added or put in place of its own.
+func demoWithSideFiles(t *testing.T, files map[string][]byte) *investigate.Service {
+	t.Helper()
 	dir := t.TempDir()
 	entries, err := os.ReadDir("../testdata/demo")
 	if err != nil {
@@ -36,8 +44,11 @@ func demoWithChanges(t *testing.T, events []map[string]any) *investigate.Service
 		in.Close()
 		out.Close()
 	}
-	b, _ := json.Marshal(map[string]any{"Events": events})
-	os.WriteFile(filepath.Join(dir, source.ChangesFileName), b, 0o644)
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	quiet := slog.New(slog.DiscardHandler)
 	local, err := source.OpenDir(dir, quiet)
 	if err != nil {

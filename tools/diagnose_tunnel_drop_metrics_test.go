@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"encoding/json"
 	"log/slog"
 	"os"
 	"strings"
@@ -78,5 +79,50 @@ func TestDiagnoseNoLogsNoMetrics(t *testing.T) {
 	_, res := call[view.Diagnosis](t, mcpClient(t, svc), "diagnose_tunnel_drop", map[string]any{"vpn_connection_id": "vpn-0c0ffee00d15a5e77", "tunnel": "1", "at": "2026-06-12 12:00"})
 	if !res.IsError || !strings.Contains(resultText(res), "logging is disabled") || !strings.Contains(resultText(res), "modify-vpn-tunnel-options") {
 		t.Errorf("want the logging-disabled error, got %s", resultText(res))
+	}
+}
+
+// dr-site logs nothing, and its tunnel 2 went down in the hour from
+// 2026-05-29 08:00 (its metrics). A ModifyVpnTunnelOptions on that tunnel
+// at 08:09 is ranked as the cause, the metrics answer kept beside it; the
+// same change on tunnel 1 is only noted. With no change, AWS's maintenance
+// applied to tunnel 2 in that hour is the cause.
+func TestDiagnoseFromMetricsAWSSideCause(t *testing.T) {
+	args := map[string]any{"vpn_connection_id": "vpn-0c0ffee00d15a5e77", "tunnel": "2", "at": "2026-06-12 12:00"}
+	change := func(ip string) []map[string]any {
+		return []map[string]any{trailEvent("e-dr", "ModifyVpnTunnelOptions", time.Date(2026, 5, 29, 8, 9, 0, 0, time.UTC), "vpn-0c0ffee00d15a5e77",
+			map[string]any{"vpnConnectionId": "vpn-0c0ffee00d15a5e77", "vpnTunnelOutsideIpAddress": ip, "tunnelOptions": map[string]any{"DPDTimeoutSeconds": 40, "PreSharedKey": "s3cr3t-key"}})}
+	}
+	d, res := call[view.Diagnosis](t, mcpClient(t, demoWithChanges(t, change("203.0.113.60"))), "diagnose_tunnel_drop", args)
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if d.FromMetrics == nil || d.RootCause.Category != "aws.tunnel_options_changed" || d.RootCause.At != "2026-05-29T08:09:00Z" {
+		t.Fatalf("root cause %+v, from metrics %v", d.RootCause, d.FromMetrics != nil)
+	}
+	for _, want := range []string{"between 2026-05-29T08:00:00Z and 2026-05-29T09:00:00Z", "logs nothing"} {
+		if !strings.Contains(d.RootCause.Explanation, want) {
+			t.Errorf("explanation lacks %q: %s", want, d.RootCause.Explanation)
+		}
+	}
+	if !strings.HasPrefix(d.Summary, "Tunnel 203.0.113.60 went down between") || len(d.RootCause.Evidence) == 0 || !strings.Contains(d.RootCause.Evidence[0].Raw, "ModifyVpnTunnelOptions") {
+		t.Errorf("summary %q, evidence %+v", d.Summary, d.RootCause.Evidence)
+	}
+	structured, _ := json.Marshal(res.StructuredContent)
+	for _, txt := range []string{resultText(res), string(structured)} {
+		if strings.Contains(txt, "s3cr3t-key") {
+			t.Error("the pre-shared key is shown")
+		}
+	}
+
+	other, res := call[view.Diagnosis](t, mcpClient(t, demoWithChanges(t, change("203.0.113.50"))), "diagnose_tunnel_drop", args)
+	if res.IsError || other.RootCause.Category != "" || !strings.Contains(strings.Join(other.Notes, "\n"), "ModifyVpnTunnelOptions") {
+		t.Errorf("a change on the other tunnel: root cause %q, notes %q", other.RootCause.Category, other.Notes)
+	}
+
+	maint := []byte(`[{"VpnConnectionId":"vpn-0c0ffee00d15a5e77","VpnTunnelOutsideIpAddress":"203.0.113.60","MaintenanceDetails":{"LastMaintenanceApplied":"2026-05-29T08:14:40+00:00"}}]`)
+	m, res := call[view.Diagnosis](t, mcpClient(t, demoWithSideFiles(t, map[string][]byte{source.MaintenanceFileName: maint})), "diagnose_tunnel_drop", args)
+	if res.IsError || m.RootCause.Category != "aws.tunnel_replaced" || m.FromMetrics == nil {
+		t.Errorf("maintenance: root cause %+v (%s)", m.RootCause, resultText(res))
 	}
 }

@@ -93,7 +93,7 @@ type Candidate struct {
 
 // Advice is what to do about one cause.
 type Advice struct {
-	Cause           string   `json:"cause" jsonschema:"the category id it addresses"`
+	Cause           string   `json:"cause" jsonschema:"the category id it addresses; empty for general steps (role general)"`
 	Role            string   `json:"role" jsonschema:"root cause, or keeps it down"`
 	Steps           []string `json:"steps"`
 	GatewayCommands []string `json:"gateway_commands,omitempty" jsonschema:"\"<platform>: <commands>\" for the gateway platform named in the gateway argument"`
@@ -271,7 +271,8 @@ func adviceOf(r investigate.DiagnoseResult, gateway string) []Advice {
 			out = append(out, a)
 		}
 	}
-	// Actions not labelled with a cause (none today) still reach the user.
+	// Actions not labelled with a cause (a tunnel without logs: turn them
+	// on) still reach the user.
 	var rest []string
 	for i, s := range r.RecommendedActions {
 		if !used[i] {
@@ -279,7 +280,7 @@ func adviceOf(r investigate.DiagnoseResult, gateway string) []Advice {
 		}
 	}
 	if len(rest) > 0 {
-		out = append(out, Advice{Cause: r.RootCause.Category, Role: "general", Steps: rest})
+		out = append(out, Advice{Role: "general", Steps: rest}) // not for any one cause
 	}
 	return out
 }
@@ -405,7 +406,11 @@ func writeCause(b *strings.Builder, label string, c Cause, z zone) {
 // writeAdvice renders the actions, next steps and notes of a diagnosis.
 func writeAdvice(b *strings.Builder, d Diagnosis) {
 	for _, a := range d.Actions {
-		fmt.Fprintf(b, "For %s (%s):\n", a.Cause, a.Role)
+		if a.Cause == "" {
+			fmt.Fprintf(b, "General:\n")
+		} else {
+			fmt.Fprintf(b, "For %s (%s):\n", a.Cause, a.Role)
+		}
 		for _, s := range a.Steps {
 			fmt.Fprintf(b, "  Action: %s\n", s)
 		}
