@@ -149,6 +149,11 @@ func runWatch(ctx context.Context, stdout, stderr io.Writer, wf *watchFlags) err
 			return fail(err)
 		}
 		feed = lf
+		// A reported drop names a change (the folder's
+		// cloudtrail-events.json) or maintenance (tunnel-maintenance.json)
+		// as the AWS source does; the files are read again at each look.
+		sf := source.NewFolderSideFiles(wf.sf.logsDir)
+		causes = investigate.AWSCauses{Changes: sf, Maintenance: sf}
 	} else {
 		est, err := wf.sf.openAWS(ctx, logger)
 		if err != nil {

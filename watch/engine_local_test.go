@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vpnlens/vpnlens/investigate"
 	"github.com/vpnlens/vpnlens/source"
 )
 
@@ -82,6 +83,19 @@ func (r *replay) done() bool { return r.next >= len(r.lines) }
 // file is rotated at noon.
 func TestWatchLocalDemoDay(t *testing.T) {
 	t.Parallel()
+	watchDemoDay(t, false)
+}
+
+// TestWatchLocalDemoDayAWSCauses: the same with the folder's AWS-side
+// files (cloudtrail-events.json, tunnel-maintenance.json) read, as `vpnlens
+// watch --logs-dir` reads them: the drop a tunnel-options change caused
+// and the one AWS's maintenance caused are reported with those causes.
+func TestWatchLocalDemoDayAWSCauses(t *testing.T) {
+	t.Parallel()
+	watchDemoDay(t, true)
+}
+
+func watchDemoDay(t *testing.T, withAWS bool) {
 	dir := t.TempDir()
 	rp := newReplay(t, dir)
 	rp.rotateAt = time.Date(2026, 6, 12, 12, 0, 0, 0, time.UTC)
@@ -91,9 +105,19 @@ func TestWatchLocalDemoDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var causes investigate.AWSCauses
+	exp := demoExpected(t)
+	if withAWS {
+		for _, name := range []string{source.ChangesFileName, source.MaintenanceFileName} {
+			copyFile(t, filepath.Join(demoDir, name), filepath.Join(dir, name))
+		}
+		sf := source.NewFolderSideFiles(dir)
+		causes = investigate.AWSCauses{Changes: sf, Maintenance: sf}
+		exp = demoExpectedAWS(t)
+	}
 	out := &syncBuffer{}
 	statePath := filepath.Join(t.TempDir(), "state.json")
-	e, err := New(Config{Feed: feed, Clock: clock, Logger: quietLogger(), StatePath: statePath, Sinks: []Sink{NewStdoutSink(out)}})
+	e, err := New(Config{Feed: feed, Clock: clock, Logger: quietLogger(), StatePath: statePath, Sinks: []Sink{NewStdoutSink(out)}, AWSCauses: causes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +137,7 @@ func TestWatchLocalDemoDay(t *testing.T) {
 	for _, r := range reports(t, out.String()) {
 		t.Logf("%s #%d %s %s", r.GeneratedAt, r.Sequence, r.Event, r.Title)
 	}
-	checkDemoReports(t, reports(t, out.String()), true)
+	checkDemoReportsAgainst(t, reports(t, out.String()), exp, true)
 	if st := e.Stats(); st.Malformed != 0 {
 		t.Fatalf("malformed records: %d", st.Malformed)
 	}
@@ -123,7 +147,11 @@ func TestWatchLocalDemoDay(t *testing.T) {
 // cause, one recovered update each, nothing else opened.
 func checkDemoReports(t *testing.T, rs []Report, wantRecovery bool) {
 	t.Helper()
-	exp := demoExpected(t)
+	checkDemoReportsAgainst(t, rs, demoExpected(t), wantRecovery)
+}
+
+func checkDemoReportsAgainst(t *testing.T, rs []Report, exp []expectedIncident, wantRecovery bool) {
+	t.Helper()
 	opened := map[string][]Report{}
 	recovered := map[string][]Report{}
 	for _, r := range rs {
