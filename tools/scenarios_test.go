@@ -33,8 +33,20 @@ type scenarioExpected struct {
 	// LogsRootCause is, for a drop AWS caused, what the logs alone show:
 	// it ranks just below the AWS-side cause.
 	LogsRootCause string `json:"logs_root_cause"`
-	Format        string `json:"format"`
-	Why           string `json:"why"`
+	// FromMetrics is, for a tunnel that logs nothing, what its tunnel
+	// metrics must say (root_cause is then empty, or the AWS-side cause).
+	FromMetrics *scenarioMetrics `json:"from_metrics"`
+	Format      string           `json:"format"`
+	Why         string           `json:"why"`
+}
+
+// scenarioMetrics is expected.json's from_metrics.
+type scenarioMetrics struct {
+	DownFrom                  string   `json:"down_from"`
+	DownWithin                []string `json:"down_within"`
+	UpAt                      string   `json:"up_at"`
+	StillDownAt               string   `json:"still_down_at"`
+	TrafficMovedToOtherTunnel bool     `json:"traffic_moved_to_other_tunnel"`
 }
 
 const scenariosDir = "../testdata/scenarios"
@@ -88,7 +100,7 @@ func scenarioDeps(t *testing.T, dir string) (*investigate.Service, string) {
 		note = fmt.Sprintf("%d records, %d malformed", rep.Records, rep.MalformedCount)
 	}
 	return &investigate.Service{Inventory: local, Logs: local, Limits: investigate.DefaultLimits, Logger: quiet,
-		Now: func() time.Time { return time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC) }}, note
+		Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }}, note
 }
 
 func sameInstant(a, b string) bool {
@@ -125,6 +137,9 @@ func TestDiagnoseScenarios(t *testing.T) {
 		c := mcpClient(t, deps)
 		got, res := call[view.Diagnosis](t, c, "diagnose_tunnel_drop", exp.question())
 		layer := strings.SplitN(exp.RootCause, ".", 2)[0]
+		if layer == "" {
+			layer = "metrics only"
+		}
 		tally := byLayer[layer]
 		tally[1]++
 		gotDesc := ""
@@ -178,7 +193,12 @@ func TestDiagnoseScenarios(t *testing.T) {
 			if exp.SharedCause && got.SharedCause == "" {
 				wrong = append(wrong, "no shared_cause although every tunnel went down")
 			}
-			if len(rc.Evidence) == 0 || rc.Evidence[0].Raw == "" {
+			if exp.FromMetrics != nil {
+				wrong = append(wrong, fromMetricsWrong(exp.FromMetrics, got, resultText(res))...)
+			}
+			if exp.RootCause == "" && exp.FromMetrics != nil {
+				// No log and no AWS-side cause: nothing to quote.
+			} else if len(rc.Evidence) == 0 || rc.Evidence[0].Raw == "" {
 				wrong = append(wrong, "no evidence")
 			} else if !evidenceHasRoot(rc) {
 				wrong = append(wrong, "evidence does not quote the root cause record")
@@ -215,4 +235,42 @@ func evidenceHasRoot(rc view.Cause) bool {
 		}
 	}
 	return false
+}
+
+// fromMetricsWrong checks a diagnosis of a tunnel without logs against its
+// from_metrics label, in both channels: the structured from_metrics (and
+// what it says of the other tunnel), and the text, which must give the
+// outage's times and how to turn logging on, one tunnel at a time.
+func fromMetricsWrong(exp *scenarioMetrics, got view.Diagnosis, text string) []string {
+	m := got.FromMetrics
+	if m == nil {
+		return []string{"no from_metrics"}
+	}
+	var wrong []string
+	if m.DownFrom == nil || !sameInstant(m.DownFrom.UTC, exp.DownFrom) {
+		wrong = append(wrong, fmt.Sprintf("down_from %+v, want %s", m.DownFrom, exp.DownFrom))
+	}
+	if len(m.DownWithin) != 2 || len(exp.DownWithin) != 2 || !sameInstant(m.DownWithin[0].UTC, exp.DownWithin[0]) || !sameInstant(m.DownWithin[1].UTC, exp.DownWithin[1]) {
+		wrong = append(wrong, fmt.Sprintf("down_within %+v, want %v", m.DownWithin, exp.DownWithin))
+	}
+	ends := exp.UpAt
+	switch {
+	case exp.UpAt != "" && (m.UpAt == nil || !sameInstant(m.UpAt.UTC, exp.UpAt) || m.StillDownAt != nil):
+		wrong = append(wrong, fmt.Sprintf("up_at %+v (still down at %+v), want %s", m.UpAt, m.StillDownAt, exp.UpAt))
+	case exp.StillDownAt != "":
+		ends = exp.StillDownAt
+		if m.UpAt != nil || m.StillDownAt == nil || !sameInstant(m.StillDownAt.UTC, exp.StillDownAt) {
+			wrong = append(wrong, fmt.Sprintf("still_down_at %+v (up at %+v), want %s", m.StillDownAt, m.UpAt, exp.StillDownAt))
+		}
+	}
+	moved := strings.Contains(strings.Join(m.OtherTunnels, "\n"), "traffic moved to it")
+	if moved != exp.TrafficMovedToOtherTunnel {
+		wrong = append(wrong, fmt.Sprintf("other tunnels %q, want the traffic moved to it: %v", m.OtherTunnels, exp.TrafficMovedToOtherTunnel))
+	}
+	for _, want := range []string{exp.DownFrom, exp.DownWithin[0], ends, "modify-vpn-tunnel-options", "one tunnel at a time"} {
+		if !strings.Contains(text, want) {
+			wrong = append(wrong, fmt.Sprintf("text lacks %q", want))
+		}
+	}
+	return wrong
 }

@@ -145,6 +145,13 @@ func buildOne(sp *spec, index int, density tunnelsim.Density) (scenarioOut, erro
 		}
 		files = append(files, file{"tunnel-maintenance.json", maint})
 	}
+	metrics, err := b.renderMetrics()
+	if err != nil {
+		return scenarioOut{}, err
+	}
+	if metrics != nil {
+		files = append(files, file{"tunnel-metrics.json", metrics})
+	}
 	exp, err := expectedOf(sp, b, &ans)
 	if err != nil {
 		return scenarioOut{}, err
@@ -158,7 +165,12 @@ func buildOne(sp *spec, index int, density tunnelsim.Density) (scenarioOut, erro
 }
 
 func expectedOf(sp *spec, b *builder, a *answer) (expected, error) {
-	if a.rootTunnel == nil || a.root == "" || a.rootAt.IsZero() || a.at.IsZero() || a.why == "" {
+	if a.fromMetrics != nil && a.root == "" {
+		// No log, no AWS-side cause: the answer is when the metrics say
+		// it went down.
+		a.rootAt = a.fromMetrics.down.Round(time.Minute)
+	}
+	if a.rootTunnel == nil || a.root == "" && a.fromMetrics == nil || a.rootAt.IsZero() || a.at.IsZero() || a.why == "" {
 		return expected{}, fmt.Errorf("incomplete answer %+v", a)
 	}
 	loc := time.UTC
@@ -183,7 +195,10 @@ func expectedOf(sp *spec, b *builder, a *answer) (expected, error) {
 		recovered = formatUTC(a.recoveredAt)
 	}
 	logsRootAt := ""
-	if strings.HasPrefix(a.root, "aws.") {
+	var fromMetrics *expectedMetrics
+	if a.fromMetrics != nil {
+		fromMetrics = expectedFromMetrics(a.fromMetrics)
+	} else if strings.HasPrefix(a.root, "aws.") {
 		if a.logsRoot == "" || a.logsRootAt.IsZero() {
 			return expected{}, fmt.Errorf("a drop AWS caused needs what the logs alone show: %+v", a)
 		}
@@ -191,7 +206,7 @@ func expectedOf(sp *spec, b *builder, a *answer) (expected, error) {
 	}
 	return expected{
 		LogsRootCause: a.logsRoot, LogsRootCauseAt: logsRootAt,
-		RecoveredAt:     recovered,
+		RecoveredAt: recovered, FromMetrics: fromMetrics,
 		VPNConnectionID: b.conns[0].ID, Tunnel: a.tunnelArg, At: at, Timezone: a.tz, WindowMinutes: a.window,
 		RootCause: a.root, RootCauseAt: formatUTC(a.rootAt), RootCauseTunnel: a.rootTunnel.IP,
 		StaysDownBecause: a.staysDown, SharedCause: a.shared, Format: string(sp.format), IKEVersion: a.rootTunnel.IKEVersion, Why: a.why,

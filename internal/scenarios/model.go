@@ -44,7 +44,23 @@ type answer struct {
 	// the maintenance status answers, ranked just below the AWS cause.
 	logsRoot   string
 	logsRootAt time.Time
-	why        string
+	// fromMetrics, when set, is what the tunnel metrics must say of a
+	// tunnel that logs nothing (root is then empty, or the AWS-side cause).
+	fromMetrics *metricsAnswer
+	why         string
+}
+
+// metricsAnswer is what an engineer reads off a tunnel's TunnelState
+// average per period: the period the outage began in, the time within it
+// (by the share of it the tunnel was still up, to the minute), and when it
+// came back or that it was still down where the metrics end.
+type metricsAnswer struct {
+	down        time.Time // when the tunnel really went down
+	period      time.Duration
+	upAt        time.Time // when it really came back; zero: still down
+	stillDownAt time.Time // the end of the metrics, when still down
+	// trafficMoved: the other tunnel carried the traffic meanwhile.
+	trafficMoved bool
 }
 
 // atForm is how the question writes its time.
@@ -58,22 +74,33 @@ const (
 
 // expected is expected.json: the question and its answer.
 type expected struct {
-	VPNConnectionID  string `json:"vpn_connection_id"`
-	Tunnel           string `json:"tunnel,omitempty"`
-	At               string `json:"at"`
-	Timezone         string `json:"timezone,omitempty"`
-	WindowMinutes    int    `json:"window_minutes,omitempty"`
-	RootCause        string `json:"root_cause"`
-	RootCauseAt      string `json:"root_cause_at"`
-	RootCauseTunnel  string `json:"root_cause_tunnel"`
-	StaysDownBecause string `json:"stays_down_because,omitempty"`
-	SharedCause      bool   `json:"shared_cause,omitempty"`
-	RecoveredAt      string `json:"recovered_at,omitempty"`
-	LogsRootCause    string `json:"logs_root_cause,omitempty"`
-	LogsRootCauseAt  string `json:"logs_root_cause_at,omitempty"`
-	Format           string `json:"format"`
-	IKEVersion       string `json:"ike_version"`
-	Why              string `json:"why"`
+	VPNConnectionID  string           `json:"vpn_connection_id"`
+	Tunnel           string           `json:"tunnel,omitempty"`
+	At               string           `json:"at"`
+	Timezone         string           `json:"timezone,omitempty"`
+	WindowMinutes    int              `json:"window_minutes,omitempty"`
+	RootCause        string           `json:"root_cause"`
+	RootCauseAt      string           `json:"root_cause_at"`
+	RootCauseTunnel  string           `json:"root_cause_tunnel"`
+	StaysDownBecause string           `json:"stays_down_because,omitempty"`
+	SharedCause      bool             `json:"shared_cause,omitempty"`
+	RecoveredAt      string           `json:"recovered_at,omitempty"`
+	LogsRootCause    string           `json:"logs_root_cause,omitempty"`
+	LogsRootCauseAt  string           `json:"logs_root_cause_at,omitempty"`
+	FromMetrics      *expectedMetrics `json:"from_metrics,omitempty"`
+	Format           string           `json:"format"`
+	IKEVersion       string           `json:"ike_version"`
+	Why              string           `json:"why"`
+}
+
+// expectedMetrics is expected.json's from_metrics: what the tool must read
+// off the metrics of a tunnel that logs nothing.
+type expectedMetrics struct {
+	DownFrom                  string   `json:"down_from"`
+	DownWithin                []string `json:"down_within"`
+	UpAt                      string   `json:"up_at,omitempty"`
+	StillDownAt               string   `json:"still_down_at,omitempty"`
+	TrafficMovedToOtherTunnel bool     `json:"traffic_moved_to_other_tunnel,omitempty"`
 }
 
 // builder holds a scenario's connections while its script writes records.
@@ -88,6 +115,9 @@ type builder struct {
 	// cloudtrail-events.json and tunnel-maintenance.json.
 	trail []tunnelsim.TrailEvent
 	maint map[*tunnelsim.Tunnel]tunnelsim.TunnelMaintenance
+	// outages are the tunnel outages of a connection without logs, which
+	// its tunnel-metrics.json records.
+	outages map[*tunnelsim.Tunnel][]tunnelsim.Span
 }
 
 // baseDay is the first scenario's day; scenario i happens i days later.
@@ -217,6 +247,9 @@ func (b *builder) newConn(ike [2]string, tgw bool, k int) *tunnelsim.Connection 
 // It runs after the script so it can keep clear of the incident's records.
 func (b *builder) background(density tunnelsim.Density) {
 	for _, c := range b.conns {
+		if !c.Logging {
+			continue
+		}
 		for _, tn := range c.Tunnels {
 			n := b.collide[tn]
 			tunnelsim.BackgroundIKE(b.r, tn, b.from, b.to, func(k int) bool { return k == n })
@@ -227,6 +260,9 @@ func (b *builder) background(density tunnelsim.Density) {
 	// on the density.
 	if density == tunnelsim.DensityReal {
 		for _, c := range b.conns {
+			if !c.Logging {
+				continue
+			}
 			for _, tn := range c.Tunnels {
 				tunnelsim.BackgroundLiveness(b.r, tn, b.from, b.to)
 			}
@@ -353,4 +389,73 @@ func (b *builder) maintenance(tn *tunnelsim.Tunnel, m tunnelsim.TunnelMaintenanc
 		b.maint = map[*tunnelsim.Tunnel]tunnelsim.TunnelMaintenance{}
 	}
 	b.maint[tn] = m
+}
+
+// ---- a connection without logs, seen through its tunnel metrics ----
+
+// metricsPeriod is the resolution of the scenarios' tunnel metrics:
+// CloudWatch keeps 5-minute data points for 63 days.
+const metricsPeriod = 5 * time.Minute
+
+// noLogs turns logging off on the scenario's connection: none of its
+// tunnels logs anything, and the scenario writes its tunnel metrics.
+func (b *builder) noLogs() {
+	b.conns[0].Logging = false
+	b.outages = map[*tunnelsim.Tunnel][]tunnelsim.Span{}
+}
+
+// metricsFrom and metricsTo bound the tunnel metrics written: the day
+// before the scenario's and the scenario's day.
+func (b *builder) metricsFrom() time.Time { return b.day.Add(-24 * time.Hour) }
+func (b *builder) metricsTo() time.Time   { return b.day.Add(24 * time.Hour) }
+
+// down records tn out from from to to (zero: to past the end of the
+// metrics) in the metrics, and in the end-of-day telemetry; it returns
+// what the metrics must show of it.
+func (b *builder) down(tn *tunnelsim.Tunnel, from, to time.Time) *metricsAnswer {
+	m := &metricsAnswer{down: from, period: metricsPeriod, upAt: to}
+	if to.IsZero() {
+		to, m.stillDownAt = b.metricsTo().Add(time.Hour), b.metricsTo()
+		tn.Status, tn.LastChange, tn.RouteCount = "DOWN", from, 0
+	}
+	b.outages[tn] = append(b.outages[tn], tunnelsim.Span{From: from, To: to})
+	return m
+}
+
+// metricsTraffic is a connection's traffic without logs: tunnel 1 carries
+// it while up (more by day), tunnel 2 takes the share of each period
+// tunnel 1 was down; both exchange keepalives.
+func (b *builder) metricsTraffic(tn *tunnelsim.Tunnel, t time.Time) (float64, float64) {
+	share := tunnelsim.UpShare(b.outages[b.t1()], t, t.Add(metricsPeriod))
+	if tn.Num != 1 {
+		share = 1 - share
+	}
+	h := float64(t.Hour())
+	perPeriod := float64(metricsPeriod) / float64(time.Hour)
+	return 1_000 + share*(30e6+1e6*h)*perPeriod, 750 + share*(12e6+0.4e6*h)*perPeriod
+}
+
+// renderMetrics writes tunnel-metrics.json for the connection without
+// logs (nil when every connection logs).
+func (b *builder) renderMetrics() ([]byte, error) {
+	if b.outages == nil {
+		return nil, nil
+	}
+	return tunnelsim.RenderMetrics(b.conns, tunnelsim.MetricsPlan{Start: b.metricsFrom(), End: b.metricsTo(), Period: metricsPeriod,
+		Outages: b.outages, Traffic: b.metricsTraffic})
+}
+
+// expectedFromMetrics is the label of what the metrics say: the outage's
+// start to the minute, the period it began in, its end or the end of the
+// metrics.
+func expectedFromMetrics(m *metricsAnswer) *expectedMetrics {
+	within := m.down.Truncate(m.period)
+	e := &expectedMetrics{DownFrom: formatUTC(m.down.Round(time.Minute)), DownWithin: []string{formatUTC(within), formatUTC(within.Add(m.period))},
+		TrafficMovedToOtherTunnel: m.trafficMoved}
+	if m.upAt.IsZero() {
+		e.StillDownAt = formatUTC(m.stillDownAt)
+	} else {
+		e.UpAt = formatUTC(m.upAt.Round(time.Minute))
+	}
+	return e
 }

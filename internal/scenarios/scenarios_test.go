@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -130,6 +131,25 @@ func TestExpectedPointsAtRecords(t *testing.T) {
 		// A drop AWS caused: its cause is in a side file, the logs hold
 		// their own cause a little later.
 		root, rootAt := a.root, a.rootAt
+		if a.fromMetrics != nil {
+			// A connection without logs: the label holds in its metrics,
+			// and an AWS-side cause in the side file, just before the drop.
+			for _, msg := range metricsLabelWrong(s, a) {
+				t.Errorf("%s: %s", s.spec.name, msg)
+			}
+			if a.root != "" {
+				if !awsCauseInSideFile(s, a) {
+					t.Errorf("%s: no %s on %s at %s in the side files", s.spec.name, a.root, tn.IP, formatUTC(a.rootAt))
+				}
+				if d := a.fromMetrics.down.Sub(a.rootAt); d <= 0 || d > 5*time.Minute {
+					t.Errorf("%s: the tunnel went down %s after the AWS cause, want within 5 minutes", s.spec.name, d)
+				}
+			}
+			if d := a.at.Sub(a.rootAt); d <= 0 || d > 60*time.Minute {
+				t.Errorf("%s: asked %s after the drop, want within 60 min", s.spec.name, d)
+			}
+			continue
+		}
 		if strings.HasPrefix(a.root, "aws.") {
 			if !awsCauseInSideFile(s, a) {
 				t.Errorf("%s: no %s on %s at %s in the side files", s.spec.name, a.root, tn.IP, formatUTC(a.rootAt))
@@ -190,8 +210,19 @@ func TestSetCoversTheBrief(t *testing.T) {
 	ikeVersions := map[string]bool{}
 	ceaseDirs := map[string]bool{}
 	var zones, noInventory, secondConn, staysDown, shared, noTunnel, bgpFirst int
+	var metricsStillDown, metricsBackUp, metricsAWSCause int
 	for _, s := range set {
 		a := s.answer
+		if m := a.fromMetrics; m != nil {
+			switch {
+			case a.root != "":
+				metricsAWSCause++
+			case m.upAt.IsZero():
+				metricsStillDown++
+			default:
+				metricsBackUp++
+			}
+		}
 		roots[a.root] = true
 		formats[s.spec.format] = true
 		tunnels[a.rootTunnel.Num] = true
@@ -271,7 +302,8 @@ func TestSetCoversTheBrief(t *testing.T) {
 	}
 	for what, n := range map[string]int{"asked in another zone's local time": zones, "without vpn-connections.json": noInventory,
 		"with a second connection": secondConn, "with a retry loop (stays_down_because)": staysDown, "with a shared cause": shared,
-		"asked without a tunnel": noTunnel, "with BGP falling before the IKE failure is logged": bgpFirst} {
+		"asked without a tunnel": noTunnel, "with BGP falling before the IKE failure is logged": bgpFirst,
+		"without logs, answered from metrics, still down": metricsStillDown, "without logs, back up": metricsBackUp, "without logs, with an AWS-side cause": metricsAWSCause} {
 		if n < 1 {
 			t.Errorf("no scenario %s", what)
 		}
@@ -313,4 +345,58 @@ func awsCauseInSideFile(s scenarioOut, a answer) bool {
 		}
 	}
 	return false
+}
+
+// metricsLabelWrong checks a from-metrics label against the scenario's
+// files: the connection has no log file, and its tunnel-metrics.json has
+// the tunnel's TunnelState between 0 and 1 in the period the label says
+// the outage began in, up the period before and, for an outage longer
+// than a period, down the one after.
+func metricsLabelWrong(s scenarioOut, a answer) []string {
+	var wrong []string
+	m, conn := a.fromMetrics, a.rootTunnel.Conn
+	if conn.Logging {
+		wrong = append(wrong, "the connection answered from metrics logs")
+	}
+	var metrics []byte
+	for _, f := range s.files {
+		if strings.HasPrefix(f.name, conn.ID) {
+			wrong = append(wrong, "log file "+f.name+" of a connection without logs")
+		}
+		if f.name == "tunnel-metrics.json" {
+			metrics = f.data
+		}
+	}
+	var out struct {
+		MetricDataResults []struct {
+			MetricName string
+			Dimensions map[string]string
+			Timestamps []time.Time
+			Values     []float64
+		}
+	}
+	if err := json.Unmarshal(metrics, &out); err != nil {
+		return append(wrong, "tunnel-metrics.json: "+err.Error())
+	}
+	state := map[time.Time]float64{}
+	for _, r := range out.MetricDataResults {
+		if r.MetricName == "TunnelState" && r.Dimensions["VpnId"] == conn.ID && r.Dimensions["TunnelIpAddress"] == a.rootTunnel.IP {
+			for i, ts := range r.Timestamps {
+				state[ts] = r.Values[i]
+			}
+		}
+	}
+	p := m.down.Truncate(m.period)
+	if v, ok := state[p]; !ok || v <= 0 || v >= 1 {
+		wrong = append(wrong, fmt.Sprintf("TunnelState %v in the period from %s, want partly up", v, formatUTC(p)))
+	}
+	if v := state[p.Add(-m.period)]; v != 1 {
+		wrong = append(wrong, fmt.Sprintf("TunnelState %v the period before the drop, want 1", v))
+	}
+	if end := m.upAt; end.IsZero() || end.Sub(p) >= 3*m.period {
+		if v, ok := state[p.Add(m.period)]; !ok || v != 0 {
+			wrong = append(wrong, fmt.Sprintf("TunnelState %v the period after the drop, want 0", v))
+		}
+	}
+	return wrong
 }

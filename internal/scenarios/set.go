@@ -883,6 +883,45 @@ var specs = []spec{
 		return answer{tunnelArg: "1", at: minuteAfter(del, 3*mn), root: catDelIKE, rootAt: ikeTime(t1, del), rootTunnel: t1,
 			why: "The ModifyVpnTunnelOptions on tunnel 1 was two hours earlier and its renegotiation ended within minutes; the drop at 10:26 is the gateway deleting its IKE_SA, not the change"}
 	}},
+	// ---------- a connection without logs: answered from its tunnel metrics ----------
+	{name: "no-logs-tunnel-down-from-metrics", format: fmtJSONLines, secondConn: true, ike: v2v2, script: func(b *builder) answer {
+		// Logging is off on the connection; tunnel 1 goes down at 09:41
+		// and stays down, its traffic moving to tunnel 2.
+		b.noLogs()
+		t1 := b.t1()
+		m := b.down(t1, b.at(9, 41, 17, 0), time.Time{})
+		m.trafficMoved = true
+		return answer{tunnelArg: "1", at: b.at(10, 5, 0, 0), rootTunnel: t1, fromMetrics: m,
+			why: "Logging is disabled, so no log can say why; TunnelState (5-minute averages) is 0.257 in the period from 09:40, 0 after until the metrics end: down from about 09:41, still down, and tunnel 2's TunnelDataIn jumps as the traffic moves to it; turning logging on is what would name the next cause"}
+	}},
+	{name: "no-logs-options-change-from-metrics", format: fmtJSONLines, secondConn: true, ike: v2v2, script: func(b *builder) answer {
+		// Automation changes tunnel 2's options on a connection without
+		// logs; AWS renegotiates the tunnel, back five minutes later.
+		b.noLogs()
+		t2 := b.t2()
+		change := b.at(10, 21, 14, 0)
+		b.change(t2, change, map[string]any{"PreSharedKey": "N0-l0gs.PSK", "DPDTimeoutSeconds": 30})
+		m := b.down(t2, change.Add(47*sec), change.Add(5*mn+39*sec))
+		return answer{tunnelArg: "2", at: b.at(10, 40, 0, 0), root: string(catalog.AWSTunnelOptionsChanged), rootAt: change, rootTunnel: t2, fromMetrics: m,
+			why: "No logs, but TunnelState puts tunnel 2's outage at about 10:22 (in the period 10:20-10:25), back about 10:27; CloudTrail has a ModifyVpnTunnelOptions on that tunnel at 10:21:14, in that period: AWS renegotiated the tunnel to apply the options"}
+	}},
+	{name: "no-logs-maintenance-from-metrics", format: fmtJSONLines, secondConn: true, ike: v2v2, script: func(b *builder) answer {
+		// AWS replaces tunnel 1's endpoint on a connection without logs;
+		// the new endpoint is up five minutes later. Tunnel 2 is pending
+		// the same.
+		b.noLogs()
+		t1, t2 := b.t1(), b.t2()
+		applied := b.at(9, 47, 30, 0)
+		down := applied.Add(7 * sec)
+		// Five minutes down at 5-minute resolution: the periods around the
+		// drop both hold part of the traffic on each tunnel, too close to
+		// say it moved.
+		m := b.down(t1, down, down.Add(5*mn+20*sec))
+		b.maintenance(t1, v.TunnelMaintenance{Applied: applied})
+		b.maintenance(t2, v.TunnelMaintenance{Pending: "Tunnel endpoint replacement", AutoAppliedAfter: b.day.AddDate(0, 0, 7).Add(2 * time.Hour)})
+		return answer{tunnelArg: "1", at: b.at(10, 0, 0, 0), root: string(catalog.AWSTunnelReplaced), rootAt: applied, rootTunnel: t1, fromMetrics: m,
+			why: "No logs, but TunnelState puts tunnel 1's outage at about 09:48 (in the period 09:45-09:50), back about 09:53; GetVpnTunnelReplacementStatus says AWS applied maintenance to it at 09:47:30, in that period: the endpoint was replaced (tunnel 2 is next, pending)"}
+	}},
 }
 
 // vms is a duration of n milliseconds.
