@@ -225,6 +225,11 @@ func renderREADME(set []scenarioOut, density tunnelsim.Density) []byte {
 	w("and for long incidents `recovered_at`, the record that brought the tunnel back),\n")
 	w("with, for a drop AWS caused (`aws.*`: a change in `cloudtrail-events.json`, maintenance in\n")
 	w("`tunnel-maintenance.json`), `logs_root_cause`, what the logs alone show,\n")
+	w("and, for a connection whose logging is off (no log files for it; `tunnel-metrics.json` holds its AWS/VPN\n")
+	w("TunnelState, TunnelDataIn and TunnelDataOut per 5 minutes, as GetMetricData returns them), `from_metrics`:\n")
+	w("`down_from` (to the minute, from the share of the period it was still up), `down_within` (that period),\n")
+	w("`up_at` or `still_down_at` (where the metrics end) and `traffic_moved_to_other_tunnel`; `root_cause` is then\n")
+	w("the AWS-side cause or empty (no log says why), `root_cause_at` the change or maintenance, or `down_from`;\n")
 	w("with the reasoning in `why`. `tools/scenarios_test.go` asks every question through MCP and requires every\n")
 	w("answer; `correlate/property_test.go` checks that shuffling, noise and renaming never change them.\n\n")
 	w("Generated, do not edit: `go run ./internal/scenarios -out testdata/scenarios` (seeded per scenario,\n")
@@ -263,7 +268,14 @@ func renderREADME(set []scenarioOut, density tunnelsim.Density) []byte {
 		if s.spec.secondConn {
 			fmtName += ", 2nd connection"
 		}
-		w("| `%s` | %s | %s | `%s` at %s | %s | %d |\n", s.spec.name, fmtName, q, e.RootCause, e.RootCauseAt, orDash(e.StaysDownBecause), s.records)
+		root := "`" + e.RootCause + "` at " + e.RootCauseAt
+		if e.FromMetrics != nil {
+			fmtName += ", no logs: metrics"
+			if e.RootCause == "" {
+				root = "none in any log: down from about " + e.FromMetrics.DownFrom
+			}
+		}
+		w("| `%s` | %s | %s | %s | %s | %d |\n", s.spec.name, fmtName, q, root, orDash(e.StaysDownBecause), s.records)
 	}
 	w("\n## Why\n\n")
 	for _, s := range set {
