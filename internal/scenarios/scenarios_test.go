@@ -214,12 +214,12 @@ func TestSetCoversTheBrief(t *testing.T) {
 	for _, s := range set {
 		a := s.answer
 		if m := a.fromMetrics; m != nil {
-			switch {
-			case a.root != "":
+			if a.root != "" {
 				metricsAWSCause++
-			case m.upAt.IsZero():
+			}
+			if m.upAt.IsZero() {
 				metricsStillDown++
-			default:
+			} else {
 				metricsBackUp++
 			}
 		}
