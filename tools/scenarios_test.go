@@ -115,7 +115,7 @@ func sameInstant(a, b string) bool {
 func TestDiagnoseScenarios(t *testing.T) {
 	var table strings.Builder
 	fmt.Fprintf(&table, "%-40s %-18s %-34s %-34s %s\n", "scenario", "format", "expected", "got", "result")
-	right, total := 0, 0
+	right, total, withPSK := 0, 0, 0
 	byLayer := map[string][2]int{}
 	for _, name := range loadScenarios(t) {
 		dir := filepath.Join(scenariosDir, name)
@@ -196,6 +196,16 @@ func TestDiagnoseScenarios(t *testing.T) {
 			if exp.FromMetrics != nil {
 				wrong = append(wrong, fromMetricsWrong(exp.FromMetrics, got, resultText(res))...)
 			}
+			structured, _ := json.Marshal(res.StructuredContent)
+			keys := scenarioPSKs(t, dir)
+			if len(keys) > 0 {
+				withPSK++
+			}
+			for _, key := range keys {
+				if strings.Contains(resultText(res), key) || strings.Contains(string(structured), key) {
+					wrong = append(wrong, "a pre-shared key from cloudtrail-events.json is shown")
+				}
+			}
 			if exp.RootCause == "" && exp.FromMetrics != nil {
 				// No log and no AWS-side cause: nothing to quote.
 			} else if len(rc.Evidence) == 0 || rc.Evidence[0].Raw == "" {
@@ -218,6 +228,9 @@ func TestDiagnoseScenarios(t *testing.T) {
 			want += " / " + exp.StaysDownBecause
 		}
 		fmt.Fprintf(&table, "%-40s %-18s %-34s %-34s %s\n", name, exp.Format, want, gotDesc, result)
+	}
+	if withPSK < 2 {
+		t.Errorf("%d scenarios change a pre-shared key in CloudTrail, want at least 2 (one without logs) to check it is never shown", withPSK)
 	}
 	var layers []string
 	for l, n := range byLayer {
@@ -273,4 +286,32 @@ func fromMetricsWrong(exp *scenarioMetrics, got view.Diagnosis, text string) []s
 		}
 	}
 	return wrong
+}
+
+// scenarioPSKs are the pre-shared keys the changes in a scenario's
+// cloudtrail-events.json set: what no answer may show.
+func scenarioPSKs(t *testing.T, dir string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "cloudtrail-events.json"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	var trail struct {
+		Events []struct{ CloudTrailEvent string }
+	}
+	if err != nil || json.Unmarshal(b, &trail) != nil {
+		t.Fatalf("%s: cloudtrail-events.json unreadable: %v", dir, err)
+	}
+	var keys []string
+	for _, e := range trail.Events {
+		var rec struct {
+			RequestParameters struct {
+				TunnelOptions struct{ PreSharedKey string }
+			}
+		}
+		if json.Unmarshal([]byte(e.CloudTrailEvent), &rec) == nil && rec.RequestParameters.TunnelOptions.PreSharedKey != "" {
+			keys = append(keys, rec.RequestParameters.TunnelOptions.PreSharedKey)
+		}
+	}
+	return keys
 }
