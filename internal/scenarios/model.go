@@ -247,10 +247,10 @@ func (b *builder) newConn(ike [2]string, tgw bool, k int) *tunnelsim.Connection 
 // It runs after the script so it can keep clear of the incident's records.
 func (b *builder) background(density tunnelsim.Density) {
 	for _, c := range b.conns {
-		if !c.Logging {
-			continue
-		}
 		for _, tn := range c.Tunnels {
+			if !tn.Logs() {
+				continue
+			}
 			n := b.collide[tn]
 			tunnelsim.BackgroundIKE(b.r, tn, b.from, b.to, func(k int) bool { return k == n })
 			tunnelsim.BackgroundBGP(b.r, tn, b.from, b.to)
@@ -260,10 +260,10 @@ func (b *builder) background(density tunnelsim.Density) {
 	// on the density.
 	if density == tunnelsim.DensityReal {
 		for _, c := range b.conns {
-			if !c.Logging {
-				continue
-			}
 			for _, tn := range c.Tunnels {
+				if !tn.Logs() {
+					continue
+				}
 				tunnelsim.BackgroundLiveness(b.r, tn, b.from, b.to)
 			}
 		}
@@ -398,9 +398,16 @@ func (b *builder) maintenance(tn *tunnelsim.Tunnel, m tunnelsim.TunnelMaintenanc
 const metricsPeriod = 5 * time.Minute
 
 // noLogs turns logging off on the scenario's connection: none of its
-// tunnels logs anything, and the scenario writes its tunnel metrics.
+// tunnels logs anything, and the scenario writes their tunnel metrics.
 func (b *builder) noLogs() {
 	b.conns[0].Logging = false
+	b.outages = map[*tunnelsim.Tunnel][]tunnelsim.Span{}
+}
+
+// noLogsOn turns logging off on one tunnel only (the other logs): the
+// scenario writes the metrics of that tunnel.
+func (b *builder) noLogsOn(tn *tunnelsim.Tunnel) {
+	tn.LoggingOff = true
 	b.outages = map[*tunnelsim.Tunnel][]tunnelsim.Span{}
 }
 
@@ -435,8 +442,8 @@ func (b *builder) metricsTraffic(tn *tunnelsim.Tunnel, t time.Time) (float64, fl
 	return 1_000 + share*(30e6+1e6*h)*perPeriod, 750 + share*(12e6+0.4e6*h)*perPeriod
 }
 
-// renderMetrics writes tunnel-metrics.json for the connection without
-// logs (nil when every connection logs).
+// renderMetrics writes tunnel-metrics.json for the tunnels without logs
+// (nil when every tunnel logs).
 func (b *builder) renderMetrics() ([]byte, error) {
 	if b.outages == nil {
 		return nil, nil

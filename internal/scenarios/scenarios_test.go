@@ -210,12 +210,15 @@ func TestSetCoversTheBrief(t *testing.T) {
 	ikeVersions := map[string]bool{}
 	ceaseDirs := map[string]bool{}
 	var zones, noInventory, secondConn, staysDown, shared, noTunnel, bgpFirst int
-	var metricsStillDown, metricsBackUp, metricsAWSCause int
+	var metricsStillDown, metricsBackUp, metricsAWSCause, metricsOneTunnel int
 	for _, s := range set {
 		a := s.answer
 		if m := a.fromMetrics; m != nil {
 			if a.root != "" {
 				metricsAWSCause++
+			}
+			if a.rootTunnel.Conn.Logging {
+				metricsOneTunnel++ // the other tunnel logs
 			}
 			if m.upAt.IsZero() {
 				metricsStillDown++
@@ -303,7 +306,7 @@ func TestSetCoversTheBrief(t *testing.T) {
 	for what, n := range map[string]int{"asked in another zone's local time": zones, "without vpn-connections.json": noInventory,
 		"with a second connection": secondConn, "with a retry loop (stays_down_because)": staysDown, "with a shared cause": shared,
 		"asked without a tunnel": noTunnel, "with BGP falling before the IKE failure is logged": bgpFirst,
-		"without logs, answered from metrics, still down": metricsStillDown, "without logs, back up": metricsBackUp, "without logs, with an AWS-side cause": metricsAWSCause} {
+		"without logs, answered from metrics, still down": metricsStillDown, "without logs, back up": metricsBackUp, "without logs on one tunnel only": metricsOneTunnel, "without logs, with an AWS-side cause": metricsAWSCause} {
 		if n < 1 {
 			t.Errorf("no scenario %s", what)
 		}
@@ -348,19 +351,19 @@ func awsCauseInSideFile(s scenarioOut, a answer) bool {
 }
 
 // metricsLabelWrong checks a from-metrics label against the scenario's
-// files: the connection has no log file, and its tunnel-metrics.json has
+// files: the tunnel has no log file, and its tunnel-metrics.json has
 // the tunnel's TunnelState between 0 and 1 in the period the label says
 // the outage began in, up the period before and, for an outage longer
 // than a period, down the one after.
 func metricsLabelWrong(s scenarioOut, a answer) []string {
 	var wrong []string
 	m, conn := a.fromMetrics, a.rootTunnel.Conn
-	if conn.Logging {
-		wrong = append(wrong, "the connection answered from metrics logs")
+	if a.rootTunnel.Logs() {
+		wrong = append(wrong, "the tunnel answered from metrics logs")
 	}
 	var metrics []byte
 	for _, f := range s.files {
-		if strings.HasPrefix(f.name, conn.ID) {
+		if strings.HasPrefix(f.name, conn.ID+"_"+a.rootTunnel.IP+"-") {
 			wrong = append(wrong, "log file "+f.name+" of a connection without logs")
 		}
 		if f.name == "tunnel-metrics.json" {

@@ -894,6 +894,15 @@ var specs = []spec{
 		return answer{tunnelArg: "1", at: b.at(10, 5, 0, 0), rootTunnel: t1, fromMetrics: m,
 			why: "Logging is disabled, so no log can say why; TunnelState (5-minute averages) is 0.257 in the period from 09:40, 0 after until the metrics end: down from about 09:41, still down, and tunnel 2's TunnelDataIn jumps as the traffic moves to it; turning logging on is what would name the next cause"}
 	}},
+	{name: "no-logs-on-tunnel-2-from-metrics", format: fmtJSONLines, ike: v2v2, script: func(b *builder) answer {
+		// Logging was turned on one tunnel at a time and tunnel 2's was
+		// never done: tunnel 1 logs, tunnel 2 is down 34 minutes.
+		t2 := b.t2()
+		b.noLogsOn(t2)
+		m := b.down(t2, b.at(11, 2, 43, 0), b.at(11, 37, 10, 0))
+		return answer{tunnelArg: "2", at: b.at(11, 20, 0, 0), rootTunnel: t2, fromMetrics: m,
+			why: "Tunnel 1 logs but tunnel 2's logging is off, so no log can say why tunnel 2 dropped; its TunnelState puts the outage from about 11:03 (in the period 11:00-11:05) to about 11:37; tunnel 1, which carries the traffic anyway, stayed up"}
+	}},
 	{name: "no-logs-options-change-from-metrics", format: fmtJSONLines, secondConn: true, ike: v2v2, script: func(b *builder) answer {
 		// Automation changes tunnel 2's options on a connection without
 		// logs; AWS renegotiates the tunnel, back five minutes later.

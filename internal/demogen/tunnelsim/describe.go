@@ -138,7 +138,7 @@ func RenderVPNConnections(conns []*Connection) ([]byte, error) {
 func TunnelOptionOf(tn *Tunnel) tunnelOption {
 	c := tn.Conn
 	cw := cloudWatchLogOptions{}
-	if c.Logging {
+	if tn.Logs() {
 		cw = cloudWatchLogOptions{
 			LogEnabled: true, LogGroupArn: logGroupARNPrefix + c.LogGroup + ":*", LogOutputFormat: "json",
 			BgpLogEnabled: true, BgpLogGroupArn: logGroupARNPrefix + c.BGPLogGroup + ":*", BgpLogOutputFormat: "json",

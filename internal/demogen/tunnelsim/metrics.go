@@ -40,13 +40,15 @@ type MetricsPlan struct {
 }
 
 // RenderMetrics writes tunnel-metrics.json: AWS/VPN TunnelState (Average),
-// TunnelDataIn and TunnelDataOut (Sum) per period for the tunnels of the
-// connections whose logging is off, as GetMetricData returns them.
+// TunnelDataIn and TunnelDataOut (Sum) per period for every tunnel of the
+// connections with a tunnel whose logging is off (AWS publishes them for
+// every tunnel; the other tunnel's say where the traffic went), as
+// GetMetricData returns them.
 func RenderMetrics(conns []*Connection, p MetricsPlan) ([]byte, error) {
 	f := metricsFile{MetricDataResults: []metricResult{}}
 	period := int(p.Period.Seconds())
 	for _, c := range conns {
-		if c.Logging {
+		if !c.hasTunnelWithoutLogs() {
 			continue
 		}
 		for _, tn := range c.Tunnels {
@@ -87,3 +89,12 @@ func UpShare(outs []Span, from, to time.Time) float64 {
 }
 
 func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
+
+func (c *Connection) hasTunnelWithoutLogs() bool {
+	for _, tn := range c.Tunnels {
+		if !tn.Logs() {
+			return true
+		}
+	}
+	return false
+}

@@ -95,6 +95,9 @@ type Tunnel struct {
 	IKEMillis bool
 	BGPText   bool // BGP stream uses the text output format
 	IKEText   bool // IKE stream uses the text output format (see TextIKELine)
+	// LoggingOff: this tunnel logs nothing although its connection's
+	// other tunnel does (logging is set per tunnel).
+	LoggingOff bool
 	// RekeyDeletes: the CGW deletes the old phase 2 SA after each rekey it
 	// initiates (a DELETE for the old SPI while phase 2 stays established).
 	RekeyDeletes bool
@@ -431,3 +434,6 @@ func Jitter(r *rand.Rand, lo, hi time.Duration) time.Duration {
 	}
 	return lo + time.Duration(r.Int64N(int64(hi-lo)+1))
 }
+
+// Logs reports whether the tunnel's IKE and BGP logging is on.
+func (tn *Tunnel) Logs() bool { return tn.Conn.Logging && !tn.LoggingOff }
