@@ -83,34 +83,22 @@ func (s *Server) getActiveVpnTunnelStatus(form url.Values) (*getActiveVpnTunnelS
 	id, ip := form.Get("VpnConnectionId"), form.Get("VpnTunnelOutsideIpAddress")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, c := range s.conns {
-		if c.VpnConnectionId != id {
-			continue
-		}
-		known := false
-		if c.Options != nil {
-			for _, t := range c.Options.TunnelOptions {
-				known = known || t.OutsideIpAddress == ip
-			}
-		}
-		if !known {
-			return nil, errorf(400, "InvalidParameterValue", "The tunnel outside IP address %s does not belong to %s", ip, id)
-		}
-		a, ok := s.active[id+"/"+ip]
-		if !ok {
-			a = TunnelActiveStatus{ProvisioningStatus: "available"}
-		}
-		group := func(g int) string {
-			if g == 0 {
-				return ""
-			}
-			return strconv.Itoa(g)
-		}
-		return &getActiveVpnTunnelStatusResponse{Xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/", RequestID: "fake-request",
-			ActiveVpnTunnelStatus: activeVpnTunnelStatusXML{IkeVersion: a.IkeVersion,
-				Phase1EncryptionAlgorithm: a.Phase1EncryptionAlgorithm, Phase1IntegrityAlgorithm: a.Phase1IntegrityAlgorithm, Phase1DHGroup: group(a.Phase1DHGroup),
-				Phase2EncryptionAlgorithm: a.Phase2EncryptionAlgorithm, Phase2IntegrityAlgorithm: a.Phase2IntegrityAlgorithm, Phase2DHGroup: group(a.Phase2DHGroup),
-				ProvisioningStatus: a.ProvisioningStatus, ProvisioningStatusReason: a.ProvisioningStatusReason}}, nil
+	if _, aerr := s.tunnelConnection(id, ip); aerr != nil {
+		return nil, aerr
 	}
-	return nil, errorf(400, "InvalidVpnConnectionID.NotFound", "The vpnConnection ID '%s' does not exist", id)
+	a, ok := s.active[id+"/"+ip]
+	if !ok {
+		a = TunnelActiveStatus{ProvisioningStatus: "available"}
+	}
+	group := func(g int) string {
+		if g == 0 {
+			return ""
+		}
+		return strconv.Itoa(g)
+	}
+	return &getActiveVpnTunnelStatusResponse{Xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/", RequestID: "fake-request",
+		ActiveVpnTunnelStatus: activeVpnTunnelStatusXML{IkeVersion: a.IkeVersion,
+			Phase1EncryptionAlgorithm: a.Phase1EncryptionAlgorithm, Phase1IntegrityAlgorithm: a.Phase1IntegrityAlgorithm, Phase1DHGroup: group(a.Phase1DHGroup),
+			Phase2EncryptionAlgorithm: a.Phase2EncryptionAlgorithm, Phase2IntegrityAlgorithm: a.Phase2IntegrityAlgorithm, Phase2DHGroup: group(a.Phase2DHGroup),
+			ProvisioningStatus: a.ProvisioningStatus, ProvisioningStatusReason: a.ProvisioningStatusReason}}, nil
 }

@@ -50,30 +50,41 @@ func (s *Server) getVpnTunnelReplacementStatus(form url.Values) (*getVpnTunnelRe
 	id, ip := form.Get("VpnConnectionId"), form.Get("VpnTunnelOutsideIpAddress")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, c := range s.conns {
+	c, aerr := s.tunnelConnection(id, ip)
+	if aerr != nil {
+		return nil, aerr
+	}
+	r := &getVpnTunnelReplacementStatusResponse{Xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/", RequestID: "fake-request",
+		VpnConnectionID: id, CustomerGatewayID: c.CustomerGatewayId, VpnGatewayID: c.VpnGatewayId, TransitGatewayID: c.TransitGatewayId, VpnTunnelOutsideIPAddress: ip}
+	m := s.maint[id+"/"+ip]
+	r.MaintenanceDetails.PendingMaintenance = m.Pending
+	if !m.LastApplied.IsZero() {
+		r.MaintenanceDetails.LastMaintenanceApplied = m.LastApplied.UTC().Format("2006-01-02T15:04:05.000Z")
+	}
+	if !m.AutoAppliedAfter.IsZero() {
+		r.MaintenanceDetails.MaintenanceAutoAppliedAfter = m.AutoAppliedAfter.UTC().Format("2006-01-02T15:04:05.000Z")
+	}
+	return r, nil
+}
+
+// tunnelConnection is the connection id whose tunnel has outside address
+// ip, as the per-tunnel EC2 calls find it (s.mu held): an unknown
+// connection is InvalidVpnConnectionID.NotFound, an unknown tunnel
+// InvalidParameterValue, as EC2 answers.
+func (s *Server) tunnelConnection(id, ip string) (*VpnConnection, *apiError) {
+	for i := range s.conns {
+		c := &s.conns[i]
 		if c.VpnConnectionId != id {
 			continue
 		}
-		known := false
 		if c.Options != nil {
 			for _, t := range c.Options.TunnelOptions {
-				known = known || t.OutsideIpAddress == ip
+				if t.OutsideIpAddress == ip {
+					return c, nil
+				}
 			}
 		}
-		if !known {
-			return nil, errorf(400, "InvalidParameterValue", "The tunnel outside IP address %s does not belong to %s", ip, id)
-		}
-		r := &getVpnTunnelReplacementStatusResponse{Xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/", RequestID: "fake-request",
-			VpnConnectionID: id, CustomerGatewayID: c.CustomerGatewayId, VpnGatewayID: c.VpnGatewayId, TransitGatewayID: c.TransitGatewayId, VpnTunnelOutsideIPAddress: ip}
-		m := s.maint[id+"/"+ip]
-		r.MaintenanceDetails.PendingMaintenance = m.Pending
-		if !m.LastApplied.IsZero() {
-			r.MaintenanceDetails.LastMaintenanceApplied = m.LastApplied.UTC().Format("2006-01-02T15:04:05.000Z")
-		}
-		if !m.AutoAppliedAfter.IsZero() {
-			r.MaintenanceDetails.MaintenanceAutoAppliedAfter = m.AutoAppliedAfter.UTC().Format("2006-01-02T15:04:05.000Z")
-		}
-		return r, nil
+		return nil, errorf(400, "InvalidParameterValue", "The tunnel outside IP address %s does not belong to %s", ip, id)
 	}
 	return nil, errorf(400, "InvalidVpnConnectionID.NotFound", "The vpnConnection ID '%s' does not exist", id)
 }
