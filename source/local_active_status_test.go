@@ -13,21 +13,28 @@ import (
 
 const bgpRecord = `{"event_timestamp":1781226000000,"timestamp":"2026-06-12 01:00:00.000Z","resource_id":"vpn-0a1b2c3d4e5f60718_203.0.113.10","type":"BGPStatus","status":"UP","message":{"details":"x"}}` + "\n"
 
-// openWithActiveStatus opens a folder of one BGP log and body as
-// tunnel-active-status.json.
-func openWithActiveStatus(t *testing.T, body string) *source.Local {
+// openWithSideFile opens a folder of one BGP log and body as the side
+// file name; the side file is never read as logs.
+func openWithSideFile(t *testing.T, name, body string) *source.Local {
 	t.Helper()
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, source.ActiveStatusFileName), []byte(body), 0o644)
+	os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
 	os.WriteFile(filepath.Join(dir, "vpn-0a1b2c3d4e5f60718_203.0.113.10-BGP.log"), []byte(bgpRecord), 0o644)
 	l, err := source.OpenDir(dir, nil)
 	if err != nil {
 		t.Fatalf("the logs were not read: %v", err)
 	}
 	if rep := l.Report(); rep.MalformedCount != 0 || rep.SkippedCount != 0 || rep.Records != 1 {
-		t.Errorf("the status file counted in the load report: %+v", rep)
+		t.Errorf("%s counted in the load report: %+v", name, rep)
 	}
 	return l
+}
+
+// openWithActiveStatus opens a folder of one BGP log and body as
+// tunnel-active-status.json.
+func openWithActiveStatus(t *testing.T, body string) *source.Local {
+	t.Helper()
+	return openWithSideFile(t, source.ActiveStatusFileName, body)
 }
 
 // A folder's tunnel-active-status.json answers per tunnel with what the

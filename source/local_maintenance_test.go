@@ -3,8 +3,6 @@ package source_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,20 +10,11 @@ import (
 	"github.com/vpnlens/vpnlens/source"
 )
 
-const maintTestLog = `{"event_timestamp":1781226000000,"timestamp":"2026-06-12 01:00:00.000Z","resource_id":"vpn-0a1b2c3d4e5f60718_203.0.113.10","type":"BGPStatus","status":"UP","message":{"details":"x"}}` + "\n"
-
 // maintFolder is a logs folder with one BGP record and the given
 // tunnel-maintenance.json.
 func maintFolder(t *testing.T, body string) *source.Local {
 	t.Helper()
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, source.MaintenanceFileName), []byte(body), 0o644)
-	os.WriteFile(filepath.Join(dir, "vpn-0a1b2c3d4e5f60718_203.0.113.10-BGP.log"), []byte(maintTestLog), 0o644)
-	l, err := source.OpenDir(dir, nil)
-	if err != nil {
-		t.Fatalf("the logs were not read: %v", err)
-	}
-	return l
+	return openWithSideFile(t, source.MaintenanceFileName, body)
 }
 
 // tunnel-maintenance.json (GetVpnTunnelReplacementStatus outputs, as the
