@@ -286,8 +286,9 @@ func (svc *Service) diagnoseFromMetrics(ctx context.Context, conn *source.Connec
 		// What the metrics cannot say either: a change made to the tunnel
 		// just before the period it went down in, or AWS's maintenance.
 		lo, hi := ans.downIn[0], ans.downIn[1]
-		facts := svc.AWSCauses().Read(ctx, AWSQuery{Conn: conn, TunnelIP: tun.OutsideIP, DownAt: lo, From: lo.Add(-ChangeLead), To: hi.Add(time.Minute),
-			Resources: connectionResources(conn)}, svc.now())
+		q := DiagnosisQuery(conn, tun.OutsideIP, lo)
+		q.To = hi.Add(time.Minute) // the drop may be anywhere in the period
+		facts := svc.AWSCauses().Read(ctx, q, svc.now())
 		res.RankAWSCausesIn(&facts, lo, hi, tun.OutsideIP, loc)
 	}
 	return res, true, nil
